@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Serialises a JSON-like value with object keys sorted, so the same value in any key order gives the same
+ * text. `undefined` properties are left out (as JSON does); non-finite numbers, functions, symbols and
+ * bigints are refused, because they would make two different values look alike.
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, '$');
+}
+
+function write(value: unknown, path: string): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${path} is ${value}, not a finite number`);
+      return Object.is(value, -0) ? '0' : JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          out += value[i] === undefined ? 'null' : write(value[i], `${path}[${i}]`);
+        }
+        return `${out}]`;
+      }
+      if (ArrayBuffer.isView(value)) {
+        return write(Array.from(value as unknown as ArrayLike<number>), path);
+      }
+      if (value instanceof Date) return JSON.stringify(value.toISOString());
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const item = record[key];
+        if (item === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        out += `${JSON.stringify(key)}:${write(item, `${path}.${key}`)}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw new TypeError(`canonicalJson: ${path} is a ${typeof value}, which has no JSON form`);
+  }
+}
+
+/** A stable key for a JSON-like value: SHA-256 (base64url) of its canonical JSON. */
+export function canonicalHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('base64url');
+}

@@ -1,0 +1,51 @@
+import type { AssistantMessage, Message } from './messages.js';
+import type { ToolCall, ToolDefinition } from './tools.js';
+
+/** How the model may use tools: freely, not at all, at least one, or one named tool. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'tool'; name: string };
+
+/** Why the model stopped. */
+export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error' | 'other';
+
+/** Token counts of one response. `cachedInputTokens` is the part of the input served from a prompt cache. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens?: number;
+}
+
+/** Who a request is for: the tenant scopes caches, the user scopes rate limits. */
+export interface RequestMetadata {
+  tenantId?: string;
+  userId?: string;
+  [key: string]: string | undefined;
+}
+
+/** One call to a chat model. */
+export interface ChatRequest {
+  model: string;
+  messages: readonly Message[];
+  tools?: readonly ToolDefinition[];
+  toolChoice?: ToolChoice;
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+  stop?: readonly string[];
+  seed?: number;
+  metadata?: RequestMetadata;
+  /** Extra HTTP headers for this request only. */
+  headers?: Readonly<Record<string, string>>;
+  abortSignal?: AbortSignal;
+}
+
+/** A complete answer from a chat model. */
+export interface ChatResponse {
+  id?: string;
+  model?: string;
+  message: AssistantMessage;
+  /** Same as `message.content`. */
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+}

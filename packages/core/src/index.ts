@@ -1,0 +1,56 @@
+export type { CacheSetOptions, Cache } from './cache.js';
+export type { ChatRequest, ChatResponse, FinishReason, RequestMetadata, ToolChoice, Usage } from './chat.js';
+export type { Clock } from './clock.js';
+export { systemClock } from './clock.js';
+export { canonicalHash, canonicalJson } from './canonical-json.js';
+export { abortReason, delay } from './delay.js';
+export type { VictorErrorCode, VictorErrorOptions } from './errors.js';
+export {
+  AbortedError,
+  BlockedByMiddlewareError,
+  CacheUnavailableError,
+  CircuitOpenError,
+  ConnectionError,
+  describeValue,
+  HttpStatusError,
+  InvalidArgumentsError,
+  InvalidConfigError,
+  InvalidResponseError,
+  invalidOption,
+  PoolExhaustedError,
+  QueueFullError,
+  TimeoutError,
+  VictorError,
+} from './errors.js';
+export type { AssistantMessage, Message, Role, SystemMessage, ToolMessage, UserMessage } from './messages.js';
+export type { MetricLabels, MetricsSink } from './metrics.js';
+export { noopMetricsSink } from './metrics.js';
+export type {
+  MiddlewareContext,
+  MiddlewareDecision,
+  MiddlewareScope,
+  ModelMiddleware,
+  ToolMiddleware,
+} from './middleware.js';
+export { MiddlewarePriority } from './middleware.js';
+export type { EmbedRequest, EmbedResponse, Embedder, Provider } from './provider.js';
+export {
+  isZodSchema,
+  parseToolArguments,
+  TOOL_NAME_PATTERN,
+  toJsonSchema,
+  toolDefinitionSchema,
+} from './schemas.js';
+export type { CombinedSignal } from './signals.js';
+export { combineSignals } from './signals.js';
+export type {
+  ErrorEvent,
+  FinishEvent,
+  ResponseStartEvent,
+  StreamEvent,
+  TextDeltaEvent,
+  ToolCallDeltaEvent,
+  ToolCallEndEvent,
+  ToolCallStartEvent,
+} from './stream.js';
+export type { JsonSchema, Tool, ToolCall, ToolContext, ToolDefinition, ToolResult } from './tools.js';

@@ -1,0 +1,64 @@
+import type { ChatRequest, ChatResponse } from './chat.js';
+import type { StreamEvent } from './stream.js';
+import type { ToolCall, ToolContext, ToolDefinition, ToolResult } from './tools.js';
+
+/** Named priorities; lower runs first, ties keep registration order. */
+export const MiddlewarePriority = {
+  critical: 0,
+  high: 25,
+  normal: 50,
+  low: 75,
+  deferred: 100,
+} as const;
+
+/** What a `before` hook decided: go on, go on with new arguments, or stop the call. */
+export type MiddlewareDecision =
+  | { type: 'pass' }
+  | { type: 'rewrite'; arguments: Record<string, unknown> }
+  | { type: 'block'; code: string; reason: string };
+
+/** Which tools a middleware applies to; a tool matches when any given rule matches. No rule: all tools. */
+export interface MiddlewareScope {
+  names?: readonly string[];
+  tags?: readonly string[];
+  categories?: readonly string[];
+  predicate?: (definition: ToolDefinition) => boolean;
+}
+
+/** What a tool middleware sees besides the call. */
+export interface MiddlewareContext extends ToolContext {
+  definition: ToolDefinition;
+}
+
+/**
+ * A check or transformation around tool calls. Guards (safety, validation, rate limits) fail closed when
+ * they throw; observers (audit, metrics) fail open.
+ */
+export interface ToolMiddleware {
+  name: string;
+  /** Lower runs first; default `MiddlewarePriority.normal`. */
+  priority?: number;
+  /** Default `guard`. */
+  kind?: 'guard' | 'observer';
+  appliesTo?: MiddlewareScope;
+  before?(
+    call: ToolCall,
+    context: MiddlewareContext,
+  ): MiddlewareDecision | undefined | Promise<MiddlewareDecision | undefined>;
+  after?(
+    call: ToolCall,
+    result: ToolResult,
+    context: MiddlewareContext,
+  ): ToolResult | undefined | Promise<ToolResult | undefined>;
+}
+
+/** Middleware around model calls: transform the request, wrap `chat` and `stream`. */
+export interface ModelMiddleware {
+  name: string;
+  transformRequest?(request: ChatRequest): ChatRequest | Promise<ChatRequest>;
+  wrapChat?(next: (request: ChatRequest) => Promise<ChatResponse>, request: ChatRequest): Promise<ChatResponse>;
+  wrapStream?(
+    next: (request: ChatRequest) => AsyncIterable<StreamEvent>,
+    request: ChatRequest,
+  ): AsyncIterable<StreamEvent>;
+}

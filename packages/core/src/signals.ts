@@ -1,0 +1,56 @@
+import { invalidOption, TimeoutError } from './errors.js';
+
+/** A signal that aborts when any input aborts or the timeout passes, and `dispose()` to free its timer. */
+export interface CombinedSignal {
+  signal: AbortSignal | undefined;
+  dispose(): void;
+}
+
+const NOTHING: CombinedSignal = Object.freeze({ signal: undefined, dispose() {} });
+
+/**
+ * Combines optional signals and an optional timeout into one signal. A timeout aborts with a
+ * `TimeoutError`. Returns `signal: undefined` and allocates nothing when there is nothing to combine.
+ */
+export function combineSignals(
+  signals: ReadonlyArray<AbortSignal | undefined>,
+  options: { timeoutMs?: number } = {},
+): CombinedSignal {
+  const { timeoutMs } = options;
+  if (timeoutMs !== undefined && !(timeoutMs > 0 && Number.isFinite(timeoutMs))) {
+    throw invalidOption('timeoutMs', 'a positive finite number', timeoutMs);
+  }
+  const present: AbortSignal[] = [];
+  for (const signal of signals) if (signal) present.push(signal);
+  if (timeoutMs === undefined) {
+    if (present.length === 0) return NOTHING;
+    if (present.length === 1) return { signal: present[0], dispose() {} };
+  }
+  const controller = new AbortController();
+  const abort = (reason: unknown) => {
+    if (!controller.signal.aborted) controller.abort(reason);
+    dispose();
+  };
+  const listeners: Array<[AbortSignal, () => void]> = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  function dispose() {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    for (const [signal, listener] of listeners) signal.removeEventListener('abort', listener);
+    listeners.length = 0;
+  }
+  for (const signal of present) {
+    if (signal.aborted) {
+      abort(signal.reason);
+      return { signal: controller.signal, dispose };
+    }
+    const listener = () => abort(signal.reason);
+    signal.addEventListener('abort', listener, { once: true });
+    listeners.push([signal, listener]);
+  }
+  if (timeoutMs !== undefined) {
+    timer = setTimeout(() => abort(new TimeoutError({ timeoutMs })), timeoutMs);
+    timer.unref?.();
+  }
+  return { signal: controller.signal, dispose };
+}

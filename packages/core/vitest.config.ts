@@ -1,3 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { createVitestConfig } from '../../tools/vitest.config.base.mjs';
 
-export default defineConfig({ test: { include: ['src/**/*.test.ts'] } });
+export default createVitestConfig();

@@ -14,7 +14,8 @@ function write(value: unknown, path: string): string {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${path} is ${value}, not a finite number`);
+      if (!Number.isFinite(value))
+        throw new TypeError(`canonicalJson: ${path} is ${value}, not a finite number`);
       return Object.is(value, -0) ? '0' : JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';

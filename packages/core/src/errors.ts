@@ -187,7 +187,8 @@ export class InvalidResponseError extends VictorError {
 
 /** Describes a value for an error message: short, and never throws. */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array of ${value.length}`;
@@ -201,5 +202,8 @@ export function describeValue(value: unknown): string {
 
 /** Builds the standard error for a bad option: `"<option> must be <expected>, got <value>"`. */
 export function invalidOption(option: string, expected: string, value: unknown): InvalidConfigError {
-  return new InvalidConfigError({ option, message: `${option} must be ${expected}, got ${describeValue(value)}` });
+  return new InvalidConfigError({
+    option,
+    message: `${option} must be ${expected}, got ${describeValue(value)}`,
+  });
 }

@@ -1,8 +1,8 @@
-export type { CacheSetOptions, Cache } from './cache.js';
+export type { Cache, CacheSetOptions } from './cache.js';
+export { canonicalHash, canonicalJson } from './canonical-json.js';
 export type { ChatRequest, ChatResponse, FinishReason, RequestMetadata, ToolChoice, Usage } from './chat.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
-export { canonicalHash, canonicalJson } from './canonical-json.js';
 export { abortReason, delay } from './delay.js';
 export type { VictorErrorCode, VictorErrorOptions } from './errors.js';
 export {
@@ -33,7 +33,7 @@ export type {
   ToolMiddleware,
 } from './middleware.js';
 export { MiddlewarePriority } from './middleware.js';
-export type { EmbedRequest, EmbedResponse, Embedder, Provider } from './provider.js';
+export type { Embedder, EmbedRequest, EmbedResponse, Provider } from './provider.js';
 export {
   isZodSchema,
   parseToolArguments,

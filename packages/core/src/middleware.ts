@@ -56,7 +56,10 @@ export interface ToolMiddleware {
 export interface ModelMiddleware {
   name: string;
   transformRequest?(request: ChatRequest): ChatRequest | Promise<ChatRequest>;
-  wrapChat?(next: (request: ChatRequest) => Promise<ChatResponse>, request: ChatRequest): Promise<ChatResponse>;
+  wrapChat?(
+    next: (request: ChatRequest) => Promise<ChatResponse>,
+    request: ChatRequest,
+  ): Promise<ChatResponse>;
   wrapStream?(
     next: (request: ChatRequest) => AsyncIterable<StreamEvent>,
     request: ChatRequest,

@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { delay } from './delay.js';
+import { AbortedError, TimeoutError, VictorError } from './errors.js';
+import { combineSignals } from './signals.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('delay', () => {
+  it('resolves after the time passes', async () => {
+    let done = false;
+    const promise = delay(100).then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(99);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await promise;
+    expect(done).toBe(true);
+  });
+
+  it('rejects with AbortedError when aborted, and clears its timer', async () => {
+    const controller = new AbortController();
+    const promise = delay(1_000, { abortSignal: controller.signal });
+    controller.abort();
+    await expect(promise).rejects.toBeInstanceOf(AbortedError);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects at once for an already aborted signal', async () => {
+    await expect(delay(10, { abortSignal: AbortSignal.abort() })).rejects.toSatisfy(VictorError.isInstance);
+  });
+});
+
+describe('combineSignals', () => {
+  it('returns no signal when there is nothing to combine', () => {
+    expect(combineSignals([undefined]).signal).toBeUndefined();
+  });
+
+  it('aborts with a TimeoutError when the timeout passes', async () => {
+    const { signal } = combineSignals([undefined], { timeoutMs: 50 });
+    await vi.advanceTimersByTimeAsync(50);
+    expect(signal?.aborted).toBe(true);
+    expect(signal?.reason).toBeInstanceOf(TimeoutError);
+  });
+
+  it('aborts when any input aborts, with its reason', () => {
+    const first = new AbortController();
+    const second = new AbortController();
+    const { signal } = combineSignals([first.signal, second.signal], { timeoutMs: 1_000 });
+    second.abort('stop');
+    expect(signal?.aborted).toBe(true);
+    expect(signal?.reason).toBe('stop');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('dispose clears the timer so nothing fires later', async () => {
+    const { signal, dispose } = combineSignals([new AbortController().signal], { timeoutMs: 50 });
+    dispose();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(signal?.aborted).toBe(false);
+  });
+
+  it('refuses a bad timeout, naming it', () => {
+    expect(() => combineSignals([], { timeoutMs: -5 })).toThrow(
+      'timeoutMs must be a positive finite number, got -5',
+    );
+  });
+});

@@ -1,0 +1,84 @@
+import {
+  AbortedError,
+  abortReason,
+  ConnectionError,
+  HttpStatusError,
+  TimeoutError,
+  VictorError,
+} from '@victor-ai/core';
+
+/** Turns whatever undici threw into a Victor error: abort, timeout or connection failure. */
+export function toVictorError(error: unknown, url: string, abortSignal?: AbortSignal): VictorError {
+  if (VictorError.isInstance(error)) return error;
+  if (abortSignal?.aborted) {
+    const reason = abortReason(abortSignal);
+    return VictorError.isInstance(reason) ? reason : new AbortedError({ cause: reason });
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') {
+    return new AbortedError({ cause: error });
+  }
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
+    return new TimeoutError({ timeoutMs: 0, message: `${String(code)} from ${url}`, cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ConnectionError({ message: `request to ${url} failed: ${message}`, cause: error });
+}
+
+/** Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(
+  headers: Record<string, string | string[] | undefined>,
+  nowMs: number = Date.now(),
+): number | undefined {
+  const ms = first(headers['retry-after-ms']);
+  if (ms !== undefined) {
+    const value = Number(ms);
+    if (Number.isFinite(value) && value >= 0) return value;
+  }
+  const after = first(headers['retry-after']);
+  if (after === undefined) return undefined;
+  const seconds = Number(after);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(after);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Builds the typed error for a non-2xx answer, with the provider's own message when it gave one. */
+export function httpStatusError(
+  status: number,
+  url: string,
+  responseBody: string,
+  headers: Record<string, string | string[] | undefined>,
+): HttpStatusError {
+  let detail = '';
+  try {
+    const parsed = JSON.parse(responseBody) as { error?: { message?: unknown } | string; message?: unknown };
+    const message =
+      typeof parsed.error === 'string'
+        ? parsed.error
+        : typeof parsed.error?.message === 'string'
+          ? parsed.error.message
+          : typeof parsed.message === 'string'
+            ? parsed.message
+            : undefined;
+    if (message) detail = `: ${message}`;
+  } catch {
+    if (responseBody.length > 0) detail = `: ${responseBody.slice(0, 200)}`;
+  }
+  return new HttpStatusError({
+    status,
+    url,
+    responseBody,
+    message: `HTTP ${status} from ${url}${detail}`,
+    retryAfterMs: parseRetryAfter(headers),
+  });
+}

@@ -1,0 +1,73 @@
+import type { ChatResponse, ToolCall, Usage } from '@victor-ai/core';
+import { InvalidResponseError, parseToolArguments } from '@victor-ai/core';
+import { mapFinishReason } from './finish-reason.js';
+
+/** Reads a Chat Completions `usage` object; missing counts are 0. */
+export function decodeUsage(usage: unknown): Usage {
+  if (typeof usage !== 'object' || usage === null) return { inputTokens: 0, outputTokens: 0 };
+  const record = usage as {
+    prompt_tokens?: unknown;
+    completion_tokens?: unknown;
+    prompt_tokens_details?: { cached_tokens?: unknown } | null;
+  };
+  const result: Usage = {
+    inputTokens: typeof record.prompt_tokens === 'number' ? record.prompt_tokens : 0,
+    outputTokens: typeof record.completion_tokens === 'number' ? record.completion_tokens : 0,
+  };
+  const cached = record.prompt_tokens_details?.cached_tokens;
+  if (typeof cached === 'number') result.cachedInputTokens = cached;
+  return result;
+}
+
+interface WireToolCall {
+  id?: unknown;
+  function?: { name?: unknown; arguments?: unknown };
+}
+
+/** Decodes a whole (non-streaming) Chat Completions response body. */
+export function decodeChatResponse(body: unknown): ChatResponse {
+  const record = body as { id?: unknown; model?: unknown; choices?: unknown; usage?: unknown } | null;
+  const choice = Array.isArray(record?.choices)
+    ? (record.choices[0] as Record<string, unknown> | undefined)
+    : undefined;
+  const message = choice?.message as { content?: unknown; tool_calls?: unknown } | undefined;
+  if (!choice || typeof message !== 'object' || message === null) {
+    throw new InvalidResponseError({
+      message: `chat completion has no choices[0].message: ${JSON.stringify(body).slice(0, 200)}`,
+    });
+  }
+  const text = typeof message.content === 'string' ? message.content : '';
+  const toolCalls: ToolCall[] = [];
+  if (Array.isArray(message.tool_calls)) {
+    for (const wire of message.tool_calls as WireToolCall[]) {
+      const name = wire.function?.name;
+      if (typeof name !== 'string') {
+        throw new InvalidResponseError({
+          message: `tool call without a function name: ${JSON.stringify(wire)}`,
+        });
+      }
+      const args = wire.function?.arguments;
+      toolCalls.push({
+        id: typeof wire.id === 'string' ? wire.id : `call_${toolCalls.length}`,
+        name,
+        arguments:
+          typeof args === 'string'
+            ? parseToolArguments(name, args)
+            : ((args ?? {}) as Record<string, unknown>),
+      });
+    }
+  }
+  const response: ChatResponse = {
+    message:
+      toolCalls.length > 0
+        ? { role: 'assistant', content: text, toolCalls }
+        : { role: 'assistant', content: text },
+    text,
+    toolCalls,
+    finishReason: mapFinishReason(choice.finish_reason),
+    usage: decodeUsage(record?.usage),
+  };
+  if (typeof record?.id === 'string') response.id = record.id;
+  if (typeof record?.model === 'string') response.model = record.model;
+  return response;
+}

@@ -1,0 +1,192 @@
+import type { FinishReason, StreamEvent, Usage } from '@victor-ai/core';
+import { ConnectionError, InvalidResponseError, parseToolArguments, VictorError } from '@victor-ai/core';
+import { decodeUsage } from './decode-response.js';
+import { mapFinishReason } from './finish-reason.js';
+
+interface PendingToolCall {
+  index: number;
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+interface WireDelta {
+  content?: unknown;
+  tool_calls?: Array<{ index?: unknown; id?: unknown; function?: { name?: unknown; arguments?: unknown } }>;
+}
+
+/**
+ * Turns the `data` payloads of a Chat Completions stream into core's stream events: text deltas,
+ * tool-call fragments assembled by `index` into complete parsed calls, the finish reason, the usage-only
+ * last chunk, `[DONE]`. One decoder per response.
+ */
+export class OpenAIStreamDecoder {
+  private started = false;
+  private finished = false;
+  private finishReason: FinishReason | undefined;
+  private usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  private readonly toolCalls: PendingToolCall[] = [];
+  private toolCallsClosed = false;
+
+  /** True once `[DONE]` or an error ended the stream. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Decodes one `data` payload, pushing the events it yields onto `out`. */
+  push(data: string, out: StreamEvent[]): void {
+    if (this.finished) return;
+    if (data === '[DONE]') {
+      this.finish(out);
+      return;
+    }
+    let chunk: {
+      id?: unknown;
+      model?: unknown;
+      choices?: unknown;
+      usage?: unknown;
+      error?: { message?: unknown; code?: unknown };
+    };
+    try {
+      chunk = JSON.parse(data);
+    } catch (error) {
+      this.fail(
+        out,
+        new InvalidResponseError({
+          message: `malformed stream event: ${JSON.stringify(data.slice(0, 120))}`,
+          cause: error,
+        }),
+      );
+      return;
+    }
+    if (typeof chunk !== 'object' || chunk === null) {
+      this.fail(
+        out,
+        new InvalidResponseError({ message: `stream event is not an object: ${data.slice(0, 120)}` }),
+      );
+      return;
+    }
+    if (chunk.error !== undefined) {
+      const message =
+        typeof chunk.error?.message === 'string' ? chunk.error.message : JSON.stringify(chunk.error);
+      this.fail(
+        out,
+        new InvalidResponseError({ message: `provider sent an error in the stream: ${message}` }),
+      );
+      return;
+    }
+    if (!this.started) {
+      this.started = true;
+      const start: StreamEvent = { type: 'response-start' };
+      if (typeof chunk.id === 'string') start.id = chunk.id;
+      if (typeof chunk.model === 'string') start.model = chunk.model;
+      out.push(start);
+    }
+    if (chunk.usage != null) this.usage = decodeUsage(chunk.usage);
+    const choices = chunk.choices;
+    if (!Array.isArray(choices) || choices.length === 0) return;
+    const choice = choices[0] as { delta?: WireDelta; finish_reason?: unknown };
+    const delta = choice.delta;
+    if (delta) {
+      if (typeof delta.content === 'string' && delta.content.length > 0) {
+        out.push({ type: 'text-delta', delta: delta.content });
+      }
+      if (Array.isArray(delta.tool_calls)) {
+        for (const fragment of delta.tool_calls) this.toolCallFragment(fragment, out);
+        if (this.finished) return;
+      }
+    }
+    if (choice.finish_reason != null) {
+      this.finishReason = mapFinishReason(choice.finish_reason);
+      this.closeToolCalls(out);
+    }
+  }
+
+  /** Called when the body ended; a stream cut short yields an `error` event. */
+  end(out: StreamEvent[]): void {
+    if (this.finished) return;
+    if (this.finishReason !== undefined) {
+      // Some servers omit [DONE]; a finish reason is enough to know the answer is complete.
+      this.finish(out);
+      return;
+    }
+    this.fail(out, new ConnectionError({ message: 'stream ended before the response finished' }));
+  }
+
+  private toolCallFragment(
+    fragment: { index?: unknown; id?: unknown; function?: { name?: unknown; arguments?: unknown } },
+    out: StreamEvent[],
+  ): void {
+    const index = typeof fragment.index === 'number' ? fragment.index : this.toolCalls.length;
+    let call = this.toolCalls[index];
+    if (call === undefined) {
+      const name = fragment.function?.name;
+      if (typeof name !== 'string' || name.length === 0) {
+        this.fail(
+          out,
+          new InvalidResponseError({
+            message: `tool call ${index} started without a name: ${JSON.stringify(fragment)}`,
+          }),
+        );
+        return;
+      }
+      call = {
+        index,
+        id: typeof fragment.id === 'string' ? fragment.id : `call_${index}`,
+        name,
+        arguments: '',
+      };
+      this.toolCalls[index] = call;
+      out.push({ type: 'tool-call-start', index, id: call.id, name });
+    }
+    const argumentsDelta = fragment.function?.arguments;
+    if (typeof argumentsDelta === 'string' && argumentsDelta.length > 0) {
+      call.arguments += argumentsDelta;
+      out.push({ type: 'tool-call-delta', index, id: call.id, argumentsDelta });
+    }
+  }
+
+  private closeToolCalls(out: StreamEvent[]): void {
+    if (this.toolCallsClosed) return;
+    this.toolCallsClosed = true;
+    for (const call of this.toolCalls) {
+      if (call === undefined) continue;
+      let args: Record<string, unknown>;
+      try {
+        args = parseToolArguments(call.name, call.arguments);
+      } catch (error) {
+        const cause = error as VictorError;
+        this.fail(
+          out,
+          this.finishReason === 'length'
+            ? new InvalidResponseError({
+                message: `the response hit max tokens in the middle of tool ${JSON.stringify(call.name)}'s arguments`,
+                cause,
+              })
+            : cause,
+        );
+        return;
+      }
+      out.push({
+        type: 'tool-call-end',
+        index: call.index,
+        toolCall: { id: call.id, name: call.name, arguments: args },
+      });
+    }
+  }
+
+  private finish(out: StreamEvent[]): void {
+    this.closeToolCalls(out);
+    if (this.finished) return;
+    this.finished = true;
+    out.push({ type: 'finish', finishReason: this.finishReason ?? 'stop', usage: this.usage });
+  }
+
+  private fail(out: StreamEvent[], error: VictorError): void {
+    this.finished = true;
+    out.push({
+      type: 'error',
+      error: VictorError.isInstance(error) ? error : new InvalidResponseError({ message: String(error) }),
+    });
+  }
+}

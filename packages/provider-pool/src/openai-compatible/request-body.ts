@@ -1,0 +1,74 @@
+import type { ChatRequest, Message, ToolChoice, ToolDefinition } from '@victor-ai/core';
+import { toJsonSchema } from '@victor-ai/core';
+
+/** A tool as the Chat Completions API wants it. */
+interface OpenAITool {
+  type: 'function';
+  function: { name: string; description: string; parameters: Record<string, unknown> };
+}
+
+// Tool definitions are converted once per definition object and reused by every request.
+const toolCache = new WeakMap<ToolDefinition, OpenAITool>();
+
+function toOpenAITool(definition: ToolDefinition): OpenAITool {
+  let tool = toolCache.get(definition);
+  if (tool === undefined) {
+    tool = {
+      type: 'function',
+      function: {
+        name: definition.name,
+        description: definition.description,
+        parameters: toJsonSchema(definition.parameters),
+      },
+    };
+    toolCache.set(definition, tool);
+  }
+  return tool;
+}
+
+function toOpenAIMessage(message: Message): object {
+  switch (message.role) {
+    case 'assistant':
+      if (message.toolCalls && message.toolCalls.length > 0) {
+        return {
+          role: 'assistant',
+          content: message.content.length > 0 ? message.content : null,
+          tool_calls: message.toolCalls.map((call) => ({
+            id: call.id,
+            type: 'function',
+            function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+          })),
+        };
+      }
+      return message;
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+    default:
+      return message;
+  }
+}
+
+function toOpenAIToolChoice(choice: ToolChoice): unknown {
+  return typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+}
+
+/** Builds the JSON body of a Chat Completions request. */
+export function buildChatBody(request: ChatRequest, stream: boolean, includeStreamUsage: boolean): string {
+  const body: Record<string, unknown> = {
+    model: request.model,
+    messages: request.messages.map(toOpenAIMessage),
+  };
+  if (request.tools && request.tools.length > 0) body.tools = request.tools.map(toOpenAITool);
+  if (request.toolChoice !== undefined) body.tool_choice = toOpenAIToolChoice(request.toolChoice);
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+  if (request.stop !== undefined && request.stop.length > 0) body.stop = request.stop;
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.metadata?.userId !== undefined) body.user = request.metadata.userId;
+  if (stream) {
+    body.stream = true;
+    if (includeStreamUsage) body.stream_options = { include_usage: true };
+  }
+  return JSON.stringify(body);
+}

@@ -44,6 +44,21 @@ function ensureInstalled() {
 
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
 
+/** Builds a project and what it depends on, printing the build's output only when it fails. */
+function quietBuild(project) {
+  const result = spawnSync(pnpm, [...pnpmPrefix, 'exec', 'nx', 'run', `${project}:build`, '--output-style=stream'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status === 0) return true;
+  process.stderr.write(result.stdout ?? '');
+  process.stderr.write(result.stderr ?? '');
+  console.error(`building ${project} failed`);
+  return false;
+}
+
 ensureInstalled();
 switch (command) {
   case 'test': {
@@ -55,20 +70,12 @@ switch (command) {
     break;
   }
   case 'demo': {
-    const build = pnpmRun(
-      ['exec', 'nx', 'run', '@victor-ai/demo:build', '--output-style=stream', '--verbose=false'],
-      { env, stdio: ['inherit', 'ignore', 'inherit'] },
-    );
-    if (build !== 0) process.exit(build);
+    if (!quietBuild('@victor-ai/demo')) process.exit(1);
     process.exit(run(process.execPath, [join(root, 'apps/demo/dist/main.js'), ...rest]));
     break;
   }
   case 'bench': {
-    const build = pnpmRun(['exec', 'nx', 'run', '@victor-ai/benchmark:build', '--output-style=stream'], {
-      env,
-      stdio: ['inherit', 'ignore', 'inherit'],
-    });
-    if (build !== 0) process.exit(build);
+    if (!quietBuild('@victor-ai/benchmark')) process.exit(1);
     process.exit(run(process.execPath, ['--expose-gc', join(root, 'apps/benchmark/dist/main.js'), ...rest]));
     break;
   }

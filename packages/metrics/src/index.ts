@@ -1,1 +1,29 @@
-export {};
+export { escapeHelp, escapeLabelValue, formatSampleValue } from './exposition-text.js';
+export type { LogLinearHistogramOptions } from './log-linear-histogram.js';
+export { LogLinearHistogram } from './log-linear-histogram.js';
+export type { MetricDefinition, MetricType, StandardMetricName } from './metric-names.js';
+export { MetricNames, standardMetricDefinitions } from './metric-names.js';
+export type { MetricsHandlerOptions } from './metrics-handler.js';
+export { createMetricsHandler, PROMETHEUS_CONTENT_TYPE } from './metrics-handler.js';
+export type {
+  CacheHitRate,
+  HistogramSummary,
+  MetricDescription,
+  MetricsSummary,
+  PerformanceMonitor,
+  PerformanceMonitorOptions,
+  ValueSummary,
+} from './performance-monitor.js';
+export { createPerformanceMonitor, DEFAULT_BUCKETS } from './performance-monitor.js';
+export type {
+  OpenTelemetryApiLike,
+  RequestTimer,
+  SpanAttributeValue,
+  SpanLike,
+  TracerLike,
+  TracingOptions,
+} from './request-timer.js';
+export { loadOpenTelemetryApi } from './request-timer.js';
+export type { RuntimeMetrics, RuntimeMetricsOptions } from './runtime-metrics.js';
+export { startRuntimeMetrics } from './runtime-metrics.js';
+export type { CounterHandle, DropReason, GaugeHandle, HistogramHandle } from './series.js';

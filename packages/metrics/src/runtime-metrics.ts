@@ -1,0 +1,60 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { invalidOption } from '@victor-ai/core';
+import { MetricNames } from './metric-names.js';
+import type { PerformanceMonitor } from './performance-monitor.js';
+
+/** Options of {@link startRuntimeMetrics}. */
+export interface RuntimeMetricsOptions {
+  /** Event-loop delay sampling resolution in milliseconds (integer >= 1, default 10). */
+  resolutionMs?: number;
+}
+
+/** Running runtime metrics; `stop()` disables the sampler and removes the collector. */
+export interface RuntimeMetrics {
+  /** Stops sampling; idempotent. Leaves no timer or handle behind. */
+  stop(): void;
+}
+
+/**
+ * Reports event-loop delay (p50, p99, max since the previous snapshot) and heap/RSS gauges into `monitor`.
+ * Values are read when a snapshot is taken (`summary()`, `toPrometheus()`), so no JavaScript timer runs.
+ */
+export function startRuntimeMetrics(
+  monitor: PerformanceMonitor,
+  options: RuntimeMetricsOptions = {},
+): RuntimeMetrics {
+  const resolutionMs = options.resolutionMs ?? 10;
+  if (!Number.isInteger(resolutionMs) || resolutionMs < 1) {
+    throw invalidOption('resolutionMs', 'an integer >= 1', resolutionMs);
+  }
+  const delay = monitorEventLoopDelay({ resolution: resolutionMs });
+  delay.enable();
+  const p50 = monitor.gaugeHandle(MetricNames.eventLoopDelayP50);
+  const p99 = monitor.gaugeHandle(MetricNames.eventLoopDelayP99);
+  const max = monitor.gaugeHandle(MetricNames.eventLoopDelayMax);
+  const heapUsed = monitor.gaugeHandle(MetricNames.heapUsed);
+  const heapTotal = monitor.gaugeHandle(MetricNames.heapTotal);
+  const resident = monitor.gaugeHandle(MetricNames.residentMemory);
+  const removeCollector = monitor.addCollector(() => {
+    // The histogram is empty until the sampler has fired once; keep the previous values until then.
+    if (delay.count > 0) {
+      p50.set(delay.percentile(50) / 1e9);
+      p99.set(delay.percentile(99) / 1e9);
+      max.set(delay.max / 1e9);
+      delay.reset();
+    }
+    const memory = process.memoryUsage();
+    heapUsed.set(memory.heapUsed);
+    heapTotal.set(memory.heapTotal);
+    resident.set(memory.rss);
+  });
+  let stopped = false;
+  return {
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      delay.disable();
+      removeCollector();
+    },
+  };
+}

@@ -1,0 +1,241 @@
+import type { Cache, VictorErrorCode } from '@victor-ai/core';
+import { abortReason, delay, VictorError } from '@victor-ai/core';
+import { checkPositiveInteger } from './options.js';
+import type { CacheLookup, CacheWriteOptions, ComputeLock, VictorCache } from './types.js';
+
+/** What `compute` is given: a signal that aborts once every caller waiting for it has given up. */
+export interface ComputeContext {
+  key: string;
+  abortSignal: AbortSignal;
+}
+
+/** Produces the value for a key on a miss. */
+export type ComputeFunction<Value> = (context: ComputeContext) => Value | Promise<Value>;
+
+/** Options of `getOrCompute`: how to store the computed value, and how to wait. */
+export interface GetOrComputeOptions extends CacheWriteOptions {
+  /** Gives up waiting (rejects with `AbortedError` or the signal's reason); others keep waiting. */
+  abortSignal?: AbortSignal;
+  /**
+   * Also cache a failure of `compute`, for `ttlMs`, and rethrow it as a `CachedComputeError` on later
+   * calls. Off by default: failures are not cached.
+   */
+  cacheErrors?: false | { ttlMs: number };
+  /**
+   * The cross-process lock, for caches that offer one (Redis, tiered): one process computes, the others
+   * poll the cache for its value and compute by themselves once `waitMs` has passed. `false` turns it off.
+   */
+  lock?: false | { ttlMs?: number; waitMs?: number; pollMs?: number };
+  /** Called when a background refresh of a stale entry fails; the stale value was already served. */
+  onRevalidateError?: (error: unknown) => void;
+}
+
+/** A failure of `compute` that was cached (`cacheErrors`) and is replayed from the cache. */
+export class CachedComputeError extends VictorError {
+  /** The `name` of the original error. */
+  readonly originalName: string;
+  constructor(options: { code: VictorErrorCode; name: string; message: string }) {
+    super(options.code, { message: options.message });
+    this.name = 'CachedComputeError';
+    this.originalName = options.name;
+  }
+}
+
+const ERROR_MARK = '__victorCachedError';
+const ERROR_KEY_SUFFIX = '\u0000error';
+const DEFAULT_LOCK = { ttlMs: 10_000, waitMs: 5_000, pollMs: 25 };
+
+interface Flight<Value> {
+  promise: Promise<Value>;
+  controller: AbortController;
+  waiters: number;
+}
+
+const flightsByCache = new WeakMap<object, Map<string, Flight<unknown>>>();
+
+function flightsOf(cache: object): Map<string, Flight<unknown>> {
+  let flights = flightsByCache.get(cache);
+  if (flights === undefined) {
+    flights = new Map();
+    flightsByCache.set(cache, flights);
+  }
+  return flights;
+}
+
+function hasGetEntry<Value>(cache: Cache<Value>): cache is VictorCache<Value> {
+  return typeof (cache as Partial<VictorCache<Value>>).getEntry === 'function';
+}
+
+function hasLock(cache: object): cache is ComputeLock {
+  return typeof (cache as Partial<ComputeLock>).tryAcquireLock === 'function';
+}
+
+/**
+ * The cached value for `key` in any `Cache`, or the result of `compute` stored under it. Concurrent misses
+ * for one key in this process run `compute` once (single-flight); with a cache that offers a lock
+ * (Redis, tiered) other processes wait for that value too, up to `lock.waitMs`. A stale entry
+ * (stale-while-revalidate) is returned at once and refreshed in the background. Failures of `compute`
+ * reject every waiter and are not cached unless `cacheErrors` says so.
+ */
+export async function getOrCompute<Value>(
+  cache: Cache<Value>,
+  key: string,
+  compute: ComputeFunction<Value>,
+  options: GetOrComputeOptions = {},
+): Promise<Value> {
+  if (options.abortSignal?.aborted) throw abortReason(options.abortSignal);
+  let entry: CacheLookup<Value> | undefined;
+  if (hasGetEntry(cache)) {
+    entry = await cache.getEntry(key);
+    if (entry !== undefined && !entry.stale) return entry.value;
+  } else {
+    const value = await cache.get(key);
+    if (value !== undefined) return value;
+  }
+  return getOrComputeAfterMiss(cache, key, compute, options, entry);
+}
+
+/** The part of `getOrCompute` after the first lookup found nothing fresh; `stale` is what it found. */
+export function getOrComputeAfterMiss<Value>(
+  cache: Cache<Value>,
+  key: string,
+  compute: ComputeFunction<Value>,
+  options: GetOrComputeOptions,
+  stale: CacheLookup<Value> | undefined,
+): Promise<Value> {
+  const flights = flightsOf(cache) as Map<string, Flight<Value>>;
+  if (stale !== undefined) {
+    if (!flights.has(key)) {
+      const flight = startFlight(cache, key, compute, options, flights);
+      flight.promise.catch((error: unknown) => options.onRevalidateError?.(error));
+    }
+    return Promise.resolve(stale.value);
+  }
+  if (options.abortSignal?.aborted) return Promise.reject(abortReason(options.abortSignal));
+  const flight = flights.get(key) ?? startFlight(cache, key, compute, options, flights);
+  return join(flight, options.abortSignal);
+}
+
+function startFlight<Value>(
+  cache: Cache<Value>,
+  key: string,
+  compute: ComputeFunction<Value>,
+  options: GetOrComputeOptions,
+  flights: Map<string, Flight<Value>>,
+): Flight<Value> {
+  const controller = new AbortController();
+  const flight: Flight<Value> = { promise: undefined as unknown as Promise<Value>, controller, waiters: 0 };
+  flight.promise = produce(cache, key, compute, options, controller.signal).finally(() => {
+    if (flights.get(key) === flight) flights.delete(key);
+  });
+  flights.set(key, flight);
+  return flight;
+}
+
+function join<Value>(flight: Flight<Value>, abortSignal: AbortSignal | undefined): Promise<Value> {
+  flight.waiters++;
+  if (abortSignal === undefined) return flight.promise;
+  return new Promise<Value>((resolve, reject) => {
+    const onAbort = () => {
+      flight.waiters--;
+      // The last caller gave up: tell compute, nobody wants the value any more.
+      if (flight.waiters === 0) flight.controller.abort(abortSignal.reason);
+      reject(abortReason(abortSignal));
+    };
+    abortSignal.addEventListener('abort', onAbort, { once: true });
+    flight.promise.then(
+      (value) => {
+        abortSignal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        abortSignal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+async function produce<Value>(
+  cache: Cache<Value>,
+  key: string,
+  compute: ComputeFunction<Value>,
+  options: GetOrComputeOptions,
+  abortSignal: AbortSignal,
+): Promise<Value> {
+  const errorKey = options.cacheErrors ? key + ERROR_KEY_SUFFIX : undefined;
+  if (errorKey !== undefined) {
+    const cached = (await cache.get(errorKey)) as unknown;
+    if (isCachedErrorRecord(cached)) throw new CachedComputeError(cached[ERROR_MARK]);
+  }
+  if (options.lock !== false && hasLock(cache)) {
+    const lock = { ...DEFAULT_LOCK, ...(options.lock ?? {}) };
+    checkPositiveInteger('lock.ttlMs', lock.ttlMs);
+    checkPositiveInteger('lock.waitMs', lock.waitMs);
+    checkPositiveInteger('lock.pollMs', lock.pollMs);
+    const lockKey = `lock:${key}`;
+    let token = await cache.tryAcquireLock(lockKey, lock.ttlMs);
+    // Another process holds the lock: poll for its value, retaking the lock if it is let go without one.
+    for (let waited = 0; token === false && waited < lock.waitMs; waited += lock.pollMs) {
+      await delay(lock.pollMs, { abortSignal });
+      const value = await cache.get(key);
+      if (value !== undefined) return value;
+      token = await cache.tryAcquireLock(lockKey, lock.ttlMs);
+    }
+    if (typeof token === 'string') {
+      try {
+        return await computeAndStore(cache, key, compute, options, abortSignal, errorKey);
+      } finally {
+        await cache.releaseLock(lockKey, token);
+      }
+    }
+  }
+  return computeAndStore(cache, key, compute, options, abortSignal, errorKey);
+}
+
+async function computeAndStore<Value>(
+  cache: Cache<Value>,
+  key: string,
+  compute: ComputeFunction<Value>,
+  options: GetOrComputeOptions,
+  abortSignal: AbortSignal,
+  errorKey: string | undefined,
+): Promise<Value> {
+  let value: Value;
+  try {
+    value = await compute({ key, abortSignal });
+  } catch (error) {
+    if (errorKey !== undefined && options.cacheErrors && !abortSignal.aborted) {
+      await cache.set(errorKey, toErrorRecord(error) as Value, { ttlMs: options.cacheErrors.ttlMs });
+    }
+    throw error;
+  }
+  if (value !== undefined) {
+    await cache.set(key, value, writeOptionsOf(options));
+  }
+  return value;
+}
+
+function writeOptionsOf(options: GetOrComputeOptions): CacheWriteOptions {
+  const write: CacheWriteOptions = {};
+  if (options.ttlMs !== undefined) write.ttlMs = options.ttlMs;
+  if (options.tags !== undefined) write.tags = options.tags;
+  if (options.staleWhileRevalidateMs !== undefined)
+    write.staleWhileRevalidateMs = options.staleWhileRevalidateMs;
+  return write;
+}
+
+interface CachedErrorRecord {
+  [ERROR_MARK]: { code: VictorErrorCode; name: string; message: string };
+}
+
+function isCachedErrorRecord(value: unknown): value is CachedErrorRecord {
+  return typeof value === 'object' && value !== null && ERROR_MARK in value;
+}
+
+function toErrorRecord(error: unknown): CachedErrorRecord {
+  const code: VictorErrorCode = VictorError.isInstance(error) ? error.code : 'TOOL_FAILED';
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  return { [ERROR_MARK]: { code, name, message } };
+}

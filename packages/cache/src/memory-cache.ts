@@ -1,0 +1,281 @@
+import type { Clock, MetricsSink } from '@victor-ai/core';
+import { InvalidArgumentsError, noopMetricsSink, systemClock } from '@victor-ai/core';
+import { LRUCache } from 'lru-cache';
+import { CACHE_METRICS, CacheMetricLabels } from './cache-metrics.js';
+import type { ComputeFunction, GetOrComputeOptions } from './get-or-compute.js';
+import { getOrComputeAfterMiss } from './get-or-compute.js';
+import {
+  checkName,
+  checkNonNegativeInteger,
+  checkOptionalPositiveInteger,
+  checkPositiveInteger,
+  checkTags,
+  checkTtl,
+} from './options.js';
+import type { CacheLookup, CacheStats, CacheWriteOptions, VictorCache } from './types.js';
+
+/** Options of a `MemoryCache`; checked when it is built. */
+export interface MemoryCacheOptions<Value = unknown> {
+  /** Names the cache in metrics (`cache` label). */
+  name: string;
+  /** Most entries kept; the least recently used go first. Default 10,000. */
+  maxEntries?: number;
+  /** Most bytes kept, as `sizeOf` counts them; the least recently used go first. No byte bound by default. */
+  maxBytes?: number;
+  /** Largest single entry, in bytes; bigger values are not stored. Default `maxBytes`. */
+  maxEntryBytes?: number;
+  /**
+   * Size of one entry in bytes. Default: an estimate, 2 bytes per character of the key and of the value's
+   * JSON text (strings: of the string itself).
+   */
+  sizeOf?: (value: Value, key: string) => number;
+  /** TTL of entries written without `ttlMs`. Default 300,000 (5 minutes). */
+  defaultTtlMs?: number;
+  /** Stale window of entries written without `staleWhileRevalidateMs`. Default 0 (none). */
+  staleWhileRevalidateMs?: number;
+  /** Where hits, misses, stale hits and evictions are counted. */
+  metrics?: MetricsSink;
+  /** Time source, for tests. */
+  clock?: Clock;
+}
+
+interface MemoryEntry<Value> {
+  value: Value;
+  /** `clock.now()` value at which the entry stops being fresh. */
+  freshUntil: number;
+  freshUntilEpochMs: number;
+  tags: readonly string[] | undefined;
+}
+
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
+/**
+ * An in-process cache on lru-cache: a TTL per entry, bounds by entry count and by bytes, an optional
+ * stale-while-revalidate window, tags for invalidation, and stats.
+ */
+export class MemoryCache<Value = unknown> implements VictorCache<Value> {
+  readonly name: string;
+  private readonly lru: LRUCache<string, MemoryEntry<Value>>;
+  private readonly tagIndex = new Map<string, Set<string>>();
+  private readonly clock: Clock;
+  private readonly metrics: MetricsSink;
+  private readonly labels: CacheMetricLabels;
+  private readonly defaultTtlMs: number;
+  private readonly defaultStaleMs: number;
+  private counters: CacheStats = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+
+  constructor(options: MemoryCacheOptions<Value>) {
+    this.name = checkName(options?.name);
+    const maxEntries = checkPositiveInteger('maxEntries', options.maxEntries ?? 10_000);
+    const maxBytes = checkOptionalPositiveInteger('maxBytes', options.maxBytes);
+    const maxEntryBytes = checkOptionalPositiveInteger('maxEntryBytes', options.maxEntryBytes);
+    if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
+      throw new InvalidArgumentsError({ message: 'sizeOf must be a function' });
+    }
+    this.defaultTtlMs = checkTtl('defaultTtlMs', options.defaultTtlMs ?? 300_000);
+    this.defaultStaleMs = checkNonNegativeInteger(
+      'staleWhileRevalidateMs',
+      options.staleWhileRevalidateMs ?? 0,
+    );
+    this.clock = options.clock ?? systemClock;
+    this.metrics = options.metrics ?? noopMetricsSink;
+    this.labels = new CacheMetricLabels(this.name, 'memory');
+    const sizeOf = options.sizeOf ?? estimateSize;
+    const clock = this.clock;
+    this.lru = new LRUCache<string, MemoryEntry<Value>>({
+      max: maxEntries,
+      ...(maxBytes === undefined && maxEntryBytes === undefined
+        ? {}
+        : {
+            ...(maxBytes === undefined ? {} : { maxSize: maxBytes }),
+            maxEntrySize: maxEntryBytes ?? maxBytes ?? Number.MAX_SAFE_INTEGER,
+            sizeCalculation: (entry: MemoryEntry<Value>, key: string) =>
+              Math.max(1, Math.ceil(sizeOf(entry.value, key))),
+          }),
+      // Expiry is checked against our clock, so fake clocks work and there is no cached "now".
+      perf: { now: () => clock.now() },
+      ttlResolution: 0,
+      ttlAutopurge: false,
+      dispose: (entry, key, reason) => {
+        this.untag(key, entry.tags);
+        if (reason === 'evict') {
+          this.counters.evictions++;
+          this.metrics.increment(CACHE_METRICS.evictions, this.labels.base);
+        }
+      },
+    });
+  }
+
+  /** Number of entries held now (stale ones included until they are touched or evicted). */
+  get size(): number {
+    return this.lru.size;
+  }
+
+  /** Bytes held now, as `sizeOf` counts them; 0 when the cache has no byte bound. */
+  get bytes(): number {
+    return this.lru.calculatedSize ?? 0;
+  }
+
+  /** Hits, misses, stale hits, evictions since creation or the last `resetStats`. */
+  stats(): CacheStats {
+    return { ...this.counters };
+  }
+
+  /** Sets every counter of `stats()` back to zero. */
+  resetStats(): void {
+    this.counters = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+  }
+
+  /** The fresh value for `key`, or `undefined`; stale entries count as misses here. */
+  get(key: string): Promise<Value | undefined> {
+    const entry = this.lru.get(key);
+    if (entry !== undefined && this.clock.now() < entry.freshUntil) {
+      this.recordHit();
+      return Promise.resolve(entry.value);
+    }
+    this.recordMiss();
+    return Promise.resolve(undefined);
+  }
+
+  /** The entry for `key`, fresh or inside its stale window, or `undefined`. */
+  getEntry(key: string): Promise<CacheLookup<Value> | undefined> {
+    return Promise.resolve(this.lookup(key));
+  }
+
+  /** Synchronous `getEntry`, for callers on a hot path (`TieredCache`, `getOrCompute`). */
+  lookup(key: string): CacheLookup<Value> | undefined {
+    const entry = this.lru.get(key);
+    if (entry === undefined) {
+      this.recordMiss();
+      return undefined;
+    }
+    const stale = this.clock.now() >= entry.freshUntil;
+    if (stale) {
+      this.counters.staleHits++;
+      this.metrics.increment(CACHE_METRICS.staleHits, this.labels.base);
+    } else {
+      this.recordHit();
+    }
+    return { value: entry.value, stale, freshUntilEpochMs: entry.freshUntilEpochMs };
+  }
+
+  /** Stores `value` for `options.ttlMs` (or the default), tagged with `options.tags`. */
+  set(key: string, value: Value, options?: CacheWriteOptions): Promise<void> {
+    try {
+      this.write(key, value, options);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Synchronous `set`. */
+  write(key: string, value: Value, options?: CacheWriteOptions): void {
+    if (value === undefined) {
+      this.lru.delete(key);
+      return;
+    }
+    const ttlMs = options?.ttlMs === undefined ? this.defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
+    const staleMs =
+      options?.staleWhileRevalidateMs === undefined
+        ? this.defaultStaleMs
+        : checkNonNegativeInteger('staleWhileRevalidateMs', options.staleWhileRevalidateMs);
+    const tags =
+      options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags);
+    const entry: MemoryEntry<Value> = {
+      value,
+      freshUntil: this.clock.now() + ttlMs,
+      freshUntilEpochMs: this.clock.epochMs() + ttlMs,
+      tags,
+    };
+    this.lru.set(key, entry, { ttl: Math.ceil(ttlMs + staleMs) });
+    // lru-cache refuses entries above maxEntrySize; only index tags of what it kept.
+    if (tags !== undefined && this.lru.has(key)) {
+      for (const tag of tags) {
+        let keys = this.tagIndex.get(tag);
+        if (keys === undefined) {
+          keys = new Set();
+          this.tagIndex.set(tag, keys);
+        }
+        keys.add(key);
+      }
+    }
+  }
+
+  /** Removes `key`; resolves to whether it was there. */
+  delete(key: string): Promise<boolean> {
+    return Promise.resolve(this.lru.delete(key));
+  }
+
+  /** Removes every entry carrying any of `tags`; resolves to how many were removed. */
+  invalidateTags(tags: readonly string[]): Promise<number> {
+    return Promise.resolve(this.invalidateTagsNow(tags));
+  }
+
+  /** Synchronous `invalidateTags`. */
+  invalidateTagsNow(tags: readonly string[]): number {
+    let removed = 0;
+    for (const tag of tags) {
+      const keys = this.tagIndex.get(tag);
+      if (keys === undefined) continue;
+      for (const key of [...keys]) if (this.lru.delete(key)) removed++;
+      this.tagIndex.delete(tag);
+    }
+    return removed;
+  }
+
+  /** Removes every entry. */
+  clear(): Promise<void> {
+    this.lru.clear();
+    this.tagIndex.clear();
+    return Promise.resolve();
+  }
+
+  /** Same as `clear`; a memory cache holds no connection. */
+  close(): Promise<void> {
+    return this.clear();
+  }
+
+  /**
+   * The cached value for `key`, or the result of `compute` stored under it. Concurrent misses for one key
+   * run `compute` once; a stale entry is returned at once and refreshed in the background.
+   */
+  getOrCompute(key: string, compute: ComputeFunction<Value>, options?: GetOrComputeOptions): Promise<Value> {
+    const entry = this.lookup(key);
+    if (entry !== undefined && !entry.stale) return Promise.resolve(entry.value);
+    return getOrComputeAfterMiss(this, key, compute, options ?? {}, entry);
+  }
+
+  private recordHit(): void {
+    this.counters.hits++;
+    this.metrics.increment(CACHE_METRICS.hits, this.labels.base);
+  }
+
+  private recordMiss(): void {
+    this.counters.misses++;
+    this.metrics.increment(CACHE_METRICS.misses, this.labels.base);
+  }
+
+  private untag(key: string, tags: readonly string[] | undefined): void {
+    for (const tag of tags ?? NO_TAGS) {
+      const keys = this.tagIndex.get(tag);
+      if (keys === undefined) continue;
+      keys.delete(key);
+      if (keys.size === 0) this.tagIndex.delete(tag);
+    }
+  }
+}
+
+function estimateSize(value: unknown, key: string): number {
+  if (typeof value === 'string') return (value.length + key.length) * 2;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidArgumentsError({
+      message: `cannot estimate the size of the value for key ${JSON.stringify(key)}; pass sizeOf`,
+      cause: error,
+    });
+  }
+  return ((text?.length ?? 8) + key.length) * 2;
+}

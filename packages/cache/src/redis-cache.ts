@@ -1,0 +1,580 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock, MetricsSink } from '@victor-ai/core';
+import {
+  abortReason,
+  CacheUnavailableError,
+  invalidOption,
+  noopMetricsSink,
+  systemClock,
+} from '@victor-ai/core';
+import { Redis } from 'ioredis';
+import { CACHE_METRICS, CacheMetricLabels } from './cache-metrics.js';
+import type { ComputeFunction, GetOrComputeOptions } from './get-or-compute.js';
+import { getOrCompute } from './get-or-compute.js';
+import { checkName, checkNonNegativeInteger, checkPositiveInteger, checkTags, checkTtl } from './options.js';
+import type {
+  CacheLookup,
+  CacheStats,
+  CacheWarningHandler,
+  CacheWriteOptions,
+  ComputeLock,
+  VictorCache,
+} from './types.js';
+
+/** Options of a `RedisCache`; checked when it is built. */
+export interface RedisCacheOptions {
+  /** Names the cache in metrics and in its keys. */
+  name: string;
+  /** Redis URL of the connection the cache opens (and closes). Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /**
+   * A connection of your own instead of `url`: the cache neither closes it nor changes its options, so
+   * give it `enableOfflineQueue: false` if calls should fail fast while Redis is down.
+   */
+  client?: Redis;
+  /** First part of every key. Default `victor`. */
+  namespace?: string;
+  /** Second part of every key; change it to abandon every entry written under the old layout. Default 1. */
+  version?: string | number;
+  /** TTL of entries written without `ttlMs`. Default 300,000 (5 minutes). */
+  defaultTtlMs?: number;
+  /** Stale window of entries written without `staleWhileRevalidateMs`. Default 0. */
+  staleWhileRevalidateMs?: number;
+  /** Longest wait for one Redis command; past it the call resolves as a miss or a skipped write. Default 100. */
+  commandTimeoutMs?: number;
+  /** Longest wait between two reconnection attempts. Default 1,000. */
+  maxReconnectDelayMs?: number;
+  /** Where hits, misses, stale hits and errors are counted. */
+  metrics?: MetricsSink;
+  /** Called once each time Redis becomes unavailable. Default `console.warn`. */
+  onWarning?: CacheWarningHandler;
+  /** Time source, for tests; expiry times in Redis are wall-clock (`epochMs`). */
+  clock?: Clock;
+}
+
+/** A message telling every process using a tiered cache what to drop from its memory tier. */
+export interface InvalidationMessage {
+  /** Id of the process (cache instance) that sent it; it ignores its own messages. */
+  origin: string;
+  keys?: string[];
+  tags?: string[];
+  clear?: true;
+}
+
+/** Options of reads that wait on Redis. */
+export interface CacheReadOptions {
+  abortSignal?: AbortSignal;
+}
+
+interface StoredEntry<Value> {
+  /** Epoch milliseconds at which the entry stops being fresh. */
+  f: number;
+  /** Tags, so a memory tier that promotes the entry can be invalidated by tag too. */
+  t?: readonly string[];
+  v: Value;
+}
+
+const FAILED = Symbol('failed');
+
+const INVALIDATE_TAGS_SCRIPT = `
+local removed = 0
+for _, tagKey in ipairs(KEYS) do
+  local members = redis.call('SMEMBERS', tagKey)
+  for first = 1, #members, 500 do
+    removed = removed + redis.call('DEL', unpack(members, first, math.min(first + 499, #members)))
+  end
+  redis.call('DEL', tagKey)
+end
+return removed`;
+
+const RELEASE_LOCK_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/**
+ * A cache in Redis (ioredis): keys under `<namespace>:v<version>:<name>:`, a TTL per entry, tags,
+ * batched reads (`MGET`) and a timeout on every command. When Redis is down or slow, calls resolve as
+ * misses and writes are skipped; a metric and one warning per outage say so; nothing is thrown; the
+ * connection comes back by itself, and invalidations that could not be sent are sent first.
+ */
+export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeLock {
+  readonly name: string;
+  /** Prefix of every key this cache writes. */
+  readonly prefix: string;
+  /** The channel tiered caches publish invalidations on. */
+  readonly channel: string;
+  readonly client: Redis;
+  private readonly ownsClient: boolean;
+  /** The time source expiry times are read from. */
+  readonly clock: Clock;
+  private readonly metrics: MetricsSink;
+  private readonly labels: CacheMetricLabels;
+  private readonly defaultTtlMs: number;
+  private readonly defaultStaleMs: number;
+  private readonly commandTimeoutMs: number;
+  private readonly onWarning: CacheWarningHandler;
+  private counters: CacheStats = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+  private degraded = false;
+  private closed = false;
+  private subscriber: Redis | undefined;
+  private readyWaiters: Array<() => void> = [];
+  private pending: { keys: Set<string>; tagKeys: Set<string>; clear: boolean } = {
+    keys: new Set(),
+    tagKeys: new Set(),
+    clear: false,
+  };
+  private flushing: Promise<void> | undefined;
+
+  constructor(options: RedisCacheOptions) {
+    this.name = checkName(options?.name);
+    const namespace = options.namespace ?? 'victor';
+    if (typeof namespace !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(namespace)) {
+      throw invalidOption('namespace', 'a non-empty string of letters, digits, _ . -', namespace);
+    }
+    const version = options.version ?? 1;
+    if (
+      !(typeof version === 'number' || typeof version === 'string') ||
+      !/^[A-Za-z0-9_.-]+$/.test(`${version}`)
+    ) {
+      throw invalidOption('version', 'a number or a string of letters, digits, _ . -', version);
+    }
+    this.prefix = `${namespace}:v${version}:${this.name}:`;
+    this.channel = `${this.prefix}invalidate`;
+    this.defaultTtlMs = checkTtl('defaultTtlMs', options.defaultTtlMs ?? 300_000);
+    this.defaultStaleMs = checkNonNegativeInteger(
+      'staleWhileRevalidateMs',
+      options.staleWhileRevalidateMs ?? 0,
+    );
+    this.commandTimeoutMs = checkPositiveInteger('commandTimeoutMs', options.commandTimeoutMs ?? 100);
+    const maxReconnectDelayMs = checkPositiveInteger(
+      'maxReconnectDelayMs',
+      options.maxReconnectDelayMs ?? 1_000,
+    );
+    this.clock = options.clock ?? systemClock;
+    this.metrics = options.metrics ?? noopMetricsSink;
+    this.labels = new CacheMetricLabels(this.name, 'redis');
+    this.onWarning = options.onWarning ?? ((message, error) => console.warn(message, error ?? ''));
+    if (options.client !== undefined && options.url !== undefined) {
+      throw invalidOption('url', 'left out when client is given', options.url);
+    }
+    if (options.client !== undefined) {
+      if (typeof options.client.get !== 'function')
+        throw invalidOption('client', 'an ioredis client', options.client);
+      this.client = options.client;
+      this.ownsClient = false;
+    } else {
+      const url = options.url ?? 'redis://127.0.0.1:6379';
+      if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+        throw invalidOption('url', 'a redis:// or rediss:// URL', url);
+      }
+      this.client = new Redis(url, {
+        // Fail fast while disconnected instead of queueing commands without bound.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: Math.max(1_000, this.commandTimeoutMs),
+        retryStrategy: (times) => Math.min(25 * 2 ** Math.min(times, 10), maxReconnectDelayMs),
+      });
+      this.ownsClient = true;
+    }
+    this.client.on('error', (error: unknown) => this.markDegraded('connection', error));
+    this.client.on('ready', () => {
+      for (const wake of this.readyWaiters.splice(0)) wake();
+      this.flushPending();
+    });
+    this.metrics.gauge(CACHE_METRICS.available, 1, this.labels.base);
+  }
+
+  /** False while Redis is known to be unreachable (from the last command or connection event). */
+  get available(): boolean {
+    return !this.degraded && this.client.status === 'ready';
+  }
+
+  /** Hits, misses, stale hits and errors since creation or the last `resetStats`. */
+  stats(): CacheStats {
+    return { ...this.counters };
+  }
+
+  /** Sets every counter of `stats()` back to zero. */
+  resetStats(): void {
+    this.counters = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+  }
+
+  /** The fresh value for `key`, or `undefined` (also when Redis is down or slow). */
+  async get(key: string, options?: CacheReadOptions): Promise<Value | undefined> {
+    const entry = await this.getEntry(key, options);
+    if (entry === undefined || entry.stale) {
+      if (entry?.stale) this.recordMissAfterStale();
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  /** The entry for `key`, fresh or inside its stale window, or `undefined`. */
+  async getEntry(key: string, options?: CacheReadOptions): Promise<CacheLookup<Value> | undefined> {
+    const raw = await this.run('get', () => this.client.get(this.prefix + key), options?.abortSignal);
+    return this.decode(raw === FAILED ? null : raw);
+  }
+
+  /** Entries for many keys in one `MGET` round trip, in order; `undefined` for misses and stale entries. */
+  async getMany(keys: readonly string[], options?: CacheReadOptions): Promise<Array<Value | undefined>> {
+    if (keys.length === 0) return [];
+    const raws = await this.run(
+      'mget',
+      () => this.client.mget(keys.map((key) => this.prefix + key)),
+      options?.abortSignal,
+    );
+    return keys.map((_, index) => {
+      const entry = this.decode(raws === FAILED ? null : (raws[index] ?? null));
+      if (entry?.stale) this.recordMissAfterStale();
+      return entry === undefined || entry.stale ? undefined : entry.value;
+    });
+  }
+
+  /** Stores `value` for `options.ttlMs` (or the default), tagged with `options.tags`; skipped while Redis is down. */
+  async set(key: string, value: Value, options?: CacheWriteOptions): Promise<void> {
+    if (value === undefined) {
+      await this.delete(key);
+      return;
+    }
+    const ttlMs = options?.ttlMs === undefined ? this.defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
+    const staleMs =
+      options?.staleWhileRevalidateMs === undefined
+        ? this.defaultStaleMs
+        : checkNonNegativeInteger('staleWhileRevalidateMs', options.staleWhileRevalidateMs);
+    const tags =
+      options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags);
+    const stored: StoredEntry<Value> = { f: this.clock.epochMs() + ttlMs, v: value };
+    if (tags !== undefined) stored.t = tags;
+    const payload = JSON.stringify(stored);
+    const keepMs = Math.ceil(ttlMs + staleMs);
+    const fullKey = this.prefix + key;
+    if (tags === undefined) {
+      await this.run('set', () => this.client.set(fullKey, payload, 'PX', keepMs));
+      return;
+    }
+    await this.run('set', () => {
+      const multi = this.client.multi().set(fullKey, payload, 'PX', keepMs);
+      for (const tag of tags) {
+        const tagKey = this.tagKey(tag);
+        // A tag set lives as long as its longest-lived member: NX sets a first expiry, GT only extends it.
+        multi.sadd(tagKey, fullKey).pexpire(tagKey, keepMs, 'NX').pexpire(tagKey, keepMs, 'GT');
+      }
+      return multi.exec();
+    });
+  }
+
+  /** Stores many entries in one pipelined round trip (no tags). */
+  async setMany(
+    entries: ReadonlyArray<readonly [key: string, value: Value]>,
+    options?: Omit<CacheWriteOptions, 'tags'>,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    const ttlMs = options?.ttlMs === undefined ? this.defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
+    const staleMs = options?.staleWhileRevalidateMs ?? this.defaultStaleMs;
+    const freshUntil = this.clock.epochMs() + ttlMs;
+    const keepMs = Math.ceil(ttlMs + staleMs);
+    await this.run('set', () => {
+      const pipeline = this.client.pipeline();
+      for (const [key, value] of entries) {
+        pipeline.set(this.prefix + key, JSON.stringify({ f: freshUntil, v: value }), 'PX', keepMs);
+      }
+      return pipeline.exec();
+    });
+  }
+
+  /** Removes `key`; resolves to whether it was there (false when Redis is down; the delete is sent on return). */
+  async delete(key: string): Promise<boolean> {
+    const fullKey = this.prefix + key;
+    const removed = await this.run('delete', () => this.client.del(fullKey));
+    if (removed === FAILED) {
+      this.pending.keys.add(fullKey);
+      return false;
+    }
+    return removed > 0;
+  }
+
+  /** Removes every entry carrying any of `tags`; resolves to how many (0 when Redis is down; sent on return). */
+  async invalidateTags(tags: readonly string[]): Promise<number> {
+    if (tags.length === 0) return 0;
+    const tagKeys = tags.map((tag) => this.tagKey(tag));
+    const removed = await this.run(
+      'invalidate',
+      () => this.client.eval(INVALIDATE_TAGS_SCRIPT, tagKeys.length, ...tagKeys) as Promise<number>,
+    );
+    if (removed === FAILED) {
+      for (const tagKey of tagKeys) this.pending.tagKeys.add(tagKey);
+      return 0;
+    }
+    return removed;
+  }
+
+  /** Removes every key under this cache's prefix (SCAN + UNLINK); other caches and versions are untouched. */
+  async clear(): Promise<void> {
+    const done = await this.run('clear', () => this.clearNow(), undefined, 30_000);
+    if (done === FAILED) this.pending.clear = true;
+  }
+
+  /** Takes the short lock `key` for `ttlMs`: a token, `false` when held elsewhere, `undefined` when Redis is down. */
+  async tryAcquireLock(key: string, ttlMs: number): Promise<string | false | undefined> {
+    const token = randomUUID();
+    const reply = await this.run('lock', () => this.client.set(this.prefix + key, token, 'PX', ttlMs, 'NX'));
+    if (reply === FAILED) return undefined;
+    return reply === 'OK' ? token : false;
+  }
+
+  /** Lets go of a lock taken with `tryAcquireLock`, if `token` still holds it. */
+  async releaseLock(key: string, token: string): Promise<void> {
+    await this.run('unlock', () => this.client.eval(RELEASE_LOCK_SCRIPT, 1, this.prefix + key, token));
+  }
+
+  /**
+   * The cached value for `key`, or the result of `compute` stored under it; concurrent misses run
+   * `compute` once per process and, through a short Redis lock, once across processes.
+   */
+  getOrCompute(key: string, compute: ComputeFunction<Value>, options?: GetOrComputeOptions): Promise<Value> {
+    return getOrCompute(this, key, compute, options);
+  }
+
+  /** Sends an invalidation to every subscriber (tiered caches); false when Redis is down. */
+  async publish(message: InvalidationMessage): Promise<boolean> {
+    const reply = await this.run('publish', () => this.client.publish(this.channel, JSON.stringify(message)));
+    return reply !== FAILED;
+  }
+
+  /**
+   * Listens to invalidations on a second connection; resolves once subscribed (it waits while Redis is
+   * down). `onResubscribed` runs each time that connection comes back after a loss, when messages may
+   * have been missed.
+   */
+  subscribe(onMessage: (message: InvalidationMessage) => void, onResubscribed: () => void): Promise<void> {
+    if (this.subscriber !== undefined) throw invalidOption('subscribe', 'called once', 'a second call');
+    const subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber = subscriber;
+    let lost = false;
+    subscriber.on('error', (error: unknown) => this.markDegraded('subscribe', error));
+    subscriber.on('close', () => {
+      lost = true;
+    });
+    subscriber.on('ready', () => {
+      if (lost) {
+        lost = false;
+        onResubscribed();
+      }
+    });
+    subscriber.on('message', (channel: string, text: string) => {
+      if (channel !== this.channel) return;
+      let message: InvalidationMessage;
+      try {
+        message = JSON.parse(text) as InvalidationMessage;
+      } catch (error) {
+        this.markDegraded('subscribe', error);
+        return;
+      }
+      onMessage(message);
+    });
+    return subscriber.subscribe(this.channel).then(
+      () => undefined,
+      (error: unknown) => {
+        // ioredis subscribes again by itself once Redis is back; until then messages are missed.
+        lost = true;
+        this.markDegraded('subscribe', error);
+      },
+    );
+  }
+
+  /** Closes the connections this cache opened. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const wake of this.readyWaiters.splice(0)) wake();
+    const connections = this.ownsClient ? [this.subscriber, this.client] : [this.subscriber];
+    await Promise.all(
+      connections.map(async (connection) => {
+        if (connection === undefined) return;
+        try {
+          if (connection.status === 'ready') await connection.quit();
+          else connection.disconnect();
+        } catch {
+          connection.disconnect();
+        }
+      }),
+    );
+  }
+
+  private tagKey(tag: string): string {
+    return `${this.prefix}tag:${tag}`;
+  }
+
+  private decode(raw: string | null): CacheLookup<Value> | undefined {
+    if (raw === null) {
+      this.recordMiss();
+      return undefined;
+    }
+    let stored: StoredEntry<Value>;
+    try {
+      stored = JSON.parse(raw) as StoredEntry<Value>;
+    } catch (error) {
+      this.markDegraded('decode', error);
+      this.recordMiss();
+      return undefined;
+    }
+    const stale = this.clock.epochMs() >= stored.f;
+    if (stale) {
+      this.counters.staleHits++;
+      this.metrics.increment(CACHE_METRICS.staleHits, this.labels.base);
+    } else {
+      this.counters.hits++;
+      this.metrics.increment(CACHE_METRICS.hits, this.labels.base);
+    }
+    const lookup: CacheLookup<Value> & { tags?: readonly string[] } = {
+      value: stored.v,
+      stale,
+      freshUntilEpochMs: stored.f,
+    };
+    if (stored.t !== undefined) lookup.tags = stored.t;
+    return lookup;
+  }
+
+  private recordMiss(): void {
+    this.counters.misses++;
+    this.metrics.increment(CACHE_METRICS.misses, this.labels.base);
+  }
+
+  /** A plain `get` found only a stale entry: for it that is a miss. */
+  private recordMissAfterStale(): void {
+    this.recordMiss();
+  }
+
+  /**
+   * Runs one Redis call with a timeout; resolves to `FAILED` instead of rejecting when Redis is down,
+   * slow or refuses. Rejects only when the caller's signal aborts.
+   */
+  private async run<Result>(
+    operation: string,
+    command: () => Promise<Result>,
+    abortSignal?: AbortSignal,
+    timeoutMs = this.commandTimeoutMs,
+  ): Promise<Result | typeof FAILED> {
+    if (abortSignal?.aborted) throw abortReason(abortSignal);
+    if (this.closed)
+      return this.fail(operation, new CacheUnavailableError({ message: 'the cache is closed' }));
+    if (this.client.status !== 'ready') {
+      const ready = await this.waitForReady(abortSignal);
+      if (!ready) {
+        return this.fail(
+          operation,
+          new CacheUnavailableError({ message: `Redis connection is ${this.client.status}` }),
+        );
+      }
+    }
+    if (this.flushing !== undefined) await this.flushing;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      const result = await new Promise<Result>((resolve, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new CacheUnavailableError({ message: `Redis ${operation} took longer than ${timeoutMs} ms` }),
+            ),
+          timeoutMs,
+        );
+        if (abortSignal !== undefined) {
+          onAbort = () => reject(abortReason(abortSignal));
+          abortSignal.addEventListener('abort', onAbort, { once: true });
+        }
+        command().then(resolve, reject);
+      });
+      if (this.degraded) this.markRecovered();
+      return result;
+    } catch (error) {
+      if (abortSignal?.aborted) throw abortReason(abortSignal);
+      return this.fail(operation, error);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort !== undefined) abortSignal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Waits up to one command timeout for a first connection; at once false when it was lost later. */
+  private waitForReady(abortSignal: AbortSignal | undefined): Promise<boolean> {
+    const status = this.client.status;
+    if (this.degraded || (status !== 'connecting' && status !== 'connect' && status !== 'wait')) {
+      return Promise.resolve(false);
+    }
+    if (status === 'wait')
+      this.client.connect().catch((error: unknown) => this.markDegraded('connection', error));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        abortSignal?.removeEventListener('abort', done);
+        resolve(this.client.status === 'ready');
+      };
+      const timer = setTimeout(done, this.commandTimeoutMs);
+      abortSignal?.addEventListener('abort', done, { once: true });
+      this.readyWaiters.push(done);
+    });
+  }
+
+  private fail(operation: string, error: unknown): typeof FAILED {
+    this.counters.errors++;
+    this.metrics.increment(CACHE_METRICS.errors, this.labels.operation(operation));
+    this.markDegraded(operation, error);
+    return FAILED;
+  }
+
+  private markDegraded(operation: string, error: unknown): void {
+    if (this.degraded || this.closed) return;
+    this.degraded = true;
+    this.metrics.gauge(CACHE_METRICS.available, 0, this.labels.base);
+    const reason = error instanceof Error ? error.message : String(error);
+    this.onWarning(
+      `@victor-ai/cache: Redis cache "${this.name}" is unavailable (${operation}: ${reason}); ` +
+        'serving misses and skipping writes until it is back',
+      error,
+    );
+  }
+
+  private markRecovered(): void {
+    this.degraded = false;
+    this.metrics.gauge(CACHE_METRICS.available, 1, this.labels.base);
+  }
+
+  /** Sends the deletes and invalidations that failed while Redis was down, before any other command. */
+  private flushPending(): void {
+    const pending = this.pending;
+    if (!pending.clear && pending.keys.size === 0 && pending.tagKeys.size === 0) {
+      if (this.degraded) this.markRecovered();
+      return;
+    }
+    this.pending = { keys: new Set(), tagKeys: new Set(), clear: false };
+    const flush = async () => {
+      try {
+        if (pending.clear) await this.clearNow();
+        if (pending.keys.size > 0) await this.client.del(...pending.keys);
+        if (pending.tagKeys.size > 0) {
+          await this.client.eval(INVALIDATE_TAGS_SCRIPT, pending.tagKeys.size, ...pending.tagKeys);
+        }
+        if (this.degraded) this.markRecovered();
+      } catch (error) {
+        // Keep them for the next reconnection.
+        for (const key of pending.keys) this.pending.keys.add(key);
+        for (const tagKey of pending.tagKeys) this.pending.tagKeys.add(tagKey);
+        this.pending.clear ||= pending.clear;
+        this.fail('flush', error);
+      }
+    };
+    this.flushing = flush().finally(() => {
+      this.flushing = undefined;
+    });
+  }
+
+  private async clearNow(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await this.client.unlink(...keys);
+    } while (cursor !== '0');
+  }
+}

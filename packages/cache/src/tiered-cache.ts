@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import type { MetricsSink } from '@victor-ai/core';
+import { invalidOption, noopMetricsSink } from '@victor-ai/core';
+import { CACHE_METRICS, CacheMetricLabels } from './cache-metrics.js';
+import type { ComputeFunction, GetOrComputeOptions } from './get-or-compute.js';
+import { getOrComputeAfterMiss } from './get-or-compute.js';
+import type { MemoryCache } from './memory-cache.js';
+import { checkName, checkPositiveInteger } from './options.js';
+import type { CacheReadOptions, InvalidationMessage, RedisCache } from './redis-cache.js';
+import type { CacheLookup, CacheStats, CacheWriteOptions, ComputeLock, VictorCache } from './types.js';
+
+/** Options of a `TieredCache`. */
+export interface TieredCacheOptions<Value = unknown> {
+  /** Names the cache in metrics. Default the Redis tier's name. */
+  name?: string;
+  /** The in-process tier, in front. */
+  memory: MemoryCache<Value>;
+  /** The shared tier. Its connection also carries the invalidation messages. */
+  redis: RedisCache<Value>;
+  /** Longest time an entry stays in the memory tier, whatever its TTL. Default 60,000. */
+  maxMemoryTtlMs?: number;
+  /** Where tier-wide hits and misses are counted (each tier also reports its own). */
+  metrics?: MetricsSink;
+  /** Listen to other processes' invalidations. Default true. */
+  subscribe?: boolean;
+}
+
+/**
+ * A memory tier in front of a Redis tier: reads go to memory, then Redis, and promote what Redis had;
+ * writes go to both; deletes, tag invalidations and clears reach the memory tier of every other process
+ * through Redis pub/sub. While Redis is down the memory tier keeps serving; when the subscription comes
+ * back the memory tier is emptied, since messages may have been missed.
+ */
+export class TieredCache<Value = unknown> implements VictorCache<Value>, ComputeLock {
+  readonly name: string;
+  readonly memory: MemoryCache<Value>;
+  readonly redis: RedisCache<Value>;
+  /** Resolves once this instance listens to other processes' invalidations. */
+  readonly subscribed: Promise<void>;
+  private readonly instanceId = randomUUID();
+  private readonly maxMemoryTtlMs: number;
+  private readonly metrics: MetricsSink;
+  private readonly labels: CacheMetricLabels;
+  private counters: CacheStats = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+  /** Bumped by every invalidation; a Redis read that started before one is not promoted. */
+  private generation = 0;
+
+  constructor(options: TieredCacheOptions<Value>) {
+    if (typeof options?.memory?.lookup !== 'function') {
+      throw invalidOption('memory', 'a MemoryCache', options?.memory);
+    }
+    if (typeof options.redis?.subscribe !== 'function') {
+      throw invalidOption('redis', 'a RedisCache', options.redis);
+    }
+    this.memory = options.memory;
+    this.redis = options.redis;
+    this.name = checkName(options.name ?? options.redis.name);
+    this.maxMemoryTtlMs = checkPositiveInteger('maxMemoryTtlMs', options.maxMemoryTtlMs ?? 60_000);
+    this.metrics = options.metrics ?? noopMetricsSink;
+    this.labels = new CacheMetricLabels(this.name, 'tiered');
+    this.subscribed =
+      options.subscribe === false
+        ? Promise.resolve()
+        : this.redis.subscribe(
+            (message) => this.onInvalidation(message),
+            () => this.onResubscribed(),
+          );
+  }
+
+  /** Hits (either tier), misses (both), stale hits since creation or the last `resetStats`. */
+  stats(): CacheStats {
+    return { ...this.counters };
+  }
+
+  /** Sets every counter of `stats()` back to zero. */
+  resetStats(): void {
+    this.counters = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+  }
+
+  /** The fresh value from memory, else from Redis (promoted into memory), else `undefined`. */
+  async get(key: string, options?: CacheReadOptions): Promise<Value | undefined> {
+    const entry = await this.getEntry(key, options);
+    return entry === undefined || entry.stale ? undefined : entry.value;
+  }
+
+  /** The entry from memory, else from Redis, fresh or inside its stale window. */
+  async getEntry(key: string, options?: CacheReadOptions): Promise<CacheLookup<Value> | undefined> {
+    const local = this.memory.lookup(key);
+    if (local !== undefined && !local.stale) {
+      this.record(CACHE_METRICS.hits);
+      return local;
+    }
+    const generation = this.generation;
+    const remote = await this.redis.getEntry(key, options);
+    if (remote === undefined) {
+      if (local !== undefined) {
+        this.record(CACHE_METRICS.staleHits);
+        return local;
+      }
+      this.record(CACHE_METRICS.misses);
+      return undefined;
+    }
+    if (remote.stale) {
+      this.record(CACHE_METRICS.staleHits);
+      return remote;
+    }
+    this.record(CACHE_METRICS.hits);
+    if (generation === this.generation) this.promote(key, remote);
+    return remote;
+  }
+
+  /** Writes to memory and Redis, and tells other processes to drop their memory copy. */
+  async set(key: string, value: Value, options?: CacheWriteOptions): Promise<void> {
+    this.generation++;
+    this.memory.write(key, value, this.memoryOptions(options));
+    await this.redis.set(key, value, options);
+    await this.redis.publish({ origin: this.instanceId, keys: [key] });
+  }
+
+  /** Removes `key` from both tiers here and from the memory tier of other processes. */
+  async delete(key: string): Promise<boolean> {
+    this.generation++;
+    const local = await this.memory.delete(key);
+    const remote = await this.redis.delete(key);
+    await this.redis.publish({ origin: this.instanceId, keys: [key] });
+    return local || remote;
+  }
+
+  /** Removes tagged entries from both tiers here and from the memory tier of other processes. */
+  async invalidateTags(tags: readonly string[]): Promise<number> {
+    if (tags.length === 0) return 0;
+    this.generation++;
+    const local = this.memory.invalidateTagsNow(tags);
+    const remote = await this.redis.invalidateTags(tags);
+    await this.redis.publish({ origin: this.instanceId, tags: [...tags] });
+    return Math.max(local, remote);
+  }
+
+  /** Empties both tiers here and the memory tier of other processes. */
+  async clear(): Promise<void> {
+    this.generation++;
+    await this.memory.clear();
+    await this.redis.clear();
+    await this.redis.publish({ origin: this.instanceId, clear: true });
+  }
+
+  /** Takes a short cross-process lock in the Redis tier. */
+  tryAcquireLock(key: string, ttlMs: number): Promise<string | false | undefined> {
+    return this.redis.tryAcquireLock(key, ttlMs);
+  }
+
+  /** Lets go of a lock taken with `tryAcquireLock`. */
+  releaseLock(key: string, token: string): Promise<void> {
+    return this.redis.releaseLock(key, token);
+  }
+
+  /**
+   * The cached value for `key` (memory, then Redis), or the result of `compute` stored in both; one
+   * computation per key in this process and, through a Redis lock, across processes.
+   */
+  getOrCompute(key: string, compute: ComputeFunction<Value>, options?: GetOrComputeOptions): Promise<Value> {
+    const local = this.memory.lookup(key);
+    if (local !== undefined && !local.stale) {
+      this.record(CACHE_METRICS.hits);
+      return Promise.resolve(local.value);
+    }
+    return this.getEntry(key, { abortSignal: options?.abortSignal }).then((entry) =>
+      entry !== undefined && !entry.stale
+        ? entry.value
+        : getOrComputeAfterMiss(this, key, compute, options ?? {}, entry),
+    );
+  }
+
+  /** Closes the Redis tier's connections and empties the memory tier. */
+  async close(): Promise<void> {
+    await this.redis.close();
+    await this.memory.close();
+  }
+
+  private promote(key: string, remote: CacheLookup<Value> & { tags?: readonly string[] }): void {
+    const remainingMs = remote.freshUntilEpochMs - this.redis.clock.epochMs();
+    if (remainingMs <= 0) return;
+    const options: CacheWriteOptions = { ttlMs: Math.min(remainingMs, this.maxMemoryTtlMs) };
+    if (remote.tags !== undefined) options.tags = remote.tags;
+    this.memory.write(key, remote.value, options);
+  }
+
+  private memoryOptions(options: CacheWriteOptions | undefined): CacheWriteOptions {
+    const ttlMs = options?.ttlMs;
+    if (ttlMs !== undefined && ttlMs <= this.maxMemoryTtlMs) return options ?? {};
+    return { ...options, ttlMs: Math.min(ttlMs ?? this.maxMemoryTtlMs, this.maxMemoryTtlMs) };
+  }
+
+  private onInvalidation(message: InvalidationMessage): void {
+    if (message.origin === this.instanceId) return;
+    this.generation++;
+    if (message.clear) {
+      void this.memory.clear();
+      return;
+    }
+    if (message.keys) for (const key of message.keys) void this.memory.delete(key);
+    if (message.tags) this.memory.invalidateTagsNow(message.tags);
+  }
+
+  private onResubscribed(): void {
+    this.generation++;
+    void this.memory.clear();
+  }
+
+  private record(name: string): void {
+    if (name === CACHE_METRICS.hits) this.counters.hits++;
+    else if (name === CACHE_METRICS.misses) this.counters.misses++;
+    else this.counters.staleHits++;
+    this.metrics.increment(name, this.labels.base);
+  }
+}

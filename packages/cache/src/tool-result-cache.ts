@@ -1,0 +1,178 @@
+import { posix } from 'node:path';
+import type { Cache, Tool, ToolContext, ToolDefinition } from '@victor-ai/core';
+import { invalidOption } from '@victor-ai/core';
+import { getOrCompute } from './get-or-compute.js';
+import { toolResultCacheKey } from './keys.js';
+import { checkTtl } from './options.js';
+
+/** Options of a `ToolResultCache`. */
+export interface ToolResultCacheOptions {
+  /** Where results are kept (memory, Redis or tiered); it must support tags. */
+  cache: Cache<unknown>;
+  /** TTL of a cached result. Default 60,000. */
+  ttlMs?: number;
+  /** Relative paths in arguments are resolved against this directory. Default `process.cwd()`. */
+  rootDir?: string;
+  /** Argument names that hold a path or a list of paths. Default `path`, `paths`, `file`, `directory`. */
+  pathArguments?: readonly string[];
+}
+
+const DEFAULT_PATH_ARGUMENTS = Object.freeze(['path', 'paths', 'file', 'directory']);
+
+/**
+ * Caches the results of read-only tools and invalidates them when a writing tool runs.
+ *
+ * The rule: the paths of a call are the values of its path arguments (`path`, `paths`, `file`,
+ * `directory`), resolved against `rootDir`. A write on path P removes every cached read, of the same
+ * tenant, whose path is P, an ancestor of P (a listing or search of a directory above it) or a descendant
+ * of P (a file under a directory that was written, moved or deleted). A read with no path argument counts
+ * as a read of `rootDir`, so every write removes it. A writing tool with no path argument removes all of
+ * the tenant's cached results. Tools not marked `readOnly` are never cached.
+ */
+export class ToolResultCache {
+  private readonly cache: Cache<unknown>;
+  private readonly ttlMs: number;
+  private readonly rootDir: string;
+  private readonly pathArguments: readonly string[];
+
+  constructor(options: ToolResultCacheOptions) {
+    if (typeof options?.cache?.invalidateTags !== 'function') {
+      throw invalidOption('cache', 'a Cache', options?.cache);
+    }
+    this.cache = options.cache;
+    this.ttlMs = checkTtl('ttlMs', options.ttlMs ?? 60_000);
+    const rootDir = options.rootDir ?? process.cwd();
+    if (typeof rootDir !== 'string' || !rootDir.startsWith('/')) {
+      throw invalidOption('rootDir', 'an absolute POSIX path', rootDir);
+    }
+    this.rootDir = posix.normalize(rootDir);
+    const pathArguments = options.pathArguments ?? DEFAULT_PATH_ARGUMENTS;
+    if (!Array.isArray(pathArguments) || pathArguments.some((name) => typeof name !== 'string')) {
+      throw invalidOption('pathArguments', 'an array of argument names', pathArguments);
+    }
+    this.pathArguments = pathArguments;
+  }
+
+  /**
+   * Runs `tool` through the cache: a read-only tool's result comes from the cache when present (and is
+   * stored otherwise); any other tool runs, and the cached reads its paths affect are removed before and
+   * after it runs. Resolves to the output and whether it came from the cache.
+   */
+  async execute<Output>(
+    tool: Tool<Record<string, unknown>, Output>,
+    args: Record<string, unknown>,
+    context: ToolContext = {},
+  ): Promise<{ output: Output; cached: boolean }> {
+    const { definition } = tool;
+    if (definition.readOnly === true) {
+      let computed = false;
+      const output = (await getOrCompute(
+        this.cache,
+        this.key(definition.name, args, context.tenantId),
+        async () => {
+          computed = true;
+          return tool.execute(args, context);
+        },
+        { ttlMs: this.ttlMs, tags: this.readTags(args, context.tenantId), abortSignal: context.abortSignal },
+      )) as Output;
+      return { output, cached: !computed };
+    }
+    await this.invalidateForWrite(args, context.tenantId);
+    try {
+      return { output: await tool.execute(args, context), cached: false };
+    } finally {
+      await this.invalidateForWrite(args, context.tenantId);
+    }
+  }
+
+  /** Whether results of this tool may be cached (it is marked `readOnly`). */
+  isCacheable(definition: ToolDefinition): boolean {
+    return definition.readOnly === true;
+  }
+
+  /** The cache key of one call. */
+  key(name: string, args: Readonly<Record<string, unknown>>, tenantId: string | undefined): string {
+    return toolResultCacheKey(name, args, tenantId);
+  }
+
+  /** The cached output of a read-only call, or `undefined`. */
+  get(name: string, args: Readonly<Record<string, unknown>>, tenantId?: string): Promise<unknown> {
+    return this.cache.get(this.key(name, args, tenantId));
+  }
+
+  /** Stores the output of a read-only call, tagged by its paths. */
+  set(
+    name: string,
+    args: Readonly<Record<string, unknown>>,
+    output: unknown,
+    tenantId?: string,
+  ): Promise<void> {
+    return this.cache.set(this.key(name, args, tenantId), output, {
+      ttlMs: this.ttlMs,
+      tags: this.readTags(args, tenantId),
+    });
+  }
+
+  /** Removes the cached reads that a write with these arguments affects; resolves to how many. */
+  invalidateForWrite(args: Readonly<Record<string, unknown>>, tenantId?: string): Promise<number> {
+    return this.cache.invalidateTags(this.writeTags(args, tenantId));
+  }
+
+  /** The tags a read with these arguments is stored under. */
+  readTags(args: Readonly<Record<string, unknown>>, tenantId: string | undefined): string[] {
+    const scope = scopeOf(tenantId);
+    const paths = this.pathsOf(args);
+    if (paths.length === 0) paths.push(this.rootDir);
+    const tags = new Set<string>([`${scope}*`]);
+    for (const path of paths) {
+      tags.add(`${scope}p:${path}`);
+      for (const ancestor of ancestorsOf(path)) tags.add(`${scope}u:${ancestor}`);
+    }
+    return [...tags];
+  }
+
+  /** The tags a write with these arguments invalidates. */
+  writeTags(args: Readonly<Record<string, unknown>>, tenantId: string | undefined): string[] {
+    const scope = scopeOf(tenantId);
+    const paths = this.pathsOf(args);
+    if (paths.length === 0) return [`${scope}*`];
+    const tags = new Set<string>();
+    for (const path of paths) {
+      tags.add(`${scope}u:${path}`);
+      for (const ancestor of ancestorsOf(path)) tags.add(`${scope}p:${ancestor}`);
+    }
+    return [...tags];
+  }
+
+  private pathsOf(args: Readonly<Record<string, unknown>>): string[] {
+    const paths: string[] = [];
+    for (const name of this.pathArguments) {
+      const value = args[name];
+      if (typeof value === 'string') paths.push(this.resolve(value));
+      else if (Array.isArray(value)) {
+        for (const item of value) if (typeof item === 'string') paths.push(this.resolve(item));
+      }
+    }
+    return paths;
+  }
+
+  private resolve(path: string): string {
+    const resolved = posix.resolve(this.rootDir, path);
+    return resolved.length > 1 && resolved.endsWith('/') ? resolved.slice(0, -1) : resolved;
+  }
+}
+
+function scopeOf(tenantId: string | undefined): string {
+  return `tool-result:${JSON.stringify(tenantId ?? null)}:`;
+}
+
+/** The path itself and every directory above it, up to `/`. */
+function ancestorsOf(path: string): string[] {
+  const out = [path];
+  let current = path;
+  while (current !== '/') {
+    current = posix.dirname(current);
+    out.push(current);
+  }
+  return out;
+}

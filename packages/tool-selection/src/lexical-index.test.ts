@@ -1,0 +1,113 @@
+import { InvalidConfigError } from '@victor-ai/core';
+import { describe, expect, it } from 'vitest';
+import { fixtureTools } from './__fixtures__/tools.js';
+import { insertTopK, LexicalIndex } from './lexical-index.js';
+import { ToolRegistry } from './tool-registry.js';
+import { toolText } from './tool-text.js';
+
+const tools = new ToolRegistry(fixtureTools).list();
+const names = tools.map((tool) => tool.definition.name);
+const index = LexicalIndex.build(tools.map(toolText));
+
+function rank(query: string, k = 3, allowed?: Uint8Array): string[] {
+  return index.search(index.prepare(query), k, allowed).documents.map((document) => names[document]!);
+}
+
+describe('LexicalIndex', () => {
+  describe('ranking', () => {
+    it('puts the tool whose name and description match first', () => {
+      expect(rank('what is the weather like in Oslo')[0]).toBe('get_weather');
+      expect(rank('read the file at /tmp/x')[0]).toBe('readFile');
+      expect(rank('run this shell command')[0]).toBe('shell.exec');
+    });
+
+    it('matches inflected forms through stemming', () => {
+      expect(rank('calculating areas of triangles')[0]).toBe('calculate_triangle_area');
+      expect(rank('emailing my boss')[0]).toBe('send_email');
+    });
+
+    it('matches parameter names and descriptions', () => {
+      expect(rank('recipient subject')[0]).toBe('send_email');
+      expect(rank('fahrenheit')[0]).toBe('get_weather');
+    });
+
+    it('weighs the name field above parameter descriptions', () => {
+      const nameHeavy = LexicalIndex.build(tools.map(toolText), {
+        fieldWeights: { parameterDescriptions: 0 },
+      });
+      const hits = nameHeavy.search(nameHeavy.prepare('path'), 3);
+      // With parameter descriptions ignored, "path" only matches parameter names.
+      expect(hits.documents.map((document) => names[document])).toEqual(['readFile', 'write_file']);
+    });
+
+    it('returns nothing for a query with no known term', () => {
+      expect(rank('zebra xylophone')).toEqual([]);
+    });
+
+    it('returns at most k documents, best first', () => {
+      const hits = index.search(index.prepare('file write read'), 1);
+      expect(hits.documents).toHaveLength(1);
+      const all = index.search(index.prepare('file write read'), 10);
+      for (let i = 1; i < all.scores.length; i++)
+        expect(all.scores[i - 1]).toBeGreaterThanOrEqual(all.scores[i]!);
+    });
+
+    it('skips documents outside the allowed mask', () => {
+      const allowed = new Uint8Array(tools.length);
+      allowed[names.indexOf('write_file')] = 1;
+      expect(rank('read the file', 3, allowed)).toEqual(['write_file']);
+    });
+
+    it('gives identical results on repeated searches (scratch space is reset)', () => {
+      expect(rank('file')).toEqual(rank('file'));
+      expect(index.search(index.prepare('file'), 3).scores).toEqual(
+        index.search(index.prepare('file'), 3).scores,
+      );
+    });
+  });
+
+  describe('prepare', () => {
+    it('adds context terms at a lower weight', () => {
+      const query = index.prepare('file', 'weather weather', 0.3);
+      expect(query.termIds).toHaveLength(2);
+      expect([...query.weights].sort()).toEqual([0.6000000238418579, 1]);
+    });
+
+    it('bounds every score by maxScore', () => {
+      const query = index.prepare('read file path contents');
+      const hits = index.search(query, 10);
+      for (const score of hits.scores) expect(score).toBeLessThan(query.maxScore);
+    });
+  });
+
+  describe('build', () => {
+    it('rejects bad BM25 options naming the option', () => {
+      expect(() => LexicalIndex.build([], { k1: -1 })).toThrow(InvalidConfigError);
+      expect(() => LexicalIndex.build([], { fieldB: { name: 2 } })).toThrow(/fieldB\.name must be/);
+    });
+
+    it('reports its size', () => {
+      expect(index.termCount).toBeGreaterThan(10);
+      expect(index.memoryBytes).toBeGreaterThan(0);
+      expect(index.documentCount).toBe(tools.length);
+    });
+  });
+});
+
+describe('insertTopK', () => {
+  it('keeps the k best by score, ties by lower document', () => {
+    const documents: number[] = [];
+    const scores: number[] = [];
+    for (const [document, score] of [
+      [5, 1],
+      [1, 3],
+      [2, 3],
+      [0, 2],
+      [9, 0.5],
+    ] as const) {
+      insertTopK(documents, scores, document, score, 3);
+    }
+    expect(documents).toEqual([1, 2, 0]);
+    expect(scores).toEqual([3, 3, 2]);
+  });
+});

@@ -1,0 +1,129 @@
+import { AbortedError, type Embedder, InvalidResponseError, invalidOption } from '@victor-ai/core';
+import { EmbeddingCache } from './embedding-cache.js';
+import { insertTopK, type SearchHits } from './lexical-index.js';
+
+/** Options of `SemanticIndex.build`. */
+export interface SemanticIndexOptions {
+  /** Where vectors are looked up and stored; a private cache unless given. */
+  cache?: EmbeddingCache;
+  /** Most texts per `embed` call; 128 unless set. */
+  batchSize?: number;
+  abortSignal?: AbortSignal;
+}
+
+/** Scales a vector to unit length in place (a zero vector stays zero). */
+export function normalize(vector: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
+  if (sum > 0) {
+    const scale = 1 / Math.sqrt(sum);
+    for (let i = 0; i < vector.length; i++) vector[i]! *= scale;
+  }
+  return vector;
+}
+
+function throwIfAborted(abortSignal: AbortSignal | undefined): void {
+  if (abortSignal?.aborted) throw new AbortedError({ cause: abortSignal.reason });
+}
+
+/**
+ * Unit vectors of every tool in one `Float32Array` (row i = document i), searched by cosine similarity.
+ * Built through an `Embedder`: only texts missing from the cache are embedded, in batches.
+ */
+export class SemanticIndex {
+  readonly documentCount: number;
+  readonly dimensions: number;
+  readonly #matrix: Float32Array;
+
+  private constructor(matrix: Float32Array, documentCount: number, dimensions: number) {
+    this.#matrix = matrix;
+    this.documentCount = documentCount;
+    this.dimensions = dimensions;
+  }
+
+  /** Embeds (or takes from the cache) every text and builds the index; document i is `texts[i]`. */
+  static async build(
+    texts: readonly string[],
+    embedder: Embedder,
+    options: SemanticIndexOptions = {},
+  ): Promise<SemanticIndex> {
+    const batchSize = options.batchSize ?? 128;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw invalidOption('batchSize', 'a positive integer', options.batchSize);
+    }
+    const cache = options.cache ?? new EmbeddingCache();
+    const { abortSignal } = options;
+    throwIfAborted(abortSignal);
+    const vectors: Array<Float32Array | undefined> = new Array(texts.length);
+    const keys = texts.map((text) => EmbeddingCache.key(embedder.id, embedder.model, text));
+    const missing: number[] = [];
+    // Identical texts are embedded once.
+    const firstByKey = new Map<string, number>();
+    for (let i = 0; i < texts.length; i++) {
+      const cached = cache.get(keys[i]!);
+      if (cached !== undefined) vectors[i] = cached;
+      else if (!firstByKey.has(keys[i]!)) {
+        firstByKey.set(keys[i]!, i);
+        missing.push(i);
+      }
+    }
+    for (let start = 0; start < missing.length; start += batchSize) {
+      const batch = missing.slice(start, start + batchSize);
+      const embeddings = await embedder.embed(
+        batch.map((i) => texts[i]!),
+        abortSignal ? { abortSignal } : undefined,
+      );
+      throwIfAborted(abortSignal);
+      if (!Array.isArray(embeddings) || embeddings.length !== batch.length) {
+        throw new InvalidResponseError({
+          message: `embedder ${embedder.id} returned ${Array.isArray(embeddings) ? embeddings.length : 'no'} vectors for ${batch.length} inputs`,
+        });
+      }
+      for (let j = 0; j < batch.length; j++) {
+        const vector = normalize(Float32Array.from(embeddings[j]!));
+        vectors[batch[j]!] = vector;
+        cache.set(keys[batch[j]!]!, vector);
+      }
+    }
+    for (let i = 0; i < texts.length; i++) {
+      if (vectors[i] === undefined) vectors[i] = vectors[firstByKey.get(keys[i]!)!];
+    }
+    const dimensions = texts.length === 0 ? 0 : vectors[0]!.length;
+    const matrix = new Float32Array(texts.length * dimensions);
+    for (let i = 0; i < texts.length; i++) {
+      const vector = vectors[i]!;
+      if (vector.length !== dimensions) {
+        throw new InvalidResponseError({
+          message: `embedder ${embedder.id} returned vectors of ${vector.length} and ${dimensions} dimensions`,
+        });
+      }
+      matrix.set(vector, i * dimensions);
+    }
+    return new SemanticIndex(matrix, texts.length, dimensions);
+  }
+
+  /** Bytes held by the vectors. */
+  get memoryBytes(): number {
+    return this.#matrix.byteLength;
+  }
+
+  /**
+   * The `k` documents most similar to a unit query vector (cosine), best first. `allowed` is a mask by
+   * document index (1 = may be returned).
+   */
+  search(query: Float32Array, k: number, allowed?: Uint8Array): SearchHits {
+    const documents: number[] = [];
+    const scores: number[] = [];
+    const dimensions = this.dimensions;
+    if (query.length !== dimensions || k < 1) return { documents, scores };
+    const matrix = this.#matrix;
+    for (let document = 0; document < this.documentCount; document++) {
+      if (allowed !== undefined && allowed[document] === 0) continue;
+      let dot = 0;
+      const offset = document * dimensions;
+      for (let i = 0; i < dimensions; i++) dot += matrix[offset + i]! * query[i]!;
+      insertTopK(documents, scores, document, dot, k);
+    }
+    return { documents, scores };
+  }
+}

@@ -1,0 +1,248 @@
+import { AbortedError, ConnectionError, InvalidConfigError, type MetricsSink } from '@victor-ai/core';
+import { describe, expect, it, vi } from 'vitest';
+import { fixtureTools } from './__fixtures__/tools.js';
+import { createDeterministicEmbedder } from './testing/deterministic-embedder.js';
+import { ToolRegistry } from './tool-registry.js';
+import { normalizeQuery, ToolSelector } from './tool-selector.js';
+
+function setup(options: Partial<ConstructorParameters<typeof ToolSelector>[0]> = {}) {
+  const registry = new ToolRegistry(fixtureTools);
+  const selector = new ToolSelector({ registry, ...options });
+  return { registry, selector };
+}
+
+const names = (selection: { tools: readonly { name: string }[] }) => selection.tools.map((tool) => tool.name);
+
+describe('ToolSelector', () => {
+  describe('options', () => {
+    it.each([
+      [{ k: 0 }, /k must be an integer from 1 to 1000, got 0/],
+      [{ strategy: 'fuzzy' }, /strategy must be/],
+      [{ strategy: 'hybrid' }, /strategy must be "lexical" when no embedder is given/],
+      [{ minRelevance: 2 }, /minRelevance must be a number from 0 to 1, got 2/],
+      [{ fusion: 'max' }, /fusion must be "rrf" or "weighted"/],
+      [{ cacheSize: -1 }, /cacheSize must be/],
+      [{ bm25: { k1: 100 } }, /k1 must be/],
+      [{ registry: {} }, /registry must be a ToolRegistry/],
+    ])('rejects %j with InvalidConfigError naming the option', (options, message) => {
+      const create = () => setup(options as never);
+      expect(create).toThrow(InvalidConfigError);
+      expect(create).toThrow(message);
+    });
+
+    it('defaults to hybrid with an embedder and lexical without', () => {
+      expect(setup().selector.strategy).toBe('lexical');
+      expect(setup({ embedder: createDeterministicEmbedder() }).selector.strategy).toBe('hybrid');
+    });
+  });
+
+  describe('ranking', () => {
+    it('returns the top k with scores and the lexical signal, always-included tools first', () => {
+      const { selector } = setup();
+      const selection = selector.selectSync('read the contents of a file', { k: 2 });
+      expect(names(selection)).toEqual(['ask_user', 'readFile', 'write_file']);
+      expect(selection.tools[0]).toMatchObject({ signal: 'always-include', score: 0, lexicalRank: -1 });
+      expect(selection.tools[1]).toMatchObject({ signal: 'lexical', lexicalRank: 0, semanticRank: -1 });
+      expect(selection.tools[1]!.score).toBeGreaterThan(selection.tools[2]!.score);
+      expect(selection.noToolFits).toBe(false);
+      expect(selection.topRelevance).toBeGreaterThan(0);
+      expect(selection.topRelevance).toBeLessThan(1);
+    });
+
+    it('includes tools named in alwaysInclude whatever their rank', () => {
+      const { selector } = setup();
+      const selection = selector.selectSync('weather', { k: 1, alwaysInclude: ['send_email', 'unknown'] });
+      expect(names(selection)).toEqual(['ask_user', 'send_email', 'get_weather']);
+    });
+
+    it('ranks only tools of the given categories, tags or read-only flag', () => {
+      const { selector } = setup();
+      expect(names(selector.selectSync('file', { categories: ['filesystem'], k: 5 }))).toEqual([
+        'ask_user',
+        'readFile',
+        'write_file',
+      ]);
+      expect(names(selector.selectSync('write a file', { readOnly: true, k: 5 }))).toEqual([
+        'ask_user',
+        'readFile',
+      ]);
+      expect(names(selector.selectSync('file', { tags: ['weather'], k: 5 }))).toEqual(['ask_user']);
+    });
+
+    it('lets recent conversation break ties between tools', () => {
+      const { selector } = setup();
+      const withoutContext = selector.selectSync('path', { k: 1 });
+      const withContext = selector.selectSync('path', {
+        k: 1,
+        context: [{ role: 'user', content: 'I need to write something down' }],
+      });
+      expect(names(withoutContext).at(-1)).toBe('readFile');
+      expect(names(withContext).at(-1)).toBe('write_file');
+    });
+
+    it('says no tool fits when nothing matches or relevance is below minRelevance', () => {
+      const { selector } = setup();
+      const nothing = selector.selectSync('zebra xylophone');
+      expect(nothing.noToolFits).toBe(true);
+      expect(names(nothing)).toEqual(['ask_user']);
+      const weak = selector.selectSync('the file', { minRelevance: 0.99 });
+      expect(weak.noToolFits).toBe(true);
+      expect(selector.selectSync('the file', { minRelevance: 0.01 }).noToolFits).toBe(false);
+    });
+  });
+
+  describe('cache', () => {
+    it('serves a repeated query (any case and spacing) from the cache', () => {
+      const { selector } = setup();
+      const first = selector.selectSync('Read a file');
+      const second = selector.selectSync('  read   a FILE ');
+      expect(first.cached).toBe(false);
+      expect(second.cached).toBe(true);
+      expect(second.tools).toBe(first.tools);
+    });
+
+    it('keeps selections with different options or context apart', () => {
+      const { selector } = setup();
+      selector.selectSync('file');
+      expect(selector.selectSync('file', { k: 1 }).cached).toBe(false);
+      expect(selector.selectSync('file', { context: ['write'] }).cached).toBe(false);
+      expect(selector.selectSync('file', { context: ['write'] }).cached).toBe(true);
+      expect(selector.selectSync('file', { context: ['read'] }).cached).toBe(false);
+    });
+
+    it('is invalidated when the registry changes', () => {
+      const { registry, selector } = setup();
+      const before = selector.selectSync('translate text to french', { k: 1 });
+      expect(names(before)).not.toContain('translate');
+      registry.add({
+        name: 'translate',
+        description: 'Translate text to another language such as French.',
+        parameters: { type: 'object', properties: {} },
+      });
+      const after = selector.selectSync('translate text to french', { k: 1 });
+      expect(after.cached).toBe(false);
+      expect(after.registryVersion).toBe(before.registryVersion + 1);
+      expect(names(after).at(-1)).toBe('translate');
+      registry.remove('translate');
+      expect(names(selector.selectSync('translate text to french', { k: 1 }))).not.toContain('translate');
+    });
+
+    it('can be turned off', () => {
+      const { selector } = setup({ cacheSize: 0 });
+      selector.selectSync('file');
+      expect(selector.selectSync('file').cached).toBe(false);
+    });
+
+    it('evicts the least recently used selection past cacheSize', () => {
+      const { selector } = setup({ cacheSize: 2 });
+      selector.selectSync('file');
+      selector.selectSync('weather');
+      selector.selectSync('file');
+      selector.selectSync('email');
+      expect(selector.selectSync('file').cached).toBe(true);
+      expect(selector.selectSync('weather').cached).toBe(false);
+    });
+  });
+
+  describe('semantic and hybrid', () => {
+    it('fuses lexical and semantic ranks and names the signal of each tool', async () => {
+      const { selector } = setup({ embedder: createDeterministicEmbedder() });
+      const selection = await selector.select('weather in a city', { k: 3 });
+      expect(selection.strategy).toBe('hybrid');
+      const weather = selection.tools.find((tool) => tool.name === 'get_weather')!;
+      expect(weather).toMatchObject({ signal: 'hybrid', lexicalRank: 0, semanticRank: 0 });
+      expect(selection.tools.filter((tool) => tool.signal !== 'always-include')).toHaveLength(3);
+    });
+
+    it('ranks by embeddings alone with the semantic strategy', async () => {
+      const { selector } = setup({ embedder: createDeterministicEmbedder(), strategy: 'semantic' });
+      const selection = await selector.select('send an email', { k: 1 });
+      expect(selection.tools.at(-1)).toMatchObject({
+        name: 'send_email',
+        signal: 'semantic',
+        lexicalRank: -1,
+      });
+    });
+
+    it('embeds tools once in batches and only new tools after a change', async () => {
+      const embedder = createDeterministicEmbedder();
+      const { registry, selector } = setup({ embedder, embeddingBatchSize: 4 });
+      await selector.prepare();
+      expect(embedder.calls.map((call) => call.length)).toEqual([4, 3]);
+      await selector.select('weather');
+      await selector.select('weather');
+      expect(embedder.calls).toHaveLength(3);
+      registry.add({ name: 'translate', description: 'Translate text.', parameters: { type: 'object' } });
+      await selector.select('weather');
+      expect(embedder.calls.at(-1)).toHaveLength(1);
+      expect(embedder.calls.at(-1)![0]).toContain('translate');
+    });
+
+    it('falls back to lexical ranking when the embedder fails, and retries later', async () => {
+      const embedder = createDeterministicEmbedder();
+      const increment = vi.fn();
+      const metrics: MetricsSink = { increment, gauge: vi.fn(), observe: vi.fn() };
+      const { selector } = setup({ embedder, metrics });
+      const error = new ConnectionError({ message: 'embeddings endpoint down' });
+      embedder.failNext(error);
+      const selection = await selector.select('weather');
+      expect(selection.strategy).toBe('lexical');
+      expect(selection.semanticError).toBe(error);
+      expect(names(selection)).toContain('get_weather');
+      expect(increment).toHaveBeenCalledWith('victor_tool_selection_semantic_failures_total');
+      expect((await selector.select('weather')).strategy).toBe('hybrid');
+    });
+
+    it('rejects with AbortedError when aborted, without falling back', async () => {
+      const { selector } = setup({ embedder: createDeterministicEmbedder() });
+      const controller = new AbortController();
+      controller.abort();
+      await expect(selector.select('weather', { abortSignal: controller.signal })).rejects.toThrow(
+        AbortedError,
+      );
+    });
+
+    it('refuses selectSync for non-lexical strategies', () => {
+      const { selector } = setup({ embedder: createDeterministicEmbedder() });
+      expect(() => selector.selectSync('weather')).toThrow(/strategy must be "lexical" for selectSync/);
+      expect(selector.selectSync('weather', { strategy: 'lexical' }).strategy).toBe('lexical');
+    });
+
+    it('refuses a semantic strategy per call when there is no embedder', async () => {
+      const { selector } = setup();
+      await expect(selector.select('weather', { strategy: 'hybrid' })).rejects.toThrow(InvalidConfigError);
+    });
+  });
+
+  describe('metrics and stats', () => {
+    it('reports cache hits and misses, durations and index builds', () => {
+      const metrics = { increment: vi.fn(), gauge: vi.fn(), observe: vi.fn() };
+      const { selector } = setup({ metrics });
+      selector.selectSync('file');
+      selector.selectSync('file');
+      expect(metrics.increment).toHaveBeenCalledWith('victor_tool_selection_cache_total', { cache: 'miss' });
+      expect(metrics.increment).toHaveBeenCalledWith('victor_tool_selection_cache_total', { cache: 'hit' });
+      expect(metrics.observe).toHaveBeenCalledWith(
+        'victor_tool_selection_index_build_seconds',
+        expect.any(Number),
+        {
+          index: 'lexical',
+        },
+      );
+      expect(metrics.gauge).toHaveBeenCalledWith('victor_tool_selection_tools', fixtureTools.length);
+    });
+
+    it('reports index sizes', () => {
+      const { selector } = setup();
+      const stats = selector.stats();
+      expect(stats).toMatchObject({ registryVersion: 1, tools: fixtureTools.length, cachedSelections: 0 });
+      expect(stats.lexicalMemoryBytes).toBeGreaterThan(0);
+    });
+  });
+});
+
+describe('normalizeQuery', () => {
+  it('trims, lower-cases and collapses whitespace', () => {
+    expect(normalizeQuery('  Hello\n\tWORLD  ')).toBe('hello world');
+  });
+});

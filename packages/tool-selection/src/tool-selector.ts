@@ -1,0 +1,639 @@
+import {
+  AbortedError,
+  type Embedder,
+  invalidOption,
+  type Message,
+  type MetricLabels,
+  type MetricsSink,
+  noopMetricsSink,
+  type Tool,
+  type ToolDefinition,
+  VictorError,
+} from '@victor-ai/core';
+import { EmbeddingCache } from './embedding-cache.js';
+import { type FusedHit, reciprocalRankFusion, weightedFusion } from './fusion.js';
+import { type Bm25Options, LexicalIndex, type SearchHits } from './lexical-index.js';
+import { normalize, SemanticIndex } from './semantic-index.js';
+import type { RegisteredTool, ToolRegistry } from './tool-registry.js';
+import { type ToolText, toolEmbeddingText, toolText } from './tool-text.js';
+
+/** How tools are ranked: BM25F only, embeddings only, or both fused. */
+export type SelectionStrategy = 'lexical' | 'semantic' | 'hybrid';
+
+/** Which signal put a tool into the result. */
+export type SelectionSignal = 'lexical' | 'semantic' | 'hybrid' | 'always-include';
+
+/** How hybrid ranking combines the lexical and semantic lists. */
+export type FusionMethod = 'rrf' | 'weighted';
+
+/** Options of a `ToolSelector`. */
+export interface ToolSelectorOptions {
+  /** The tools to choose from; the selector follows its changes. */
+  registry: ToolRegistry;
+  /** Turns tool texts and queries into vectors; needed for `semantic` and `hybrid`. */
+  embedder?: Embedder;
+  /** `hybrid` when an embedder is given, `lexical` otherwise. */
+  strategy?: SelectionStrategy;
+  /** Tools returned by default (besides always-included ones); 10 unless set. */
+  k?: number;
+  /** BM25F parameters (k1, field weights, length normalisation). */
+  bm25?: Bm25Options;
+  /** `rrf` (default) or `weighted`. */
+  fusion?: FusionMethod;
+  /** RRF constant; 60 unless set. */
+  rrfK?: number;
+  /** Share of the lexical score in `weighted` fusion, 0 to 1; 0.5 unless set. */
+  lexicalWeight?: number;
+  /** Candidates taken from each list before fusion; 50 unless set (at least `k`). */
+  fusionDepth?: number;
+  /**
+   * Below this relevance (BM25 score over the query's best possible score, or cosine similarity) the
+   * result says `noToolFits`. 0 unless set: only a query that matches nothing at all fits no tool.
+   */
+  minRelevance?: number;
+  /** Selections kept in the result cache; 1,000 unless set, 0 turns caching off. */
+  cacheSize?: number;
+  /** Query vectors kept (semantic and hybrid); 1,000 unless set. */
+  queryVectorCacheSize?: number;
+  /** Where tool vectors are cached; share one across selectors that use the same embedder. */
+  embeddingCache?: EmbeddingCache;
+  /** Texts per embeddings call; 128 unless set. */
+  embeddingBatchSize?: number;
+  /** Weight of each conversation-context term against 1 for a query term; 0.3 unless set. */
+  contextWeight?: number;
+  /** Most recent context messages read; 4 unless set. */
+  contextMessages?: number;
+  metrics?: MetricsSink;
+}
+
+/** Options of one `select` call. */
+export interface SelectOptions {
+  /** Tools to return (besides always-included ones). */
+  k?: number;
+  /** Names of tools to include whatever their rank (tools flagged `alwaysInclude` always are). */
+  alwaysInclude?: readonly string[];
+  /** Only tools in one of these categories are ranked. */
+  categories?: readonly string[];
+  /** Only tools with at least one of these tags are ranked. */
+  tags?: readonly string[];
+  /** Only read-only tools (true) or only tools with side effects (false). */
+  readOnly?: boolean;
+  /** Recent conversation; its words count at `contextWeight`. Strings or messages, oldest first. */
+  context?: readonly (string | Message)[];
+  /** Overrides the selector's strategy for this call. */
+  strategy?: SelectionStrategy;
+  /** Overrides the selector's `minRelevance`. */
+  minRelevance?: number;
+  abortSignal?: AbortSignal;
+}
+
+/** One selected tool. */
+export interface SelectedTool {
+  readonly name: string;
+  readonly definition: ToolDefinition;
+  /** The executable tool, when the registry holds one. */
+  readonly tool: Tool | undefined;
+  /** The ranking score (BM25F, cosine, or fused); 0 for always-included tools that did not rank. */
+  readonly score: number;
+  /** Which signal put the tool here. */
+  readonly signal: SelectionSignal;
+  /** 0-based rank in the lexical list, or -1. */
+  readonly lexicalRank: number;
+  /** 0-based rank in the semantic list, or -1. */
+  readonly semanticRank: number;
+}
+
+/** The answer of `select`. */
+export interface ToolSelection {
+  /** Always-included tools first, then the ranked ones, best first. */
+  readonly tools: readonly SelectedTool[];
+  /** True when no tool reached `minRelevance` (always-included tools aside). */
+  readonly noToolFits: boolean;
+  /** Relevance of the best ranked tool, 0 to 1 (see `minRelevance`). */
+  readonly topRelevance: number;
+  readonly strategy: SelectionStrategy;
+  readonly registryVersion: number;
+  /** True when served from the result cache. */
+  readonly cached: boolean;
+  /** Set when semantic ranking failed and the lexical ranking was used instead. */
+  readonly semanticError?: unknown;
+}
+
+/** Sizes and timings of the current indexes. */
+export interface ToolSelectorStats {
+  registryVersion: number;
+  tools: number;
+  lexicalTerms: number;
+  lexicalBuildMs: number;
+  lexicalMemoryBytes: number;
+  semanticMemoryBytes: number;
+  cachedSelections: number;
+}
+
+interface VersionState {
+  readonly version: number;
+  readonly tools: readonly RegisteredTool[];
+  readonly texts: readonly ToolText[];
+  lexical: LexicalIndex | undefined;
+  lexicalBuildMs: number;
+  semantic: Promise<SemanticIndex> | undefined;
+  semanticIndex: SemanticIndex | undefined;
+  readonly alwaysIncluded: readonly number[];
+  readonly indexByName: Map<string, number>;
+  readonly masks: Map<string, Uint8Array>;
+}
+
+interface CacheEntry {
+  readonly version: number;
+  readonly selection: ToolSelection;
+}
+
+const EMPTY_OPTIONS: SelectOptions = Object.freeze({});
+const STRATEGIES: readonly SelectionStrategy[] = ['lexical', 'semantic', 'hybrid'];
+const WHITESPACE = /\s+/g;
+
+function checkInteger(option: string, value: number | undefined, min: number, max: number): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {
+    throw invalidOption(option, `an integer from ${min} to ${max}`, value);
+  }
+}
+
+function checkFraction(option: string, value: number | undefined): void {
+  if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= 1)) {
+    throw invalidOption(option, 'a number from 0 to 1', value);
+  }
+}
+
+/** Normalises a query for cache keys: trimmed, lower-case, runs of whitespace as one space. */
+export function normalizeQuery(query: string): string {
+  return query.trim().toLowerCase().replace(WHITESPACE, ' ');
+}
+
+/** A 53-bit string hash (cyrb53), enough to tell conversation contexts apart in a bounded cache. */
+function digest(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ char, 2654435761);
+    h2 = Math.imul(h2 ^ char, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/**
+ * Picks the few tools that fit a request out of a registry of any size. Indexes are built once per
+ * registry version (lazily, or up front with `prepare()`); selections are cached by normalised query,
+ * options, conversation context and registry version, and the cache is emptied when the registry changes.
+ */
+export class ToolSelector {
+  readonly #registry: ToolRegistry;
+  readonly #embedder: Embedder | undefined;
+  readonly #strategy: SelectionStrategy;
+  readonly #k: number;
+  readonly #bm25: Bm25Options;
+  readonly #fusion: FusionMethod;
+  readonly #rrfK: number;
+  readonly #lexicalWeight: number;
+  readonly #fusionDepth: number;
+  readonly #minRelevance: number;
+  readonly #cacheSize: number;
+  readonly #queryVectorCacheSize: number;
+  readonly #embeddingCache: EmbeddingCache;
+  readonly #embeddingBatchSize: number;
+  readonly #contextWeight: number;
+  readonly #contextMessages: number;
+  readonly #metrics: MetricsSink;
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #queryVectors = new Map<string, Float32Array>();
+  #state: VersionState | undefined;
+  // Label objects reused on the hot path.
+  readonly #hitLabels: MetricLabels;
+  readonly #missLabels: MetricLabels;
+
+  /** Creates a selector over a registry; options are checked here. */
+  constructor(options: ToolSelectorOptions) {
+    if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
+    const { registry, embedder } = options;
+    if (typeof registry !== 'object' || registry === null || typeof registry.list !== 'function') {
+      throw invalidOption('registry', 'a ToolRegistry', registry);
+    }
+    if (embedder !== undefined && (typeof embedder !== 'object' || typeof embedder.embed !== 'function')) {
+      throw invalidOption('embedder', 'an Embedder (id, model, embed())', embedder);
+    }
+    const strategy = options.strategy ?? (embedder ? 'hybrid' : 'lexical');
+    if (!STRATEGIES.includes(strategy)) {
+      throw invalidOption('strategy', '"lexical", "semantic" or "hybrid"', options.strategy);
+    }
+    if (strategy !== 'lexical' && embedder === undefined) {
+      throw invalidOption('strategy', '"lexical" when no embedder is given', strategy);
+    }
+    if (options.fusion !== undefined && options.fusion !== 'rrf' && options.fusion !== 'weighted') {
+      throw invalidOption('fusion', '"rrf" or "weighted"', options.fusion);
+    }
+    checkInteger('k', options.k, 1, 1000);
+    checkInteger('rrfK', options.rrfK, 1, 10_000);
+    checkFraction('lexicalWeight', options.lexicalWeight);
+    checkInteger('fusionDepth', options.fusionDepth, 1, 10_000);
+    checkFraction('minRelevance', options.minRelevance);
+    checkInteger('cacheSize', options.cacheSize, 0, 10_000_000);
+    checkInteger('queryVectorCacheSize', options.queryVectorCacheSize, 0, 10_000_000);
+    checkInteger('embeddingBatchSize', options.embeddingBatchSize, 1, 100_000);
+    checkInteger('contextMessages', options.contextMessages, 0, 1000);
+    if (options.contextWeight !== undefined && !(options.contextWeight >= 0 && options.contextWeight <= 10)) {
+      throw invalidOption('contextWeight', 'a number from 0 to 10', options.contextWeight);
+    }
+    if (options.embeddingCache !== undefined && !(options.embeddingCache instanceof EmbeddingCache)) {
+      throw invalidOption('embeddingCache', 'an EmbeddingCache', options.embeddingCache);
+    }
+    // Validate BM25 options now rather than at the first select.
+    LexicalIndex.build([], options.bm25);
+
+    this.#registry = registry;
+    this.#embedder = embedder;
+    this.#strategy = strategy;
+    this.#k = options.k ?? 10;
+    this.#bm25 = options.bm25 ?? {};
+    this.#fusion = options.fusion ?? 'rrf';
+    this.#rrfK = options.rrfK ?? 60;
+    this.#lexicalWeight = options.lexicalWeight ?? 0.5;
+    this.#fusionDepth = options.fusionDepth ?? 50;
+    this.#minRelevance = options.minRelevance ?? 0;
+    this.#cacheSize = options.cacheSize ?? 1000;
+    this.#queryVectorCacheSize = options.queryVectorCacheSize ?? 1000;
+    this.#embeddingCache = options.embeddingCache ?? new EmbeddingCache();
+    this.#embeddingBatchSize = options.embeddingBatchSize ?? 128;
+    this.#contextWeight = options.contextWeight ?? 0.3;
+    this.#contextMessages = options.contextMessages ?? 4;
+    this.#metrics = options.metrics ?? noopMetricsSink;
+    this.#hitLabels = Object.freeze({ cache: 'hit' });
+    this.#missLabels = Object.freeze({ cache: 'miss' });
+  }
+
+  /** The strategy used when a call does not name one. */
+  get strategy(): SelectionStrategy {
+    return this.#strategy;
+  }
+
+  /** Builds the indexes for the registry's current version now (embedding tools when needed). */
+  async prepare(options: { abortSignal?: AbortSignal } = {}): Promise<void> {
+    const state = this.#current();
+    this.#lexical(state);
+    if (this.#strategy !== 'lexical') await this.#semantic(state, options.abortSignal);
+  }
+
+  /** Sizes and timings of the indexes for the current registry version. */
+  stats(): ToolSelectorStats {
+    const state = this.#current();
+    const lexical = this.#lexical(state);
+    return {
+      registryVersion: state.version,
+      tools: state.tools.length,
+      lexicalTerms: lexical.termCount,
+      lexicalBuildMs: state.lexicalBuildMs,
+      lexicalMemoryBytes: lexical.memoryBytes,
+      semanticMemoryBytes: state.semanticIndex?.memoryBytes ?? 0,
+      cachedSelections: this.#cache.size,
+    };
+  }
+
+  /**
+   * The tools that fit `query`, synchronously. Only for the lexical strategy (semantic ranking needs the
+   * embedder, which is asynchronous); throws `InvalidConfigError` otherwise.
+   */
+  selectSync(query: string, options: SelectOptions = EMPTY_OPTIONS): ToolSelection {
+    const strategy = options.strategy ?? this.#strategy;
+    if (strategy !== 'lexical') {
+      throw invalidOption('strategy', '"lexical" for selectSync (use select)', strategy);
+    }
+    return this.#select(query, options, 'lexical', undefined);
+  }
+
+  /** The tools that fit `query`: top k with scores and the signal that ranked each. */
+  async select(query: string, options: SelectOptions = EMPTY_OPTIONS): Promise<ToolSelection> {
+    const strategy = options.strategy ?? this.#strategy;
+    if (strategy === 'lexical') return this.#select(query, options, strategy, undefined);
+    if (this.#embedder === undefined) {
+      throw invalidOption('strategy', '"lexical" when the selector has no embedder', strategy);
+    }
+    if (options.abortSignal?.aborted) throw new AbortedError({ cause: options.abortSignal.reason });
+    const state = this.#current();
+    const key = this.#key(query, options, strategy);
+    const hit = this.#fromCache(key, state.version);
+    if (hit !== undefined) return hit;
+    try {
+      const semanticIndex = await this.#semantic(state, options.abortSignal);
+      const vector = await this.#queryVector(normalizeQuery(query), options.abortSignal);
+      return this.#select(query, options, strategy, { index: semanticIndex, vector }, key);
+    } catch (error) {
+      if (VictorError.isInstance(error) && error.code === 'ABORTED') throw error;
+      if (options.abortSignal?.aborted) throw new AbortedError({ cause: options.abortSignal.reason });
+      this.#metrics.increment('victor_tool_selection_semantic_failures_total');
+      const fallback = this.#select(query, options, 'lexical', undefined, undefined, false);
+      return Object.freeze({ ...fallback, semanticError: error });
+    }
+  }
+
+  #current(): VersionState {
+    const version = this.#registry.version;
+    let state = this.#state;
+    if (state === undefined || state.version !== version) {
+      const tools = this.#registry.list();
+      const indexByName = new Map<string, number>();
+      const alwaysIncluded: number[] = [];
+      tools.forEach((tool, index) => {
+        indexByName.set(tool.definition.name, index);
+        if (tool.definition.alwaysInclude === true) alwaysIncluded.push(index);
+      });
+      state = {
+        version,
+        tools,
+        texts: tools.map(toolText),
+        lexical: undefined,
+        lexicalBuildMs: 0,
+        semantic: undefined,
+        semanticIndex: undefined,
+        alwaysIncluded,
+        indexByName,
+        masks: new Map(),
+      };
+      this.#state = state;
+      this.#cache.clear();
+      this.#metrics.gauge('victor_tool_selection_tools', tools.length);
+    }
+    return state;
+  }
+
+  #lexical(state: VersionState): LexicalIndex {
+    if (state.lexical === undefined) {
+      const start = performance.now();
+      state.lexical = LexicalIndex.build(state.texts, this.#bm25);
+      state.lexicalBuildMs = performance.now() - start;
+      this.#metrics.observe('victor_tool_selection_index_build_seconds', state.lexicalBuildMs / 1000, {
+        index: 'lexical',
+      });
+    }
+    return state.lexical;
+  }
+
+  #semantic(state: VersionState, abortSignal: AbortSignal | undefined): Promise<SemanticIndex> {
+    if (state.semantic === undefined) {
+      const start = performance.now();
+      const built = SemanticIndex.build(state.texts.map(toolEmbeddingText), this.#embedder!, {
+        cache: this.#embeddingCache,
+        batchSize: this.#embeddingBatchSize,
+        ...(abortSignal ? { abortSignal } : {}),
+      });
+      state.semantic = built;
+      built.then(
+        (index) => {
+          state.semanticIndex = index;
+          this.#metrics.observe(
+            'victor_tool_selection_index_build_seconds',
+            (performance.now() - start) / 1000,
+            {
+              index: 'semantic',
+            },
+          );
+        },
+        () => {
+          // A failed or aborted build is retried by the next call.
+          if (state.semantic === built) state.semantic = undefined;
+        },
+      );
+    }
+    return state.semantic;
+  }
+
+  async #queryVector(query: string, abortSignal: AbortSignal | undefined): Promise<Float32Array> {
+    const embedder = this.#embedder!;
+    let vector = this.#queryVectors.get(query);
+    if (vector !== undefined) return vector;
+    const [embedded] = await embedder.embed([query], abortSignal ? { abortSignal } : undefined);
+    if (abortSignal?.aborted) throw new AbortedError({ cause: abortSignal.reason });
+    if (!(embedded instanceof Float32Array) && !Array.isArray(embedded)) {
+      throw new TypeError(`embedder ${embedder.id} returned no vector for the query`);
+    }
+    vector = normalize(Float32Array.from(embedded));
+    if (this.#queryVectorCacheSize > 0) {
+      if (this.#queryVectors.size >= this.#queryVectorCacheSize) {
+        this.#queryVectors.delete(this.#queryVectors.keys().next().value as string);
+      }
+      this.#queryVectors.set(query, vector);
+    }
+    return vector;
+  }
+
+  #contextText(context: readonly (string | Message)[] | undefined): string {
+    if (context === undefined || context.length === 0 || this.#contextMessages === 0) return '';
+    let text = '';
+    for (let i = Math.max(0, context.length - this.#contextMessages); i < context.length; i++) {
+      const item = context[i]!;
+      if (typeof item === 'string') text += ` ${item}`;
+      else if (item.role !== 'system') {
+        text += ` ${item.content}`;
+        if (item.role === 'assistant' && item.toolCalls)
+          for (const call of item.toolCalls) text += ` ${call.name}`;
+        if (item.role === 'tool' && item.name) text += ` ${item.name}`;
+      }
+    }
+    return text;
+  }
+
+  #key(query: string, options: SelectOptions, strategy: SelectionStrategy): string {
+    let key = `${strategy}\u0000${options.k ?? this.#k}\u0000${normalizeQuery(query)}`;
+    if (options === EMPTY_OPTIONS) return key;
+    if (options.context !== undefined && options.context.length > 0) {
+      key += `\u0000c${digest(this.#contextText(options.context))}`;
+    }
+    if (options.categories !== undefined) key += `\u0000g${options.categories.join('\u0001')}`;
+    if (options.tags !== undefined) key += `\u0000t${options.tags.join('\u0001')}`;
+    if (options.readOnly !== undefined) key += `\u0000r${options.readOnly}`;
+    if (options.alwaysInclude !== undefined) key += `\u0000a${options.alwaysInclude.join('\u0001')}`;
+    if (options.minRelevance !== undefined) key += `\u0000m${options.minRelevance}`;
+    return key;
+  }
+
+  #fromCache(key: string, version: number): ToolSelection | undefined {
+    const entry = this.#cache.get(key);
+    if (entry === undefined || entry.version !== version) return undefined;
+    // Refresh its place in the LRU order.
+    this.#cache.delete(key);
+    this.#cache.set(key, entry);
+    this.#metrics.increment('victor_tool_selection_cache_total', this.#hitLabels);
+    return entry.selection;
+  }
+
+  #mask(state: VersionState, options: SelectOptions): Uint8Array | undefined {
+    const { categories, tags, readOnly } = options;
+    if (categories === undefined && tags === undefined && readOnly === undefined) return undefined;
+    const maskKey = `${categories?.join('\u0001') ?? '\u0002'}\u0000${tags?.join('\u0001') ?? '\u0002'}\u0000${readOnly}`;
+    let mask = state.masks.get(maskKey);
+    if (mask === undefined) {
+      mask = new Uint8Array(state.tools.length);
+      const categorySet = categories ? new Set(categories) : undefined;
+      const tagSet = tags ? new Set(tags) : undefined;
+      state.tools.forEach(({ definition }, index) => {
+        if (categorySet && (definition.category === undefined || !categorySet.has(definition.category)))
+          return;
+        if (tagSet && !(definition.tags ?? []).some((tag) => tagSet.has(tag))) return;
+        if (readOnly !== undefined && (definition.readOnly === true) !== readOnly) return;
+        mask![index] = 1;
+      });
+      if (state.masks.size >= 256) state.masks.clear();
+      state.masks.set(maskKey, mask);
+    }
+    return mask;
+  }
+
+  #select(
+    query: string,
+    options: SelectOptions,
+    strategy: SelectionStrategy,
+    semantic: { index: SemanticIndex; vector: Float32Array } | undefined,
+    knownKey?: string,
+    useCache = true,
+  ): ToolSelection {
+    const start = performance.now();
+    if (typeof query !== 'string') throw invalidOption('query', 'a string', query);
+    if (options.abortSignal?.aborted) throw new AbortedError({ cause: options.abortSignal.reason });
+    const k = options.k ?? this.#k;
+    if (options.k !== undefined) checkInteger('k', options.k, 1, 1000);
+    const minRelevance = options.minRelevance ?? this.#minRelevance;
+    if (options.minRelevance !== undefined) checkFraction('minRelevance', options.minRelevance);
+    const state = this.#current();
+    const cacheable = useCache && this.#cacheSize > 0;
+    const key = cacheable ? (knownKey ?? this.#key(query, options, strategy)) : '';
+    if (cacheable) {
+      const hit = this.#fromCache(key, state.version);
+      if (hit !== undefined) {
+        this.#metrics.observe(
+          'victor_tool_selection_duration_seconds',
+          (performance.now() - start) / 1000,
+          this.#hitLabels,
+        );
+        return hit;
+      }
+      this.#metrics.increment('victor_tool_selection_cache_total', this.#missLabels);
+    }
+
+    const mask = this.#mask(state, options);
+    const ranked: SelectedTool[] = [];
+    let topRelevance = 0;
+    const depth = strategy === 'hybrid' ? Math.max(k, this.#fusionDepth) : k;
+    let lexicalHits: SearchHits | undefined;
+    let lexicalMax = 0;
+    if (strategy !== 'semantic') {
+      const lexical = this.#lexical(state);
+      const prepared = lexical.prepare(query, this.#contextText(options.context), this.#contextWeight);
+      lexicalHits = lexical.search(prepared, depth, mask);
+      lexicalMax = prepared.maxScore;
+      if (lexicalHits.documents.length > 0 && lexicalMax > 0)
+        topRelevance = lexicalHits.scores[0]! / lexicalMax;
+    }
+    let semanticHits: SearchHits | undefined;
+    if (strategy !== 'lexical' && semantic !== undefined) {
+      semanticHits = semantic.index.search(semantic.vector, depth, mask);
+      if (semanticHits.documents.length > 0) {
+        topRelevance = Math.max(topRelevance, semanticHits.scores[0]!);
+      }
+    }
+    if (strategy === 'hybrid' && lexicalHits && semanticHits) {
+      const fused: FusedHit[] =
+        this.#fusion === 'rrf'
+          ? reciprocalRankFusion(lexicalHits, semanticHits, k, this.#rrfK)
+          : weightedFusion(lexicalHits, lexicalMax, semanticHits, k, this.#lexicalWeight);
+      for (const hit of fused) {
+        const signal: SelectionSignal =
+          hit.lexicalRank >= 0 && hit.semanticRank >= 0
+            ? 'hybrid'
+            : hit.lexicalRank >= 0
+              ? 'lexical'
+              : 'semantic';
+        ranked.push(
+          this.#selected(state, hit.document, hit.score, signal, hit.lexicalRank, hit.semanticRank),
+        );
+      }
+    } else {
+      const hits = (strategy === 'semantic' ? semanticHits : lexicalHits) ?? { documents: [], scores: [] };
+      const signal: SelectionSignal = strategy === 'semantic' ? 'semantic' : 'lexical';
+      for (let rank = 0; rank < hits.documents.length; rank++) {
+        ranked.push(
+          this.#selected(
+            state,
+            hits.documents[rank]!,
+            hits.scores[rank]!,
+            signal,
+            signal === 'lexical' ? rank : -1,
+            signal === 'semantic' ? rank : -1,
+          ),
+        );
+      }
+    }
+
+    const noToolFits = ranked.length === 0 || topRelevance < minRelevance || topRelevance === 0;
+    const tools = this.#withAlwaysIncluded(state, options, noToolFits ? [] : ranked);
+    const selection: ToolSelection = Object.freeze({
+      tools: Object.freeze(tools),
+      noToolFits,
+      topRelevance,
+      strategy,
+      registryVersion: state.version,
+      cached: false,
+    });
+    if (cacheable) {
+      if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
+      this.#cache.set(key, {
+        version: state.version,
+        selection: Object.freeze({ ...selection, cached: true }),
+      });
+    }
+    this.#metrics.observe(
+      'victor_tool_selection_duration_seconds',
+      (performance.now() - start) / 1000,
+      this.#missLabels,
+    );
+    return selection;
+  }
+
+  #selected(
+    state: VersionState,
+    index: number,
+    score: number,
+    signal: SelectionSignal,
+    lexicalRank: number,
+    semanticRank: number,
+  ): SelectedTool {
+    const tool = state.tools[index]!;
+    return Object.freeze({
+      name: tool.definition.name,
+      definition: tool.definition,
+      tool: tool.tool,
+      score,
+      signal,
+      lexicalRank,
+      semanticRank,
+    });
+  }
+
+  #withAlwaysIncluded(state: VersionState, options: SelectOptions, ranked: SelectedTool[]): SelectedTool[] {
+    const extra = options.alwaysInclude;
+    if (state.alwaysIncluded.length === 0 && (extra === undefined || extra.length === 0)) return ranked;
+    const included = new Set<number>(state.alwaysIncluded);
+    if (extra) {
+      for (const name of extra) {
+        const index = state.indexByName.get(name);
+        if (index !== undefined) included.add(index);
+      }
+    }
+    const out: SelectedTool[] = [];
+    for (const index of included) {
+      const rankedTool = ranked.find((tool) => tool.name === state.tools[index]!.definition.name);
+      out.push(rankedTool ?? this.#selected(state, index, 0, 'always-include', -1, -1));
+    }
+    for (const tool of ranked) if (!out.includes(tool)) out.push(tool);
+    return out;
+  }
+}

@@ -1,0 +1,93 @@
+import type { Message, Provider } from '@victor-ai/core';
+import { createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
+import { Pool } from 'undici';
+
+/** One measured client: a non-streaming call and a streaming call that reports its time to first token. */
+export interface BenchClient {
+  /** Runs one non-streaming request; throws when the answer is wrong. */
+  chat(): Promise<void>;
+  /** Runs one streaming request to its end; returns milliseconds to the first text and to the end. */
+  stream(): Promise<StreamTiming>;
+  close(): Promise<void>;
+}
+
+/** Milliseconds from the start of a streaming request to its first text and to its end. */
+export interface StreamTiming {
+  ttftMs: number;
+  totalMs: number;
+}
+
+/** The request every client sends: the same model and messages. */
+export const MESSAGES: Message[] = [
+  { role: 'system', content: 'You are a concise assistant.' },
+  { role: 'user', content: 'Say something about foxes.' },
+];
+const MODEL = 'loopback-1';
+const EXPECTED = 'The quick brown fox';
+
+/** Raw baseline: a plain undici Pool request, body read and JSON-parsed (streams read to [DONE]). */
+export function createRawClient(url: string, connections: number): BenchClient {
+  const pool = new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  const headers = { 'content-type': 'application/json' };
+  const chatBody = JSON.stringify({ model: MODEL, messages: MESSAGES });
+  const streamBody = JSON.stringify({
+    model: MODEL,
+    messages: MESSAGES,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  return {
+    async chat() {
+      const response = await pool.request({
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers,
+        body: chatBody,
+      });
+      const json = (await response.body.json()) as { choices: Array<{ message: { content: string } }> };
+      if (!json.choices[0]!.message.content.startsWith(EXPECTED)) throw new Error('raw client: wrong answer');
+    },
+    async stream() {
+      const started = performance.now();
+      const response = await pool.request({
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers,
+        body: streamBody,
+      });
+      let first = -1;
+      let text = '';
+      for await (const chunk of response.body) {
+        text += (chunk as Buffer).toString('utf8');
+        if (first < 0 && text.includes('"content":"T')) first = performance.now() - started;
+      }
+      if (first < 0 || !text.includes('[DONE]')) throw new Error('raw client: incomplete stream');
+      return { ttftMs: first, totalMs: performance.now() - started };
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** The stack: the provider-pool's OpenAI-compatible provider. */
+export function createProviderClient(baseURL: string, connections: number): BenchClient {
+  const provider: Provider = createOpenAICompatibleProvider({ baseURL, connections });
+  return {
+    async chat() {
+      const response = await provider.chat({ model: MODEL, messages: MESSAGES });
+      if (!response.text.startsWith(EXPECTED)) throw new Error('provider client: wrong answer');
+    },
+    async stream() {
+      const started = performance.now();
+      let first = -1;
+      let finished = false;
+      for await (const event of provider.stream({ model: MODEL, messages: MESSAGES })) {
+        if (event.type === 'text-delta' && first < 0) first = performance.now() - started;
+        else if (event.type === 'finish') finished = true;
+        else if (event.type === 'error') throw event.error;
+      }
+      if (first < 0 || !finished) throw new Error('provider client: incomplete stream');
+      return { ttftMs: first, totalMs: performance.now() - started };
+    },
+    close: () => provider.close(),
+  };
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+// The benchmark is an application: the orchestrator and the processes it starts, ESM only.
+export default defineConfig({
+  entry: {
+    main: 'src/main.ts',
+    'server-process': 'src/server-process.ts',
+    'client-process': 'src/client-process.ts',
+  },
+  format: ['esm'],
+  target: 'node20',
+  platform: 'node',
+  sourcemap: true,
+  clean: true,
+});

@@ -43,6 +43,8 @@ interface MemoryEntry<Value> {
   value: Value;
   /** `clock.now()` value at which the entry stops being fresh. */
   freshUntil: number;
+  /** `clock.now()` value at which the stale window ends and the entry is gone. */
+  expiresAt: number;
   freshUntilEpochMs: number;
   tags: readonly string[] | undefined;
 }
@@ -145,11 +147,14 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
   /** Synchronous `getEntry`, for callers on a hot path (`TieredCache`, `getOrCompute`). */
   lookup(key: string): CacheLookup<Value> | undefined {
     const entry = this.lru.get(key);
-    if (entry === undefined) {
+    const now = this.clock.now();
+    if (entry === undefined || now >= entry.expiresAt) {
+      // lru-cache drops expired entries too; this check makes the end of the window exact.
+      if (entry !== undefined) this.lru.delete(key);
       this.recordMiss();
       return undefined;
     }
-    const stale = this.clock.now() >= entry.freshUntil;
+    const stale = now >= entry.freshUntil;
     if (stale) {
       this.counters.staleHits++;
       this.metrics.increment(CACHE_METRICS.staleHits, this.labels.base);
@@ -182,9 +187,11 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
         : checkNonNegativeInteger('staleWhileRevalidateMs', options.staleWhileRevalidateMs);
     const tags =
       options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags);
+    const now = this.clock.now();
     const entry: MemoryEntry<Value> = {
       value,
-      freshUntil: this.clock.now() + ttlMs,
+      freshUntil: now + ttlMs,
+      expiresAt: now + ttlMs + staleMs,
       freshUntilEpochMs: this.clock.epochMs() + ttlMs,
       tags,
     };

@@ -69,6 +69,8 @@ export interface CacheReadOptions {
 interface StoredEntry<Value> {
   /** Epoch milliseconds at which the entry stops being fresh. */
   f: number;
+  /** Epoch milliseconds at which the stale window ends, when there is one. */
+  s?: number;
   /** Tags, so a memory tier that promotes the entry can be invalidated by tag too. */
   t?: readonly string[];
   v: Value;
@@ -78,10 +80,21 @@ const FAILED = Symbol('failed');
 
 const INVALIDATE_TAGS_SCRIPT = `
 local removed = 0
-for _, tagKey in ipairs(KEYS) do
-  local members = redis.call('SMEMBERS', tagKey)
-  for first = 1, #members, 500 do
-    removed = removed + redis.call('DEL', unpack(members, first, math.min(first + 499, #members)))
+for index, tagKey in ipairs(KEYS) do
+  local tag = ARGV[index]
+  for _, key in ipairs(redis.call('SMEMBERS', tagKey)) do
+    -- A key rewritten without this tag since it joined the set keeps its new value.
+    local payload = redis.call('GET', key)
+    if payload then
+      local ok, entry = pcall(cjson.decode, payload)
+      local tagged = not ok or type(entry) ~= 'table'
+      if not tagged and type(entry.t) == 'table' then
+        for _, entryTag in ipairs(entry.t) do
+          if entryTag == tag then tagged = true end
+        end
+      end
+      if tagged then removed = removed + redis.call('DEL', key) end
+    end
   end
   redis.call('DEL', tagKey)
 end
@@ -118,9 +131,9 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   private closed = false;
   private subscriber: Redis | undefined;
   private readyWaiters: Array<() => void> = [];
-  private pending: { keys: Set<string>; tagKeys: Set<string>; clear: boolean } = {
+  private pending: { keys: Set<string>; tags: Set<string>; clear: boolean } = {
     keys: new Set(),
-    tagKeys: new Set(),
+    tags: new Set(),
     clear: false,
   };
   private flushing: Promise<void> | undefined;
@@ -244,6 +257,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     const tags =
       options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags);
     const stored: StoredEntry<Value> = { f: this.clock.epochMs() + ttlMs, v: value };
+    if (staleMs > 0) stored.s = stored.f + staleMs;
     if (tags !== undefined) stored.t = tags;
     const payload = JSON.stringify(stored);
     const keepMs = Math.ceil(ttlMs + staleMs);
@@ -276,7 +290,9 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     await this.run('set', () => {
       const pipeline = this.client.pipeline();
       for (const [key, value] of entries) {
-        pipeline.set(this.prefix + key, JSON.stringify({ f: freshUntil, v: value }), 'PX', keepMs);
+        const stored: StoredEntry<Value> = { f: freshUntil, v: value };
+        if (staleMs > 0) stored.s = freshUntil + staleMs;
+        pipeline.set(this.prefix + key, JSON.stringify(stored), 'PX', keepMs);
       }
       return pipeline.exec();
     });
@@ -299,10 +315,10 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     const tagKeys = tags.map((tag) => this.tagKey(tag));
     const removed = await this.run(
       'invalidate',
-      () => this.client.eval(INVALIDATE_TAGS_SCRIPT, tagKeys.length, ...tagKeys) as Promise<number>,
+      () => this.client.eval(INVALIDATE_TAGS_SCRIPT, tagKeys.length, ...tagKeys, ...tags) as Promise<number>,
     );
     if (removed === FAILED) {
-      for (const tagKey of tagKeys) this.pending.tagKeys.add(tagKey);
+      for (const tag of tags) this.pending.tags.add(tag);
       return 0;
     }
     return removed;
@@ -418,7 +434,13 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       this.recordMiss();
       return undefined;
     }
-    const stale = this.clock.epochMs() >= stored.f;
+    const now = this.clock.epochMs();
+    if (now >= (stored.s ?? stored.f)) {
+      // Past its stale window by our clock, though Redis has not dropped it yet.
+      this.recordMiss();
+      return undefined;
+    }
+    const stale = now >= stored.f;
     if (stale) {
       this.counters.staleHits++;
       this.metrics.increment(CACHE_METRICS.staleHits, this.labels.base);
@@ -543,23 +565,25 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   /** Sends the deletes and invalidations that failed while Redis was down, before any other command. */
   private flushPending(): void {
     const pending = this.pending;
-    if (!pending.clear && pending.keys.size === 0 && pending.tagKeys.size === 0) {
+    if (!pending.clear && pending.keys.size === 0 && pending.tags.size === 0) {
       if (this.degraded) this.markRecovered();
       return;
     }
-    this.pending = { keys: new Set(), tagKeys: new Set(), clear: false };
+    this.pending = { keys: new Set(), tags: new Set(), clear: false };
     const flush = async () => {
       try {
         if (pending.clear) await this.clearNow();
         if (pending.keys.size > 0) await this.client.del(...pending.keys);
-        if (pending.tagKeys.size > 0) {
-          await this.client.eval(INVALIDATE_TAGS_SCRIPT, pending.tagKeys.size, ...pending.tagKeys);
+        if (pending.tags.size > 0) {
+          const tags = [...pending.tags];
+          const tagKeys = tags.map((tag) => this.tagKey(tag));
+          await this.client.eval(INVALIDATE_TAGS_SCRIPT, tagKeys.length, ...tagKeys, ...tags);
         }
         if (this.degraded) this.markRecovered();
       } catch (error) {
         // Keep them for the next reconnection.
         for (const key of pending.keys) this.pending.keys.add(key);
-        for (const tagKey of pending.tagKeys) this.pending.tagKeys.add(tagKey);
+        for (const tag of pending.tags) this.pending.tags.add(tag);
         this.pending.clear ||= pending.clear;
         this.fail('flush', error);
       }

@@ -1,0 +1,294 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
+import { ManualClock } from './__fixtures__/manual-clock.js';
+import { RecordingMetrics } from './__fixtures__/recording-metrics.js';
+import { describeWithRedis, redisServerBinary, redisUrl, uniqueNamespace } from './__fixtures__/redis.js';
+import { RedisServerProcess } from './__fixtures__/redis-server.js';
+import { getOrCompute } from './get-or-compute.js';
+import { RedisCache } from './redis-cache.js';
+
+const quiet = () => {};
+
+describe('RedisCache', () => {
+  describe('options', () => {
+    it.each([
+      [{ name: 'r', url: 'http://x' }, 'url must be a redis:// or rediss:// URL, got "http://x"'],
+      [{ name: 'r', commandTimeoutMs: 0 }, 'commandTimeoutMs must be a positive integer, got 0'],
+      [{ name: 'r', namespace: 'a b' }, 'namespace must be'],
+      [{ name: 'r', version: 'x/y' }, 'version must be'],
+      [
+        { name: 'r', defaultTtlMs: Number.POSITIVE_INFINITY },
+        'defaultTtlMs must be a positive finite number',
+      ],
+    ])('refuses %j with a message naming the option', (options, message) => {
+      expect(() => new RedisCache(options)).toThrow(message);
+    });
+  });
+
+  describeWithRedis('against a real redis-server', () => {
+    const opened: RedisCache[] = [];
+    let raw: Redis;
+    function open(options: Partial<ConstructorParameters<typeof RedisCache>[0]> = {}): RedisCache {
+      const cache = new RedisCache({
+        name: 'c',
+        url: redisUrl,
+        namespace: uniqueNamespace(),
+        onWarning: quiet,
+        ...options,
+      });
+      opened.push(cache);
+      return cache;
+    }
+    beforeAll(() => {
+      raw = new Redis(redisUrl);
+    });
+    afterAll(async () => {
+      await raw.quit();
+    });
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((cache) => cache.close()));
+    });
+
+    describe('Cache behaviour', () => {
+      cacheBehaviourSuite(async (clock) => {
+        const namespace = uniqueNamespace();
+        const cache = new RedisCache({
+          name: 'behaviour',
+          url: redisUrl,
+          namespace,
+          clock,
+          onWarning: quiet,
+        });
+        const other = new RedisCache({ name: 'other', url: redisUrl, namespace, clock, onWarning: quiet });
+        return {
+          cache,
+          other,
+          close: async () => {
+            await cache.clear();
+            await other.clear();
+            await Promise.all([cache.close(), other.close()]);
+          },
+        };
+      });
+    });
+
+    it('writes keys under <namespace>:v<version>:<name>: with the TTL as PX', async () => {
+      const cache = open({ namespace: 'layout-test', version: 7, name: 'resp' });
+      await cache.set('k', { a: 1 }, { ttlMs: 5_000, staleWhileRevalidateMs: 1_000 });
+      const pttl = await raw.pttl('layout-test:v7:resp:k');
+      expect(pttl).toBeGreaterThan(5_000);
+      expect(pttl).toBeLessThanOrEqual(6_000);
+      await cache.clear();
+    });
+
+    it('does not read entries written under another version', async () => {
+      const namespace = uniqueNamespace();
+      const v1 = open({ namespace, version: 1 });
+      const v2 = open({ namespace, version: 2 });
+      await v1.set('k', 'one');
+      expect(await v2.get('k')).toBeUndefined();
+      expect(await v1.get('k')).toBe('one');
+    });
+
+    it('reads many keys in one MGET and writes many in one pipeline', async () => {
+      const cache = open();
+      await cache.setMany([
+        ['a', 1],
+        ['b', 2],
+      ]);
+      const spy = vi.spyOn(cache.client, 'mget');
+      expect(await cache.getMany(['a', 'missing', 'b'])).toEqual([1, undefined, 2]);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(await cache.getMany([])).toEqual([]);
+    });
+
+    it('gives a lock to one holder at a time, and back after release', async () => {
+      const first = open();
+      const second = new RedisCache({
+        name: 'c',
+        url: redisUrl,
+        namespace: first.prefix.split(':')[0],
+        onWarning: quiet,
+      });
+      opened.push(second);
+      const token = await first.tryAcquireLock('lock:k', 5_000);
+      expect(typeof token).toBe('string');
+      expect(await second.tryAcquireLock('lock:k', 5_000)).toBe(false);
+      await second.releaseLock('lock:k', 'not-the-token');
+      expect(await second.tryAcquireLock('lock:k', 5_000)).toBe(false);
+      await first.releaseLock('lock:k', token as string);
+      expect(typeof (await second.tryAcquireLock('lock:k', 5_000))).toBe('string');
+    });
+
+    describe('getOrCompute across instances', () => {
+      it('computes once for two instances (two connections) asking at once', async () => {
+        const namespace = uniqueNamespace();
+        const first = open({ namespace });
+        const second = open({ namespace });
+        let calls = 0;
+        const compute = async () => {
+          calls++;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return 'value';
+        };
+        const results = await Promise.all([
+          first.getOrCompute('k', compute, { lock: { pollMs: 5 } }),
+          second.getOrCompute('k', compute, { lock: { pollMs: 5 } }),
+        ]);
+        expect(results).toEqual(['value', 'value']);
+        expect(calls).toBe(1);
+      });
+
+      it('computes by itself once the lock holder takes longer than waitMs', async () => {
+        const namespace = uniqueNamespace();
+        const holder = open({ namespace });
+        const waiter = open({ namespace });
+        await holder.tryAcquireLock('lock:k', 60_000);
+        let calls = 0;
+        const value = await getOrCompute(waiter, 'k', () => ++calls, { lock: { waitMs: 30, pollMs: 5 } });
+        expect(value).toBe(1);
+        expect(calls).toBe(1);
+      });
+
+      it('takes over when the holder lets go of the lock without a value', async () => {
+        const namespace = uniqueNamespace();
+        const holder = open({ namespace });
+        const waiter = open({ namespace });
+        const token = await holder.tryAcquireLock('lock:k', 60_000);
+        const waiting = getOrCompute(waiter, 'k', () => 'mine', { lock: { waitMs: 10_000, pollMs: 5 } });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await holder.releaseLock('lock:k', token as string);
+        await expect(waiting).resolves.toBe('mine');
+      });
+    });
+  });
+
+  describeWithRedis(
+    'when Redis fails',
+    () => {
+      let server: RedisServerProcess;
+      const opened: RedisCache[] = [];
+      beforeAll(async () => {
+        server = await RedisServerProcess.start(redisServerBinary);
+      });
+      afterAll(async () => {
+        server.resume();
+        await server.stop();
+      });
+      afterEach(async () => {
+        server.resume();
+        await Promise.all(opened.splice(0).map((cache) => cache.close()));
+      });
+      function open(options: Partial<ConstructorParameters<typeof RedisCache>[0]> = {}): RedisCache {
+        const cache = new RedisCache({
+          name: 'fault',
+          url: server.url,
+          namespace: uniqueNamespace(),
+          commandTimeoutMs: 50,
+          maxReconnectDelayMs: 50,
+          onWarning: quiet,
+          ...options,
+        });
+        opened.push(cache);
+        return cache;
+      }
+
+      it('resolves misses and skips writes against a closed port, with one warning and an error metric', async () => {
+        const warnings: string[] = [];
+        const metrics = new RecordingMetrics();
+        const cache = open({
+          url: 'redis://127.0.0.1:1',
+          onWarning: (message) => warnings.push(message),
+          metrics,
+        });
+        for (let i = 0; i < 5; i++) {
+          await expect(cache.set('k', i)).resolves.toBeUndefined();
+          await expect(cache.get('k')).resolves.toBeUndefined();
+          await expect(cache.getMany(['k'])).resolves.toEqual([undefined]);
+          await expect(cache.invalidateTags(['t'])).resolves.toBe(0);
+          await expect(cache.delete('k')).resolves.toBe(false);
+        }
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain('"fault" is unavailable');
+        expect(
+          metrics.total('victor_cache_errors_total', { cache: 'fault', tier: 'redis' }),
+        ).toBeGreaterThanOrEqual(25);
+        expect(metrics.gauges.get('victor_cache_available{cache="fault",tier="redis"}')).toBe(0);
+        expect(cache.available).toBe(false);
+      });
+
+      it('times out commands on a frozen server and answers as misses', async () => {
+        const metrics = new RecordingMetrics();
+        const cache = open({ metrics });
+        await cache.set('k', 'v');
+        expect(await cache.get('k')).toBe('v');
+        server.pause();
+        await expect(cache.get('k')).resolves.toBeUndefined();
+        await expect(cache.set('k2', 'v')).resolves.toBeUndefined();
+        expect(metrics.total('victor_cache_errors_total', { operation: 'get' })).toBe(1);
+        expect(metrics.total('victor_cache_errors_total', { operation: 'set' })).toBe(1);
+        server.resume();
+        await vi.waitFor(async () => expect(await cache.get('k')).toBe('v'), {
+          timeout: 5_000,
+          interval: 20,
+        });
+      });
+
+      it('lets no error reach callers while Redis stops mid-run, and hits again once it is back', async () => {
+        const cache = open();
+        const errors: unknown[] = [];
+        const run = async (round: number) => {
+          try {
+            await cache.set(`k${round % 5}`, round);
+            await cache.get(`k${round % 5}`);
+            await cache.getOrCompute(`c${round % 3}`, () => round);
+            await cache.invalidateTags([`t${round}`]);
+          } catch (error) {
+            errors.push(error);
+          }
+        };
+        for (let round = 0; round < 20; round++) await run(round);
+        await server.stop();
+        for (let round = 20; round < 40; round++) await run(round);
+        expect(await cache.get('k0')).toBeUndefined();
+        await server.restart();
+        await vi.waitFor(
+          async () => {
+            await cache.set('back', 'yes');
+            expect(await cache.get('back')).toBe('yes');
+          },
+          { timeout: 5_000, interval: 25 },
+        );
+        expect(errors).toEqual([]);
+        expect(cache.available).toBe(true);
+      });
+
+      it('sends deletes and tag invalidations made while Redis was away once it is back', async () => {
+        const cache = open();
+        await cache.set('k', 'old', { tags: ['t'] });
+        await cache.set('j', 'old');
+        server.pause();
+        await cache.invalidateTags(['t']);
+        await cache.delete('j');
+        // The server was only frozen, so the entries are still in it; the lost commands must be sent again.
+        server.resume();
+        await vi.waitFor(
+          async () => {
+            expect(await cache.get('k')).toBeUndefined();
+            expect(await cache.get('j')).toBeUndefined();
+          },
+          { timeout: 5_000, interval: 20 },
+        );
+      });
+    },
+    { needsBinary: true },
+  );
+
+  describe('clock', () => {
+    it('judges freshness by epochMs of its clock', () => {
+      const clock = new ManualClock();
+      expect(clock.epochMs()).toBeGreaterThan(0);
+    });
+  });
+});

@@ -380,7 +380,7 @@ class Monitor implements PerformanceMonitor {
     }
     let series = text === '' ? family.unlabeled : family.byText.get(text);
     if (series === undefined) {
-      if (family.byText.size >= this.#maxSeries) {
+      if (family.byText.size >= this.#maxSeries && family.name !== MetricNames.metricsDropped) {
         this.#onDrop('too_many_series');
         return undefined;
       }

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import perfHooks from 'node:perf_hooks';
 import { invalidOption } from '@victor-ai/core';
 import { MetricNames } from './metric-names.js';
 import type { PerformanceMonitor } from './performance-monitor.js';
@@ -27,7 +27,8 @@ export function startRuntimeMetrics(
   if (!Number.isInteger(resolutionMs) || resolutionMs < 1) {
     throw invalidOption('resolutionMs', 'an integer >= 1', resolutionMs);
   }
-  const delay = monitorEventLoopDelay({ resolution: resolutionMs });
+  // Through the module object (not a named import) so that tests can watch enable/disable.
+  const delay = perfHooks.monitorEventLoopDelay({ resolution: resolutionMs });
   delay.enable();
   const p50 = monitor.gaugeHandle(MetricNames.eventLoopDelayP50);
   const p99 = monitor.gaugeHandle(MetricNames.eventLoopDelayP99);

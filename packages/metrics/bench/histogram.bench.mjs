@@ -1,0 +1,226 @@
+// Histogram recording cost and accuracy: this package's log-linear histogram vs hdr-histogram-js, plus the
+// monitor's MetricsSink paths. Run after a build: `pnpm --filter @victor-ai/metrics bench` (add `--json` for
+// machine-readable output). Each task records a batch of 1,000 values; ns/record = task p50 / 1,000.
+import * as hdr from 'hdr-histogram-js';
+import { Bench } from 'tinybench';
+import { createPerformanceMonitor, LogLinearHistogram, MetricNames } from '../dist/index.js';
+
+const BATCH = 1000;
+const json = process.argv.includes('--json');
+
+// Deterministic pseudo-random numbers (mulberry32) so that every run sees the same data.
+function random(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Latency-like data in seconds: log-normal around 2 ms, with a 1% tail around 400 ms. */
+function latencies(count, seed) {
+  const next = random(seed);
+  const values = new Float64Array(count);
+  for (let index = 0; index < count; index++) {
+    const gaussian = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+    const center = next() < 0.01 ? 0.4 : 0.002;
+    values[index] = center * Math.exp(0.8 * gaussian);
+  }
+  return values;
+}
+
+/** Uniform data in seconds from 1 µs to 10 s on a log scale. */
+function logUniform(count, seed) {
+  const next = random(seed);
+  const values = new Float64Array(count);
+  for (let index = 0; index < count; index++) values[index] = 1e-6 * 10 ** (7 * next());
+  return values;
+}
+
+const buildHdr = (digits, useWebAssembly = false) =>
+  hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3.6e12,
+    numberOfSignificantValueDigits: digits,
+    useWebAssembly,
+    bitBucketSize: 64,
+  });
+
+await hdr.initWebAssembly();
+
+// ---- accuracy: quantiles against exact nearest-rank values of the sorted data ----
+const QUANTILES = [0.5, 0.95, 0.99, 0.999];
+function exactQuantile(sorted, q) {
+  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1];
+}
+const estimators = {
+  'log-linear (7 bits)': (values) => {
+    const histogram = new LogLinearHistogram({ significantBits: 7 });
+    for (const value of values) histogram.record(value);
+    return (q) => histogram.quantile(q);
+  },
+  'hdr-histogram-js (2 digits, ns)': (values) => {
+    const histogram = buildHdr(2);
+    for (const value of values) histogram.recordValue(Math.round(value * 1e9));
+    return (q) => histogram.getValueAtPercentile(q * 100) / 1e9;
+  },
+  'hdr-histogram-js (3 digits, ns)': (values) => {
+    const histogram = buildHdr(3);
+    for (const value of values) histogram.recordValue(Math.round(value * 1e9));
+    return (q) => histogram.getValueAtPercentile(q * 100) / 1e9;
+  },
+};
+const accuracy = [];
+for (const [dataset, values] of [
+  ['latency (log-normal + tail)', latencies(200_000, 1)],
+  ['log-uniform 1 µs..10 s', logUniform(200_000, 2)],
+]) {
+  const sorted = Float64Array.from(values).sort();
+  for (const [name, build] of Object.entries(estimators)) {
+    const quantile = build(values);
+    const errors = QUANTILES.map(
+      (q) => Math.abs(quantile(q) - exactQuantile(sorted, q)) / exactQuantile(sorted, q),
+    );
+    accuracy.push({
+      dataset,
+      estimator: name,
+      maxRelativeErrorPercent: Math.max(...errors) * 100,
+      errorsPercent: errors.map((e) => +(e * 100).toFixed(4)),
+    });
+  }
+}
+
+// ---- recording cost ----
+const values = latencies(1 << 16, 3);
+const MASK = values.length - 1;
+let cursor = 0;
+const next = () => {
+  cursor = (cursor + 1) & MASK;
+  return values[cursor];
+};
+
+const own = new LogLinearHistogram({ significantBits: 7, bounds: [0.001, 0.01, 0.1, 1] });
+const ownManyBounds = new LogLinearHistogram({
+  significantBits: 7,
+  bounds: [
+    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+    0.5, 1, 2.5, 5, 10, 30, 60,
+  ],
+});
+const hdrJs2 = buildHdr(2);
+const hdrJs3 = buildHdr(3);
+const hdrWasm = buildHdr(2, true);
+const monitor = createPerformanceMonitor();
+const labels = Object.freeze({ tool: 'search', outcome: 'ok' });
+const bound = monitor.histogram(MetricNames.toolDuration, labels);
+const counterLabels = Object.freeze({ cache: 'tools' });
+const sink = new Float64Array(1024);
+
+const tasks = {
+  'baseline: store in Float64Array': () => {
+    for (let index = 0; index < BATCH; index++) sink[index] = next();
+  },
+  'LogLinearHistogram.record': () => {
+    for (let index = 0; index < BATCH; index++) own.record(next());
+  },
+  'LogLinearHistogram.record (21 le bounds)': () => {
+    for (let index = 0; index < BATCH; index++) ownManyBounds.record(next());
+  },
+  'hdr-histogram-js recordValue (2 digits)': () => {
+    for (let index = 0; index < BATCH; index++) hdrJs2.recordValue(Math.round(next() * 1e9));
+  },
+  'hdr-histogram-js recordValue (3 digits)': () => {
+    for (let index = 0; index < BATCH; index++) hdrJs3.recordValue(Math.round(next() * 1e9));
+  },
+  'hdr-histogram-js wasm recordValue (2 digits)': () => {
+    for (let index = 0; index < BATCH; index++) hdrWasm.recordValue(Math.round(next() * 1e9));
+  },
+  'monitor.observe(name, value, reused labels)': () => {
+    for (let index = 0; index < BATCH; index++) monitor.observe(MetricNames.toolDuration, next(), labels);
+  },
+  'bound histogram handle .observe(value)': () => {
+    for (let index = 0; index < BATCH; index++) bound.observe(next());
+  },
+  'monitor.increment(name, reused labels)': () => {
+    for (let index = 0; index < BATCH; index++) monitor.increment(MetricNames.cacheHits, counterLabels);
+  },
+  'monitor.observe(name, value, new labels object each call)': () => {
+    for (let index = 0; index < BATCH; index++) {
+      monitor.observe(MetricNames.toolDuration, next(), { tool: 'search', outcome: 'ok' });
+    }
+  },
+};
+
+const bench = new Bench({ time: 700, warmupTime: 300 });
+for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+await bench.run();
+const baselineP50 = bench.tasks[0].result.latency.p50;
+const cost = bench.tasks.map((task) => ({
+  task: task.name,
+  nsPerRecordP50: +((task.result.latency.p50 * 1e6) / BATCH).toFixed(2),
+  nsPerRecordP99: +((task.result.latency.p99 * 1e6) / BATCH).toFixed(2),
+  ratioToBaseline: +(task.result.latency.p50 / baselineP50).toFixed(2),
+}));
+
+// ---- allocation on the hot path: heap growth over 1,000,000 records after warm-up ----
+// Each loop is its own function so that its call sites stay monomorphic. A double passed to a function that is
+// not inlined may be boxed by the caller; the baseline loop (same values, a store instead of a record) shows
+// what the loop itself costs, so "allocates nothing" means: no more growth than the baseline.
+const RECORDS = 1_000_000;
+const allocationLoops = {
+  'baseline: store in Float64Array': () => {
+    for (let index = 0; index < RECORDS; index++) sink[index & 1023] = next();
+  },
+  'LogLinearHistogram.record': () => {
+    for (let index = 0; index < RECORDS; index++) own.record(next());
+  },
+  'bound histogram handle .observe': () => {
+    for (let index = 0; index < RECORDS; index++) bound.observe(next());
+  },
+  'monitor.observe (reused labels)': () => {
+    for (let index = 0; index < RECORDS; index++) monitor.observe(MetricNames.toolDuration, next(), labels);
+  },
+  'monitor.increment (reused labels)': () => {
+    for (let index = 0; index < RECORDS; index++) monitor.increment(MetricNames.cacheHits, counterLabels);
+  },
+  'hdr-histogram-js recordValue (2 digits)': () => {
+    for (let index = 0; index < RECORDS; index++) hdrJs2.recordValue(Math.round(next() * 1e9));
+  },
+};
+const allocation = [];
+if (typeof globalThis.gc === 'function') {
+  for (const [name, loop] of Object.entries(allocationLoops)) {
+    loop();
+    loop();
+    globalThis.gc();
+    const before = process.memoryUsage().heapUsed;
+    loop();
+    const after = process.memoryUsage().heapUsed;
+    allocation.push({ task: name, heapGrowthBytesPer1MRecords: after - before });
+  }
+}
+
+if (json) {
+  console.log(JSON.stringify({ node: process.version, accuracy, cost, allocation }, null, 2));
+} else {
+  console.log(`node ${process.version}; batch of ${BATCH} records per task iteration\n`);
+  console.log('Accuracy: relative error of p50/p95/p99/p99.9 vs exact nearest-rank (200,000 values)');
+  console.table(
+    accuracy.map(({ dataset, estimator, maxRelativeErrorPercent }) => ({
+      dataset,
+      estimator,
+      'max error %': +maxRelativeErrorPercent.toFixed(3),
+    })),
+  );
+  console.log('Recording cost (ns per record, p50 of batches; ratio to the baseline store in the same run)');
+  console.table(cost);
+  if (allocation.length > 0) {
+    console.log('Heap growth over 1,000,000 records after warm-up (node --expose-gc)');
+    console.table(allocation);
+  } else {
+    console.log('Run with node --expose-gc to measure allocation.');
+  }
+}

@@ -1,0 +1,185 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
+import { describeWithRedis, redisServerBinary, redisUrl, uniqueNamespace } from './__fixtures__/redis.js';
+import { RedisServerProcess } from './__fixtures__/redis-server.js';
+import { MemoryCache } from './memory-cache.js';
+import { RedisCache } from './redis-cache.js';
+import { TieredCache } from './tiered-cache.js';
+
+const quiet = () => {};
+
+/** One "process": its own memory tier and its own Redis connections. */
+function instance(url: string, namespace: string, name = 'tiered'): TieredCache {
+  return new TieredCache({
+    memory: new MemoryCache({ name: `${name}-memory` }),
+    redis: new RedisCache({
+      name,
+      url,
+      namespace,
+      onWarning: quiet,
+      commandTimeoutMs: 50,
+      maxReconnectDelayMs: 50,
+    }),
+  });
+}
+
+describe('TieredCache', () => {
+  it('refuses tiers of the wrong kind, naming them', () => {
+    expect(() => new TieredCache({ memory: {} as MemoryCache, redis: {} as RedisCache })).toThrow(
+      'memory must be a MemoryCache',
+    );
+  });
+
+  describeWithRedis('against a real redis-server', () => {
+    const opened: TieredCache[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((cache) => cache.close()));
+    });
+    function open(namespace: string): TieredCache {
+      const cache = instance(redisUrl, namespace);
+      opened.push(cache);
+      return cache;
+    }
+
+    describe('Cache behaviour', () => {
+      cacheBehaviourSuite(async (clock) => {
+        const namespace = uniqueNamespace();
+        const build = (name: string) =>
+          new TieredCache({
+            memory: new MemoryCache({ name: `${name}-memory`, clock }),
+            redis: new RedisCache({ name, url: redisUrl, namespace, clock, onWarning: quiet }),
+          });
+        const cache = build('behaviour');
+        const other = build('other');
+        await Promise.all([cache.subscribed, other.subscribed]);
+        return {
+          cache,
+          other,
+          close: async () => {
+            await cache.clear();
+            await other.clear();
+            await Promise.all([cache.close(), other.close()]);
+          },
+        };
+      });
+    });
+
+    it('promotes what it reads from Redis into the memory tier', async () => {
+      const namespace = uniqueNamespace();
+      const writer = open(namespace);
+      const reader = open(namespace);
+      await writer.set('k', 'v', { ttlMs: 10_000 });
+      expect(reader.memory.lookup('k')).toBeUndefined();
+      expect(await reader.get('k')).toBe('v');
+      expect(reader.memory.lookup('k')?.value).toBe('v');
+      const redisReads = vi.spyOn(reader.redis, 'getEntry');
+      expect(await reader.get('k')).toBe('v');
+      expect(redisReads).not.toHaveBeenCalled();
+    });
+
+    it('writes through to Redis', async () => {
+      const cache = open(uniqueNamespace());
+      await cache.set('k', { a: 1 });
+      expect(await cache.redis.get('k')).toEqual({ a: 1 });
+      expect(cache.memory.lookup('k')?.value).toEqual({ a: 1 });
+    });
+
+    describe('invalidation across instances (two connections each, as two processes)', () => {
+      async function pair(): Promise<[TieredCache, TieredCache]> {
+        const namespace = uniqueNamespace();
+        const first = open(namespace);
+        const second = open(namespace);
+        await Promise.all([first.subscribed, second.subscribed]);
+        return [first, second];
+      }
+
+      it('a write in one drops the other memory copy, so it reads the new value', async () => {
+        const [first, second] = await pair();
+        await first.set('k', 'old');
+        expect(await second.get('k')).toBe('old');
+        await first.set('k', 'new');
+        await vi.waitFor(() => expect(second.memory.lookup('k')).toBeUndefined(), {
+          timeout: 2_000,
+          interval: 2,
+        });
+        expect(await second.get('k')).toBe('new');
+      });
+
+      it('a delete in one reaches the other memory tier', async () => {
+        const [first, second] = await pair();
+        await first.set('k', 'v');
+        await second.get('k');
+        await first.delete('k');
+        await vi.waitFor(async () => expect(await second.get('k')).toBeUndefined(), {
+          timeout: 2_000,
+          interval: 2,
+        });
+      });
+
+      it('a tag invalidation in one reaches the other memory tier', async () => {
+        const [first, second] = await pair();
+        await first.set('a', 1, { tags: ['t'] });
+        await first.set('b', 2);
+        expect(await second.get('a')).toBe(1);
+        expect(await second.get('b')).toBe(2);
+        await first.invalidateTags(['t']);
+        await vi.waitFor(() => expect(second.memory.lookup('a')).toBeUndefined(), {
+          timeout: 2_000,
+          interval: 2,
+        });
+        expect(await second.get('a')).toBeUndefined();
+        expect(second.memory.lookup('b')?.value).toBe(2);
+      });
+
+      it('a clear in one empties the other memory tier', async () => {
+        const [first, second] = await pair();
+        await first.set('a', 1);
+        await second.get('a');
+        await first.clear();
+        await vi.waitFor(() => expect(second.memory.size).toBe(0), { timeout: 2_000, interval: 2 });
+      });
+    });
+  });
+
+  describeWithRedis(
+    'when Redis fails',
+    () => {
+      let server: RedisServerProcess;
+      const opened: TieredCache[] = [];
+      beforeAll(async () => {
+        server = await RedisServerProcess.start(redisServerBinary);
+      });
+      afterAll(async () => {
+        await server.stop();
+      });
+      afterEach(async () => {
+        await Promise.all(opened.splice(0).map((cache) => cache.close()));
+      });
+
+      it('keeps serving from the memory tier while Redis is down, with no error to callers', async () => {
+        const cache = instance(server.url, uniqueNamespace());
+        opened.push(cache);
+        await cache.subscribed;
+        await cache.set('before', 1);
+        await server.stop();
+        await expect(cache.set('during', 2)).resolves.toBeUndefined();
+        expect(await cache.get('before')).toBe(1);
+        expect(await cache.get('during')).toBe(2);
+        expect(await cache.get('absent')).toBeUndefined();
+        await server.restart();
+      });
+
+      it('empties its memory tier when the subscription comes back, since messages may be lost', async () => {
+        const cache = instance(server.url, uniqueNamespace());
+        opened.push(cache);
+        await cache.subscribed;
+        await cache.set('k', 1);
+        await server.stop();
+        expect(cache.memory.lookup('k')?.value).toBe(1);
+        await server.restart();
+        await vi.waitFor(() => expect(cache.memory.size).toBe(0), { timeout: 5_000, interval: 20 });
+      });
+    },
+    { needsBinary: true },
+  );
+});

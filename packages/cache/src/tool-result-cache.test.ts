@@ -1,0 +1,155 @@
+import type { Tool } from '@victor-ai/core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MemoryCache } from './memory-cache.js';
+import { ToolResultCache } from './tool-result-cache.js';
+
+/** A fake file system: read-only tools read it, writing tools change it and count their runs. */
+function fakeTools() {
+  const files = new Map<string, string>([
+    ['/repo/src/a.ts', 'a1'],
+    ['/repo/src/b.ts', 'b1'],
+    ['/repo/README.md', 'r1'],
+  ]);
+  const runs = { read: 0, list: 0, search: 0 };
+  const read: Tool = {
+    definition: { name: 'read_file', description: 'reads', parameters: {}, readOnly: true },
+    execute: (args) => {
+      runs.read++;
+      return files.get(String(args.path).replace(/^(?!\/)/, '/repo/'));
+    },
+  };
+  const list: Tool = {
+    definition: { name: 'list_dir', description: 'lists', parameters: {}, readOnly: true },
+    execute: (args) => {
+      runs.list++;
+      const dir = String(args.directory);
+      return [...files.keys()].filter((path) => path.startsWith(`${dir}/`)).sort();
+    },
+  };
+  const search: Tool = {
+    definition: { name: 'search', description: 'greps', parameters: {}, readOnly: true },
+    execute: (args) => {
+      runs.search++;
+      return [...files].filter(([, text]) => text.includes(String(args.query))).map(([path]) => path);
+    },
+  };
+  const write: Tool = {
+    definition: { name: 'write_file', description: 'writes', parameters: {} },
+    execute: (args) => {
+      files.set(String(args.file), String(args.content));
+      return 'ok';
+    },
+  };
+  const remove: Tool = {
+    definition: { name: 'remove', description: 'removes a tree', parameters: {} },
+    execute: (args) => {
+      for (const path of [...files.keys()]) if (path.startsWith(`${args.path}/`)) files.delete(path);
+      return 'ok';
+    },
+  };
+  const shell: Tool = {
+    definition: { name: 'shell', description: 'runs anything', parameters: {} },
+    execute: (args) => {
+      files.set('/repo/src/a.ts', String(args.command));
+      return 'ok';
+    },
+  };
+  return { files, runs, read, list, search, write, remove, shell };
+}
+
+describe('ToolResultCache', () => {
+  let tools: ReturnType<typeof fakeTools>;
+  let cache: ToolResultCache;
+  beforeEach(() => {
+    tools = fakeTools();
+    cache = new ToolResultCache({ cache: new MemoryCache({ name: 'tool-results' }), rootDir: '/repo' });
+  });
+
+  it('serves a read-only tool from the cache the second time', async () => {
+    expect(await cache.execute(tools.read, { path: '/repo/src/a.ts' })).toEqual({
+      output: 'a1',
+      cached: false,
+    });
+    expect(await cache.execute(tools.read, { path: '/repo/src/a.ts' })).toEqual({
+      output: 'a1',
+      cached: true,
+    });
+    expect(tools.runs.read).toBe(1);
+  });
+
+  it('never caches a tool that is not read-only', async () => {
+    await cache.execute(tools.write, { file: '/repo/x', content: '1' });
+    expect(await cache.execute(tools.write, { file: '/repo/x', content: '1' })).toEqual({
+      output: 'ok',
+      cached: false,
+    });
+  });
+
+  it('a write on a file invalidates reads of that file, given as a relative path too', async () => {
+    await cache.execute(tools.read, { path: 'src/a.ts' });
+    await cache.execute(tools.write, { file: '/repo/src/a.ts', content: 'a2' });
+    expect(await cache.execute(tools.read, { path: 'src/a.ts' })).toEqual({ output: 'a2', cached: false });
+  });
+
+  it('a write on a file invalidates listings of the directories above it', async () => {
+    await cache.execute(tools.list, { directory: '/repo/src' });
+    await cache.execute(tools.list, { directory: '/repo' });
+    await cache.execute(tools.write, { file: '/repo/src/c.ts', content: 'c1' });
+    expect((await cache.execute(tools.list, { directory: '/repo/src' })).output).toContain('/repo/src/c.ts');
+    expect((await cache.execute(tools.list, { directory: '/repo' })).cached).toBe(false);
+  });
+
+  it('a write on a directory invalidates reads of files under it', async () => {
+    await cache.execute(tools.read, { path: '/repo/src/b.ts' });
+    await cache.execute(tools.remove, { path: '/repo/src' });
+    expect(await cache.execute(tools.read, { path: '/repo/src/b.ts' })).toEqual({
+      output: undefined,
+      cached: false,
+    });
+  });
+
+  it('a write on one file leaves reads of unrelated files cached', async () => {
+    await cache.execute(tools.read, { path: '/repo/README.md' });
+    await cache.execute(tools.write, { file: '/repo/src/a.ts', content: 'a2' });
+    expect((await cache.execute(tools.read, { path: '/repo/README.md' })).cached).toBe(true);
+  });
+
+  it('a read with no path argument is invalidated by any write', async () => {
+    await cache.execute(tools.search, { query: 'a' });
+    await cache.execute(tools.write, { file: '/repo/src/z.ts', content: 'a-z' });
+    expect(await cache.execute(tools.search, { query: 'a' })).toMatchObject({ cached: false });
+    expect((await cache.execute(tools.search, { query: 'a' })).output).toContain('/repo/src/z.ts');
+  });
+
+  it('a writing tool with no path argument invalidates every cached result of the tenant, and only of it', async () => {
+    await cache.execute(tools.read, { path: '/repo/src/a.ts' }, { tenantId: 't1' });
+    await cache.execute(tools.read, { path: '/repo/src/a.ts' }, { tenantId: 't2' });
+    await cache.execute(tools.shell, { command: 'a2' }, { tenantId: 't1' });
+    expect(await cache.execute(tools.read, { path: '/repo/src/a.ts' }, { tenantId: 't1' })).toEqual({
+      output: 'a2',
+      cached: false,
+    });
+    expect((await cache.execute(tools.read, { path: '/repo/src/a.ts' }, { tenantId: 't2' })).cached).toBe(
+      true,
+    );
+  });
+
+  it('keeps tenants apart', async () => {
+    await cache.execute(tools.read, { path: '/repo/src/a.ts' }, { tenantId: 't1' });
+    expect((await cache.execute(tools.read, { path: '/repo/src/a.ts' }, { tenantId: 't2' })).cached).toBe(
+      false,
+    );
+  });
+
+  it('reads every path of a `paths` list', () => {
+    expect(cache.writeTags({ paths: ['a', '/b'] }, 'x')).toEqual(
+      expect.arrayContaining(['tool-result:"x":u:/repo/a', 'tool-result:"x":u:/b', 'tool-result:"x":p:/']),
+    );
+  });
+
+  it('refuses a relative rootDir, naming it', () => {
+    expect(() => new ToolResultCache({ cache: new MemoryCache({ name: 'x' }), rootDir: 'repo' })).toThrow(
+      'rootDir must be an absolute POSIX path, got "repo"',
+    );
+  });
+});

@@ -60,7 +60,14 @@ describe('RedisCache', () => {
           clock,
           onWarning: quiet,
         });
-        const other = new RedisCache({ name: 'other', url: redisUrl, namespace, clock, onWarning: quiet });
+        const other = new RedisCache({
+          name: 'other',
+          url: redisUrl,
+          namespace,
+          clock,
+          onWarning: quiet,
+          commandTimeoutMs: 2_000,
+        });
         return {
           cache,
           other,

@@ -9,7 +9,8 @@ import { TieredCache } from './tiered-cache.js';
 const quiet = () => {};
 
 /** One "process": its own memory tier and its own Redis connections. */
-function instance(url: string, namespace: string, name = 'tiered'): TieredCache {
+function instance(url: string, namespace: string, commandTimeoutMs = 2_000): TieredCache {
+  const name = 'tiered';
   return new TieredCache({
     memory: new MemoryCache({ name: `${name}-memory` }),
     redis: new RedisCache({
@@ -17,7 +18,7 @@ function instance(url: string, namespace: string, name = 'tiered'): TieredCache 
       url,
       namespace,
       onWarning: quiet,
-      commandTimeoutMs: 50,
+      commandTimeoutMs,
       maxReconnectDelayMs: 50,
     }),
   });
@@ -47,7 +48,14 @@ describe('TieredCache', () => {
         const build = (name: string) =>
           new TieredCache({
             memory: new MemoryCache({ name: `${name}-memory`, clock }),
-            redis: new RedisCache({ name, url: redisUrl, namespace, clock, onWarning: quiet }),
+            redis: new RedisCache({
+              name,
+              url: redisUrl,
+              namespace,
+              clock,
+              onWarning: quiet,
+              commandTimeoutMs: 2_000,
+            }),
           });
         const cache = build('behaviour');
         const other = build('other');
@@ -157,7 +165,7 @@ describe('TieredCache', () => {
       });
 
       it('keeps serving from the memory tier while Redis is down, with no error to callers', async () => {
-        const cache = instance(server.url, uniqueNamespace());
+        const cache = instance(server.url, uniqueNamespace(), 50);
         opened.push(cache);
         await cache.subscribed;
         await cache.set('before', 1);
@@ -170,7 +178,7 @@ describe('TieredCache', () => {
       });
 
       it('empties its memory tier when the subscription comes back, since messages may be lost', async () => {
-        const cache = instance(server.url, uniqueNamespace());
+        const cache = instance(server.url, uniqueNamespace(), 50);
         opened.push(cache);
         await cache.subscribed;
         await cache.set('k', 1);

@@ -1,8 +1,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
 
-/** Path of the redis-server binary, or undefined when it is not installed. */
+/**
+ * Path of the redis-server binary, or undefined when it is not installed. `VICTOR_REDIS_SERVER` names
+ * another binary; set to `none` it makes the tests behave as on a machine without Redis.
+ */
 export function findRedisServer(): string | undefined {
+  const override = process.env.VICTOR_REDIS_SERVER;
+  if (override === 'none') return undefined;
+  if (override) return override;
   const probe = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   const path = probe.stdout.trim();
   return probe.status === 0 && path !== '' ? path : undefined;

@@ -40,6 +40,33 @@ describe('LexicalIndex', () => {
       expect(hits.documents.map((document) => names[document])).toEqual(['readFile', 'write_file']);
     });
 
+    it('ranks a tool the query names verbatim first', () => {
+      expect(rank('read the contents of the file')[0]).toBe('readFile');
+      expect(rank('use write_file to read the contents of the file')[0]).toBe('write_file');
+      const noBoost = LexicalIndex.build(tools.map(toolText), { nameMentionBoost: 0 });
+      const hits = noBoost.search(noBoost.prepare('use write_file to read the contents of the file'), 1);
+      expect(names[hits.documents[0]!]).toBe('readFile');
+    });
+
+    it('favours tools that match more of the query through the coordination factor', () => {
+      const plain = LexicalIndex.build(tools.map(toolText), { coordination: 0 });
+      const query = 'read file contents disk';
+      const withCoordination = index.search(index.prepare(query), 3);
+      const without = plain.search(plain.prepare(query), 3);
+      // readFile matches all four terms, write_file two: the gap widens with coordination.
+      expect(names[withCoordination.documents[0]!]).toBe('readFile');
+      expect(withCoordination.scores[1]! / withCoordination.scores[0]!).toBeLessThan(
+        without.scores[1]! / without.scores[0]!,
+      );
+    });
+
+    it('leaves a field of weight 0 out of the index', () => {
+      const noParameters = LexicalIndex.build(tools.map(toolText), {
+        fieldWeights: { parameterNames: 0, parameterDescriptions: 0 },
+      });
+      expect(noParameters.search(noParameters.prepare('subject fahrenheit'), 3).documents).toEqual([]);
+    });
+
     it('returns nothing for a query with no known term', () => {
       expect(rank('zebra xylophone')).toEqual([]);
     });

@@ -22,6 +22,18 @@ export interface Bm25Options {
   fieldWeights?: Partial<Record<LexicalField, number>>;
   /** Length normalisation per field, 0 (none) to 1 (full); 0.75 for every field unless set. */
   fieldB?: Partial<Record<LexicalField, number>>;
+  /**
+   * Exponent of the coordination factor: a score is multiplied by (share of the query's term weight the
+   * tool matches) ^ coordination, so tools matching more of the query rank higher. 0 turns it off; 0.5
+   * unless set.
+   */
+  coordination?: number;
+  /**
+   * Added to a tool's score, as a share of the query's best possible score, when the query names the tool
+   * verbatim (`use get_weather to ...`). Names without `_`, `.`, `-` or an inner capital are not matched,
+   * so plain words are not mistaken for names. 0 turns it off; 0.5 unless set.
+   */
+  nameMentionBoost?: number;
 }
 
 /** Field weights used unless overridden: names and descriptions count most. */
@@ -39,6 +51,8 @@ export interface LexicalQuery {
   readonly weights: Float32Array;
   /** The highest score any document could reach; scores divided by it lie in [0, 1). */
   readonly maxScore: number;
+  /** Documents whose name the query mentions verbatim. */
+  readonly mentioned: readonly number[];
 }
 
 /** Ranked documents: indexes into the document array the index was built from, best first. */
@@ -46,6 +60,10 @@ export interface SearchHits {
   readonly documents: number[];
   readonly scores: number[];
 }
+
+// Names worth matching verbatim: with a separator or an inner capital, so `search` is not one.
+const NAME_LIKE = /^[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+$|^[a-z0-9]+[A-Z][A-Za-z0-9]*$/;
+const NAME_CANDIDATES = /[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+|[a-z0-9]+[A-Z][A-Za-z0-9]*/g;
 
 function checkNumber(option: string, value: number | undefined, min: number, max: number): void {
   if (value !== undefined && !(typeof value === 'number' && value >= min && value <= max)) {
@@ -66,9 +84,13 @@ export class LexicalIndex {
   readonly #postingDocuments: Uint32Array;
   readonly #postingImpacts: Float32Array;
   readonly #k1: number;
+  readonly #coordination: number;
+  readonly #nameMentionBoost: number;
+  readonly #documentsByName: Map<string, number>;
   // Scratch space reused by every search (JavaScript runs one search at a time).
   readonly #accumulator: Float32Array;
   readonly #touched: Uint32Array;
+  readonly #matched: Float32Array;
 
   private constructor(
     documentCount: number,
@@ -78,6 +100,9 @@ export class LexicalIndex {
     postingDocuments: Uint32Array,
     postingImpacts: Float32Array,
     k1: number,
+    coordination: number,
+    nameMentionBoost: number,
+    documentsByName: Map<string, number>,
   ) {
     this.documentCount = documentCount;
     this.#terms = terms;
@@ -86,6 +111,10 @@ export class LexicalIndex {
     this.#postingDocuments = postingDocuments;
     this.#postingImpacts = postingImpacts;
     this.#k1 = k1;
+    this.#coordination = coordination;
+    this.#nameMentionBoost = nameMentionBoost;
+    this.#documentsByName = documentsByName;
+    this.#matched = new Float32Array(documentCount);
     this.#accumulator = new Float32Array(documentCount);
     this.#touched = new Uint32Array(documentCount);
   }
@@ -94,6 +123,8 @@ export class LexicalIndex {
   static build(texts: readonly ToolText[], options: Bm25Options = {}): LexicalIndex {
     const k1 = options.k1 ?? 1.2;
     checkNumber('k1', options.k1, 0, 10);
+    checkNumber('coordination', options.coordination, 0, 10);
+    checkNumber('nameMentionBoost', options.nameMentionBoost, 0, 100);
     const weights = LEXICAL_FIELDS.map((field) => {
       const weight = options.fieldWeights?.[field];
       checkNumber(`fieldWeights.${field}`, weight, 0, 100);
@@ -109,35 +140,50 @@ export class LexicalIndex {
 
     const terms = new Map<string, number>();
     const documentFrequency: number[] = [];
-    // Per document: term id -> term frequency per field, flattened as [termId, field, count, ...].
-    const documentTermFrequencies: Array<Map<number, Float64Array>> = new Array(documentCount);
-    const fieldLengths = new Float64Array(documentCount * fieldCount);
+    // The document that last counted each term, so document frequency counts each document once.
+    const lastDocument: number[] = [];
+    const documentsByName = new Map<string, number>();
+    // Term ids of each (document, field), at index document * fieldCount + field.
+    const fieldTerms: Uint32Array[] = new Array(documentCount * fieldCount);
     const totalFieldLength = new Float64Array(fieldCount);
+    // Tools repeat texts (parameter descriptions, labels): tokenize each distinct text once.
+    const tokenized = new Map<string, Uint32Array>();
 
     for (let document = 0; document < documentCount; document++) {
       const text = texts[document]!;
-      const frequencies = new Map<number, Float64Array>();
+      if (text.fullName !== undefined && NAME_LIKE.test(text.fullName)) {
+        documentsByName.set(text.fullName.toLowerCase(), document);
+      }
       for (let field = 0; field < fieldCount; field++) {
-        const tokens = tokenize(text[LEXICAL_FIELDS[field]!]);
-        fieldLengths[document * fieldCount + field] = tokens.length;
-        totalFieldLength[field]! += tokens.length;
-        for (const token of tokens) {
-          let termId = terms.get(token);
-          if (termId === undefined) {
-            termId = terms.size;
-            terms.set(token, termId);
-            documentFrequency.push(0);
+        // A field of weight 0 is not indexed at all (its terms must not count in document frequency).
+        const source = weights[field] === 0 ? '' : text[LEXICAL_FIELDS[field]!];
+        let ids = tokenized.get(source);
+        if (ids === undefined) {
+          const tokens = tokenize(source);
+          ids = new Uint32Array(tokens.length);
+          for (let i = 0; i < tokens.length; i++) {
+            const token = tokens[i]!;
+            let termId = terms.get(token);
+            if (termId === undefined) {
+              termId = terms.size;
+              terms.set(token, termId);
+              documentFrequency.push(0);
+              lastDocument.push(-1);
+            }
+            ids[i] = termId;
           }
-          let perField = frequencies.get(termId);
-          if (perField === undefined) {
-            perField = new Float64Array(fieldCount);
-            frequencies.set(termId, perField);
+          tokenized.set(source, ids);
+        }
+        fieldTerms[document * fieldCount + field] = ids;
+        totalFieldLength[field]! += ids.length;
+        for (let i = 0; i < ids.length; i++) {
+          const termId = ids[i]!;
+          if (lastDocument[termId] !== document) {
+            lastDocument[termId] = document;
             documentFrequency[termId]!++;
           }
-          perField[field]!++;
         }
       }
-      documentTermFrequencies[document] = frequencies;
     }
 
     const termCount = terms.size;
@@ -154,26 +200,46 @@ export class LexicalIndex {
     const postingImpacts = new Float32Array(postingCount);
     const cursor = offsets.slice(0, termCount);
     const averageFieldLength = Array.from(totalFieldLength, (total) =>
-      documentCount > 0 ? total / documentCount : 0,
+      documentCount > 0 ? total / documentCount || 1 : 1,
     );
 
+    // BM25F: per document, the field-weighted, length-normalised term frequency of each term, saturated once.
+    const pseudoFrequency = new Float64Array(termCount);
+    const documentTerms = new Uint32Array(termCount);
     for (let document = 0; document < documentCount; document++) {
-      for (const [termId, perField] of documentTermFrequencies[document]!) {
-        let pseudoFrequency = 0;
-        for (let field = 0; field < fieldCount; field++) {
-          const frequency = perField[field]!;
-          if (frequency === 0) continue;
-          const average = averageFieldLength[field]! || 1;
-          const normaliser =
-            1 - bs[field]! + (bs[field]! * fieldLengths[document * fieldCount + field]!) / average;
-          pseudoFrequency += (weights[field]! * frequency) / normaliser;
+      let distinct = 0;
+      for (let field = 0; field < fieldCount; field++) {
+        const ids = fieldTerms[document * fieldCount + field]!;
+        if (ids.length === 0 || weights[field] === 0) continue;
+        const normaliser = 1 - bs[field]! + (bs[field]! * ids.length) / averageFieldLength[field]!;
+        const increment = weights[field]! / normaliser;
+        for (let i = 0; i < ids.length; i++) {
+          const termId = ids[i]!;
+          if (pseudoFrequency[termId] === 0) documentTerms[distinct++] = termId;
+          pseudoFrequency[termId]! += increment;
         }
+      }
+      for (let i = 0; i < distinct; i++) {
+        const termId = documentTerms[i]!;
+        const frequency = pseudoFrequency[termId]!;
+        pseudoFrequency[termId] = 0;
         const slot = cursor[termId]!++;
         postingDocuments[slot] = document;
-        postingImpacts[slot] = (idf[termId]! * pseudoFrequency * (k1 + 1)) / (k1 + pseudoFrequency);
+        postingImpacts[slot] = (idf[termId]! * frequency * (k1 + 1)) / (k1 + frequency);
       }
     }
-    return new LexicalIndex(documentCount, terms, idf, offsets, postingDocuments, postingImpacts, k1);
+    return new LexicalIndex(
+      documentCount,
+      terms,
+      idf,
+      offsets,
+      postingDocuments,
+      postingImpacts,
+      k1,
+      options.coordination ?? 0.5,
+      options.nameMentionBoost ?? 0.5,
+      documentsByName,
+    );
   }
 
   /** Number of distinct terms. */
@@ -193,7 +259,8 @@ export class LexicalIndex {
       this.#postingDocuments.byteLength +
       this.#postingImpacts.byteLength +
       this.#accumulator.byteLength +
-      this.#touched.byteLength
+      this.#touched.byteLength +
+      this.#matched.byteLength
     );
   }
 
@@ -223,7 +290,14 @@ export class LexicalIndex {
       maxScore += weight * this.#idf[termId]! * (this.#k1 + 1);
       index++;
     }
-    return { termIds, weights, maxScore };
+    const mentioned: number[] = [];
+    if (this.#nameMentionBoost > 0 && this.#documentsByName.size > 0) {
+      for (const candidate of query.match(NAME_CANDIDATES) ?? []) {
+        const document = this.#documentsByName.get(candidate.toLowerCase());
+        if (document !== undefined && !mentioned.includes(document)) mentioned.push(document);
+      }
+    }
+    return { termIds, weights, maxScore, mentioned };
   }
 
   /**
@@ -236,17 +310,32 @@ export class LexicalIndex {
     const offsets = this.#offsets;
     const postingDocuments = this.#postingDocuments;
     const postingImpacts = this.#postingImpacts;
+    const matched = this.#matched;
+    const coordination = this.#coordination;
     let touchedCount = 0;
+    let totalWeight = 0;
     const { termIds, weights } = query;
     for (let q = 0; q < termIds.length; q++) {
       const termId = termIds[q]!;
       const weight = weights[q]!;
+      totalWeight += weight;
       const end = offsets[termId + 1]!;
       for (let posting = offsets[termId]!; posting < end; posting++) {
         const document = postingDocuments[posting]!;
         if (accumulator[document] === 0) touched[touchedCount++] = document;
         accumulator[document]! += weight * postingImpacts[posting]!;
+        matched[document]! += weight;
       }
+    }
+    if (coordination > 0 && totalWeight > 0) {
+      for (let t = 0; t < touchedCount; t++) {
+        const document = touched[t]!;
+        accumulator[document]! *= (matched[document]! / totalWeight) ** coordination;
+      }
+    }
+    for (const document of query.mentioned) {
+      if (accumulator[document] === 0) touched[touchedCount++] = document;
+      accumulator[document]! += this.#nameMentionBoost * query.maxScore + Number.MIN_VALUE;
     }
     const documents: number[] = [];
     const scores: number[] = [];
@@ -254,6 +343,7 @@ export class LexicalIndex {
       const document = touched[t]!;
       const score = accumulator[document]!;
       accumulator[document] = 0;
+      matched[document] = 0;
       if (allowed !== undefined && allowed[document] === 0) continue;
       insertTopK(documents, scores, document, score, k);
     }

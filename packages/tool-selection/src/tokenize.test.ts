@@ -10,6 +10,9 @@ describe('splitWords', () => {
     ['Alarm_1_AddAlarm', ['alarm', '1', 'add', 'alarm']],
     ['kebab-case name', ['kebab', 'case', 'name']],
     ['', []],
+    ['listURLs and IDs', ['list', 'urls', 'and', 'ids']],
+    ['Qual a temperatura em Divinópolis', ['qual', 'a', 'temperatura', 'em', 'divinópolis']],
+    ['getÜberCity', ['get', 'über', 'city']],
   ])('splits %j', (text, expected) => {
     expect(splitWords(text)).toEqual(expected);
   });

@@ -28,18 +28,64 @@ export function stem(word: string): string {
   return stemmed;
 }
 
-/**
- * Splits an identifier or a sentence into lower-case words: `getWeatherForecast`, `get_weather.v2` and
- * `HTTPServer2` give `get weather forecast`, `get weather v 2`, `http server 2`.
- */
-export function splitWords(text: string): string[] {
-  const words: string[] = [];
+const LOWER = 1;
+const UPPER = 2;
+const DIGIT = 3;
+
+function charClass(code: number): number {
+  if (code >= 97 && code <= 122) return LOWER;
+  if (code >= 65 && code <= 90) return UPPER;
+  if (code >= 48 && code <= 57) return DIGIT;
+  return 0;
+}
+
+function splitWordsUnicode(text: string, words: string[]): string[] {
   for (const chunk of text.split(NON_WORD)) {
     if (chunk === '') continue;
     const parts = chunk.match(IDENTIFIER_PARTS);
     if (parts === null) continue;
     for (const part of parts) words.push(part.toLowerCase());
   }
+  return words;
+}
+
+/**
+ * Splits an identifier or a sentence into lower-case words: `getWeatherForecast`, `get_weather.v2` and
+ * `HTTPServer2` give `get weather forecast`, `get weather v 2`, `http server 2`.
+ */
+export function splitWords(text: string): string[] {
+  const words: string[] = [];
+  const length = text.length;
+  // ASCII fast path: one pass over char codes; any other character takes the Unicode regex path.
+  let start = -1;
+  let previous = 0;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if (code > 127) return splitWordsUnicode(text, []);
+    const current = charClass(code);
+    if (start >= 0) {
+      let boundary = current === 0 || (current === DIGIT) !== (previous === DIGIT);
+      if (!boundary && current === UPPER && previous === LOWER) boundary = true;
+      // The last capital of an acronym starts the next word: HTTPServer -> HTTP, Server.
+      if (
+        !boundary &&
+        current === LOWER &&
+        previous === UPPER &&
+        index - start > 1 &&
+        // ...but a plural acronym stays whole: URLs, IDs.
+        !(code === 115 && charClass(index + 1 < length ? text.charCodeAt(index + 1) : 0) !== LOWER)
+      ) {
+        words.push(text.slice(start, index - 1).toLowerCase());
+        start = index - 1;
+      }
+      if (boundary) {
+        words.push(text.slice(start, index).toLowerCase());
+        start = current === 0 ? -1 : index;
+      }
+    } else if (current !== 0) start = index;
+    previous = current;
+  }
+  if (start >= 0) words.push(text.slice(start).toLowerCase());
   return words;
 }
 

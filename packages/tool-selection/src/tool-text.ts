@@ -3,6 +3,8 @@ import type { RegisteredTool } from './tool-registry.js';
 
 /** The texts of a tool that the indexes read, one per field. */
 export interface ToolText {
+  /** The tool's name as registered; matched verbatim when a query mentions it. */
+  fullName?: string;
   /** The name, split into words (`get_weatherForecast` -> `get weather Forecast`). */
   name: string;
   description: string;
@@ -48,6 +50,7 @@ export function toolText(tool: RegisteredTool): ToolText {
   const { definition } = tool;
   const labels = [definition.category ?? '', ...(definition.tags ?? [])].join(' ');
   return {
+    fullName: definition.name,
     name: definition.name.replace(/[_.-]+/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2'),
     description: definition.description,
     parameterNames: names.join(' '),

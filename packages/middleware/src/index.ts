@@ -8,4 +8,14 @@ export type {
 } from './chain.js';
 export { createToolMiddlewareChain, middlewareApplies } from './chain.js';
 export { MiddlewareResultCode } from './codes.js';
+export type { CommandAnalysisOptions, CommandFinding } from './safety/command-rules.js';
+export { analyzeCommand } from './safety/command-rules.js';
+export type { ShellCommand, ShellRedirect, ShellWord } from './safety/shell-parser.js';
+export { parseShell } from './safety/shell-parser.js';
+export type { WorkspacePathCheckOptions } from './safety/workspace-paths.js';
+export { createWorkspacePathCheck } from './safety/workspace-paths.js';
+export type { SafetyMiddlewareOptions } from './safety-middleware.js';
+export { createSafetyMiddleware } from './safety-middleware.js';
+export type { SecretFinding, SecretPattern, SecretScanOptions } from './secrets.js';
+export { defaultSecretPatterns, findSecret, redactSecrets, redactString } from './secrets.js';
 export { wrapProvider } from './wrap-provider.js';

@@ -1,0 +1,275 @@
+/** One word of a simple command, unquoted, with the sources of the command substitutions it contains. */
+export interface ShellWord {
+  /** The word with quotes and escapes removed; substitutions are kept as written (`$(...)`). */
+  text: string;
+  /** Sources of `$(...)`, backtick and `<(...)`/`>(...)` substitutions inside the word. */
+  substitutions: string[];
+}
+
+/** A redirection such as `> /dev/sda` or `2>> log`. */
+export interface ShellRedirect {
+  operator: string;
+  target: string;
+}
+
+/** A simple command: words and redirections, up to the next `|`, `;`, `&&`, `||`, `&` or newline. */
+export interface ShellCommand {
+  words: ShellWord[];
+  redirects: ShellRedirect[];
+  /** True when the command reads the output of the previous command through a pipe. */
+  piped: boolean;
+}
+
+/**
+ * Splits a shell command line into pipelines of simple commands, the way a POSIX shell would tokenize it:
+ * quotes, backslashes, `$'...'`, command and process substitutions, redirections, `;`, `&&`, `||`, `|`, `&`,
+ * newlines, comments, subshell parentheses and brace groups. It never throws; unbalanced quotes run to the
+ * end of the input. It does not expand variables or globs.
+ */
+export function parseShell(source: string): ShellCommand[][] {
+  const pipelines: ShellCommand[][] = [];
+  let pipeline: ShellCommand[] = [];
+  let command: ShellCommand = { words: [], redirects: [], piped: false };
+  let text = '';
+  let inWord = false;
+  let substitutions: string[] = [];
+  let pendingRedirect: string | undefined;
+  let index = 0;
+  const length = source.length;
+
+  function endWord(): void {
+    if (!inWord) return;
+    if (pendingRedirect !== undefined) {
+      command.redirects.push({ operator: pendingRedirect, target: text });
+      pendingRedirect = undefined;
+    } else if (
+      command.words.length === 0 &&
+      (text === '{' || text === '}' || text === '!') &&
+      substitutions.length === 0
+    ) {
+      // Group braces and negation are syntax, not commands.
+    } else {
+      command.words.push({ text, substitutions });
+    }
+    text = '';
+    inWord = false;
+    substitutions = [];
+  }
+
+  function endCommand(piped: boolean): void {
+    endWord();
+    if (command.words.length > 0 || command.redirects.length > 0) pipeline.push(command);
+    command = { words: [], redirects: [], piped: piped && pipeline.length > 0 };
+    pendingRedirect = undefined;
+  }
+
+  function endPipeline(): void {
+    endCommand(false);
+    if (pipeline.length > 0) pipelines.push(pipeline);
+    pipeline = [];
+  }
+
+  /** Index just past the `)` that closes a `(` opened before `start`, skipping quotes and nesting. */
+  function closingParen(start: number): number {
+    let depth = 1;
+    let position = start;
+    while (position < length) {
+      const char = source[position]!;
+      if (char === '\\') position += 2;
+      else if (char === "'") {
+        const end = source.indexOf("'", position + 1);
+        position = end === -1 ? length : end + 1;
+      } else if (char === '"') {
+        position = closingDoubleQuote(position + 1);
+      } else {
+        if (char === '(') depth++;
+        else if (char === ')') {
+          depth--;
+          if (depth === 0) return position + 1;
+        }
+        position++;
+      }
+    }
+    return length;
+  }
+
+  function closingDoubleQuote(start: number): number {
+    let position = start;
+    while (position < length) {
+      const char = source[position]!;
+      if (char === '\\') position += 2;
+      else if (char === '"') return position + 1;
+      else if (char === '$' && source[position + 1] === '(') position = closingParen(position + 2);
+      else position++;
+    }
+    return length;
+  }
+
+  /** Reads `$(...)` (or `$((...))`) starting at `$`, records it and returns the index after it. */
+  function readDollarParen(start: number): number {
+    const end = closingParen(start + 2);
+    const inner = source.slice(start + 2, source[end - 1] === ')' ? end - 1 : end);
+    substitutions.push(inner);
+    text += source.slice(start, end);
+    return end;
+  }
+
+  function readBacktick(start: number): number {
+    let position = start + 1;
+    let inner = '';
+    while (position < length && source[position] !== '`') {
+      if (source[position] === '\\' && position + 1 < length) {
+        inner += source[position + 1];
+        position += 2;
+      } else {
+        inner += source[position];
+        position++;
+      }
+    }
+    substitutions.push(inner);
+    text += `\`${inner}\``;
+    return Math.min(position + 1, length);
+  }
+
+  while (index < length) {
+    const char = source[index]!;
+    const next = source[index + 1];
+    switch (char) {
+      case ' ':
+      case '\t':
+      case '\r':
+        endWord();
+        index++;
+        continue;
+      case '\n':
+        endPipeline();
+        index++;
+        continue;
+      case ';':
+        endPipeline();
+        index += next === ';' ? 2 : 1;
+        continue;
+      case '&':
+        if (next === '&') {
+          endPipeline();
+          index += 2;
+        } else if (next === '>') {
+          endWord();
+          const append = source[index + 2] === '>';
+          pendingRedirect = append ? '&>>' : '&>';
+          index += append ? 3 : 2;
+        } else {
+          endPipeline();
+          index++;
+        }
+        continue;
+      case '|':
+        if (next === '|') {
+          endPipeline();
+          index += 2;
+        } else {
+          endCommand(true);
+          index += next === '&' ? 2 : 1;
+        }
+        continue;
+      case '(':
+      case ')':
+        // A subshell or a function definition's parentheses separate commands.
+        endPipeline();
+        index++;
+        continue;
+      case '#':
+        if (!inWord) {
+          const end = source.indexOf('\n', index);
+          index = end === -1 ? length : end;
+          continue;
+        }
+        break;
+      case '<':
+      case '>': {
+        if (next === '(' && !inWord) {
+          inWord = true;
+          const end = closingParen(index + 2);
+          substitutions.push(source.slice(index + 2, source[end - 1] === ')' ? end - 1 : end));
+          text += source.slice(index, end);
+          index = end;
+          continue;
+        }
+        // A number right before the operator is a file descriptor (`2>`), not a word.
+        if (inWord && /^\d+$/.test(text) && substitutions.length === 0) {
+          text = '';
+          inWord = false;
+        } else {
+          endWord();
+        }
+        let operator = char;
+        index++;
+        while (index < length && /[<>&|]/.test(source[index]!) && operator.length < 3) {
+          operator += source[index];
+          index++;
+        }
+        if (operator.endsWith('&') && /\d|-/.test(source[index] ?? '')) {
+          // `2>&1`, `>&-`: duplicating a descriptor, nothing is written to a path.
+          while (index < length && /[\d-]/.test(source[index]!)) index++;
+          continue;
+        }
+        pendingRedirect = operator;
+        continue;
+      }
+      default:
+        break;
+    }
+    inWord = true;
+    if (char === '\\') {
+      if (next === '\n') index += 2;
+      else {
+        if (next !== undefined) text += next;
+        index += 2;
+      }
+    } else if (char === "'") {
+      const end = source.indexOf("'", index + 1);
+      text += source.slice(index + 1, end === -1 ? length : end);
+      index = end === -1 ? length : end + 1;
+    } else if (char === '$' && next === "'") {
+      index += 2;
+      while (index < length && source[index] !== "'") {
+        if (source[index] === '\\' && index + 1 < length) {
+          const escaped = source[index + 1]!;
+          text += escaped === 'n' ? '\n' : escaped === 't' ? '\t' : escaped;
+          index += 2;
+        } else {
+          text += source[index];
+          index++;
+        }
+      }
+      index++;
+    } else if (char === '"') {
+      index++;
+      while (index < length && source[index] !== '"') {
+        const inner = source[index]!;
+        if (inner === '\\' && index + 1 < length) {
+          const escaped = source[index + 1]!;
+          text += '"\\$`\n'.includes(escaped) ? (escaped === '\n' ? '' : escaped) : `\\${escaped}`;
+          index += 2;
+        } else if (inner === '$' && source[index + 1] === '(') {
+          index = readDollarParen(index);
+        } else if (inner === '`') {
+          index = readBacktick(index);
+        } else {
+          text += inner;
+          index++;
+        }
+      }
+      index++;
+    } else if (char === '$' && next === '(') {
+      index = readDollarParen(index);
+    } else if (char === '`') {
+      index = readBacktick(index);
+    } else {
+      text += char;
+      index++;
+    }
+  }
+  endPipeline();
+  return pipelines;
+}

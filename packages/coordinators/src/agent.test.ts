@@ -1,0 +1,376 @@
+import { MemoryCache } from '@victor-ai/cache';
+import type { Message, Tool, ToolDefinition, ToolMiddleware } from '@victor-ai/core';
+import { delay } from '@victor-ai/core';
+import { createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
+import {
+  createLoopbackServer,
+  type LoopbackReply,
+  type LoopbackRequest,
+  type LoopbackServer,
+} from '@victor-ai/provider-pool/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Agent, createAgent } from './agent.js';
+import type { AgentConfig } from './config.js';
+import type { AgentStreamEvent } from './turn.js';
+
+let server: LoopbackServer;
+let script: ((request: LoopbackRequest) => LoopbackReply | undefined) | undefined;
+const agents: Agent[] = [];
+
+beforeAll(async () => {
+  server = await createLoopbackServer({ reply: (request) => script?.(request) });
+});
+afterAll(async () => {
+  for (const agent of agents) await agent.close();
+  await server.close();
+});
+beforeEach(() => {
+  script = undefined;
+});
+
+function agentWith(config: Partial<AgentConfig> = {}): Agent {
+  const agent = createAgent({
+    provider: createOpenAICompatibleProvider({ baseURL: server.baseURL }),
+    model: 'loopback-1',
+    systemPrompt: 'You are a test agent.',
+    ...config,
+  });
+  agents.push(agent);
+  return agent;
+}
+
+type WireMessage = { role: string; content?: string; tool_call_id?: string };
+const wireMessages = (request: LoopbackRequest) => request.body.messages as WireMessage[];
+const lastWire = (request: LoopbackRequest) => wireMessages(request).at(-1)!;
+
+/** Calls the tools the script names on the first step; answers with the tool outputs after. */
+function toolScript(calls: Array<{ name: string; arguments: Record<string, unknown> }>) {
+  return (request: LoopbackRequest): LoopbackReply => {
+    if (lastWire(request).role === 'tool') {
+      const outputs = wireMessages(request)
+        .filter((message) => message.role === 'tool')
+        .map((message) => message.content);
+      return { text: `done: ${outputs.join(' | ')}` };
+    }
+    return { toolCalls: calls.map((call, index) => ({ id: `call_${index}`, ...call })) };
+  };
+}
+
+function tool(definition: Partial<ToolDefinition> & { name: string }, execute: Tool['execute']): Tool {
+  return {
+    definition: {
+      description: `${definition.name} tool`,
+      parameters: { type: 'object', properties: {} },
+      ...definition,
+    },
+    execute,
+  };
+}
+
+async function collect(events: AsyncIterable<AgentStreamEvent>): Promise<AgentStreamEvent[]> {
+  const all: AgentStreamEvent[] = [];
+  for await (const event of events) all.push(event);
+  return all;
+}
+
+describe('createAgent', () => {
+  describe('configuration', () => {
+    it('names the bad field', () => {
+      const provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      expect(() => createAgent({ provider, model: 'm', toolConcurrency: 0 })).toThrow(
+        /config\.toolConcurrency/,
+      );
+      expect(() => createAgent({ provider, model: '' })).toThrow(/config\.model/);
+      expect(() => createAgent({ model: 'm' })).toThrow(/config\.provider: give a provider/);
+      expect(() => createAgent({ provider, model: 'm', tools: [{ name: 'x' } as unknown as Tool] })).toThrow(
+        /config\.tools\[0\]/,
+      );
+      expect(() => createAgent({ provider, model: 'm', maxStep: 3 } as AgentConfig)).toThrow(
+        /unknown option "maxStep"/,
+      );
+      void provider.close();
+    });
+  });
+
+  describe('hot path', () => {
+    it('answers a turn with no tools without building tool parts, and keeps the history', async () => {
+      const agent = agentWith();
+      const first = await agent.chat('hello');
+      expect(first.path).toBe('hot');
+      expect(first.text).toBe('You said: hello');
+      const second = await agent.chat('again');
+      expect(second.text).toBe('You said: again');
+      expect(wireMessages(server.requests.at(-1)!).map((message) => message.role)).toEqual([
+        'system',
+        'user',
+        'assistant',
+        'user',
+      ]);
+      expect(agent.history().map((message) => message.content)).toEqual([
+        'hello',
+        'You said: hello',
+        'again',
+        'You said: again',
+      ]);
+      expect(agent.built()).not.toContain('tools');
+      expect(agent.built()).not.toContain('selector');
+      expect(agent.built()).not.toContain('middleware');
+      expect(second.timing.totalMs).toBeGreaterThanOrEqual(second.timing.providerMs);
+    });
+
+    it('takes the full path when the history outgrows the context budget, and trims it', async () => {
+      const agent = agentWith({ contextBudgetTokens: 60, systemPrompt: undefined });
+      await agent.chat('a'.repeat(120));
+      const result = await agent.chat('b'.repeat(120));
+      expect(result.path).toBe('full');
+      const sent = wireMessages(server.requests.at(-1)!);
+      expect(sent.at(-1)!.content).toBe('b'.repeat(120));
+      expect(sent.some((message) => message.content === 'a'.repeat(120))).toBe(false);
+    });
+  });
+
+  describe('tools', () => {
+    it('runs the model’s tool calls and goes back to the model with the results', async () => {
+      script = toolScript([{ name: 'read_file', arguments: { path: 'a.ts' } }]);
+      const agent = agentWith({
+        tools: [tool({ name: 'read_file', readOnly: true }, (args) => `contents of ${String(args.path)}`)],
+      });
+      const result = await agent.chat('read a.ts');
+      expect(result.steps).toBe(2);
+      expect(result.text).toBe('done: contents of a.ts');
+      expect(result.toolResults).toMatchObject([{ name: 'read_file', ok: true, output: 'contents of a.ts' }]);
+      expect(agent.history().map((message) => message.role)).toEqual([
+        'user',
+        'assistant',
+        'tool',
+        'assistant',
+      ]);
+    });
+
+    it('runs independent calls at once', async () => {
+      let running = 0;
+      let most = 0;
+      const slow = tool({ name: 'fetch_doc', readOnly: true }, async (args) => {
+        running++;
+        most = Math.max(most, running);
+        await delay(30);
+        running--;
+        return `doc ${String(args.path)}`;
+      });
+      script = toolScript(
+        Array.from({ length: 10 }, (_, index) => ({
+          name: 'fetch_doc',
+          arguments: { path: `doc${index}.md` },
+        })),
+      );
+      const agent = agentWith({ tools: [slow] });
+      const result = await agent.chat('fetch ten docs');
+      expect(result.toolResults).toHaveLength(10);
+      expect(most).toBe(10);
+    });
+
+    it('keeps the concurrency limit', async () => {
+      let running = 0;
+      let most = 0;
+      const slow = tool({ name: 'fetch_doc', readOnly: true }, async () => {
+        running++;
+        most = Math.max(most, running);
+        await delay(10);
+        running--;
+        return 'ok';
+      });
+      script = toolScript(
+        Array.from({ length: 9 }, (_, index) => ({ name: 'fetch_doc', arguments: { path: `d${index}` } })),
+      );
+      await agentWith({ tools: [slow], toolConcurrency: 3 }).chat('go');
+      expect(most).toBe(3);
+    });
+
+    it('runs conflicting calls in the order the model gave them', async () => {
+      const log: string[] = [];
+      const step = (name: string) => async (args: Record<string, unknown>) => {
+        log.push(`start ${name} ${String(args.path)}`);
+        await delay(5);
+        log.push(`end ${name} ${String(args.path)}`);
+        return 'ok';
+      };
+      script = toolScript([
+        { name: 'write_file', arguments: { path: 'src/a.ts' } },
+        { name: 'read_file', arguments: { path: 'src/a.ts' } },
+        { name: 'read_file', arguments: { path: 'docs/b.md' } },
+      ]);
+      const agent = agentWith({
+        tools: [
+          tool({ name: 'write_file' }, step('write')),
+          tool({ name: 'read_file', readOnly: true }, step('read')),
+        ],
+        workspaceRoot: '/work/project',
+      });
+      await agent.chat('edit then read');
+      // The read of the written file waits for the write; the unrelated read does not.
+      expect(log.indexOf('start read src/a.ts')).toBeGreaterThan(log.indexOf('end write src/a.ts'));
+      expect(log.indexOf('start read docs/b.md')).toBeLessThan(log.indexOf('end write src/a.ts'));
+    });
+
+    it('returns every failure as a result the model can read', async () => {
+      const blocker: ToolMiddleware = {
+        name: 'no-rm',
+        appliesTo: { names: ['shell'] },
+        before: () => ({ type: 'block', code: 'DANGEROUS_COMMAND', reason: 'rm -rf / is not allowed' }),
+      };
+      script = toolScript([
+        { name: 'shell', arguments: { command: 'rm -rf /' } },
+        { name: 'explode', arguments: {} },
+        { name: 'no_such_tool', arguments: {} },
+      ]);
+      const agent = agentWith({
+        tools: [
+          tool({ name: 'shell' }, () => 'should not run'),
+          tool({ name: 'explode', readOnly: true }, () => {
+            throw new Error('kaboom');
+          }),
+        ],
+        middleware: [blocker],
+      });
+      const result = await agent.chat('do risky things');
+      expect(result.text).toMatch(/^done: /);
+      expect(result.toolResults.map((toolResult) => toolResult.ok)).toEqual([false, false, false]);
+      expect(result.toolResults.map((toolResult) => (toolResult.ok ? '' : toolResult.error.code))).toEqual([
+        'DANGEROUS_COMMAND',
+        'TOOL_FAILED',
+        'TOOL_NOT_FOUND',
+      ]);
+      expect(result.text).toContain('kaboom');
+    });
+
+    it('stops at maxSteps', async () => {
+      script = () => ({ toolCalls: [{ name: 'ping', arguments: {} }] });
+      const result = await agentWith({
+        tools: [tool({ name: 'ping', readOnly: true }, () => 'pong')],
+        maxSteps: 3,
+      }).chat('loop');
+      expect(result.steps).toBe(3);
+      expect(result.maxStepsReached).toBe(true);
+    });
+  });
+
+  describe('tool selection', () => {
+    it('offers the model only the selected tools when there are many', async () => {
+      const many = Array.from({ length: 40 }, (_, index) =>
+        tool({ name: `tool_${index}`, description: `does unrelated thing number ${index}` }, () => 'x'),
+      );
+      many.push(
+        tool({ name: 'search_weather', description: 'get the weather forecast for a city' }, () => 'sunny'),
+      );
+      const agent = agentWith({ tools: many, toolSelection: { k: 5 } });
+      const result = await agent.chat('what is the weather forecast in Paris?');
+      // Only tools that match the query at all are ranked; k bounds how many.
+      expect(result.selectedTools.length).toBeGreaterThan(0);
+      expect(result.selectedTools.length).toBeLessThanOrEqual(5);
+      expect(result.selectedTools[0]).toBe('search_weather');
+      const sent = server.requests.at(-1)!.body.tools as Array<{ function: { name: string } }>;
+      expect(sent.map((entry) => entry.function.name)).toEqual(result.selectedTools);
+      // The model answered without tools: the tool coordinator was never needed.
+      expect(agent.built()).toContain('selector');
+      expect(agent.built()).not.toContain('tools');
+    });
+  });
+
+  describe('response cache', () => {
+    it('serves a repeated deterministic request from the cache, and never across tenants', async () => {
+      const cache = new MemoryCache<unknown>({ name: 'response' });
+      const agent = agentWith({ responseCache: { cache }, temperature: 0 });
+      const history: Message[] = [{ role: 'user', content: 'cache me' }];
+      const before = server.requestCount;
+      const first = await agent.chat(history, { tenantId: 'tenant-a' });
+      const again = await agent.chat(history, { tenantId: 'tenant-a' });
+      expect(first.cached).toBe(false);
+      expect(again.cached).toBe(true);
+      expect(again.text).toBe(first.text);
+      expect(server.requestCount - before).toBe(1);
+      const other = await agent.chat(history, { tenantId: 'tenant-b' });
+      expect(other.cached).toBe(false);
+      expect(server.requestCount - before).toBe(2);
+    });
+
+    it('does not cache a turn in which a tool with side effects ran', async () => {
+      const cache = new MemoryCache<unknown>({ name: 'response' });
+      script = toolScript([{ name: 'write_file', arguments: { path: 'a' } }]);
+      const agent = agentWith({
+        responseCache: { cache },
+        temperature: 0,
+        tools: [tool({ name: 'write_file' }, () => 'written')],
+      });
+      const history: Message[] = [{ role: 'user', content: 'write it' }];
+      await agent.chat(history);
+      const again = await agent.chat(history);
+      expect(again.cached).toBe(false);
+    });
+
+    it('is not used for requests that are not deterministic', async () => {
+      const cache = new MemoryCache<unknown>({ name: 'response' });
+      const agent = agentWith({ responseCache: { cache } });
+      const history: Message[] = [{ role: 'user', content: 'random' }];
+      await agent.chat(history);
+      expect((await agent.chat(history)).cached).toBe(false);
+    });
+  });
+
+  describe('stream', () => {
+    it('passes events through as they arrive, runs tools between steps, and updates the history at the end', async () => {
+      script = toolScript([{ name: 'read_file', arguments: { path: 'x' } }]);
+      const agent = agentWith({ tools: [tool({ name: 'read_file', readOnly: true }, () => 'X')] });
+      const events = await collect(agent.stream('read x'));
+      const types = events.map((event) => event.type);
+      expect(types.indexOf('tool-call-end')).toBeLessThan(types.indexOf('tool-result'));
+      expect(types.filter((type) => type === 'step-finish')).toHaveLength(2);
+      const finish = events.at(-1);
+      expect(finish).toMatchObject({ type: 'turn-finish', result: { text: 'done: X', steps: 2 } });
+      expect(
+        events
+          .filter((event) => event.type === 'text-delta')
+          .map((event) => (event as { delta: string }).delta)
+          .join(''),
+      ).toBe('done: X');
+      expect(agent.history().map((message) => message.role)).toEqual([
+        'user',
+        'assistant',
+        'tool',
+        'assistant',
+      ]);
+    });
+
+    it('cancels the HTTP request when the consumer stops, and when aborted', async () => {
+      server.configure({ chunkGapMs: 10 });
+      try {
+        script = () => ({ text: 'y'.repeat(300), chunkSize: 1 });
+        const agent = agentWith();
+        const cancelledBefore = server.cancelledCount;
+        let deltas = 0;
+        for await (const event of agent.stream('long answer please')) {
+          if (event.type === 'text-delta' && ++deltas === 3) break;
+        }
+        await expect.poll(() => server.cancelledCount).toBe(cancelledBefore + 1);
+
+        const controller = new AbortController();
+        const run = async () => {
+          for await (const event of agent.stream('again', { abortSignal: controller.signal })) {
+            if (event.type === 'text-delta') controller.abort();
+          }
+        };
+        await expect(run()).rejects.toMatchObject({ code: 'ABORTED' });
+        await expect.poll(() => server.cancelledCount).toBe(cancelledBefore + 2);
+      } finally {
+        server.configure({ chunkGapMs: 0 });
+      }
+    });
+  });
+
+  describe('close', () => {
+    it('refuses turns after close', async () => {
+      const agent = agentWith();
+      await agent.close();
+      expect(() => agent.chat('x')).toThrow('closed');
+    });
+  });
+});

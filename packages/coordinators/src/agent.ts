@@ -1,0 +1,188 @@
+import { ToolResultCache } from '@victor-ai/cache';
+import type { Message, Provider, Tool, ToolDefinition } from '@victor-ai/core';
+import { noopMetricsSink, systemClock } from '@victor-ai/core';
+import { createToolMiddlewareChain } from '@victor-ai/middleware';
+import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
+import { ChatCoordinator } from './chat-coordinator.js';
+import { type AgentConfig, parseAgentConfig } from './config.js';
+import { ContextCoordinator } from './context-coordinator.js';
+import { PromptCoordinator } from './prompt-coordinator.js';
+import { ProviderCoordinator } from './provider-coordinator.js';
+import { ToolCoordinator } from './tool-coordinator.js';
+import type { AgentStreamEvent, TurnOptions, TurnResult } from './turn.js';
+
+/** Names of the parts an agent builds on first use. */
+export type AgentPart =
+  | 'chat'
+  | 'context'
+  | 'prompt'
+  | 'registry'
+  | 'selector'
+  | 'middleware'
+  | 'tools'
+  | 'tool-result-cache';
+
+/** An agent: chat turns over a provider with tools, middleware, selection and caching. */
+export interface Agent {
+  /** Runs one turn. A string continues the stored conversation; an array of messages is used as is. */
+  chat(input: string | readonly Message[], options?: TurnOptions): Promise<TurnResult>;
+  /** Runs one turn as a stream of events; breaking out of the loop cancels the HTTP request. */
+  stream(input: string | readonly Message[], options?: TurnOptions): AsyncIterable<AgentStreamEvent>;
+  /** The stored history of a conversation. */
+  history(conversationId?: string): readonly Message[];
+  /** The provider coordinator: current provider and model, switching. */
+  readonly providers: ProviderCoordinator;
+  /** The parts built so far (they are built on first use). */
+  built(): AgentPart[];
+  /** Closes the providers (unless `closeProviders: false`); later turns fail. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates an agent. The configuration is validated here (errors name the field); coordinators, the tool
+ * index and the middleware plan are built on first use, so what a turn never needs is never built.
+ */
+export function createAgent(config: AgentConfig): Agent {
+  const options = parseAgentConfig(config);
+  const clock = options.clock ?? systemClock;
+  const metrics = options.metrics ?? noopMetricsSink;
+  const providersByName: Record<string, Provider> = { ...options.providers };
+  if (options.provider) providersByName[options.defaultProvider ?? 'default'] = options.provider;
+  const providers = new ProviderCoordinator({
+    providers: providersByName,
+    model: options.model,
+    ...(options.defaultProvider !== undefined ? { defaultProvider: options.defaultProvider } : {}),
+    ...(options.modelMiddleware ? { modelMiddleware: options.modelMiddleware } : {}),
+    ...(options.route ? { route: options.route as never } : {}),
+  });
+  const tools: readonly Tool[] = options.tools ?? [];
+  const built = new Set<AgentPart>();
+  let closed = false;
+
+  const lazy = <T>(part: AgentPart, create: () => T): (() => T) => {
+    let value: T | undefined;
+    let ready = false;
+    return () => {
+      if (!ready) {
+        value = create();
+        ready = true;
+        built.add(part);
+      }
+      return value as T;
+    };
+  };
+
+  const context = lazy(
+    'context',
+    () =>
+      new ContextCoordinator(
+        options.contextBudgetTokens !== undefined ? { budgetTokens: options.contextBudgetTokens } : {},
+      ),
+  );
+  const prompt = lazy(
+    'prompt',
+    () =>
+      new PromptCoordinator({
+        ...(options.systemPrompt !== undefined ? { systemPrompt: options.systemPrompt } : {}),
+        ...(options.listToolsInPrompt !== undefined ? { listTools: options.listToolsInPrompt } : {}),
+      }),
+  );
+  const registry = lazy('registry', () => new ToolRegistry(tools));
+  const definitions = lazy('registry', (): readonly ToolDefinition[] | undefined =>
+    tools.length === 0
+      ? undefined
+      : registry()
+          .list()
+          .map((entry) => entry.definition),
+  );
+  const selection = options.toolSelection ?? {};
+  const selectionWanted =
+    tools.length > 0 && selection.enabled !== false && tools.length > (selection.minTools ?? 12);
+  const selector = lazy('selector', () =>
+    selectionWanted
+      ? new ToolSelector({
+          registry: registry(),
+          metrics,
+          ...(selection.embedder ? { embedder: selection.embedder } : {}),
+          ...(selection.strategy ? { strategy: selection.strategy } : { strategy: 'lexical' as const }),
+          ...(selection.k !== undefined ? { k: selection.k } : {}),
+        })
+      : undefined,
+  );
+  const chain = lazy('middleware', () =>
+    createToolMiddlewareChain(options.middleware ?? [], {
+      metrics,
+      clock,
+      ...(options.toolTimeoutMs !== undefined ? { timeoutMs: options.toolTimeoutMs } : {}),
+    }),
+  );
+  const resultCache = lazy('tool-result-cache', () =>
+    options.toolResultCache
+      ? new ToolResultCache({
+          cache: options.toolResultCache.cache,
+          ...(options.toolResultCache.ttlMs !== undefined ? { ttlMs: options.toolResultCache.ttlMs } : {}),
+          ...(options.workspaceRoot !== undefined ? { rootDir: options.workspaceRoot } : {}),
+        })
+      : undefined,
+  );
+  const toolCoordinator = lazy('tools', () => {
+    const cache = resultCache();
+    return new ToolCoordinator({
+      lookup: (name) => registry().get(name)?.tool,
+      chain: chain(),
+      metrics,
+      clock,
+      ...(options.toolConcurrency !== undefined ? { concurrency: options.toolConcurrency } : {}),
+      ...(options.workspaceRoot !== undefined ? { rootDir: options.workspaceRoot } : {}),
+      ...(cache ? { resultCache: cache } : {}),
+      ...(options.dependsOn ? { dependsOn: options.dependsOn } : {}),
+    });
+  });
+  const chat = lazy(
+    'chat',
+    () =>
+      new ChatCoordinator({
+        clock,
+        metrics,
+        providers,
+        context,
+        prompt,
+        toolDefinitions: definitions,
+        selector,
+        tools: toolCoordinator,
+        isReadOnly: (name) => registry().get(name)?.definition.readOnly === true,
+        responseCache: options.responseCache?.cache,
+        responseCacheTtlMs: options.responseCache?.ttlMs,
+        maxSteps: options.maxSteps ?? 8,
+        selectionK: selection.k,
+        temperature: options.temperature,
+        maxTokens: options.maxTokens,
+      }),
+  );
+  const assertOpen = () => {
+    if (closed) throw new Error('the agent is closed');
+  };
+
+  return {
+    providers,
+    chat(input, turnOptions) {
+      assertOpen();
+      return chat().chat(input, turnOptions);
+    },
+    stream(input, turnOptions) {
+      assertOpen();
+      return chat().stream(input, turnOptions);
+    },
+    history(conversationId = 'default') {
+      return built.has('context') ? context().history(conversationId) : [];
+    },
+    built() {
+      return [...built];
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (options.closeProviders !== false) await providers.close();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import type { Embedder } from '@victor-ai/core';
+import { abortReason, invalidOption, QueueFullError } from '@victor-ai/core';
+
+/** Options of a `BatchProcessor`. */
+export interface BatchProcessorOptions {
+  /** Most inputs in one embeddings call; default 256. */
+  maxBatchSize?: number;
+  /** Longest time an input waits for others before its batch is sent, in ms; default 2. */
+  maxWaitMs?: number;
+  /** Most inputs waiting at once; beyond it `embed` rejects with `QueueFullError`. Default 10,000. */
+  maxPending?: number;
+}
+
+interface PendingInput {
+  text: string;
+  resolve: (vector: Float32Array) => void;
+  reject: (error: unknown) => void;
+}
+
+function positive(option: string, value: number, integer: boolean): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value <= 0 ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw invalidOption(option, integer ? 'a positive integer' : 'a positive number', value);
+  }
+  return value;
+}
+
+/**
+ * Saves provider calls: `coalesce` shares one in-flight call among identical requests, and
+ * `batchEmbedder` gathers embedding inputs from concurrent callers into batched calls, within a short
+ * window or a size limit, with a bound on what may wait.
+ */
+export class BatchProcessor {
+  private readonly maxBatchSize: number;
+  private readonly maxWaitMs: number;
+  private readonly maxPending: number;
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  constructor(options: BatchProcessorOptions = {}) {
+    this.maxBatchSize = positive('maxBatchSize', options.maxBatchSize ?? 256, true);
+    this.maxWaitMs = positive('maxWaitMs', options.maxWaitMs ?? 2, false);
+    this.maxPending = positive('maxPending', options.maxPending ?? 10_000, true);
+  }
+
+  /** Runs `run` once for all concurrent callers with the same key; they all get its result (or its error). */
+  coalesce<Value>(key: string, run: () => Promise<Value>): Promise<Value> {
+    const existing = this.inFlight.get(key);
+    if (existing !== undefined) return existing as Promise<Value>;
+    const promise = run().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, promise);
+    return promise;
+  }
+
+  /** Calls in flight that `coalesce` is sharing. */
+  get coalescing(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * An `Embedder` that batches: inputs from concurrent `embed` calls are sent together when the batch is
+   * full or `maxWaitMs` has passed since its first input.
+   */
+  batchEmbedder(embedder: Embedder): Embedder & { readonly pending: number } {
+    const { maxBatchSize, maxWaitMs, maxPending } = this;
+    let queue: PendingInput[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let pending = 0;
+
+    const flush = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      while (queue.length > 0) {
+        const batch = queue.slice(0, maxBatchSize);
+        queue = queue.slice(maxBatchSize);
+        embedder.embed(batch.map((input) => input.text)).then(
+          (vectors) => {
+            pending -= batch.length;
+            batch.forEach((input, index) => {
+              const vector = vectors[index];
+              if (vector) input.resolve(vector);
+              else
+                input.reject(
+                  new Error(`the embedder returned ${vectors.length} vectors for ${batch.length} inputs`),
+                );
+            });
+          },
+          (error: unknown) => {
+            pending -= batch.length;
+            for (const input of batch) input.reject(error);
+          },
+        );
+      }
+    };
+
+    return {
+      id: embedder.id,
+      model: embedder.model,
+      get pending() {
+        return pending;
+      },
+      embed(inputs, options = {}) {
+        if (options.abortSignal?.aborted) return Promise.reject(abortReason(options.abortSignal));
+        if (pending + inputs.length > maxPending) {
+          return Promise.reject(
+            new QueueFullError({
+              message: `${pending} embedding inputs are waiting; maxPending is ${maxPending}`,
+            }),
+          );
+        }
+        pending += inputs.length;
+        const vectors = inputs.map(
+          (text) =>
+            new Promise<Float32Array>((resolve, reject) => {
+              queue.push({ text, resolve, reject });
+            }),
+        );
+        if (queue.length >= maxBatchSize) flush();
+        else if (timer === undefined) {
+          timer = setTimeout(flush, maxWaitMs);
+          timer.unref?.();
+        }
+        return Promise.all(vectors);
+      },
+    };
+  }
+}

@@ -1,0 +1,122 @@
+import type {
+  Cache,
+  Clock,
+  Embedder,
+  MetricsSink,
+  ModelMiddleware,
+  Provider,
+  Tool,
+  ToolCall,
+  ToolMiddleware,
+} from '@victor-ai/core';
+import { InvalidConfigError } from '@victor-ai/core';
+import { z } from 'zod';
+
+const hasMethods =
+  (...methods: string[]) =>
+  (value: unknown) =>
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
+
+const providerSchema = z.custom<Provider>(hasMethods('chat', 'stream', 'close'), {
+  message: 'must be a Provider (an object with chat, stream and close)',
+});
+const cacheSchema = z.custom<Cache<unknown>>(hasMethods('get', 'set', 'delete', 'invalidateTags'), {
+  message: 'must be a Cache (an object with get, set, delete and invalidateTags)',
+});
+const toolSchema = z.custom<Tool>(
+  (value) =>
+    hasMethods('execute')(value) &&
+    typeof (value as Tool).definition === 'object' &&
+    typeof (value as Tool).definition?.name === 'string',
+  { message: 'must be a Tool (a definition with a name, and execute)' },
+);
+const toolMiddlewareSchema = z.custom<ToolMiddleware>(
+  (value) =>
+    typeof value === 'object' && value !== null && typeof (value as ToolMiddleware).name === 'string',
+  { message: 'must be a ToolMiddleware (an object with a name)' },
+);
+const modelMiddlewareSchema = z.custom<ModelMiddleware>(
+  (value) =>
+    typeof value === 'object' && value !== null && typeof (value as ModelMiddleware).name === 'string',
+  { message: 'must be a ModelMiddleware (an object with a name)' },
+);
+const functionSchema = <T>() =>
+  z.custom<T>((value) => typeof value === 'function', { message: 'must be a function' });
+
+/** The agent's configuration, validated by `createAgent`; errors name the field. */
+export const agentConfigSchema = z
+  .object({
+    /** The model provider; or several in `providers`. */
+    provider: providerSchema.optional(),
+    providers: z.record(z.string(), providerSchema).optional(),
+    defaultProvider: z.string().optional(),
+    route:
+      functionSchema<(request: unknown) => { provider: string; model?: string } | undefined>().optional(),
+    model: z.string().min(1),
+    systemPrompt: z.string().optional(),
+    listToolsInPrompt: z.boolean().optional(),
+    tools: z.array(toolSchema).optional(),
+    middleware: z.array(toolMiddlewareSchema).optional(),
+    modelMiddleware: z.array(modelMiddlewareSchema).optional(),
+    toolSelection: z
+      .object({
+        enabled: z.boolean().optional(),
+        k: z.number().int().positive().optional(),
+        /** Selection runs only when more tools than this are registered; default 12. */
+        minTools: z.number().int().nonnegative().optional(),
+        strategy: z.enum(['lexical', 'semantic', 'hybrid']).optional(),
+        embedder: z.custom<Embedder>(hasMethods('embed'), { message: 'must be an Embedder' }).optional(),
+      })
+      .strict()
+      .optional(),
+    responseCache: z
+      .object({ cache: cacheSchema, ttlMs: z.number().positive().optional() })
+      .strict()
+      .optional(),
+    toolResultCache: z
+      .object({ cache: cacheSchema, ttlMs: z.number().positive().optional() })
+      .strict()
+      .optional(),
+    maxSteps: z.number().int().min(1).max(100).optional(),
+    toolConcurrency: z.number().int().positive().optional(),
+    toolTimeoutMs: z.number().positive().optional(),
+    contextBudgetTokens: z.number().int().positive().optional(),
+    workspaceRoot: z.string().startsWith('/').optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    maxTokens: z.number().int().positive().optional(),
+    dependsOn: functionSchema<(later: ToolCall, earlier: ToolCall) => boolean>().optional(),
+    metrics: z
+      .custom<MetricsSink>(hasMethods('increment', 'gauge', 'observe'), { message: 'must be a MetricsSink' })
+      .optional(),
+    clock: z.custom<Clock>(hasMethods('now'), { message: 'must be a Clock' }).optional(),
+    closeProviders: z.boolean().optional(),
+  })
+  .strict()
+  .refine(
+    (config) =>
+      config.provider !== undefined || (config.providers && Object.keys(config.providers).length > 0),
+    {
+      message: 'give a provider or at least one entry in providers',
+      path: ['provider'],
+    },
+  );
+
+/** Configuration of `createAgent`. */
+export type AgentConfig = z.input<typeof agentConfigSchema>;
+
+/** Validates an agent configuration; throws `InvalidConfigError` naming the first bad field. */
+export function parseAgentConfig(config: unknown): z.output<typeof agentConfigSchema> {
+  const result = agentConfigSchema.safeParse(config);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+    .join('');
+  const option = `config${path}`;
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys')
+    message = `unknown option ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
+  throw new InvalidConfigError({ option, message: `${option}: ${message}` });
+}

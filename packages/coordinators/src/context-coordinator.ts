@@ -1,0 +1,117 @@
+import type { Message } from '@victor-ai/core';
+import { invalidOption } from '@victor-ai/core';
+
+/** Estimates a message's tokens: about four characters a token, plus a few for the envelope. */
+export function estimateTokens(message: Message): number {
+  let characters = message.content.length;
+  if (message.role === 'assistant' && message.toolCalls) {
+    for (const call of message.toolCalls)
+      characters += call.name.length + JSON.stringify(call.arguments).length;
+  }
+  return 4 + Math.ceil(characters / 4);
+}
+
+/** Options of a `ContextCoordinator`. */
+export interface ContextCoordinatorOptions {
+  /** Token budget of the history sent to the model; default 100,000. */
+  budgetTokens?: number;
+  /** Token estimate of one message; default `estimateTokens` (characters / 4). */
+  estimate?: (message: Message) => number;
+  /** Conversations kept; the least recently used is dropped beyond this. Default 1,000. */
+  maxConversations?: number;
+}
+
+interface Conversation {
+  messages: Message[];
+  tokens: number;
+}
+
+/**
+ * Keeps conversation histories and fits them into a token budget. The running token count makes the
+ * "fits already" check O(1); trimming drops the oldest messages, never leaves a tool result without the
+ * call that asked for it, and always keeps the latest user message.
+ */
+export class ContextCoordinator {
+  private readonly budget: number;
+  private readonly estimate: (message: Message) => number;
+  private readonly maxConversations: number;
+  private readonly conversations = new Map<string, Conversation>();
+
+  constructor(options: ContextCoordinatorOptions = {}) {
+    const budget = options.budgetTokens ?? 100_000;
+    if (!Number.isInteger(budget) || budget < 1)
+      throw invalidOption('budgetTokens', 'a positive integer', budget);
+    const maxConversations = options.maxConversations ?? 1000;
+    if (!Number.isInteger(maxConversations) || maxConversations < 1) {
+      throw invalidOption('maxConversations', 'a positive integer', maxConversations);
+    }
+    this.budget = budget;
+    this.estimate = options.estimate ?? estimateTokens;
+    this.maxConversations = maxConversations;
+  }
+
+  /** The token budget. */
+  get budgetTokens(): number {
+    return this.budget;
+  }
+
+  /** The stored history of a conversation (empty when unknown). Do not mutate it; use `append`. */
+  history(conversationId: string): readonly Message[] {
+    return this.conversations.get(conversationId)?.messages ?? [];
+  }
+
+  /** Appends messages to a conversation, creating it when new. */
+  append(conversationId: string, ...messages: Message[]): void {
+    let conversation = this.conversations.get(conversationId);
+    if (conversation === undefined) {
+      conversation = { messages: [], tokens: 0 };
+      this.conversations.set(conversationId, conversation);
+      if (this.conversations.size > this.maxConversations) {
+        const oldest = this.conversations.keys().next().value as string;
+        this.conversations.delete(oldest);
+      }
+    } else if (this.conversations.size > 1) {
+      // Map order is insertion order: move to the end to keep least-recently-used first.
+      this.conversations.delete(conversationId);
+      this.conversations.set(conversationId, conversation);
+    }
+    for (const message of messages) {
+      conversation.messages.push(message);
+      conversation.tokens += this.estimate(message);
+    }
+  }
+
+  /** True when the conversation's stored history fits the budget as it is (O(1)). */
+  fits(conversationId: string): boolean {
+    return (this.conversations.get(conversationId)?.tokens ?? 0) <= this.budget;
+  }
+
+  /** Forgets a conversation. */
+  clear(conversationId: string): void {
+    this.conversations.delete(conversationId);
+  }
+
+  /**
+   * The messages to send: `messages` itself when it fits the budget (no copy), else its newest part that
+   * fits, starting at a user or assistant message. `reservedTokens` is room kept for the system prompt.
+   */
+  window(messages: readonly Message[], reservedTokens = 0, knownTokens?: number): readonly Message[] {
+    const budget = this.budget - reservedTokens;
+    let total = knownTokens ?? 0;
+    if (knownTokens === undefined) for (const message of messages) total += this.estimate(message);
+    if (total <= budget) return messages;
+    let start = 0;
+    while (start < messages.length - 1 && total > budget) {
+      total -= this.estimate(messages[start]!);
+      start++;
+    }
+    // A tool result must follow the assistant message that called it: drop orphans at the front.
+    while (start < messages.length - 1 && messages[start]!.role === 'tool') start++;
+    return messages.slice(start);
+  }
+
+  /** Running token count of a stored conversation. */
+  tokens(conversationId: string): number {
+    return this.conversations.get(conversationId)?.tokens ?? 0;
+  }
+}

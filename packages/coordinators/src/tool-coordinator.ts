@@ -1,0 +1,156 @@
+import type {
+  Clock,
+  MetricLabels,
+  MetricsSink,
+  Tool,
+  ToolCall,
+  ToolContext,
+  ToolResult,
+} from '@victor-ai/core';
+import { invalidOption, noopMetricsSink, systemClock } from '@victor-ai/core';
+import type { ToolMiddlewareChain } from '@victor-ai/middleware';
+import { callPaths, conflicts, type ScheduledCall } from './conflicts.js';
+import { CoordinatorMetrics } from './metric-names.js';
+import { Semaphore } from './semaphore.js';
+
+/** The part of `ToolResultCache` (from `@victor-ai/cache`) the tool coordinator uses. */
+export interface ToolResultCacheLike {
+  execute<Output>(
+    tool: Tool<Record<string, unknown>, Output>,
+    args: Record<string, unknown>,
+    context?: ToolContext,
+  ): Promise<{ output: Output; cached: boolean }>;
+}
+
+/** Options of a `ToolCoordinator`. */
+export interface ToolCoordinatorOptions {
+  /** Finds the tool a call names. */
+  lookup: (name: string) => Tool | undefined;
+  /** The middleware chain every call runs through (it also applies per-tool timeouts). */
+  chain: ToolMiddlewareChain;
+  /** Most calls running at once; default 16. */
+  concurrency?: number;
+  /** Workspace root that relative path arguments are resolved against (for conflicts); default cwd. */
+  rootDir?: string;
+  /** Read-only tools' results come from here; writers invalidate it. */
+  resultCache?: ToolResultCacheLike;
+  /** An explicit dependency: `later` waits for `earlier` when this returns true. */
+  dependsOn?: (later: ToolCall, earlier: ToolCall) => boolean;
+  metrics?: MetricsSink;
+  clock?: Clock;
+}
+
+/**
+ * Runs a model's tool calls: through the middleware chain, independent calls at once (up to
+ * `concurrency`), conflicting calls in the order the model gave them. Every failure (unknown tool, block,
+ * timeout, abort, exception) comes back as a `ToolResult` with `ok: false`; `run` never rejects.
+ */
+export class ToolCoordinator {
+  private readonly options: ToolCoordinatorOptions;
+  private readonly semaphore: Semaphore;
+  private readonly rootDir: string;
+  private readonly metrics: MetricsSink;
+  private readonly clock: Clock;
+  private readonly cachedTools = new WeakMap<Tool, Tool>();
+  private readonly labels = new Map<string, { ok: MetricLabels; failed: MetricLabels; tool: MetricLabels }>();
+
+  constructor(options: ToolCoordinatorOptions) {
+    if (typeof options?.lookup !== 'function') throw invalidOption('lookup', 'a function', options?.lookup);
+    if (typeof options.chain?.execute !== 'function')
+      throw invalidOption('chain', 'a ToolMiddlewareChain', options.chain);
+    const concurrency = options.concurrency ?? 16;
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw invalidOption('concurrency', 'a positive integer', concurrency);
+    this.options = options;
+    this.semaphore = new Semaphore(concurrency);
+    this.rootDir = options.rootDir ?? process.cwd();
+    this.metrics = options.metrics ?? noopMetricsSink;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Runs the calls and resolves to their results, in the order of `calls`. */
+  run(calls: readonly ToolCall[], context: ToolContext = {}): Promise<ToolResult[]> {
+    if (calls.length === 0) return Promise.resolve([]);
+    const scheduled: ScheduledCall[] = calls.map((call) => {
+      const definition = this.options.lookup(call.name)?.definition;
+      return { call, definition, paths: definition ? callPaths(call, this.rootDir) : undefined };
+    });
+    const results: Array<Promise<ToolResult>> = [];
+    for (let index = 0; index < scheduled.length; index++) {
+      const current = scheduled[index]!;
+      const waits: Array<Promise<ToolResult>> = [];
+      for (let earlier = 0; earlier < index; earlier++) {
+        if (conflicts(scheduled[earlier]!, current, this.options.dependsOn)) waits.push(results[earlier]!);
+      }
+      results.push(
+        waits.length === 0
+          ? this.runOne(current.call, context)
+          : Promise.all(waits).then(() => this.runOne(current.call, context)),
+      );
+    }
+    return Promise.all(results);
+  }
+
+  private async runOne(call: ToolCall, context: ToolContext): Promise<ToolResult> {
+    const tool = this.options.lookup(call.name);
+    if (tool === undefined) {
+      return {
+        toolCallId: call.id,
+        name: call.name,
+        ok: false,
+        error: { code: 'TOOL_NOT_FOUND', message: `there is no tool named ${JSON.stringify(call.name)}` },
+      };
+    }
+    if (!this.semaphore.tryAcquire()) {
+      try {
+        await this.semaphore.acquire(context.abortSignal);
+      } catch (error) {
+        return {
+          toolCallId: call.id,
+          name: call.name,
+          ok: false,
+          error: {
+            code: 'ABORTED',
+            message: `aborted before it ran: ${error instanceof Error ? error.message : String(error)}`,
+          },
+        };
+      }
+    }
+    const started = this.clock.now();
+    try {
+      const result = await this.options.chain.execute(this.withCache(tool), call, context);
+      this.report(call.name, result, started);
+      return result;
+    } finally {
+      this.semaphore.release();
+    }
+  }
+
+  private withCache(tool: Tool): Tool {
+    const cache = this.options.resultCache;
+    if (cache === undefined) return tool;
+    let wrapped = this.cachedTools.get(tool);
+    if (wrapped === undefined) {
+      wrapped = {
+        definition: tool.definition,
+        execute: async (args, context) => (await cache.execute(tool, args, context)).output,
+      };
+      this.cachedTools.set(tool, wrapped);
+    }
+    return wrapped;
+  }
+
+  private report(name: string, result: ToolResult, started: number): void {
+    let labels = this.labels.get(name);
+    if (labels === undefined) {
+      labels = {
+        ok: Object.freeze({ tool: name, outcome: 'ok' }),
+        failed: Object.freeze({ tool: name, outcome: 'error' }),
+        tool: Object.freeze({ tool: name }),
+      };
+      if (this.labels.size < 10_000) this.labels.set(name, labels);
+    }
+    this.metrics.increment(CoordinatorMetrics.toolCalls, result.ok ? labels.ok : labels.failed);
+    this.metrics.observe(CoordinatorMetrics.toolDuration, (this.clock.now() - started) / 1000, labels.tool);
+  }
+}

@@ -1,0 +1,86 @@
+import type {
+  AssistantMessage,
+  FinishReason,
+  Message,
+  StreamEvent,
+  ToolChoice,
+  ToolResult,
+  Usage,
+} from '@victor-ai/core';
+
+/** Per-turn options. */
+export interface TurnOptions {
+  /** Which stored conversation a string input continues; default `default`. */
+  conversationId?: string;
+  /** Scopes the response cache and the tool-result cache; passed to tools and providers. */
+  tenantId?: string;
+  userId?: string;
+  abortSignal?: AbortSignal;
+  temperature?: number;
+  maxTokens?: number;
+  toolChoice?: ToolChoice;
+}
+
+/** Where a turn's time went, in milliseconds. `overheadMs` = total - provider - tools: the runtime's own time. */
+export interface TurnTiming {
+  totalMs: number;
+  providerMs: number;
+  toolMs: number;
+  overheadMs: number;
+  /** Streams only: start of the turn to its first text. */
+  ttftMs?: number;
+}
+
+/** The outcome of one agent turn. */
+export interface TurnResult {
+  text: string;
+  message: AssistantMessage;
+  finishReason: FinishReason;
+  /** Summed over the turn's model calls. */
+  usage: Usage;
+  /** Model calls made (1 + one per round of tool calls). */
+  steps: number;
+  /** Results of every tool call of the turn, in order. */
+  toolResults: ToolResult[];
+  /** Names of the tools offered to the model (after selection). */
+  selectedTools: readonly string[];
+  /** `hot`: no tools, cache or context work was needed; `full`: the whole path ran. */
+  path: 'hot' | 'full';
+  /** True when the answer came from the response cache. */
+  cached: boolean;
+  /** True when the model still asked for tools at `maxSteps`. */
+  maxStepsReached: boolean;
+  /** Messages the turn added (assistant, tool, final assistant), already stored for string input. */
+  messages: Message[];
+  timing: TurnTiming;
+}
+
+/** What `agent.stream()` yields: the provider's events as they arrive, plus the agent's own. */
+export type AgentStreamEvent =
+  | StreamEvent
+  | { type: 'tool-result'; result: ToolResult }
+  | { type: 'step-finish'; step: number; finishReason: FinishReason }
+  | { type: 'turn-finish'; result: TurnResult };
+
+/** Adds `next` to `total` in place. */
+export function addUsage(total: Usage, next: Usage): void {
+  total.inputTokens += next.inputTokens;
+  total.outputTokens += next.outputTokens;
+  if (next.cachedInputTokens !== undefined)
+    total.cachedInputTokens = (total.cachedInputTokens ?? 0) + next.cachedInputTokens;
+}
+
+/** The message that hands a tool result back to the model. */
+export function toolMessage(result: ToolResult): Message {
+  if (result.ok) {
+    const content = typeof result.output === 'string' ? result.output : JSON.stringify(result.output ?? null);
+    return { role: 'tool', toolCallId: result.toolCallId, name: result.name, content };
+  }
+  return {
+    role: 'tool',
+    toolCallId: result.toolCallId,
+    name: result.name,
+    content: `error ${result.error.code}: ${result.error.message}`,
+    isError: true,
+  };
+}

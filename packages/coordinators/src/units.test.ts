@@ -1,0 +1,214 @@
+import type { Embedder, Message, ToolCall, ToolDefinition } from '@victor-ai/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BatchProcessor } from './batch-processor.js';
+import { callPaths, conflicts, type ScheduledCall } from './conflicts.js';
+import { ContextCoordinator } from './context-coordinator.js';
+import { PromptCoordinator } from './prompt-coordinator.js';
+
+const definition = (name: string, extra: Partial<ToolDefinition> = {}): ToolDefinition => ({
+  name,
+  description: name,
+  parameters: {},
+  ...extra,
+});
+const scheduled = (
+  name: string,
+  args: Record<string, unknown>,
+  extra: Partial<ToolDefinition> = {},
+): ScheduledCall => {
+  const call: ToolCall = { id: name, name, arguments: args };
+  return { call, definition: definition(name, extra), paths: callPaths(call, '/ws') };
+};
+
+describe('conflicts', () => {
+  it('lets reads run together', () => {
+    expect(
+      conflicts(
+        scheduled('read', { path: 'a' }, { readOnly: true }),
+        scheduled('read', { path: 'a' }, { readOnly: true }),
+      ),
+    ).toBe(false);
+  });
+
+  it('orders a write and a read of the same path, or of a path inside it', () => {
+    expect(
+      conflicts(
+        scheduled('write', { path: 'src/a.ts' }),
+        scheduled('read', { path: './src/a.ts' }, { readOnly: true }),
+      ),
+    ).toBe(true);
+    expect(
+      conflicts(
+        scheduled('write', { path: 'src' }),
+        scheduled('read', { path: 'src/a.ts' }, { readOnly: true }),
+      ),
+    ).toBe(true);
+    expect(
+      conflicts(
+        scheduled('write', { path: 'src' }),
+        scheduled('read', { path: 'srcs/a.ts' }, { readOnly: true }),
+      ),
+    ).toBe(false);
+  });
+
+  it('treats a writer with no path as touching everything', () => {
+    expect(
+      conflicts(
+        scheduled('shell', { command: 'make' }),
+        scheduled('read', { path: 'a' }, { readOnly: true }),
+      ),
+    ).toBe(true);
+  });
+
+  it('runs exclusive tools alone and honours explicit dependencies', () => {
+    expect(
+      conflicts(
+        scheduled('a', {}, { readOnly: true, exclusive: true }),
+        scheduled('b', {}, { readOnly: true }),
+      ),
+    ).toBe(true);
+    const dependsOn = (later: ToolCall, earlier: ToolCall) =>
+      later.name === 'deploy' && earlier.name === 'build';
+    expect(
+      conflicts(
+        scheduled('build', {}, { readOnly: true }),
+        scheduled('deploy', {}, { readOnly: true }),
+        dependsOn,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('ContextCoordinator', () => {
+  it('returns the messages themselves when they fit', () => {
+    const context = new ContextCoordinator({ budgetTokens: 1000 });
+    const messages: Message[] = [{ role: 'user', content: 'hi' }];
+    expect(context.window(messages)).toBe(messages);
+  });
+
+  it('drops the oldest messages, never starting with an orphan tool result, keeping the last user message', () => {
+    const context = new ContextCoordinator({ budgetTokens: 30, estimate: () => 10 });
+    const messages: Message[] = [
+      { role: 'user', content: '1' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 't', name: 'x', arguments: {} }] },
+      { role: 'tool', toolCallId: 't', content: 'r' },
+      { role: 'assistant', content: '2' },
+      { role: 'user', content: '3' },
+    ];
+    expect(context.window(messages).map((message) => message.content)).toEqual(['2', '3']);
+    expect(new ContextCoordinator({ budgetTokens: 1, estimate: () => 10 }).window(messages)).toEqual([
+      messages[4],
+    ]);
+  });
+
+  it('keeps a running token count per conversation and forgets the least recently used', () => {
+    const context = new ContextCoordinator({ budgetTokens: 25, estimate: () => 10, maxConversations: 2 });
+    context.append('a', { role: 'user', content: 'x' }, { role: 'assistant', content: 'y' });
+    expect(context.tokens('a')).toBe(20);
+    expect(context.fits('a')).toBe(true);
+    context.append('a', { role: 'user', content: 'z' });
+    expect(context.fits('a')).toBe(false);
+    context.append('b', { role: 'user', content: 'x' });
+    context.append('c', { role: 'user', content: 'x' });
+    expect(context.history('a')).toEqual([]);
+    expect(context.history('c')).toHaveLength(1);
+  });
+
+  it('refuses a bad budget, naming it', () => {
+    expect(() => new ContextCoordinator({ budgetTokens: 0 })).toThrow(
+      'budgetTokens must be a positive integer, got 0',
+    );
+  });
+});
+
+describe('PromptCoordinator', () => {
+  it('puts the system prompt first and reuses the message for the same tools', () => {
+    const prompt = new PromptCoordinator({ systemPrompt: 'Be brief.', listTools: true });
+    const tools = [definition('read_file'), definition('list_dir')];
+    const first = prompt.build([{ role: 'user', content: 'hi' }], tools);
+    expect(first[0]).toEqual({
+      role: 'system',
+      content: 'Be brief.\n\nTools you can call: read_file, list_dir.',
+    });
+    expect(prompt.build([], [...tools])[0]).toBe(first[0]);
+  });
+});
+
+describe('BatchProcessor', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function countingEmbedder() {
+    const calls: number[] = [];
+    const embedder: Embedder = {
+      id: 'test',
+      model: 'test',
+      async embed(inputs) {
+        calls.push(inputs.length);
+        return inputs.map((text) => Float32Array.of(text.length));
+      },
+    };
+    return { embedder, calls };
+  }
+
+  it('coalesces identical calls in flight', async () => {
+    const batch = new BatchProcessor();
+    let runs = 0;
+    const run = async () => {
+      runs++;
+      await Promise.resolve();
+      return 42;
+    };
+    const results = await Promise.all([
+      batch.coalesce('k', run),
+      batch.coalesce('k', run),
+      batch.coalesce('other', run),
+    ]);
+    expect(results).toEqual([42, 42, 42]);
+    expect(runs).toBe(2);
+    expect(batch.coalescing).toBe(0);
+  });
+
+  it('sends 256 concurrent embeddings in one call when they fit a batch', async () => {
+    const { embedder, calls } = countingEmbedder();
+    const batched = new BatchProcessor({ maxBatchSize: 256 }).batchEmbedder(embedder);
+    const all = Promise.all(Array.from({ length: 256 }, (_, index) => batched.embed([`text ${index}`])));
+    const vectors = await all;
+    expect(calls).toEqual([256]);
+    expect(vectors[10]![0]![0]).toBe('text 10'.length);
+  });
+
+  it('sends a partial batch after maxWaitMs', async () => {
+    const { embedder, calls } = countingEmbedder();
+    const batched = new BatchProcessor({ maxWaitMs: 5 }).batchEmbedder(embedder);
+    const pending = batched.embed(['a', 'bb']);
+    await vi.advanceTimersByTimeAsync(4);
+    expect(calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await pending).toHaveLength(2);
+    expect(calls).toEqual([2]);
+  });
+
+  it('refuses work beyond maxPending with a typed error', async () => {
+    const { embedder } = countingEmbedder();
+    const batched = new BatchProcessor({ maxPending: 2, maxWaitMs: 5 }).batchEmbedder(embedder);
+    const first = batched.embed(['a', 'b']);
+    await expect(batched.embed(['c'])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+    await vi.advanceTimersByTimeAsync(5);
+    await first;
+  });
+
+  it('passes an embedder failure to every waiting caller', async () => {
+    const failing: Embedder = { id: 'f', model: 'f', embed: () => Promise.reject(new Error('down')) };
+    const batched = new BatchProcessor({ maxWaitMs: 1 }).batchEmbedder(failing);
+    const left = expect(batched.embed(['a'])).rejects.toThrow('down');
+    const right = expect(batched.embed(['b'])).rejects.toThrow('down');
+    await vi.advanceTimersByTimeAsync(1);
+    await left;
+    await right;
+  });
+});

@@ -1,3 +1,7 @@
+export type { ApprovalAnswer, ApprovalMiddlewareOptions } from './approval-middleware.js';
+export { createApprovalMiddleware } from './approval-middleware.js';
+export type { AuditEntry, AuditMiddlewareOptions } from './audit-middleware.js';
+export { createAuditMiddleware } from './audit-middleware.js';
 export type {
   BeforeOutcome,
   MaybePromise,
@@ -8,6 +12,16 @@ export type {
 } from './chain.js';
 export { createToolMiddlewareChain, middlewareApplies } from './chain.js';
 export { MiddlewareResultCode } from './codes.js';
+export type {
+  MemoryRateLimitStoreOptions,
+  RateLimitMiddlewareOptions,
+  RateLimitStore,
+  RateLimitVerdict,
+  TokenBucketLimit,
+} from './rate-limit-middleware.js';
+export { createMemoryRateLimitStore, createRateLimitMiddleware } from './rate-limit-middleware.js';
+export type { RedactionMiddlewareOptions } from './redaction-middleware.js';
+export { createRedactionMiddleware } from './redaction-middleware.js';
 export type { CommandAnalysisOptions, CommandFinding } from './safety/command-rules.js';
 export { analyzeCommand } from './safety/command-rules.js';
 export type { ShellCommand, ShellRedirect, ShellWord } from './safety/shell-parser.js';
@@ -18,4 +32,6 @@ export type { SafetyMiddlewareOptions } from './safety-middleware.js';
 export { createSafetyMiddleware } from './safety-middleware.js';
 export type { SecretFinding, SecretPattern, SecretScanOptions } from './secrets.js';
 export { defaultSecretPatterns, findSecret, redactSecrets, redactString } from './secrets.js';
+export type { ValidationMiddlewareOptions } from './validation-middleware.js';
+export { createValidationMiddleware } from './validation-middleware.js';
 export { wrapProvider } from './wrap-provider.js';

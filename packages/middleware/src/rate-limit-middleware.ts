@@ -1,0 +1,176 @@
+import {
+  type Clock,
+  invalidOption,
+  type MiddlewareContext,
+  type MiddlewareDecision,
+  MiddlewarePriority,
+  type MiddlewareScope,
+  systemClock,
+  type ToolCall,
+  type ToolMiddleware,
+} from '@victor-ai/core';
+import { MiddlewareResultCode } from './codes.js';
+
+/** A token bucket: up to `capacity` calls at once, refilled at `refillPerSecond` tokens a second. */
+export interface TokenBucketLimit {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+/** What a store answers to one `take`. */
+export interface RateLimitVerdict {
+  allowed: boolean;
+  /** Tokens left after this take (whole or fractional). */
+  remaining: number;
+  /** When refused: how long until enough tokens are back. 0 when allowed. */
+  retryAfterMs: number;
+}
+
+/**
+ * Where buckets live. The memory store answers synchronously (the chain stays on its fast path); a shared
+ * store (Redis) may answer with a promise. `nowMs` is wall-clock milliseconds, comparable across processes.
+ */
+export interface RateLimitStore {
+  take(
+    key: string,
+    limit: TokenBucketLimit,
+    cost: number,
+    nowMs: number,
+  ): RateLimitVerdict | Promise<RateLimitVerdict>;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedMs: number;
+}
+
+/** Options of `createMemoryRateLimitStore`. */
+export interface MemoryRateLimitStoreOptions {
+  /** Most buckets kept; the least recently used is dropped first (it refills to full anyway). Default 10,000. */
+  maxKeys?: number;
+}
+
+/** An in-process token bucket store, bounded in size. */
+export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}): RateLimitStore {
+  const maxKeys = options.maxKeys ?? 10_000;
+  if (!Number.isInteger(maxKeys) || maxKeys < 1)
+    throw invalidOption('maxKeys', 'a positive integer', maxKeys);
+  const buckets = new Map<string, Bucket>();
+  return {
+    take(key, limit, cost, nowMs) {
+      let bucket = buckets.get(key);
+      if (bucket === undefined) {
+        bucket = { tokens: limit.capacity, updatedMs: nowMs };
+        if (buckets.size >= maxKeys) {
+          const oldest = buckets.keys().next().value;
+          if (oldest !== undefined) buckets.delete(oldest);
+        }
+      } else {
+        // Re-inserted below, so that Map order is least recently used first.
+        buckets.delete(key);
+        const elapsed = Math.max(0, nowMs - bucket.updatedMs);
+        bucket.tokens = Math.min(limit.capacity, bucket.tokens + (elapsed / 1000) * limit.refillPerSecond);
+        bucket.updatedMs = nowMs;
+      }
+      buckets.set(key, bucket);
+      if (bucket.tokens >= cost) {
+        bucket.tokens -= cost;
+        return { allowed: true, remaining: bucket.tokens, retryAfterMs: 0 };
+      }
+      const retryAfterMs = Math.ceil(((cost - bucket.tokens) / limit.refillPerSecond) * 1000);
+      return { allowed: false, remaining: bucket.tokens, retryAfterMs };
+    },
+  };
+}
+
+/** Options of `createRateLimitMiddleware`. */
+export interface RateLimitMiddlewareOptions {
+  /** The bucket every tool gets (per key). */
+  limit: TokenBucketLimit;
+  /** Buckets for particular tools, by name; they replace `limit` for that tool. */
+  toolLimits?: Readonly<Record<string, TokenBucketLimit>>;
+  /** Bucket key; default per tenant and tool: `<tenantId or "-">:<tool name>`. */
+  key?: (call: ToolCall, context: MiddlewareContext) => string;
+  /** Tokens one call takes; default 1. */
+  cost?: (call: ToolCall, context: MiddlewareContext) => number;
+  /** Default `createMemoryRateLimitStore()`. */
+  store?: RateLimitStore;
+  clock?: Clock;
+  /** Default `rate-limit`. */
+  name?: string;
+  /** Default `MiddlewarePriority.high`. */
+  priority?: number;
+  appliesTo?: MiddlewareScope;
+}
+
+function validateLimit(option: string, limit: unknown): asserts limit is TokenBucketLimit {
+  if (typeof limit !== 'object' || limit === null)
+    throw invalidOption(option, 'an object { capacity, refillPerSecond }', limit);
+  const { capacity, refillPerSecond } = limit as Record<string, unknown>;
+  if (typeof capacity !== 'number' || !(capacity > 0) || !Number.isFinite(capacity)) {
+    throw invalidOption(`${option}.capacity`, 'a positive finite number', capacity);
+  }
+  if (typeof refillPerSecond !== 'number' || !(refillPerSecond > 0) || !Number.isFinite(refillPerSecond)) {
+    throw invalidOption(`${option}.refillPerSecond`, 'a positive finite number', refillPerSecond);
+  }
+}
+
+function defaultKey(call: ToolCall, context: MiddlewareContext): string {
+  return `${context.tenantId ?? '-'}:${call.name}`;
+}
+
+/**
+ * A guard that limits calls with token buckets, per tenant and tool by default. Refuses with
+ * `RATE_LIMITED` and a reason saying when to retry. Synchronous with the memory store.
+ */
+export function createRateLimitMiddleware(options: RateLimitMiddlewareOptions): ToolMiddleware {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
+  validateLimit('limit', options.limit);
+  const toolLimits = options.toolLimits ?? {};
+  for (const [name, limit] of Object.entries(toolLimits)) validateLimit(`toolLimits.${name}`, limit);
+  for (const hook of ['key', 'cost'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
+      throw invalidOption(hook, 'a function', options[hook]);
+    }
+  }
+  if (options.store !== undefined && typeof options.store?.take !== 'function') {
+    throw invalidOption('store', 'a RateLimitStore', options.store);
+  }
+  const priority = options.priority ?? MiddlewarePriority.high;
+  if (!Number.isFinite(priority)) throw invalidOption('priority', 'a finite number', priority);
+  const limit = options.limit;
+  const store = options.store ?? createMemoryRateLimitStore();
+  const clock = options.clock ?? systemClock;
+  const key = options.key ?? defaultKey;
+  const cost = options.cost;
+
+  function decide(
+    call: ToolCall,
+    bucketKey: string,
+    verdict: RateLimitVerdict,
+  ): MiddlewareDecision | undefined {
+    if (verdict.allowed) return undefined;
+    return {
+      type: 'block',
+      code: MiddlewareResultCode.rateLimited,
+      reason: `rate limit reached for tool ${JSON.stringify(call.name)} (${bucketKey}); retry in ${verdict.retryAfterMs} ms`,
+    };
+  }
+
+  const middleware: ToolMiddleware = {
+    name: options.name ?? 'rate-limit',
+    priority,
+    kind: 'guard',
+    before(call, context) {
+      const bucketKey = key(call, context);
+      const tokens = cost === undefined ? 1 : cost(call, context);
+      const verdict = store.take(bucketKey, toolLimits[call.name] ?? limit, tokens, clock.epochMs());
+      if (typeof (verdict as PromiseLike<RateLimitVerdict>).then === 'function') {
+        return Promise.resolve(verdict).then((value) => decide(call, bucketKey, value));
+      }
+      return decide(call, bucketKey, verdict as RateLimitVerdict);
+    },
+  };
+  if (options.appliesTo !== undefined) middleware.appliesTo = options.appliesTo;
+  return middleware;
+}

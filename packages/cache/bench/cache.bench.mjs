@@ -1,0 +1,233 @@
+// Micro-benchmarks of @victor-ai/cache against raw baselines measured in the same run, then the agent
+// trace (see agent-trace.mjs). Build first: `pnpm --filter @victor-ai/cache build && pnpm --filter
+// @victor-ai/cache bench`. Redis: VICTOR_REDIS_URL, else a redis-server started here on a free port, else
+// the Redis rows are skipped (said so). Every headline number is a ratio to its baseline's p50.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { Bench } from 'tinybench';
+import { getOrCompute, MemoryCache, RedisCache, TieredCache } from '../dist/index.js';
+import { generateTrace, runTrace, traceToolResultCache } from './agent-trace.mjs';
+
+const PASSES = Number(process.env.BENCH_PASSES ?? 7);
+const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 200);
+const BATCH = 100;
+const KEYS = Array.from({ length: 1_000 }, (_, i) => `key-${i}`);
+const VALUE = { text: 'x'.repeat(200), tokens: [1, 2, 3] };
+const compute = () => VALUE;
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Runs the tasks PASSES times (each pass runs every task in turn, so drift hits all alike). */
+async function measure(tasks, { batch = 1 } = {}) {
+  const p50s = new Map(tasks.map(([name]) => [name, []]));
+  const p99s = new Map(tasks.map(([name]) => [name, []]));
+  for (let pass = 0; pass <= PASSES; pass++) {
+    const bench = new Bench({ time: TIME_MS });
+    for (const [name, fn] of tasks) bench.add(name, fn);
+    await bench.run();
+    if (pass === 0) continue; // warm-up pass
+    for (const task of bench.tasks) {
+      p50s.get(task.name).push((task.result.latency.p50 * 1_000_000) / batch);
+      p99s.get(task.name).push((task.result.latency.p99 * 1_000_000) / batch);
+    }
+  }
+  return tasks.map(([name]) => ({
+    name,
+    p50: median(p50s.get(name)),
+    p99: median(p99s.get(name)),
+    passes: p50s.get(name),
+  }));
+}
+
+/** Ratio of each task's p50 to the baseline's p50 in the same pass, then the median over passes. */
+function report(title, rows, baseline) {
+  const base = rows.find((row) => row.name === baseline);
+  console.log(
+    `\n## ${title} (ns per operation; medians of ${PASSES} passes; ratio = p50 / ${baseline} p50 of the same pass)`,
+  );
+  console.log('| task | p50 ns | p99 ns | ratio | ratio per pass |');
+  console.log('|---|---|---|---|---|');
+  for (const row of rows) {
+    const ratios = row.passes.map((p50, pass) => p50 / base.passes[pass]);
+    row.ratio = median(ratios);
+    console.log(
+      `| ${row.name} | ${row.p50.toFixed(0)} | ${row.p99.toFixed(0)} | ${row.ratio.toFixed(2)}x | ${ratios.map((v) => v.toFixed(2)).join(', ')} |`,
+    );
+  }
+}
+
+async function memoryBench() {
+  const lru = new LRUCache({ max: 10_000, ttl: 300_000 });
+  const memory = new MemoryCache({ name: 'bench' });
+  for (const key of KEYS) {
+    lru.set(key, VALUE);
+    memory.write(key, VALUE);
+  }
+  let i = 0;
+  const rows = await measure(
+    [
+      [
+        'raw lru-cache get',
+        () => {
+          for (let n = 0; n < BATCH; n++) lru.get(KEYS[i++ % KEYS.length]);
+        },
+      ],
+      [
+        'MemoryCache.lookup (sync)',
+        () => {
+          for (let n = 0; n < BATCH; n++) memory.lookup(KEYS[i++ % KEYS.length]);
+        },
+      ],
+      [
+        'MemoryCache.get (await)',
+        async () => {
+          for (let n = 0; n < BATCH; n++) await memory.get(KEYS[i++ % KEYS.length]);
+        },
+      ],
+      [
+        'MemoryCache.getOrCompute hit',
+        async () => {
+          for (let n = 0; n < BATCH; n++) await memory.getOrCompute(KEYS[i++ % KEYS.length], compute);
+        },
+      ],
+      [
+        'getOrCompute(memory) hit',
+        async () => {
+          for (let n = 0; n < BATCH; n++) await getOrCompute(memory, KEYS[i++ % KEYS.length], compute);
+        },
+      ],
+    ],
+    { batch: BATCH },
+  );
+  report('Memory tier hit', rows, 'raw lru-cache get');
+  const get = rows.find((row) => row.name === 'MemoryCache.get (await)');
+  const goc = rows.find((row) => row.name === 'MemoryCache.getOrCompute hit');
+  const ratios = goc.passes.map((p50, pass) => p50 / get.passes[pass]);
+  console.log(
+    `MemoryCache.getOrCompute hit / MemoryCache.get, median of per-pass ratios: ${median(ratios).toFixed(2)}x`,
+  );
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRedis() {
+  if (process.env.VICTOR_REDIS_URL) return { url: process.env.VICTOR_REDIS_URL, stop() {} };
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const failed = await new Promise((resolve) => {
+    child.once('error', () => resolve(true));
+    setTimeout(() => resolve(false), 300);
+  });
+  if (failed) return undefined;
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+async function redisBench(url) {
+  const namespace = `bench-${process.pid}`;
+  const raw = new Redis(url);
+  const redis = new RedisCache({ name: 'bench', url, namespace, commandTimeoutMs: 1_000 });
+  const tiered = new TieredCache({
+    memory: new MemoryCache({ name: 'bench-memory' }),
+    redis: new RedisCache({ name: 'bench-tiered', url, namespace, commandTimeoutMs: 1_000 }),
+  });
+  await tiered.subscribed;
+  for (const key of KEYS.slice(0, 100)) {
+    await redis.set(key, VALUE);
+    await tiered.set(key, VALUE);
+    await raw.set(`raw:${namespace}:${key}`, JSON.stringify(VALUE));
+  }
+  let i = 0;
+  const rows = await measure([
+    ['raw ioredis GET', () => raw.get(`raw:${namespace}:${KEYS[i++ % 100]}`)],
+    [
+      'raw ioredis GET + JSON.parse',
+      async () => JSON.parse(await raw.get(`raw:${namespace}:${KEYS[i++ % 100]}`)),
+    ],
+    ['RedisCache.get', () => redis.get(KEYS[i++ % 100])],
+    ['RedisCache.getOrCompute hit', () => redis.getOrCompute(KEYS[i++ % 100], compute)],
+    ['TieredCache.get (memory hit)', () => tiered.get(KEYS[i++ % 100])],
+  ]);
+  report('Redis tier hit', rows, 'raw ioredis GET');
+  await redis.clear();
+  await tiered.clear();
+  await raw.del(...KEYS.slice(0, 100).map((key) => `raw:${namespace}:${key}`));
+  await Promise.all([raw.quit(), redis.close(), tiered.close()]);
+}
+
+function printTrace(label, result) {
+  const pct = (n, d) => `${((100 * n) / d).toFixed(1)}%`;
+  console.log(
+    `| ${label} | ${pct(result.hits, result.lookups)} | ${pct(result.oracleHits, result.lookups)} | ` +
+      `${pct(result.selection.hits, result.selection.lookups)} | ${pct(result.response.hits, result.response.lookups)} | ` +
+      `${pct(result.toolResult.hits, result.toolResult.lookups)} | ${result.staleReads} | ${result.writes} |`,
+  );
+}
+
+async function traceBench(url) {
+  const trace = generateTrace({ seed: 42, turns: 5_000 });
+  console.log('\n## Agent trace (seed 42, 5,000 turns; see bench/agent-trace.mjs)');
+  console.log(
+    '| caches | hit rate | oracle hit rate | selection | response | tool results | stale reads | writes |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  const memory = {
+    selection: new MemoryCache({ name: 'selection' }),
+    response: new MemoryCache({ name: 'response' }),
+    toolResults: traceToolResultCache(new MemoryCache({ name: 'tool-result' })),
+  };
+  printTrace('MemoryCache, one process', await runTrace(trace, () => memory));
+  if (url === undefined) return;
+  // Two TieredCache instances with their own connections and memory tiers take turns, as two processes
+  // serving one conversation would; writes in one must invalidate the other's memory tier.
+  const namespace = `trace-${process.pid}`;
+  const instances = [0, 1].map(() => {
+    const tiered = (name) =>
+      new TieredCache({
+        memory: new MemoryCache({ name: `${name}-memory` }),
+        redis: new RedisCache({ name, url, namespace, commandTimeoutMs: 1_000 }),
+      });
+    return { selection: tiered('selection'), response: tiered('response'), toolCache: tiered('tool-result') };
+  });
+  await Promise.all(
+    instances.flatMap((set) => [set.selection.subscribed, set.response.subscribed, set.toolCache.subscribed]),
+  );
+  const sets = instances.map((set) => ({ ...set, toolResults: traceToolResultCache(set.toolCache) }));
+  const result = await runTrace(trace, (turn) => sets[turn % 2], {
+    // Agent turns are milliseconds apart; one event-loop turn lets the invalidation message arrive.
+    betweenTurns: () => new Promise((resolve) => setTimeout(resolve, 1)),
+  });
+  printTrace('TieredCache, two instances alternating', result);
+  for (const set of instances) {
+    for (const cache of [set.selection, set.response, set.toolCache]) {
+      await cache.clear();
+      await cache.close();
+    }
+  }
+}
+
+console.log(`# @victor-ai/cache benchmarks (node ${process.version}, ${new Date().toISOString()})`);
+await memoryBench();
+const redis = await startRedis();
+if (redis === undefined)
+  console.log('\n(no Redis: set VICTOR_REDIS_URL or install redis-server; Redis rows skipped)');
+else await redisBench(redis.url);
+await traceBench(redis?.url);
+redis?.stop();

@@ -3,6 +3,7 @@ import {
   abortReason,
   ConnectionError,
   HttpStatusError,
+  InvalidResponseError,
   TimeoutError,
   VictorError,
 } from '@victor-ai/core';
@@ -81,4 +82,41 @@ export function httpStatusError(
     message: `HTTP ${status} from ${url}${detail}`,
     retryAfterMs: parseRetryAfter(headers),
   });
+}
+
+// Error types of the Messages API that mean "try again", with the HTTP status they stand for.
+const RETRYABLE_STREAM_ERRORS: Record<string, number> = {
+  server_error: 500,
+  overloaded_error: 529,
+  api_error: 500,
+  rate_limit_error: 429,
+  timeout_error: 504,
+};
+
+/**
+ * Turns an error a provider sent inside a 200 stream (`{type, message}` or `{code, message}`) into a typed
+ * error: overloaded, server, rate-limit and timeout errors become retryable `HttpStatusError`s with the
+ * status they stand for, anything else an `InvalidResponseError`.
+ */
+export function streamError(
+  error: { type?: unknown; code?: unknown; message?: unknown } | undefined,
+): VictorError {
+  const type =
+    typeof error?.type === 'string'
+      ? error.type
+      : typeof error?.code === 'string'
+        ? error.code
+        : 'unknown_error';
+  const message = typeof error?.message === 'string' ? error.message : JSON.stringify(error);
+  const status = RETRYABLE_STREAM_ERRORS[type];
+  const text = `provider sent ${type} in the stream: ${message}`;
+  if (status !== undefined) {
+    return new HttpStatusError({
+      status,
+      url: 'stream',
+      responseBody: JSON.stringify({ error }),
+      message: text,
+    });
+  }
+  return new InvalidResponseError({ message: text });
 }

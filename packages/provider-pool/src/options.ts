@@ -32,3 +32,30 @@ export function parseBaseURL(option: string, value: unknown): { origin: string; 
   if (url.search || url.hash) throw invalidOption(option, 'a URL without query or fragment', value);
   return { origin: url.origin, pathPrefix: url.pathname.replace(/\/+$/, '') };
 }
+
+/** Checks an optional non-negative integer option; returns the value or the default. */
+export function nonNegativeInteger(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw invalidOption(option, 'a non-negative integer', value);
+  }
+  return value;
+}
+
+/** Checks an optional non-negative finite number; returns the value or the default. */
+export function nonNegativeNumber(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw invalidOption(option, 'a non-negative finite number', value);
+  }
+  return value;
+}
+
+/** Checks an optional rate between 0 and 1 inclusive; returns the value or the default. */
+export function rate(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw invalidOption(option, 'a number from 0 to 1', value);
+  }
+  return value;
+}

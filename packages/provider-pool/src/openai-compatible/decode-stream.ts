@@ -1,5 +1,7 @@
 import type { FinishReason, StreamEvent, Usage } from '@victor-ai/core';
 import { ConnectionError, InvalidResponseError, parseToolArguments, VictorError } from '@victor-ai/core';
+import { streamError } from '../http-errors.js';
+import type { StreamDecoder } from '../http-provider.js';
 import { decodeUsage } from './decode-response.js';
 import { mapFinishReason } from './finish-reason.js';
 
@@ -20,7 +22,7 @@ interface WireDelta {
  * tool-call fragments assembled by `index` into complete parsed calls, the finish reason, the usage-only
  * last chunk, `[DONE]`. One decoder per response.
  */
-export class OpenAIStreamDecoder {
+export class OpenAIStreamDecoder implements StreamDecoder {
   private started = false;
   private finished = false;
   private finishReason: FinishReason | undefined;
@@ -66,13 +68,8 @@ export class OpenAIStreamDecoder {
       );
       return;
     }
-    if (chunk.error !== undefined) {
-      const message =
-        typeof chunk.error?.message === 'string' ? chunk.error.message : JSON.stringify(chunk.error);
-      this.fail(
-        out,
-        new InvalidResponseError({ message: `provider sent an error in the stream: ${message}` }),
-      );
+    if (chunk.error !== undefined && chunk.error !== null) {
+      this.fail(out, streamError(chunk.error as { type?: unknown; code?: unknown; message?: unknown }));
       return;
     }
     if (!this.started) {

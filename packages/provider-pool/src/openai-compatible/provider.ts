@@ -1,204 +1,126 @@
-import type {
-  ChatRequest,
-  ChatResponse,
-  MetricLabels,
-  MetricsSink,
-  Provider,
-  StreamEvent,
-} from '@victor-ai/core';
-import { combineSignals, invalidOption, noopMetricsSink, VictorError } from '@victor-ai/core';
-import { type Dispatcher, Pool } from 'undici';
-import { httpStatusError, toVictorError } from '../http-errors.js';
-import { optionalDuration, parseBaseURL, positiveInteger } from '../options.js';
-import { SseDecoder } from '../sse-decoder.js';
+import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse } from '@victor-ai/core';
+import { AbortedError, combineSignals, invalidOption } from '@victor-ai/core';
+import { HttpProvider, type HttpProviderOptions, type StreamDecoder } from '../http-provider.js';
+import { positiveInteger } from '../options.js';
 import { decodeChatResponse } from './decode-response.js';
 import { OpenAIStreamDecoder } from './decode-stream.js';
+import { buildEmbeddingsBody, decodeEmbeddings } from './embeddings.js';
 import { buildChatBody } from './request-body.js';
 
 /** Options of `createOpenAICompatibleProvider`. */
-export interface OpenAICompatibleProviderOptions {
-  /** Base URL including the version path, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`. */
-  baseURL: string;
+export interface OpenAICompatibleProviderOptions extends HttpProviderOptions {
   /** Sent as `Authorization: Bearer <apiKey>` when given. */
   apiKey?: string;
-  /** Headers sent with every request. */
-  headers?: Readonly<Record<string, string>>;
-  /** Identifies the provider in metrics and errors; default `openai-compatible:<baseURL>`. */
-  id?: string;
-  /** Most TCP connections to the origin; default 32. */
-  connections?: number;
-  /** Requests pipelined per connection; default 1 (most model servers do not pipeline). */
-  pipelining?: number;
-  /** How long an idle connection is kept open; default 30,000 ms. */
-  keepAliveTimeoutMs?: number;
-  /** Most time to connect; default 10,000 ms. */
-  connectTimeoutMs?: number;
-  /** Most time to wait for response headers; default 120,000 ms (models think before they answer). */
-  headersTimeoutMs?: number;
-  /** Most time between two body chunks; default 120,000 ms. */
-  bodyTimeoutMs?: number;
-  /** Deadline of a whole request, streams included; none by default. */
-  timeoutMs?: number;
   /** Ask for the usage-only last chunk (`stream_options.include_usage`); default true. */
   includeStreamUsage?: boolean;
-  /** Where connection counts go; default none. */
-  metrics?: MetricsSink;
-  /** Use this undici dispatcher instead of creating a `Pool` (it is not closed by `close()`). */
-  dispatcher?: Dispatcher;
+  /** Embeddings model used when an `embed()` request names none. */
+  embeddingModel?: string;
+  /** Most inputs per `/embeddings` request; larger `embed()` calls are split. Default 256. */
+  embeddingBatchSize?: number;
+  /** Ask for vectors as base64 float32 (smaller, faster to decode) or as JSON numbers; default `float`. */
+  embeddingEncoding?: 'float' | 'base64';
 }
 
-const CONNECTIONS_OPENED = 'victor_provider_connections_opened_total';
-
-/** A Chat Completions provider (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, ...) over a keep-alive undici pool. */
-export class OpenAICompatibleProvider implements Provider {
-  readonly id: string;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
-  private readonly chatPath: string;
-  private readonly url: string;
-  private readonly headers: Record<string, string>;
-  private readonly timeoutMs: number | undefined;
+/**
+ * A Chat Completions and embeddings provider (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, ...) over a
+ * keep-alive undici pool.
+ */
+export class OpenAICompatibleProvider extends HttpProvider {
+  protected readonly chatPath: string;
+  private readonly embeddingsPath: string;
   private readonly includeStreamUsage: boolean;
-  private closed = false;
+  private readonly embeddingModel: string | undefined;
+  private readonly embeddingBatchSize: number;
+  private readonly embeddingEncoding: 'float' | 'base64';
 
   constructor(options: OpenAICompatibleProviderOptions) {
-    if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-    const { origin, pathPrefix } = parseBaseURL('baseURL', options.baseURL);
-    const connections = positiveInteger('connections', options.connections, 32);
-    const pipelining = positiveInteger('pipelining', options.pipelining, 1);
-    const keepAliveTimeout = optionalDuration('keepAliveTimeoutMs', options.keepAliveTimeoutMs) ?? 30_000;
-    const connectTimeout = optionalDuration('connectTimeoutMs', options.connectTimeoutMs) ?? 10_000;
-    const headersTimeout = optionalDuration('headersTimeoutMs', options.headersTimeoutMs) ?? 120_000;
-    const bodyTimeout = optionalDuration('bodyTimeoutMs', options.bodyTimeoutMs) ?? 120_000;
-    this.timeoutMs = optionalDuration('timeoutMs', options.timeoutMs);
-    if (options.apiKey !== undefined && typeof options.apiKey !== 'string') {
-      throw invalidOption('apiKey', 'a string', '(not a string)');
-    }
-    this.id = options.id ?? `openai-compatible:${origin}${pathPrefix}`;
-    this.chatPath = `${pathPrefix}/chat/completions`;
-    this.url = `${origin}${this.chatPath}`;
+    super('openai-compatible', options, options?.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {});
+    this.chatPath = `${this.pathPrefix}/chat/completions`;
+    this.embeddingsPath = `${this.pathPrefix}/embeddings`;
     this.includeStreamUsage = options.includeStreamUsage ?? true;
-    this.headers = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
-    if (options.apiKey) this.headers.authorization = `Bearer ${options.apiKey}`;
-
-    if (options.dispatcher) {
-      this.dispatcher = options.dispatcher;
-      this.ownsDispatcher = false;
-    } else {
-      const pool = new Pool(origin, {
-        connections,
-        pipelining,
-        keepAliveTimeout,
-        headersTimeout,
-        bodyTimeout,
-        connect: { timeout: connectTimeout },
-      });
-      const metrics = options.metrics ?? noopMetricsSink;
-      const labels: MetricLabels = { provider: this.id };
-      pool.on('connect', () => metrics.increment(CONNECTIONS_OPENED, labels));
-      this.dispatcher = pool;
-      this.ownsDispatcher = true;
+    if (options.embeddingModel !== undefined && typeof options.embeddingModel !== 'string') {
+      throw invalidOption('embeddingModel', 'a string', options.embeddingModel);
     }
+    this.embeddingModel = options.embeddingModel;
+    this.embeddingBatchSize = positiveInteger('embeddingBatchSize', options.embeddingBatchSize, 256);
+    const encoding = options.embeddingEncoding ?? 'float';
+    if (encoding !== 'float' && encoding !== 'base64') {
+      throw invalidOption('embeddingEncoding', '"float" or "base64"', encoding);
+    }
+    this.embeddingEncoding = encoding;
   }
 
-  /** Sends a non-streaming chat request and decodes the whole answer. */
-  async chat(request: ChatRequest): Promise<ChatResponse> {
-    this.assertOpen();
-    const combined = combineSignals(
-      [request.abortSignal],
-      this.timeoutMs ? { timeoutMs: this.timeoutMs } : {},
-    );
-    try {
-      const response = await this.dispatcher.request({
-        path: this.chatPath,
-        method: 'POST',
-        headers: request.headers ? { ...this.headers, ...request.headers } : this.headers,
-        body: buildChatBody(request, false, false),
-        signal: combined.signal ?? null,
-      });
-      if (response.statusCode >= 300) {
-        const text = await response.body.text();
-        throw httpStatusError(response.statusCode, this.url, text, response.headers);
-      }
-      return decodeChatResponse(await response.body.json());
-    } catch (error) {
-      throw toVictorError(error, this.url, combined.signal);
-    } finally {
-      combined.dispose();
-    }
+  protected buildBody(request: ChatRequest, stream: boolean): string {
+    return buildChatBody(request, stream, this.includeStreamUsage);
+  }
+
+  protected decodeResponse(body: unknown): ChatResponse {
+    return decodeChatResponse(body);
+  }
+
+  protected createStreamDecoder(): StreamDecoder {
+    return new OpenAIStreamDecoder();
   }
 
   /**
-   * Streams a chat response. Request failures reject the first `next()`; failures after the first event
-   * arrive as an `error` event. Breaking out of the loop or aborting cancels the HTTP request.
+   * Embeds texts with `/embeddings`, in batches of `embeddingBatchSize` sent concurrently (the endpoint's
+   * in-flight limit still applies). Vectors come back in input order; one failed batch cancels the others.
    */
-  async *stream(request: ChatRequest): AsyncGenerator<StreamEvent, void, undefined> {
+  async embed(request: EmbedRequest): Promise<EmbedResponse> {
     this.assertOpen();
-    const combined = combineSignals(
-      [request.abortSignal],
-      this.timeoutMs ? { timeoutMs: this.timeoutMs } : {},
-    );
-    let body: Dispatcher.ResponseData['body'] | undefined;
-    let completed = false;
-    let yielded = false;
+    const model = request.model ?? this.embeddingModel;
+    if (model === undefined)
+      throw invalidOption('model', 'given (in the request or as embeddingModel)', model);
+    const inputs = request.inputs;
+    if (inputs.length === 0) return { embeddings: [], usage: { inputTokens: 0 } };
+    const size = this.embeddingBatchSize;
+    if (inputs.length <= size) return this.embedBatch(model, inputs, request.abortSignal);
+    const controller = new AbortController();
+    const combined = combineSignals([request.abortSignal, controller.signal]);
     try {
-      const response = await this.dispatcher.request({
-        path: this.chatPath,
-        method: 'POST',
-        headers: request.headers ? { ...this.headers, ...request.headers } : this.headers,
-        body: buildChatBody(request, true, this.includeStreamUsage),
-        signal: combined.signal ?? null,
-      });
-      body = response.body;
-      if (response.statusCode >= 300) {
-        const text = await body.text();
-        completed = true;
-        throw httpStatusError(response.statusCode, this.url, text, response.headers);
+      const batches: Array<Promise<EmbedResponse>> = [];
+      for (let start = 0; start < inputs.length; start += size) {
+        batches.push(
+          this.embedBatch(model, inputs.slice(start, start + size), combined.signal).catch((error) => {
+            if (!controller.signal.aborted)
+              controller.abort(new AbortedError({ message: 'a sibling batch failed' }));
+            throw error;
+          }),
+        );
       }
-      const sse = new SseDecoder();
-      const decoder = new OpenAIStreamDecoder();
-      const out: StreamEvent[] = [];
-      for await (const chunk of body) {
-        if (decoder.done) continue; // drain to the end so the connection can be reused
-        const events = sse.push(chunk as Uint8Array);
-        for (let i = 0; i < events.length; i++) decoder.push(events[i]!.data, out);
-        if (decoder.done) continue;
-        for (let i = 0; i < out.length; i++) {
-          yielded = true;
-          yield out[i]!;
+      const results = await Promise.allSettled(batches);
+      const embeddings: Float32Array[] = [];
+      let inputTokens = 0;
+      let firstError: unknown;
+      for (const result of results) {
+        if (result.status === 'rejected') {
+          // Report the batch that failed first, not the siblings cancelled because of it.
+          if (firstError === undefined || (firstError as { code?: string }).code === 'ABORTED')
+            firstError = result.reason;
+          continue;
         }
-        out.length = 0;
+        for (const vector of result.value.embeddings) embeddings.push(vector);
+        inputTokens += result.value.usage?.inputTokens ?? 0;
       }
-      completed = true;
-      if (!decoder.done) {
-        const events = sse.end();
-        for (let i = 0; i < events.length; i++) decoder.push(events[i]!.data, out);
-        decoder.end(out);
-      }
-      for (let i = 0; i < out.length; i++) {
-        yielded = true;
-        yield out[i]!;
-      }
-    } catch (error) {
-      const victorError = toVictorError(error, this.url, combined.signal);
-      if (!yielded || victorError.code === 'ABORTED' || !VictorError.isInstance(victorError))
-        throw victorError;
-      yield { type: 'error', error: victorError };
+      if (firstError !== undefined) throw firstError;
+      return { embeddings, usage: { inputTokens } };
     } finally {
-      if (!completed && body && !body.destroyed) body.destroy();
       combined.dispose();
     }
   }
 
-  /** Closes the connection pool; requests after this fail with `INVALID_CONFIG`. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.ownsDispatcher) await this.dispatcher.close();
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw invalidOption('provider', 'open (close() was called)', this.id);
+  private async embedBatch(
+    model: string,
+    inputs: readonly string[],
+    abortSignal: AbortSignal | undefined,
+  ): Promise<EmbedResponse> {
+    const body = await this.postJson(
+      this.embeddingsPath,
+      buildEmbeddingsBody(model, inputs, this.embeddingEncoding),
+      undefined,
+      abortSignal,
+    );
+    return decodeEmbeddings(body, inputs.length);
   }
 }
 

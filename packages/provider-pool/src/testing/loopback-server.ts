@@ -33,10 +33,41 @@ export type LoopbackFault =
   /** Stream `afterChunks` chunks, then an event that is not JSON, then carry on. */
   | { kind: 'malformed'; afterChunks: number; reply?: LoopbackMessageReply }
   /** Accept the request and never answer. */
-  | { kind: 'stall' };
+  | { kind: 'stall' }
+  /** Stream `afterChunks` chunks, then the API's in-stream error event (`overloaded_error` by default). */
+  | { kind: 'stream-error'; afterChunks: number; errorType?: string; reply?: LoopbackMessageReply };
+
+/** A recorded or hand-written body served as is (status 200 unless given). */
+export interface LoopbackRawReply {
+  kind: 'raw';
+  body: string;
+  /** Default `text/event-stream` when the body starts like SSE, else `application/json`. */
+  contentType?: string;
+  status?: number;
+}
 
 /** What the loopback server answers to one request. */
-export type LoopbackReply = LoopbackMessageReply | LoopbackFault;
+export type LoopbackReply = LoopbackMessageReply | LoopbackFault | LoopbackRawReply;
+
+/** Rates (0 to 1) of faults injected at random into requests that nothing scripted, drawn from a seeded generator. */
+export interface LoopbackFaultRates {
+  /** Seed of the generator; the same seed gives the same faults for the same request order. Default 1. */
+  seed?: number;
+  /** Answer 500, 502 or 503. */
+  status5xx?: number;
+  /** Answer 429 with `retry-after-ms` (and `retry-after`). */
+  rateLimited?: number;
+  /** Milliseconds put in `retry-after-ms` of injected 429s; default 50. */
+  retryAfterMs?: number;
+  /** Close the connection without answering. */
+  reset?: number;
+  /** Never answer. */
+  stall?: number;
+  /** Send a malformed event (a broken body for non-streaming requests) at a random point. */
+  malformed?: number;
+  /** Cut a stream at a random point (a broken body for non-streaming requests). */
+  dropMidStream?: number;
+}
 
 /** A request as the loopback server saw it. */
 export interface LoopbackRequest {
@@ -46,6 +77,10 @@ export interface LoopbackRequest {
   path: string;
   headers: IncomingMessage['headers'];
   body: Record<string, unknown>;
+  /** The API the path belongs to. */
+  api: 'openai-chat' | 'anthropic' | 'embeddings' | 'unknown';
+  /** The kind of the reply given (`message`, `status`, `drop`, ...), set once answered. */
+  replyKind?: string;
 }
 
 /** Options of `createLoopbackServer`. */
@@ -66,6 +101,10 @@ export interface LoopbackServerOptions {
   reply?: (request: LoopbackRequest) => LoopbackReply | undefined;
   /** Keep this many of the latest request bodies in `requests`; default 100. */
   recordRequests?: number;
+  /** Faults injected at random into unscripted requests; none by default. */
+  faults?: LoopbackFaultRates;
+  /** Length of the deterministic vectors `/v1/embeddings` answers; default 8. */
+  embeddingDimensions?: number;
 }
 
 /** A running loopback server. */
@@ -83,6 +122,8 @@ export interface LoopbackServer {
   readonly cancelledCount: number;
   /** The latest requests, oldest first. */
   readonly requests: readonly LoopbackRequest[];
+  /** How many replies of each kind were given (`message`, `status`, `drop`, `stall`, ...). */
+  readonly replyCounts: Readonly<Record<string, number>>;
   /** Queues replies, used in order before the echo answer. */
   enqueue(...replies: LoopbackReply[]): void;
   /** Changes timing options while running. */
@@ -112,7 +153,12 @@ function lastUserText(body: Record<string, unknown>): string {
 }
 
 /** Splits a reply into the Chat Completions stream chunks that carry it. */
-function streamChunks(reply: LoopbackMessageReply, id: string, model: string, created: number): string[] {
+function openAIStreamChunks(
+  reply: LoopbackMessageReply,
+  id: string,
+  model: string,
+  created: number,
+): string[] {
   const base = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":`;
   const chunks: string[] = [
     `${base}[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}`,
@@ -182,10 +228,199 @@ function completionBody(reply: LoopbackMessageReply, id: string, model: string, 
   });
 }
 
+function anthropicStopReason(reply: LoopbackMessageReply, hasToolCalls: boolean): string {
+  switch (reply.finishReason) {
+    case undefined:
+      return hasToolCalls ? 'tool_use' : 'end_turn';
+    case 'stop':
+      return 'end_turn';
+    case 'tool_calls':
+      return 'tool_use';
+    case 'length':
+      return 'max_tokens';
+    default:
+      return reply.finishReason;
+  }
+}
+
+function anthropicEvent(type: string, payload: string): string {
+  return `event: ${type}\ndata: ${payload}\n\n`;
+}
+
+/** Splits a reply into the Messages API stream events that carry it (each a complete SSE event). */
+function anthropicStreamEvents(reply: LoopbackMessageReply, id: string, model: string): string[] {
+  const text = reply.text ?? '';
+  const toolCalls = reply.toolCalls ?? [];
+  const usage = reply.usage ?? { inputTokens: 10, outputTokens: Math.ceil(text.length / 4) };
+  const events: string[] = [
+    anthropicEvent(
+      'message_start',
+      `{"type":"message_start","message":{"id":${JSON.stringify(id)},"type":"message","role":"assistant","model":${JSON.stringify(model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":${usage.inputTokens},"output_tokens":1}}}`,
+    ),
+  ];
+  let block = 0;
+  if (text.length > 0 || toolCalls.length === 0) {
+    events.push(
+      anthropicEvent(
+        'content_block_start',
+        `{"type":"content_block_start","index":${block},"content_block":{"type":"text","text":""}}`,
+      ),
+    );
+    events.push(anthropicEvent('ping', '{"type": "ping"}'));
+    const size = Math.max(1, reply.chunkSize ?? 16);
+    for (let offset = 0; offset < text.length; offset += size) {
+      events.push(
+        anthropicEvent(
+          'content_block_delta',
+          `{"type":"content_block_delta","index":${block},"delta":{"type":"text_delta","text":${JSON.stringify(text.slice(offset, offset + size))}}}`,
+        ),
+      );
+    }
+    events.push(anthropicEvent('content_block_stop', `{"type":"content_block_stop","index":${block}}`));
+    block++;
+  }
+  toolCalls.forEach((call, index) => {
+    const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments);
+    events.push(
+      anthropicEvent(
+        'content_block_start',
+        `{"type":"content_block_start","index":${block},"content_block":{"type":"tool_use","id":${JSON.stringify(call.id ?? `toolu_${index}`)},"name":${JSON.stringify(call.name)},"input":{}}}`,
+      ),
+    );
+    // An empty input is sent as no fragment at all, as the API does for tools without arguments.
+    const body = args === '{}' ? '' : args;
+    const half = Math.ceil(body.length / 2);
+    for (const part of [body.slice(0, half), body.slice(half)]) {
+      if (part.length === 0) continue;
+      events.push(
+        anthropicEvent(
+          'content_block_delta',
+          `{"type":"content_block_delta","index":${block},"delta":{"type":"input_json_delta","partial_json":${JSON.stringify(part)}}}`,
+        ),
+      );
+    }
+    events.push(anthropicEvent('content_block_stop', `{"type":"content_block_stop","index":${block}}`));
+    block++;
+  });
+  events.push(
+    anthropicEvent(
+      'message_delta',
+      `{"type":"message_delta","delta":{"stop_reason":${JSON.stringify(anthropicStopReason(reply, toolCalls.length > 0))},"stop_sequence":null},"usage":{"output_tokens":${usage.outputTokens}}}`,
+    ),
+  );
+  events.push(anthropicEvent('message_stop', '{"type":"message_stop"}'));
+  return events;
+}
+
+function anthropicMessageBody(reply: LoopbackMessageReply, id: string, model: string): string {
+  const text = reply.text ?? '';
+  const toolCalls = reply.toolCalls ?? [];
+  const usage = reply.usage ?? { inputTokens: 10, outputTokens: Math.ceil(text.length / 4) };
+  const content: unknown[] = [];
+  if (text.length > 0) content.push({ type: 'text', text });
+  toolCalls.forEach((call, index) => {
+    let input: unknown = call.arguments;
+    if (typeof input === 'string') {
+      try {
+        input = JSON.parse(input);
+      } catch {
+        input = {};
+      }
+    }
+    content.push({ type: 'tool_use', id: call.id ?? `toolu_${index}`, name: call.name, input });
+  });
+  return JSON.stringify({
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: anthropicStopReason(reply, toolCalls.length > 0),
+    stop_sequence: null,
+    usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens },
+  });
+}
+
+/** A deterministic unit vector for a text: the same text always gives the same vector. */
+export function loopbackEmbedding(text: string, dimensions: number): Float32Array {
+  const vector = new Float32Array(dimensions);
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  const random = mulberry32(hash >>> 0);
+  let norm = 0;
+  for (let i = 0; i < dimensions; i++) {
+    const value = random() * 2 - 1;
+    vector[i] = value;
+    norm += value * value;
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (let i = 0; i < dimensions; i++) vector[i] = vector[i]! / norm;
+  return vector;
+}
+
+function embeddingsBody(body: Record<string, unknown>, model: string, dimensions: number): string {
+  const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  const base64 = body.encoding_format === 'base64';
+  let tokens = 0;
+  const data = inputs.map((input, index) => {
+    const text = typeof input === 'string' ? input : JSON.stringify(input);
+    tokens += Math.ceil(text.length / 4);
+    const vector = loopbackEmbedding(text, dimensions);
+    return {
+      object: 'embedding',
+      index,
+      embedding: base64
+        ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
+        : Array.from(vector),
+    };
+  });
+  return JSON.stringify({
+    object: 'list',
+    data,
+    model: typeof body.model === 'string' ? body.model : model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  });
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same sequence. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function routeOf(method: string, path: string): LoopbackRequest['api'] {
+  if (method !== 'POST') return 'unknown';
+  const bare = path.split('?')[0]!;
+  if (bare.endsWith('/chat/completions')) return 'openai-chat';
+  if (bare.endsWith('/messages')) return 'anthropic';
+  if (bare.endsWith('/embeddings')) return 'embeddings';
+  return 'unknown';
+}
+
+function checkFaultRates(faults: LoopbackFaultRates | undefined): LoopbackFaultRates | undefined {
+  if (faults === undefined) return undefined;
+  for (const key of ['status5xx', 'rateLimited', 'reset', 'stall', 'malformed', 'dropMidStream'] as const) {
+    const value = faults[key];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= 1)) {
+      throw invalidOption(`faults.${key}`, 'a number from 0 to 1', value);
+    }
+  }
+  return faults;
+}
+
 /**
- * Starts an OpenAI-compatible Chat Completions server on loopback: scripted replies (text and tool calls),
- * configurable latency, time to first token and gap between chunks, and injected faults. By default it
- * echoes the last user message. What the tests, the demo's offline mode and the benchmarks run against.
+ * Starts a model server on loopback that speaks OpenAI Chat Completions (`/v1/chat/completions`),
+ * Anthropic Messages (`/v1/messages`) and OpenAI embeddings (`/v1/embeddings`, deterministic vectors):
+ * scripted replies (text and tool calls), raw recorded bodies, configurable latency, time to first token
+ * and gap between chunks, and injected faults, scripted per request or at random rates with a seed. By
+ * default it echoes the last user message. What the tests, the demo's offline mode and the benchmarks
+ * run against.
  */
 export async function createLoopbackServer(options: LoopbackServerOptions = {}): Promise<LoopbackServer> {
   let latencyMs = nonNegative('latencyMs', options.latencyMs);
@@ -193,8 +428,15 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
   let chunkGapMs = nonNegative('chunkGapMs', options.chunkGapMs);
   const model = options.model ?? 'loopback-1';
   const keep = options.recordRequests ?? 100;
+  const faults = checkFaultRates(options.faults);
+  const random = mulberry32(faults?.seed ?? 1);
+  const dimensions = options.embeddingDimensions ?? 8;
+  if (!Number.isInteger(dimensions) || dimensions <= 0) {
+    throw invalidOption('embeddingDimensions', 'a positive integer', dimensions);
+  }
   const queue: LoopbackReply[] = [];
   const requests: LoopbackRequest[] = [];
+  const replyCounts: Record<string, number> = {};
   const sockets = new Set<Socket>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let requestCount = 0;
@@ -213,10 +455,41 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
     timers.add(timer);
   };
 
+  const randomFault = (): LoopbackReply | undefined => {
+    if (faults === undefined) return undefined;
+    let draw = random();
+    const pick = (rateValue: number | undefined) => {
+      const value = rateValue ?? 0;
+      if (draw < value) return true;
+      draw -= value;
+      return false;
+    };
+    const at = () => 1 + Math.floor(random() * 4);
+    if (pick(faults.status5xx)) return { kind: 'status', status: [500, 502, 503][Math.floor(random() * 3)]! };
+    if (pick(faults.rateLimited)) {
+      const after = faults.retryAfterMs ?? 50;
+      return {
+        kind: 'status',
+        status: 429,
+        headers: { 'retry-after-ms': String(after), 'retry-after': String(Math.ceil(after / 1000)) },
+      };
+    }
+    if (pick(faults.reset)) return { kind: 'drop' };
+    if (pick(faults.stall)) return { kind: 'stall' };
+    if (pick(faults.malformed)) return { kind: 'malformed', afterChunks: at() };
+    if (pick(faults.dropMidStream)) return { kind: 'drop-mid-stream', afterChunks: at() };
+    return undefined;
+  };
+
   const answer = (request: LoopbackRequest, response: ServerResponse) => {
     const reply: LoopbackReply = options.reply?.(request) ??
-      queue.shift() ?? { text: `You said: ${lastUserText(request.body)}` };
-    const id = `chatcmpl-loopback-${request.index}`;
+      queue.shift() ??
+      randomFault() ?? { text: `You said: ${lastUserText(request.body)}` };
+    const kind = reply.kind ?? 'message';
+    request.replyKind = kind;
+    replyCounts[kind] = (replyCounts[kind] ?? 0) + 1;
+    const id =
+      request.api === 'anthropic' ? `msg_loopback_${request.index}` : `chatcmpl-loopback-${request.index}`;
     const created = Math.floor(Date.now() / 1000);
     const stream = request.body.stream === true;
     switch (reply.kind) {
@@ -235,6 +508,22 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
         });
         return;
       }
+      case 'raw': {
+        const trimmed = reply.body.trimStart();
+        const contentType =
+          reply.contentType ??
+          (trimmed.startsWith('data:') || trimmed.startsWith('event:') || trimmed.startsWith(':')
+            ? 'text/event-stream'
+            : 'application/json');
+        later(latencyMs, () => {
+          response.writeHead(reply.status ?? 200, {
+            'content-type': contentType,
+            'content-length': Buffer.byteLength(reply.body),
+          });
+          response.end(reply.body);
+        });
+        return;
+      }
       case 'drop':
         later(latencyMs, () => response.socket?.destroy());
         return;
@@ -244,19 +533,25 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
         break;
     }
     const message: LoopbackMessageReply =
-      reply.kind === 'drop-mid-stream' || reply.kind === 'malformed'
+      reply.kind === 'drop-mid-stream' || reply.kind === 'malformed' || reply.kind === 'stream-error'
         ? (reply.reply ?? { text: 'partial answer that will not finish' })
         : reply;
-    if (!stream) {
+    if (request.api === 'embeddings' || !stream) {
       later(latencyMs, () => {
         if (reply.kind === 'drop-mid-stream') {
           response.writeHead(200, { 'content-type': 'application/json' });
-          response.write(completionBody(message, id, model, created).slice(0, 20));
+          response.write('{"id": "cut');
           response.socket?.destroy();
           return;
         }
         const body =
-          reply.kind === 'malformed' ? '{"id": "broken' : completionBody(message, id, model, created);
+          reply.kind === 'malformed'
+            ? '{"id": "broken'
+            : request.api === 'embeddings'
+              ? embeddingsBody(request.body, model, dimensions)
+              : request.api === 'anthropic'
+                ? anthropicMessageBody(message, id, model)
+                : completionBody(message, id, model, created);
         response.writeHead(200, {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
@@ -265,16 +560,33 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
       });
       return;
     }
-    let chunks = streamChunks(message, id, model, created).map((chunk) => `data: ${chunk}\n\n`);
+    const anthropic = request.api === 'anthropic';
+    let chunks = anthropic
+      ? anthropicStreamEvents(message, id, model)
+      : openAIStreamChunks(message, id, model, created).map((chunk) => `data: ${chunk}\n\n`);
     if (reply.kind === 'malformed')
       chunks.splice(
         Math.min(reply.afterChunks, chunks.length),
         0,
-        'data: {"choices": [{"delta": {"content"\n\n',
+        anthropic
+          ? 'event: content_block_delta\ndata: {"type": "content_block_delta", "delta": {"text"\n\n'
+          : 'data: {"choices": [{"delta": {"content"\n\n',
       );
+    if (reply.kind === 'stream-error') {
+      const type = reply.errorType ?? 'overloaded_error';
+      chunks = chunks.slice(0, reply.afterChunks);
+      chunks.push(
+        anthropic
+          ? anthropicEvent(
+              'error',
+              `{"type":"error","error":{"type":${JSON.stringify(type)},"message":"injected"}}`,
+            )
+          : `data: {"error":{"type":${JSON.stringify(type)},"message":"injected"}}\n\n`,
+      );
+    }
     const cutAfter = reply.kind === 'drop-mid-stream' ? reply.afterChunks : undefined;
     if (cutAfter !== undefined) chunks = chunks.slice(0, cutAfter);
-    else chunks.push('data: [DONE]\n\n');
+    else if (!anthropic) chunks.push('data: [DONE]\n\n');
     later(ttftMs, () => {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       const finish = () => {
@@ -306,6 +618,7 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
     incoming.on('end', () => {
       const index = requestCount++;
       const path = incoming.url ?? '/';
+      const method = incoming.method ?? 'GET';
       let body: Record<string, unknown> = {};
       try {
         if (parts.length > 0) body = JSON.parse(Buffer.concat(parts).toString('utf8'));
@@ -318,22 +631,23 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
       }
       const request: LoopbackRequest = {
         index,
-        method: incoming.method ?? 'GET',
+        method,
         path,
         headers: incoming.headers,
         body,
+        api: routeOf(method, path),
       };
       if (keep > 0) {
         requests.push(request);
         if (requests.length > keep) requests.shift();
       }
-      if (incoming.method === 'POST' && path.endsWith('/chat/completions')) {
+      if (request.api !== 'unknown') {
         answer(request, response);
         return;
       }
       response.writeHead(404, { 'content-type': 'application/json' });
       response.end(
-        JSON.stringify({ error: { message: `no route for ${incoming.method} ${path}`, type: 'not_found' } }),
+        JSON.stringify({ error: { message: `no route for ${method} ${path}`, type: 'not_found' } }),
       );
     });
   });
@@ -368,6 +682,7 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
       return cancelledCount;
     },
     requests,
+    replyCounts,
     enqueue(...replies) {
       queue.push(...replies);
     },

@@ -1,0 +1,85 @@
+import type { ChatResponse, ToolCall, Usage } from '@victor-ai/core';
+import { InvalidResponseError } from '@victor-ai/core';
+import { mapStopReason } from './stop-reason.js';
+
+/**
+ * Reads a Messages API `usage` object. `inputTokens` counts the whole prompt (uncached, cache reads and
+ * cache writes), `cachedInputTokens` the part read from the prompt cache; missing counts are 0.
+ */
+export function decodeAnthropicUsage(usage: unknown, into?: Usage): Usage {
+  const result: Usage = into ?? { inputTokens: 0, outputTokens: 0 };
+  if (typeof usage !== 'object' || usage === null) return result;
+  const record = usage as {
+    input_tokens?: unknown;
+    output_tokens?: unknown;
+    cache_read_input_tokens?: unknown;
+    cache_creation_input_tokens?: unknown;
+  };
+  const hasInput =
+    typeof record.input_tokens === 'number' ||
+    typeof record.cache_read_input_tokens === 'number' ||
+    typeof record.cache_creation_input_tokens === 'number';
+  if (hasInput) {
+    const read = typeof record.cache_read_input_tokens === 'number' ? record.cache_read_input_tokens : 0;
+    const written =
+      typeof record.cache_creation_input_tokens === 'number' ? record.cache_creation_input_tokens : 0;
+    const plain = typeof record.input_tokens === 'number' ? record.input_tokens : 0;
+    result.inputTokens = plain + read + written;
+    if (read > 0 || typeof record.cache_read_input_tokens === 'number') result.cachedInputTokens = read;
+  }
+  if (typeof record.output_tokens === 'number') result.outputTokens = record.output_tokens;
+  return result;
+}
+
+/** Decodes a whole (non-streaming) Messages API response body. Server-side tool blocks are not tool calls. */
+export function decodeMessagesResponse(body: unknown): ChatResponse {
+  const record = body as {
+    type?: unknown;
+    id?: unknown;
+    model?: unknown;
+    content?: unknown;
+    stop_reason?: unknown;
+    usage?: unknown;
+    error?: { type?: unknown; message?: unknown };
+  } | null;
+  if (!record || !Array.isArray(record.content)) {
+    throw new InvalidResponseError({
+      message: `message has no content array: ${JSON.stringify(body).slice(0, 200)}`,
+    });
+  }
+  let text = '';
+  const toolCalls: ToolCall[] = [];
+  for (const block of record.content as Array<Record<string, unknown>>) {
+    if (block.type === 'text' && typeof block.text === 'string') {
+      text += block.text;
+    } else if (block.type === 'tool_use') {
+      if (typeof block.name !== 'string' || typeof block.id !== 'string') {
+        throw new InvalidResponseError({
+          message: `tool_use block without id or name: ${JSON.stringify(block)}`,
+        });
+      }
+      const input = block.input;
+      toolCalls.push({
+        id: block.id,
+        name: block.name,
+        arguments:
+          typeof input === 'object' && input !== null && !Array.isArray(input)
+            ? (input as Record<string, unknown>)
+            : {},
+      });
+    }
+  }
+  const response: ChatResponse = {
+    message:
+      toolCalls.length > 0
+        ? { role: 'assistant', content: text, toolCalls }
+        : { role: 'assistant', content: text },
+    text,
+    toolCalls,
+    finishReason: mapStopReason(record.stop_reason),
+    usage: decodeAnthropicUsage(record.usage),
+  };
+  if (typeof record.id === 'string') response.id = record.id;
+  if (typeof record.model === 'string') response.model = record.model;
+  return response;
+}

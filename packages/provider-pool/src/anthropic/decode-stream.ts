@@ -1,0 +1,248 @@
+import type { FinishReason, StreamEvent, Usage, VictorError } from '@victor-ai/core';
+import {
+  ConnectionError,
+  InvalidResponseError,
+  parseToolArguments,
+  VictorError as VictorErrorClass,
+} from '@victor-ai/core';
+import { streamError } from '../http-errors.js';
+import type { StreamDecoder } from '../http-provider.js';
+import { decodeAnthropicUsage } from './decode-response.js';
+import { mapStopReason } from './stop-reason.js';
+
+interface PendingToolCall {
+  index: number;
+  id: string;
+  name: string;
+  arguments: string;
+  /** Input given whole in `content_block_start` (non-empty object), used when no delta arrives. */
+  initialInput: Record<string, unknown> | undefined;
+}
+
+/**
+ * Turns the `data` payloads of a Messages API stream into core's stream events: text deltas, `tool_use`
+ * blocks whose `input_json_delta` fragments are assembled into parsed calls (no input is `{}`), the
+ * `message_delta` stop reason and cumulative usage, `ping`, and `error` events. A tool's JSON cut off by
+ * `max_tokens` ends the stream with a typed `INVALID_RESPONSE` error naming the tool. One decoder per
+ * response. Server-side tool blocks (`server_tool_use`, `mcp_tool_use`) are not tool calls for the caller.
+ */
+export class AnthropicStreamDecoder implements StreamDecoder {
+  private started = false;
+  private finished = false;
+  private finishReason: FinishReason | undefined;
+  private rawStopReason: unknown;
+  private readonly usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  private readonly blocks = new Map<number, PendingToolCall>();
+  private toolCallCount = 0;
+  private unparsable: { call: PendingToolCall; error: VictorError } | undefined;
+
+  /** True once `message_stop` or an error ended the stream. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Decodes one `data` payload, pushing the events it yields onto `out`. */
+  push(data: string, out: StreamEvent[]): void {
+    if (this.finished) return;
+    let event: Record<string, unknown>;
+    try {
+      event = JSON.parse(data);
+    } catch (error) {
+      this.fail(
+        out,
+        new InvalidResponseError({
+          message: `malformed stream event: ${JSON.stringify(data.slice(0, 120))}`,
+          cause: error,
+        }),
+      );
+      return;
+    }
+    if (typeof event !== 'object' || event === null) {
+      this.fail(
+        out,
+        new InvalidResponseError({ message: `stream event is not an object: ${data.slice(0, 120)}` }),
+      );
+      return;
+    }
+    switch (event.type) {
+      case 'message_start':
+        this.messageStart(event.message as Record<string, unknown> | undefined, out);
+        return;
+      case 'content_block_start':
+        this.blockStart(event.index, event.content_block as Record<string, unknown> | undefined, out);
+        return;
+      case 'content_block_delta':
+        this.blockDelta(event.index, event.delta as Record<string, unknown> | undefined, out);
+        return;
+      case 'content_block_stop':
+        this.blockStop(event.index, out);
+        return;
+      case 'message_delta': {
+        const delta = event.delta as { stop_reason?: unknown } | undefined;
+        if (delta?.stop_reason != null) {
+          this.rawStopReason = delta.stop_reason;
+          this.finishReason = mapStopReason(delta.stop_reason);
+        }
+        // message_delta usage is cumulative: its counts replace the ones from message_start.
+        decodeAnthropicUsage(event.usage, this.usage);
+        return;
+      }
+      case 'message_stop':
+        this.finish(out);
+        return;
+      case 'ping':
+        return;
+      case 'error':
+        this.fail(out, streamError(event.error as { type?: unknown; message?: unknown }));
+        return;
+      default:
+        // New event types are ignored, as the API's versioning policy asks of clients.
+        return;
+    }
+  }
+
+  /** Called when the body ended; a stream without `message_stop` yields an `error` event. */
+  end(out: StreamEvent[]): void {
+    if (this.finished) return;
+    if (this.finishReason !== undefined) {
+      // message_delta carried the stop reason: the answer is complete even without message_stop.
+      this.finish(out);
+      return;
+    }
+    this.fail(out, new ConnectionError({ message: 'stream ended before the response finished' }));
+  }
+
+  private messageStart(message: Record<string, unknown> | undefined, out: StreamEvent[]): void {
+    if (message?.usage !== undefined) decodeAnthropicUsage(message.usage, this.usage);
+    if (this.started) return; // a repeated message_start adds nothing new for the caller
+    this.started = true;
+    const start: StreamEvent = { type: 'response-start' };
+    if (typeof message?.id === 'string') start.id = message.id;
+    if (typeof message?.model === 'string') start.model = message.model;
+    out.push(start);
+  }
+
+  private ensureStarted(out: StreamEvent[]): void {
+    if (this.started) return;
+    this.started = true;
+    out.push({ type: 'response-start' });
+  }
+
+  private blockStart(index: unknown, block: Record<string, unknown> | undefined, out: StreamEvent[]): void {
+    this.ensureStarted(out);
+    if (typeof index !== 'number' || !block) {
+      this.fail(
+        out,
+        new InvalidResponseError({ message: 'content_block_start without index or content_block' }),
+      );
+      return;
+    }
+    if (block.type === 'text') {
+      if (typeof block.text === 'string' && block.text.length > 0)
+        out.push({ type: 'text-delta', delta: block.text });
+      return;
+    }
+    if (block.type !== 'tool_use') return;
+    if (typeof block.name !== 'string' || block.name.length === 0) {
+      this.fail(out, new InvalidResponseError({ message: `tool_use block ${index} without a name` }));
+      return;
+    }
+    const input = block.input;
+    const call: PendingToolCall = {
+      index: this.toolCallCount++,
+      id: typeof block.id === 'string' ? block.id : `toolu_${index}`,
+      name: block.name,
+      arguments: '',
+      initialInput:
+        typeof input === 'object' && input !== null && !Array.isArray(input) && Object.keys(input).length > 0
+          ? (input as Record<string, unknown>)
+          : undefined,
+    };
+    this.blocks.set(index, call);
+    out.push({ type: 'tool-call-start', index: call.index, id: call.id, name: call.name });
+  }
+
+  private blockDelta(index: unknown, delta: Record<string, unknown> | undefined, out: StreamEvent[]): void {
+    this.ensureStarted(out);
+    if (!delta) return;
+    if (delta.type === 'text_delta') {
+      if (typeof delta.text === 'string' && delta.text.length > 0)
+        out.push({ type: 'text-delta', delta: delta.text });
+      return;
+    }
+    if (delta.type !== 'input_json_delta' || typeof index !== 'number') return;
+    const call = this.blocks.get(index);
+    const fragment = delta.partial_json;
+    if (call === undefined || typeof fragment !== 'string' || fragment.length === 0) return;
+    call.arguments += fragment;
+    out.push({ type: 'tool-call-delta', index: call.index, id: call.id, argumentsDelta: fragment });
+  }
+
+  private blockStop(index: unknown, out: StreamEvent[]): void {
+    if (typeof index !== 'number') return;
+    const call = this.blocks.get(index);
+    if (call === undefined) return;
+    this.blocks.delete(index);
+    let args: Record<string, unknown>;
+    if (call.arguments.length === 0 && call.initialInput !== undefined) {
+      args = call.initialInput;
+    } else {
+      try {
+        args = parseToolArguments(call.name, call.arguments);
+      } catch (error) {
+        // Wait for message_delta: a max_tokens stop explains the cut and gets its own message.
+        this.unparsable ??= { call, error: error as VictorError };
+        return;
+      }
+    }
+    if (this.unparsable) return; // nothing after a broken call is handed out
+    out.push({
+      type: 'tool-call-end',
+      index: call.index,
+      toolCall: { id: call.id, name: call.name, arguments: args },
+    });
+  }
+
+  private finish(out: StreamEvent[]): void {
+    if (this.finished) return;
+    // A tool block still open at the end was cut off, like one whose JSON did not parse.
+    for (const call of this.blocks.values()) {
+      if (this.unparsable) break;
+      try {
+        parseToolArguments(call.name, call.arguments);
+        this.unparsable = {
+          call,
+          error: new InvalidResponseError({ message: `tool ${JSON.stringify(call.name)} was never closed` }),
+        };
+      } catch (error) {
+        this.unparsable = { call, error: error as VictorError };
+      }
+    }
+    if (this.unparsable) {
+      const { call, error } = this.unparsable;
+      this.fail(
+        out,
+        this.finishReason === 'length'
+          ? new InvalidResponseError({
+              message: `the response hit max tokens (stop_reason ${JSON.stringify(this.rawStopReason)}) in the middle of tool ${JSON.stringify(call.name)}'s arguments`,
+              cause: error,
+            })
+          : error,
+      );
+      return;
+    }
+    this.finished = true;
+    this.ensureStarted(out);
+    out.push({ type: 'finish', finishReason: this.finishReason ?? 'stop', usage: { ...this.usage } });
+  }
+
+  private fail(out: StreamEvent[], error: VictorError): void {
+    this.finished = true;
+    out.push({
+      type: 'error',
+      error: VictorErrorClass.isInstance(error)
+        ? error
+        : new InvalidResponseError({ message: String(error) }),
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import type { ChatRequest, ChatResponse } from '@victor-ai/core';
+import { invalidOption } from '@victor-ai/core';
+import { HttpProvider, type HttpProviderOptions, type StreamDecoder } from '../http-provider.js';
+import { positiveInteger } from '../options.js';
+import { decodeMessagesResponse } from './decode-response.js';
+import { AnthropicStreamDecoder } from './decode-stream.js';
+import { buildMessagesBody } from './request-body.js';
+
+/** Options of `createAnthropicProvider`. */
+export interface AnthropicProviderOptions extends Omit<HttpProviderOptions, 'baseURL'> {
+  /** Base URL including the version path; default `https://api.anthropic.com/v1`. */
+  baseURL?: string;
+  /** Sent as `x-api-key` when given. */
+  apiKey?: string;
+  /** The `anthropic-version` header; default `2023-06-01`. */
+  anthropicVersion?: string;
+  /** `max_tokens` when a request gives none (the API requires it); default 4,096. */
+  defaultMaxTokens?: number;
+}
+
+/** An Anthropic Messages API provider (`/v1/messages`) over a keep-alive undici pool. */
+export class AnthropicProvider extends HttpProvider {
+  protected readonly chatPath: string;
+  private readonly defaultMaxTokens: number;
+
+  constructor(options: AnthropicProviderOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
+    const version = options.anthropicVersion ?? '2023-06-01';
+    if (typeof version !== 'string' || version.length === 0) {
+      throw invalidOption('anthropicVersion', 'a non-empty string', version);
+    }
+    const auth: Record<string, string> = { 'anthropic-version': version };
+    if (options.apiKey) auth['x-api-key'] = options.apiKey;
+    super('anthropic', { ...options, baseURL: options.baseURL ?? 'https://api.anthropic.com/v1' }, auth);
+    this.chatPath = `${this.pathPrefix}/messages`;
+    this.defaultMaxTokens = positiveInteger('defaultMaxTokens', options.defaultMaxTokens, 4096);
+  }
+
+  protected buildBody(request: ChatRequest, stream: boolean): string {
+    return buildMessagesBody(request, stream, this.defaultMaxTokens);
+  }
+
+  protected decodeResponse(body: unknown): ChatResponse {
+    return decodeMessagesResponse(body);
+  }
+
+  protected createStreamDecoder(): StreamDecoder {
+    return new AnthropicStreamDecoder();
+  }
+}
+
+/** Creates an Anthropic Messages provider; options are checked here. */
+export function createAnthropicProvider(options: AnthropicProviderOptions = {}): AnthropicProvider {
+  return new AnthropicProvider(options);
+}

@@ -299,3 +299,33 @@ describe('RedisCache', () => {
     });
   });
 });
+
+describeWithRedis('RedisCache stats', () => {
+  it('counts hits, misses and stale hits under tier="redis"', async () => {
+    const clock = new ManualClock();
+    const metrics = new RecordingMetrics();
+    const cache = new RedisCache({
+      name: 'stats',
+      url: redisUrl,
+      namespace: uniqueNamespace(),
+      clock,
+      metrics,
+      commandTimeoutMs: 2_000,
+      onWarning: quiet,
+    });
+    try {
+      await cache.set('k', 1, { ttlMs: 10, staleWhileRevalidateMs: 10_000 });
+      await cache.get('k');
+      await cache.get('absent');
+      clock.advance(20);
+      await cache.get('k');
+      await cache.getEntry('k');
+      expect(cache.stats()).toEqual({ hits: 1, misses: 2, staleHits: 1, evictions: 0, errors: 0 });
+      expect(metrics.counters.get('victor_cache_hits_total{cache="stats",tier="redis"}')).toBe(1);
+      expect(metrics.counters.get('victor_cache_stale_hits_total{cache="stats",tier="redis"}')).toBe(1);
+    } finally {
+      await cache.clear();
+      await cache.close();
+    }
+  });
+});

@@ -214,18 +214,14 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
 
   /** The fresh value for `key`, or `undefined` (also when Redis is down or slow). */
   async get(key: string, options?: CacheReadOptions): Promise<Value | undefined> {
-    const entry = await this.getEntry(key, options);
-    if (entry === undefined || entry.stale) {
-      if (entry?.stale) this.recordMissAfterStale();
-      return undefined;
-    }
-    return entry.value;
+    const raw = await this.run('get', () => this.client.get(this.prefix + key), options?.abortSignal);
+    return this.decode(raw === FAILED ? null : raw, false)?.value;
   }
 
   /** The entry for `key`, fresh or inside its stale window, or `undefined`. */
   async getEntry(key: string, options?: CacheReadOptions): Promise<CacheLookup<Value> | undefined> {
     const raw = await this.run('get', () => this.client.get(this.prefix + key), options?.abortSignal);
-    return this.decode(raw === FAILED ? null : raw);
+    return this.decode(raw === FAILED ? null : raw, true);
   }
 
   /** Entries for many keys in one `MGET` round trip, in order; `undefined` for misses and stale entries. */
@@ -236,11 +232,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       () => this.client.mget(keys.map((key) => this.prefix + key)),
       options?.abortSignal,
     );
-    return keys.map((_, index) => {
-      const entry = this.decode(raws === FAILED ? null : (raws[index] ?? null));
-      if (entry?.stale) this.recordMissAfterStale();
-      return entry === undefined || entry.stale ? undefined : entry.value;
-    });
+    return keys.map((_, index) => this.decode(raws === FAILED ? null : (raws[index] ?? null), false)?.value);
   }
 
   /** Stores `value` for `options.ttlMs` (or the default), tagged with `options.tags`; skipped while Redis is down. */
@@ -421,7 +413,8 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     return `${this.prefix}tag:${tag}`;
   }
 
-  private decode(raw: string | null): CacheLookup<Value> | undefined {
+  /** Parses a stored entry; past its TTL it is a miss unless `allowStale` and inside its stale window. */
+  private decode(raw: string | null, allowStale: boolean): CacheLookup<Value> | undefined {
     if (raw === null) {
       this.recordMiss();
       return undefined;
@@ -435,7 +428,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       return undefined;
     }
     const now = this.clock.epochMs();
-    if (now >= (stored.s ?? stored.f)) {
+    if (now >= (allowStale ? (stored.s ?? stored.f) : stored.f)) {
       // Past its stale window by our clock, though Redis has not dropped it yet.
       this.recordMiss();
       return undefined;
@@ -460,11 +453,6 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   private recordMiss(): void {
     this.counters.misses++;
     this.metrics.increment(CACHE_METRICS.misses, this.labels.base);
-  }
-
-  /** A plain `get` found only a stale entry: for it that is a miss. */
-  private recordMissAfterStale(): void {
-    this.recordMiss();
   }
 
   /**

@@ -1,0 +1,86 @@
+import type { Cache } from '@victor-ai/core';
+import { AbortedError } from '@victor-ai/core';
+import { describe, expect, it } from 'vitest';
+import { CachedComputeError, getOrCompute } from './get-or-compute.js';
+import { MemoryCache } from './memory-cache.js';
+
+/** A Cache of core's contract only (no getEntry, no lock), as a user might bring. */
+function plainCache(): Cache<unknown> & { map: Map<string, unknown> } {
+  const map = new Map<string, unknown>();
+  return {
+    name: 'plain',
+    map,
+    get: async (key) => map.get(key),
+    set: async (key, value) => {
+      map.set(key, value);
+    },
+    delete: async (key) => map.delete(key),
+    invalidateTags: async () => 0,
+    clear: async () => map.clear(),
+  };
+}
+
+describe('getOrCompute', () => {
+  it('works over any Cache of core contract', async () => {
+    const cache = plainCache();
+    let calls = 0;
+    const compute = async () => ++calls;
+    expect(await Promise.all([getOrCompute(cache, 'k', compute), getOrCompute(cache, 'k', compute)])).toEqual(
+      [1, 1],
+    );
+    expect(await getOrCompute(cache, 'k', compute)).toBe(1);
+    expect(cache.map.get('k')).toBe(1);
+  });
+
+  it('keeps single-flight per cache: two caches compute the same key separately', async () => {
+    const first = plainCache();
+    const second = plainCache();
+    let calls = 0;
+    await Promise.all([getOrCompute(first, 'k', () => ++calls), getOrCompute(second, 'k', () => ++calls)]);
+    expect(calls).toBe(2);
+  });
+
+  it('rejects at once for an already aborted signal, without computing', async () => {
+    let calls = 0;
+    await expect(
+      getOrCompute(plainCache(), 'k', () => ++calls, { abortSignal: AbortSignal.abort() }),
+    ).rejects.toBeInstanceOf(AbortedError);
+    expect(calls).toBe(0);
+  });
+
+  it('does not store undefined', async () => {
+    const cache = plainCache();
+    expect(await getOrCompute(cache, 'k', () => undefined)).toBeUndefined();
+    expect(cache.map.has('k')).toBe(false);
+  });
+
+  it('replays a cached failure with its code and original name', async () => {
+    const cache = new MemoryCache({ name: 'm' });
+    class DiskError extends Error {
+      override name = 'DiskError';
+    }
+    const options = { cacheErrors: { ttlMs: 1_000 } } as const;
+    await expect(
+      getOrCompute(cache, 'k', () => Promise.reject(new DiskError('full')), options),
+    ).rejects.toThrow('full');
+    const replayed = await getOrCompute(cache, 'k', () => 'never', options).catch((error: unknown) => error);
+    expect(replayed).toBeInstanceOf(CachedComputeError);
+    expect(replayed).toMatchObject({ originalName: 'DiskError', message: 'full', code: 'TOOL_FAILED' });
+  });
+
+  it('calls onRevalidateError when a background refresh fails, and keeps the stale value', async () => {
+    let now = 1_000;
+    const clock = { now: () => now, epochMs: () => now };
+    const cache = new MemoryCache({ name: 'm', clock });
+    await cache.set('k', 'old', { ttlMs: 10, staleWhileRevalidateMs: 1_000 });
+    now += 20;
+    const errors: unknown[] = [];
+    const value = await getOrCompute(cache, 'k', () => Promise.reject(new Error('down')), {
+      onRevalidateError: (error) => errors.push(error),
+    });
+    expect(value).toBe('old');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toHaveLength(1);
+    expect((await cache.getEntry('k'))?.value).toBe('old');
+  });
+});

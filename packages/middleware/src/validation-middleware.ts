@@ -89,10 +89,10 @@ export function createValidationMiddleware(options: ValidationMiddlewareOptions 
     let validate = validators.get(definition);
     if (validate !== undefined) return validate;
     try {
-      const schema: JsonSchema = toJsonSchema(definition.parameters);
+      const parameters = definition.parameters;
+      const schema: JsonSchema = toJsonSchema(parameters);
       const modern =
-        isZodSchema(definition.parameters) ||
-        (typeof schema.$schema === 'string' && schema.$schema.includes('2020-12'));
+        isZodSchema(parameters) || (typeof schema.$schema === 'string' && schema.$schema.includes('2020-12'));
       const ajv = modern ? (draft2020 ??= new Ajv2020(AJV_OPTIONS)) : (draft7 ??= new Ajv(AJV_OPTIONS));
       validate = ajv.compile(schema);
     } catch (error) {

@@ -1,0 +1,124 @@
+import {
+  InvalidConfigError,
+  type MiddlewareContext,
+  type MiddlewareDecision,
+  type ToolDefinition,
+} from '@victor-ai/core';
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createToolMiddlewareChain } from './chain.js';
+import { createValidationMiddleware } from './validation-middleware.js';
+
+const jsonTool: ToolDefinition = {
+  name: 'write_file',
+  description: 'writes a file',
+  parameters: {
+    type: 'object',
+    properties: {
+      path: { type: 'string' },
+      mode: { enum: ['overwrite', 'append'] },
+      lines: { type: 'array', items: { type: 'integer' } },
+    },
+    required: ['path'],
+    additionalProperties: false,
+  },
+};
+
+const zodTool: ToolDefinition = {
+  name: 'search',
+  description: 'searches',
+  parameters: z.object({ query: z.string().min(1), limit: z.number().int().max(50).optional() }),
+};
+
+function run(definition: ToolDefinition, args: Record<string, unknown>) {
+  const middleware = createValidationMiddleware();
+  const context: MiddlewareContext = { definition };
+  return middleware.before!({ id: '1', name: definition.name, arguments: args }, context) as
+    | MiddlewareDecision
+    | undefined;
+}
+
+function reasonOf(decision: MiddlewareDecision | undefined): string {
+  expect(decision).toMatchObject({ type: 'block', code: 'INVALID_ARGUMENTS' });
+  return decision?.type === 'block' ? decision.reason : '';
+}
+
+describe('createValidationMiddleware', () => {
+  it('should pass valid arguments (JSON Schema and zod)', () => {
+    expect(run(jsonTool, { path: 'a.txt', mode: 'append', lines: [1, 2] })).toBeUndefined();
+    expect(run(zodTool, { query: 'x', limit: 5 })).toBeUndefined();
+  });
+
+  it('should name each bad argument and what was expected', () => {
+    const reason = reasonOf(run(jsonTool, { mode: 'replace', lines: [1, 'two'], extra: true }));
+    expect(reason).toContain('tool "write_file"');
+    expect(reason).toContain('missing required argument "path"');
+    expect(reason).toContain('argument "mode" must be one of ["overwrite","append"]');
+    expect(reason).toContain('argument "lines[1]" must be integer');
+    expect(reason).toContain('unknown argument "extra"');
+  });
+
+  it('should validate zod schemas through their JSON Schema', () => {
+    const reason = reasonOf(run(zodTool, { query: '', limit: 500 }));
+    expect(reason).toContain('argument "query"');
+    expect(reason).toContain('argument "limit"');
+  });
+
+  it('should compile each tool schema once', async () => {
+    const middleware = createValidationMiddleware();
+    const parameters = { type: 'object', properties: { n: { type: 'number' } } };
+    let reads = 0;
+    const definition = {
+      name: 'counted',
+      description: '',
+      get parameters() {
+        reads++;
+        return parameters;
+      },
+    } as ToolDefinition;
+    const chain = createToolMiddlewareChain([middleware]);
+    const tool = { definition, execute: vi.fn(() => 'ok') };
+    for (let i = 0; i < 10; i++)
+      await chain.execute(tool, { id: `${i}`, name: 'counted', arguments: { n: i } });
+    expect(reads).toBe(1);
+    expect(tool.execute).toHaveBeenCalledTimes(10);
+  });
+
+  it('should fail closed on a schema that cannot be compiled', async () => {
+    const broken: ToolDefinition = { name: 'broken', description: '', parameters: { type: 'no-such-type' } };
+    const chain = createToolMiddlewareChain([createValidationMiddleware()]);
+    const execute = vi.fn();
+    const result = await chain.execute(
+      { definition: broken, execute },
+      { id: '1', name: 'broken', arguments: {} },
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'MIDDLEWARE_FAILED', middleware: 'validation' },
+    });
+    expect(execute).not.toHaveBeenCalled();
+  });
+
+  it('should agree with the schema on arbitrary values (property)', () => {
+    fc.assert(
+      fc.property(fc.anything(), (path) => {
+        const decision = run(jsonTool, { path });
+        expect(decision === undefined).toBe(typeof path === 'string');
+      }),
+    );
+  });
+
+  it('should cap the reasons at maxErrors', () => {
+    const middleware = createValidationMiddleware({ maxErrors: 1 });
+    const decision = middleware.before!(
+      { id: '1', name: 'write_file', arguments: { a: 1, b: 2, c: 3 } },
+      { definition: jsonTool },
+    ) as MiddlewareDecision;
+    expect(reasonOf(decision)).toMatch(/and \d+ more/);
+  });
+
+  it('should reject bad options', () => {
+    expect(() => createValidationMiddleware({ maxErrors: 0 })).toThrow(InvalidConfigError);
+  });
+});

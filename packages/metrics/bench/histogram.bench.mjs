@@ -221,8 +221,30 @@ if (typeof globalThis.gc === 'function') {
   }
 }
 
+// Flat metrics for bench/check-performance.mjs: ratios to the baseline store measured in this run (machine
+// independent), the worst quantile error (deterministic data), and the issue's absolute bar of 100 ns.
+const ratioOf = (task) => cost.find((row) => row.task === task).ratioToBaseline;
+const metrics = {
+  log_linear_record_vs_store: ratioOf('LogLinearHistogram.record (21 le bounds)'),
+  bound_observe_vs_store: ratioOf('bound histogram handle .observe(value)'),
+  monitor_observe_vs_store: ratioOf('monitor.observe(name, value, reused labels)'),
+  monitor_increment_vs_store: ratioOf('monitor.increment(name, reused labels)'),
+  monitor_observe_ns_p50: cost.find((row) => row.task === 'monitor.observe(name, value, reused labels)')
+    .nsPerRecordP50,
+  log_linear_max_error_percent: Math.max(
+    ...accuracy
+      .filter((row) => row.estimator.startsWith('log-linear'))
+      .map((row) => row.maxRelativeErrorPercent),
+  ),
+};
+for (const row of allocation) {
+  if (!row.task.includes('new labels') && !row.task.startsWith('baseline')) {
+    metrics[`gc_count_${row.task.replace(/[^a-zA-Z]+/g, '_').replace(/_+$/, '')}`] = row.garbageCollections;
+  }
+}
+
 if (json) {
-  console.log(JSON.stringify({ node: process.version, accuracy, cost, allocation }, null, 2));
+  console.log(JSON.stringify({ node: process.version, metrics, accuracy, cost, allocation }, null, 2));
 } else {
   console.log(`node ${process.version}; batch of ${BATCH} records per task iteration\n`);
   console.log('Accuracy: relative error of p50/p95/p99/p99.9 vs exact nearest-rank (200,000 values)');

@@ -1,3 +1,13 @@
+export type {
+  BaselineMetric,
+  BetterDirection,
+  ComparisonRow,
+  ComparisonStatus,
+  PerformanceBaseline,
+  PerformanceComparison,
+  PerformanceResult,
+} from './compare-performance.js';
+export { comparePerformance, formatPerformanceTable } from './compare-performance.js';
 export { escapeHelp, escapeLabelValue, formatSampleValue } from './exposition-text.js';
 export type { LogLinearHistogramOptions } from './log-linear-histogram.js';
 export { LogLinearHistogram } from './log-linear-histogram.js';

@@ -67,7 +67,7 @@ export const MetricNames = Object.freeze({
   heapTotal: 'victor_heap_total_bytes',
   /** Gauge: resident set size of the process, bytes. */
   residentMemory: 'victor_resident_memory_bytes',
-  /** Counter: reports the monitor dropped. Labels: `reason` (`invalid_value`, `invalid_name`, `invalid_labels`, `type_conflict`, `too_many_series`). */
+  /** Counter: reports the monitor dropped. Labels: `reason` (`invalid_value`, `invalid_name`, `invalid_labels`, `type_conflict`, `too_many_series`, `too_many_metrics`). */
   metricsDropped: 'victor_metrics_dropped_total',
 });
 

@@ -155,6 +155,26 @@ describe('createPerformanceMonitor', () => {
   });
 
   describe('bad reports', () => {
+    it('should stop creating metric names on the fly past maxMetrics, declared ones excepted', () => {
+      const monitor = createPerformanceMonitor({
+        maxMetrics: 2,
+        metrics: [{ name: 'declared_total', type: 'counter' }],
+      });
+      for (const name of ['a_total', 'b_total', 'c_total', 'declared_total', MetricNames.cacheHits]) {
+        monitor.increment(name);
+      }
+      monitor.increment('a_total');
+      const counters = monitor.summary().counters;
+      expect(Object.keys(counters).filter((name) => name !== MetricNames.metricsDropped)).toEqual([
+        MetricNames.cacheHits,
+        'declared_total',
+        'a_total',
+        'b_total',
+      ]);
+      expect(counters.a_total?.[0]?.value).toBe(2);
+      expect(dropped(monitor, 'too_many_metrics')).toBe(1);
+    });
+
     it('should drop and count reports that would corrupt a metric, never throw', () => {
       const monitor = createPerformanceMonitor();
       monitor.increment('a_total', undefined, -1);
@@ -178,6 +198,7 @@ describe('createPerformanceMonitor', () => {
       [{ histogramBuckets: [2, 1] }, /histogramBuckets must be an array of ascending finite numbers/],
       [{ significantBits: 0 }, /significantBits must be an integer from 1 to 10, got 0/],
       [{ maxSeriesPerMetric: 0 }, /maxSeriesPerMetric must be a positive integer, got 0/],
+      [{ maxMetrics: -1 }, /maxMetrics must be an integer >= 0, got -1/],
       [{ prometheusHistogramType: 'gauge' }, /prometheusHistogramType must be "histogram" or "summary"/],
       [{ clock: {} }, /clock must be a Clock with now\(\)/],
       [{ tracing: { api: {} } }, /tracing.api must be the @opentelemetry\/api module/],
@@ -336,7 +357,7 @@ describe('createPerformanceMonitor', () => {
       const families = parseExposition(createPerformanceMonitor().toPrometheus());
       expect([...families.keys()]).toEqual([MetricNames.chatRequestsInFlight, MetricNames.metricsDropped]);
       expect(families.get(MetricNames.metricsDropped)?.samples.map((sample) => sample.value)).toEqual([
-        0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0,
       ]);
     });
 

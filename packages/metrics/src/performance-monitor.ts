@@ -33,6 +33,8 @@ export interface PerformanceMonitorOptions {
   significantBits?: number;
   /** Series per metric name beyond which new label sets are dropped (default 2,000). */
   maxSeriesPerMetric?: number;
+  /** Metric names created on the fly (beyond the standard and declared ones) before new names are dropped (default 1,000). */
+  maxMetrics?: number;
   /** How histograms are exposed to Prometheus: `histogram` (`_bucket`, default) or `summary` (quantiles). */
   prometheusHistogramType?: 'histogram' | 'summary';
   /** Metrics to declare besides the standard ones. */
@@ -122,6 +124,8 @@ class Monitor implements PerformanceMonitor {
   readonly #buckets: readonly number[];
   readonly #significantBits: number;
   readonly #maxSeries: number;
+  readonly #maxMetrics: number;
+  #undeclaredMetrics = 0;
   readonly #histogramType: 'histogram' | 'summary';
   readonly #dropped: Record<DropReason, CounterSeries>;
   readonly #onDrop = (reason: DropReason): void => {
@@ -147,6 +151,11 @@ class Monitor implements PerformanceMonitor {
       throw invalidOption('maxSeriesPerMetric', 'a positive integer', maxSeries);
     }
     this.#maxSeries = maxSeries;
+    const maxMetrics = options.maxMetrics ?? 1000;
+    if (!Number.isInteger(maxMetrics) || maxMetrics < 0) {
+      throw invalidOption('maxMetrics', 'an integer >= 0', maxMetrics);
+    }
+    this.#maxMetrics = maxMetrics;
     const histogramType = options.prometheusHistogramType ?? 'histogram';
     if (histogramType !== 'histogram' && histogramType !== 'summary') {
       throw invalidOption('prometheusHistogramType', '"histogram" or "summary"', histogramType);
@@ -171,6 +180,7 @@ class Monitor implements PerformanceMonitor {
       invalid_labels: dropSeries('invalid_labels'),
       type_conflict: dropSeries('type_conflict'),
       too_many_series: dropSeries('too_many_series'),
+      too_many_metrics: dropSeries('too_many_metrics'),
     };
     this.#timerTargets = {
       clock,
@@ -346,7 +356,7 @@ class Monitor implements PerformanceMonitor {
     }
     const series = this.#resolve(name, type, labels);
     if (series === undefined)
-      throw invalidOption(`labels of ${name}`, 'valid, within maxSeriesPerMetric', labels);
+      throw invalidOption(`labels of ${name}`, 'valid, within maxSeriesPerMetric and maxMetrics', labels);
     return series;
   }
 
@@ -358,6 +368,11 @@ class Monitor implements PerformanceMonitor {
         this.#onDrop('invalid_name');
         return undefined;
       }
+      if (this.#undeclaredMetrics >= this.#maxMetrics) {
+        this.#onDrop('too_many_metrics');
+        return undefined;
+      }
+      this.#undeclaredMetrics++;
       family = new MetricFamily(name, type, `${name} (${type}).`, this.#buckets);
       this.#families.set(name, family);
     } else if (family.type !== type) {

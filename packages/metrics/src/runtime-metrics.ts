@@ -16,7 +16,8 @@ export interface RuntimeMetrics {
 }
 
 /**
- * Reports event-loop delay (p50, p99, max since the previous snapshot) and heap/RSS gauges into `monitor`.
+ * Reports event-loop delay (p50, p99, max since the previous snapshot, sampling resolution subtracted) and
+ * heap/RSS gauges into `monitor`.
  * Values are read when a snapshot is taken (`summary()`, `toPrometheus()`), so no JavaScript timer runs.
  */
 export function startRuntimeMetrics(
@@ -36,12 +37,16 @@ export function startRuntimeMetrics(
   const heapUsed = monitor.gaugeHandle(MetricNames.heapUsed);
   const heapTotal = monitor.gaugeHandle(MetricNames.heapTotal);
   const resident = monitor.gaugeHandle(MetricNames.residentMemory);
+  // The sampler records the whole interval between its timer ticks, resolution included: subtract it so that
+  // an idle loop reports a delay near 0 rather than near `resolutionMs`.
+  const resolutionNs = resolutionMs * 1e6;
+  const seconds = (nanoseconds: number) => Math.max(0, nanoseconds - resolutionNs) / 1e9;
   const removeCollector = monitor.addCollector(() => {
-    // The histogram is empty until the sampler has fired once; keep the previous values until then.
+    // The histogram is empty until the sampler has fired once; the gauges appear after that.
     if (delay.count > 0) {
-      p50.set(delay.percentile(50) / 1e9);
-      p99.set(delay.percentile(99) / 1e9);
-      max.set(delay.max / 1e9);
+      p50.set(seconds(delay.percentile(50)));
+      p99.set(seconds(delay.percentile(99)));
+      max.set(seconds(delay.max));
       delay.reset();
     }
     const memory = process.memoryUsage();

@@ -41,7 +41,8 @@ export type DropReason =
   | 'invalid_name'
   | 'invalid_labels'
   | 'type_conflict'
-  | 'too_many_series';
+  | 'too_many_series'
+  | 'too_many_metrics';
 
 /** One counter series. */
 export class CounterSeries implements CounterHandle {

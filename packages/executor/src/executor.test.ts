@@ -282,6 +282,14 @@ describe('createExecutor', () => {
       expect(ran).not.toHaveBeenCalled();
     });
 
+    it('adds no abort listener when a slot is free', async () => {
+      const executor = createExecutor({ concurrency: 1 });
+      const controller = new AbortController();
+      const addSpy = vi.spyOn(controller.signal, 'addEventListener');
+      expect(await executor.run(() => 'fast', { abortSignal: controller.signal })).toBe('fast');
+      expect(addSpy).not.toHaveBeenCalled();
+    });
+
     it('removes its abort listener once the job starts', async () => {
       const executor = createExecutor({ concurrency: 1 });
       const gate = deferred();

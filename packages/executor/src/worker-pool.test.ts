@@ -217,12 +217,14 @@ describe('createWorkerPool', () => {
 
     it('stops a running call on abort, replaces its worker and goes on', async () => {
       const created = pool();
+      const before = await created.run(whoAmI, undefined);
       const controller = new AbortController();
       const running = created.run(hang, undefined, { abortSignal: controller.signal });
       await new Promise((resolve) => setImmediate(resolve));
       controller.abort();
       await expect(running).rejects.toBeInstanceOf(AbortedError);
       expect(await created.run(add, { a: 2, b: 2 })).toBe(4);
+      expect(await created.run(whoAmI, undefined)).not.toBe(before);
       expect(created.restarts).toBe(1);
     });
 

@@ -58,10 +58,15 @@ function populated(options: Parameters<typeof createPerformanceMonitor>[0] = {})
 describe('createPerformanceMonitor', () => {
   describe('MetricsSink', () => {
     it('should be usable wherever core expects a MetricsSink', () => {
-      const sink: MetricsSink = createPerformanceMonitor();
+      const monitor = createPerformanceMonitor();
+      const sink: MetricsSink = monitor;
       sink.increment('a_total');
       sink.gauge('b', 1);
       sink.observe('c_seconds', 0.1);
+      const summary = monitor.summary();
+      expect(summary.counters.a_total?.[0]?.value).toBe(1);
+      expect(summary.gauges.b?.[0]?.value).toBe(1);
+      expect(summary.histograms.c_seconds?.[0]?.count).toBe(1);
     });
 
     it('should add to counters (1 by default), set gauges and observe histograms', () => {

@@ -28,7 +28,14 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
     let provider: Provider;
 
     beforeAll(async () => {
-      server = await createLoopbackServer();
+      // Stalls are scripted by content, not queued: a request aborted before it reached the server must
+      // not leave a queued stall behind for the next test.
+      server = await createLoopbackServer({
+        reply: (seen) => {
+          const messages = seen.body.messages as Array<{ content?: unknown }> | undefined;
+          return messages?.at(-1)?.content === 'stall' ? { kind: 'stall' } : undefined;
+        },
+      });
       provider = create(server.baseURL);
     });
     afterAll(async () => {
@@ -97,17 +104,15 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
       });
 
       it('aborts with ABORTED, not retryable', async () => {
-        server.enqueue({ kind: 'stall' });
         const controller = new AbortController();
-        const pending = provider.chat(request('x', { abortSignal: controller.signal }));
+        const pending = provider.chat(request('stall', { abortSignal: controller.signal }));
         setTimeout(() => controller.abort(), 10);
         await expect(pending).rejects.toMatchObject({ code: 'ABORTED', isRetryable: false });
       });
 
       it('enforces its deadline with TIMEOUT', async () => {
         const strict = create(server.baseURL, { timeoutMs: 30 });
-        server.enqueue({ kind: 'stall' });
-        await expect(strict.chat(request('x'))).rejects.toMatchObject({ code: 'TIMEOUT' });
+        await expect(strict.chat(request('stall'))).rejects.toMatchObject({ code: 'TIMEOUT' });
         await strict.close();
       });
 
@@ -122,9 +127,10 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
 
       it('fails with POOL_EXHAUSTED when the in-flight limit and queue timeout are reached', async () => {
         const limited = create(server.baseURL, { maxInFlight: 1, queueTimeoutMs: 20 });
-        server.enqueue({ kind: 'stall' });
         const controller = new AbortController();
-        const first = limited.chat(request('a', { abortSignal: controller.signal })).catch((error) => error);
+        const first = limited
+          .chat(request('stall', { abortSignal: controller.signal }))
+          .catch((error) => error);
         await expect(limited.chat(request('b'))).rejects.toMatchObject({ code: 'POOL_EXHAUSTED' });
         controller.abort();
         await expect(first).resolves.toMatchObject({ code: 'ABORTED' });

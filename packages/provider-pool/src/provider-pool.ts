@@ -11,6 +11,7 @@ import type {
   VictorError,
 } from '@victor-ai/core';
 import {
+  AbortedError,
   abortReason,
   CircuitOpenError,
   ConnectionError,
@@ -275,7 +276,6 @@ export class ProviderPool implements Provider {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
         const state = await this.prepareAttempt(attempt, tried, lastState, lastError, outer, undefined);
         const attemptSignal = new AttemptSignal([outer], this.attemptTimeoutMs);
-        state.inFlight++;
         const started = this.clock.now();
         let iterator: AsyncIterator<StreamEvent> | undefined;
         let finished = false;
@@ -352,7 +352,6 @@ export class ProviderPool implements Provider {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
         const state = await this.prepareAttempt(attempt, tried, lastState, lastError, outer, eligible);
         const attemptSignal = new AttemptSignal([outer], this.attemptTimeoutMs);
-        state.inFlight++;
         const started = this.clock.now();
         try {
           const result = await call(state.provider, attemptSignal.signal);
@@ -378,7 +377,10 @@ export class ProviderPool implements Provider {
     }
   }
 
-  /** Picks the endpoint for this attempt and waits the backoff; throws when nothing may be tried. */
+  /**
+   * Picks the endpoint for this attempt (counting it in flight at once) and waits the backoff; throws when
+   * nothing may be tried. The caller decrements `inFlight` when the attempt ends.
+   */
   private async prepareAttempt(
     attempt: number,
     tried: Set<EndpointState>,
@@ -391,33 +393,40 @@ export class ProviderPool implements Provider {
     const now = this.clock.now();
     const state = this.select(tried, now, eligible, lastError?.code === 'INVALID_RESPONSE');
     if (state === undefined) throw lastError ?? this.circuitOpenError(now);
-    if (attempt > 1) {
-      this.metrics.increment(RETRIES_METRIC, state.labels);
-      let wait = 0;
-      if (state === lastState) {
-        wait = backoffDelay(attempt - 1, this.backoff, this.random, this.retryAfterOf(lastError));
-      }
-      if (state.blockedUntil > now) wait = Math.max(wait, state.blockedUntil - now);
-      if (wait > 0) {
-        try {
-          await delay(wait, outer ? { abortSignal: outer } : {});
-        } catch (error) {
-          // The deadline or the caller ended the wait: report why, with the failure that led to it.
-          throw VictorErrorClass.isInstance(error) && error.code === 'TIMEOUT' && lastError
-            ? lastError
-            : error;
+    // Counted as in flight at once, so that concurrent callers selecting right after see the load.
+    state.inFlight++;
+    try {
+      if (attempt > 1) {
+        this.metrics.increment(RETRIES_METRIC, state.labels);
+        let wait = 0;
+        if (state === lastState) {
+          wait = backoffDelay(attempt - 1, this.backoff, this.random, this.retryAfterOf(lastError));
+        }
+        if (state.blockedUntil > now) wait = Math.max(wait, state.blockedUntil - now);
+        if (wait > 0) {
+          try {
+            await delay(wait, outer ? { abortSignal: outer } : {});
+          } catch (error) {
+            // The deadline or the caller ended the wait: report why, with the failure that led to it.
+            throw VictorErrorClass.isInstance(error) && error.code === 'TIMEOUT' && lastError
+              ? lastError
+              : error;
+          }
         }
       }
-    }
-    if (state.breaker && !state.breaker.tryAcquire()) {
-      // The breaker opened while we waited; try the others once more, or fail with the last error.
+      if (!state.breaker || state.breaker.tryAcquire()) return state;
+      // The breaker opened while we waited; try another endpoint, or fail with the last error.
       const other = this.select(tried, this.clock.now(), eligible, false);
       if (other === undefined || (other.breaker && !other.breaker.tryAcquire())) {
         throw lastError ?? this.circuitOpenError(this.clock.now());
       }
+      state.inFlight--;
+      other.inFlight++;
       return other;
+    } catch (error) {
+      state.inFlight--;
+      throw error;
     }
-    return state;
   }
 
   /** The best endpoint not tried yet (or any, when all were tried and `mustSwitch` is false). */
@@ -455,10 +464,12 @@ export class ProviderPool implements Provider {
   }
 
   private failureOf(error: unknown, attemptSignal: AbortSignal): VictorError {
-    // An attempt timeout shows up as the provider's abort; report it as the timeout it was.
-    if (attemptSignal.aborted && VictorErrorClass.isInstance(attemptSignal.reason)) {
-      const reason = attemptSignal.reason as VictorError;
-      if (reason.code === 'TIMEOUT') return reason;
+    if (attemptSignal.aborted) {
+      // An attempt timeout or the caller's abort shows up as whatever the provider threw on abort.
+      const reason = abortReason(attemptSignal);
+      const typed = VictorErrorClass.isInstance(reason) ? reason : new AbortedError({ cause: reason });
+      if (typed.code === 'TIMEOUT' || !VictorErrorClass.isInstance(error) || error.code === 'ABORTED')
+        return typed;
     }
     return asVictorError(error);
   }

@@ -1,0 +1,415 @@
+import type { ChatRequest, ChatResponse, Clock, MetricsSink, Provider, StreamEvent } from '@victor-ai/core';
+import {
+  AbortedError,
+  ConnectionError,
+  HttpStatusError,
+  InvalidResponseError,
+  VictorError,
+} from '@victor-ai/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createProviderPool } from './provider-pool.js';
+
+const clock: Clock = { now: () => Date.now(), epochMs: () => Date.now() };
+
+type Outcome = 'ok' | Error | 'stall' | { delayMs: number };
+
+/** A provider that answers from a script of outcomes and counts its calls. */
+class ScriptedProvider implements Provider {
+  calls = 0;
+  streamCalls = 0;
+  closed = false;
+  constructor(
+    readonly id: string,
+    private readonly script: Outcome[] = [],
+    private readonly fallback: Outcome = 'ok',
+  ) {}
+
+  private next(): Outcome {
+    return this.script.shift() ?? this.fallback;
+  }
+
+  async chat(request: ChatRequest): Promise<ChatResponse> {
+    this.calls++;
+    const outcome = this.next();
+    await this.play(outcome, request.abortSignal);
+    return {
+      text: this.id,
+      message: { role: 'assistant', content: this.id },
+      toolCalls: [],
+      finishReason: 'stop',
+      usage: { inputTokens: 1, outputTokens: 1 },
+    };
+  }
+
+  async *stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
+    this.streamCalls++;
+    const outcome = this.next();
+    await this.play(outcome, request.abortSignal);
+    yield { type: 'response-start', id: this.id };
+    yield { type: 'text-delta', delta: this.id };
+    yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private play(outcome: Outcome, abortSignal: AbortSignal | undefined): Promise<void> {
+    if (outcome === 'ok') return Promise.resolve();
+    if (outcome instanceof Error) return Promise.reject(outcome);
+    if (abortSignal?.aborted) return Promise.reject(abortSignal.reason);
+    return new Promise((resolve, reject) => {
+      const timer =
+        outcome === 'stall' ? undefined : setTimeout(resolve, (outcome as { delayMs: number }).delayMs);
+      abortSignal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(abortSignal.reason instanceof Error ? abortSignal.reason : new AbortedError());
+      });
+    });
+  }
+}
+
+const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+const unavailable = () => new HttpStatusError({ status: 503, url: 'u', responseBody: '' });
+
+function recordingSink(): MetricsSink & { events: Array<[string, string, unknown]> } {
+  const events: Array<[string, string, unknown]> = [];
+  return {
+    events,
+    increment: (name, labels) => events.push(['increment', name, labels]),
+    gauge: (name, value, labels) => events.push(['gauge', name, { value, ...labels }]),
+    observe: () => {},
+  };
+}
+
+describe('ProviderPool', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  describe('retries', () => {
+    it('retries a retryable failure on the other endpoint without waiting', async () => {
+      const a = new ScriptedProvider('a', [unavailable()]);
+      const b = new ScriptedProvider('b');
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        clock,
+      });
+      await expect(pool.chat(request)).resolves.toMatchObject({ text: 'b' });
+      expect([a.calls, b.calls]).toEqual([1, 1]);
+    });
+
+    it('never retries a non-retryable error', async () => {
+      const a = new ScriptedProvider('a', [new HttpStatusError({ status: 400, url: 'u', responseBody: '' })]);
+      const b = new ScriptedProvider('b');
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        clock,
+      });
+      await expect(pool.chat(request)).rejects.toMatchObject({ status: 400 });
+      expect(b.calls).toBe(0);
+    });
+
+    it('never retries an abort', async () => {
+      const a = new ScriptedProvider('a', ['stall']);
+      const b = new ScriptedProvider('b');
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        clock,
+      });
+      const controller = new AbortController();
+      const pending = pool.chat({ ...request, abortSignal: controller.signal });
+      controller.abort();
+      await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(b.calls).toBe(0);
+    });
+
+    it('backs off with full jitter between attempts on the same endpoint', async () => {
+      const a = new ScriptedProvider('a', [
+        new ConnectionError({ message: 'x' }),
+        new ConnectionError({ message: 'y' }),
+      ]);
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }],
+        backoff: { initialDelayMs: 100, maxDelayMs: 1000 },
+        random: () => 0.5,
+        clock,
+        circuitBreaker: false,
+      });
+      const pending = pool.chat(request);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(a.calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(49);
+      expect(a.calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(1); // 0.5 x 100
+      expect(a.calls).toBe(2);
+      await vi.advanceTimersByTimeAsync(99);
+      expect(a.calls).toBe(2);
+      await vi.advanceTimersByTimeAsync(1); // 0.5 x 200
+      await expect(pending).resolves.toMatchObject({ text: 'a' });
+      expect(a.calls).toBe(3);
+    });
+
+    it('waits at least Retry-After before calling the same endpoint again', async () => {
+      const limited = new HttpStatusError({ status: 429, url: 'u', responseBody: '', retryAfterMs: 700 });
+      const a = new ScriptedProvider('a', [limited]);
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }],
+        random: () => 0,
+        clock,
+        circuitBreaker: false,
+      });
+      const pending = pool.chat(request);
+      await vi.advanceTimersByTimeAsync(699);
+      expect(a.calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(pending).resolves.toMatchObject({ text: 'a' });
+    });
+
+    it('prefers an endpoint whose Retry-After has not been given over one that asked to wait', async () => {
+      const limited = new HttpStatusError({ status: 429, url: 'u', responseBody: '', retryAfterMs: 10_000 });
+      const a = new ScriptedProvider('a', [limited]);
+      const b = new ScriptedProvider('b');
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        clock,
+      });
+      await pool.chat(request);
+      await pool.chat(request);
+      expect([a.calls, b.calls]).toEqual([1, 2]);
+    });
+
+    it('stops at maxAttempts with the last error', async () => {
+      const a = new ScriptedProvider('a', [], unavailable());
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }],
+        maxAttempts: 2,
+        random: () => 0,
+        clock,
+        circuitBreaker: false,
+      });
+      await expect(pool.chat(request)).rejects.toMatchObject({ status: 503 });
+      expect(a.calls).toBe(2);
+    });
+
+    it('gives up at the total deadline with the failure that led there', async () => {
+      const a = new ScriptedProvider('a', [], unavailable());
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }],
+        maxAttempts: 10,
+        deadlineMs: 250,
+        backoff: { initialDelayMs: 100 },
+        random: () => 1,
+        clock,
+        circuitBreaker: false,
+      });
+      const pending = pool.chat(request).catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await pending).toMatchObject({ status: 503 });
+      expect(a.calls).toBeLessThan(4);
+    });
+
+    it('times out a stalled attempt and retries it elsewhere', async () => {
+      const a = new ScriptedProvider('a', ['stall']);
+      const b = new ScriptedProvider('b');
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        attemptTimeoutMs: 100,
+        clock,
+      });
+      const pending = pool.chat(request);
+      await vi.advanceTimersByTimeAsync(100);
+      await expect(pending).resolves.toMatchObject({ text: 'b' });
+    });
+
+    it('falls back to another endpoint on an undecodable response, never the same one', async () => {
+      const broken = new InvalidResponseError({ message: 'garbage' });
+      const a = new ScriptedProvider('a', [], broken);
+      const b = new ScriptedProvider('b', [broken]);
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        clock,
+        circuitBreaker: false,
+      });
+      await expect(pool.chat(request)).rejects.toMatchObject({ code: 'INVALID_RESPONSE' });
+      expect([a.calls, b.calls]).toEqual([1, 1]);
+    });
+  });
+
+  describe('stream', () => {
+    it('retries a stream that failed before its first event', async () => {
+      const a = new ScriptedProvider('a', [unavailable()]);
+      const b = new ScriptedProvider('b');
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        clock,
+      });
+      const events: StreamEvent[] = [];
+      for await (const event of pool.stream(request)) events.push(event);
+      expect(events.map((event) => event.type)).toEqual(['response-start', 'text-delta', 'finish']);
+      expect(events[0]).toMatchObject({ id: 'b' });
+    });
+
+    it('never retries once an event reached the caller', async () => {
+      const partial: Provider = {
+        id: 'partial',
+        chat: () => Promise.reject(new Error('unused')),
+        async *stream() {
+          yield { type: 'response-start' } as StreamEvent;
+          yield { type: 'error', error: new ConnectionError({ message: 'cut' }) } as StreamEvent;
+        },
+        close: async () => {},
+      };
+      const b = new ScriptedProvider('b');
+      const pool = createProviderPool({
+        endpoints: [{ provider: partial }, { provider: b }],
+        selection: 'ordered',
+        clock,
+      });
+      const events: StreamEvent[] = [];
+      for await (const event of pool.stream(request)) events.push(event);
+      expect(events.map((event) => event.type)).toEqual(['response-start', 'error']);
+      expect(b.streamCalls).toBe(0);
+    });
+  });
+
+  describe('selection', () => {
+    it('spreads load by weight when latencies are equal', async () => {
+      const a = new ScriptedProvider('a', [], { delayMs: 10 });
+      const b = new ScriptedProvider('b', [], { delayMs: 10 });
+      const pool = createProviderPool({
+        endpoints: [
+          { provider: a, weight: 3 },
+          { provider: b, weight: 1 },
+        ],
+        clock,
+      });
+      const pending = Array.from({ length: 40 }, () => pool.chat(request));
+      await vi.advanceTimersByTimeAsync(10);
+      await Promise.all(pending);
+      expect(a.calls).toBe(30);
+      expect(b.calls).toBe(10);
+    });
+
+    it('sends more load to the endpoint with the lower EWMA latency', async () => {
+      const slow = new ScriptedProvider('slow', [], { delayMs: 50 });
+      const fast = new ScriptedProvider('fast', [], { delayMs: 5 });
+      const pool = createProviderPool({ endpoints: [{ provider: slow }, { provider: fast }], clock });
+      for (let i = 0; i < 20; i++) {
+        const pending = pool.chat(request);
+        await vi.advanceTimersByTimeAsync(50);
+        await pending;
+      }
+      expect(fast.calls).toBeGreaterThan(slow.calls * 3);
+      expect(pool.endpoints.map((endpoint) => endpoint.name)).toEqual(['slow', 'fast']);
+    });
+
+    it('uses the given fallback order with selection "ordered"', async () => {
+      const a = new ScriptedProvider('a');
+      const b = new ScriptedProvider('b');
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        clock,
+      });
+      for (let i = 0; i < 5; i++) await pool.chat(request);
+      expect([a.calls, b.calls]).toEqual([5, 0]);
+    });
+  });
+
+  describe('circuit breaker', () => {
+    it('opens on failures, reports the change, routes around the endpoint, and closes after probes', async () => {
+      const metrics = recordingSink();
+      const a = new ScriptedProvider('a', Array.from({ length: 4 }, unavailable));
+      const b = new ScriptedProvider('b');
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        circuitBreaker: {
+          windowSize: 4,
+          minimumCalls: 4,
+          failureRateThreshold: 0.5,
+          openDurationMs: 1_000,
+          halfOpenProbes: 1,
+        },
+        metrics,
+        clock,
+      });
+      for (let i = 0; i < 4; i++) await pool.chat(request);
+      expect(pool.endpoints[0]!.state).toBe('open');
+      expect(metrics.events).toContainEqual([
+        'increment',
+        'victor_provider_circuit_transitions_total',
+        { endpoint: 'a', from: 'closed', to: 'open' },
+      ]);
+      await pool.chat(request);
+      expect(a.calls).toBe(4);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(pool.endpoints[0]!.state).toBe('half-open');
+      await pool.chat(request);
+      expect(a.calls).toBe(5);
+      expect(pool.endpoints[0]!.state).toBe('closed');
+    });
+
+    it('fails fast with CIRCUIT_OPEN when every circuit is open', async () => {
+      const a = new ScriptedProvider('a', [], unavailable());
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }],
+        maxAttempts: 1,
+        circuitBreaker: { windowSize: 2, minimumCalls: 2 },
+        clock,
+      });
+      await pool.chat(request).catch(() => {});
+      await pool.chat(request).catch(() => {});
+      const error = await pool.chat(request).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: 'CIRCUIT_OPEN', isRetryable: true });
+      expect(a.calls).toBe(2);
+    });
+  });
+
+  describe('lifecycle and options', () => {
+    it('closes its endpoints and refuses later calls', async () => {
+      const a = new ScriptedProvider('a');
+      const pool = createProviderPool({ endpoints: [{ provider: a }] });
+      await pool.close();
+      expect(a.closed).toBe(true);
+      await expect(pool.chat(request)).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    });
+
+    it.each([
+      [{ endpoints: [] }, 'endpoints must be a non-empty array'],
+      [{ endpoints: [{ provider: {} }] }, 'endpoints[0].provider must be a Provider'],
+      [
+        { endpoints: [{ provider: new ScriptedProvider('a'), weight: 0 }] },
+        'endpoints[0].weight must be a positive finite number, got 0',
+      ],
+      [
+        { endpoints: [{ provider: new ScriptedProvider('a') }], maxAttempts: 0 },
+        'maxAttempts must be a positive integer, got 0',
+      ],
+      [
+        { endpoints: [{ provider: new ScriptedProvider('a') }], selection: 'random' },
+        'selection must be "balanced" or "ordered"',
+      ],
+    ])('refuses %j', (options, message) => {
+      expect(() => createProviderPool(options as never)).toThrow(message);
+    });
+
+    it('reports errors as Victor errors', async () => {
+      const a = new ScriptedProvider('a', [new Error('plain')]);
+      const pool = createProviderPool({ endpoints: [{ provider: a }], maxAttempts: 1 });
+      const error = await pool.chat(request).catch((caught: unknown) => caught);
+      expect(VictorError.isInstance(error)).toBe(true);
+    });
+  });
+});

@@ -6,6 +6,7 @@ export default defineConfig({
     main: 'src/main.ts',
     'server-process': 'src/server-process.ts',
     'client-process': 'src/client-process.ts',
+    'extras-process': 'src/extras-process.ts',
   },
   format: ['esm'],
   target: 'node20',

@@ -1,10 +1,10 @@
 // Child process: one measured client. The orchestrator sends `init` then `run` commands over IPC and gets
 // latency samples (microseconds), elapsed time and CPU time back, so that clients never share a process.
-import { type BenchClient, createProviderClient, createRawClient } from './clients.js';
+import { type BenchClient, type ClientKind, createClient } from './clients.js';
 
 /** A command from the orchestrator. */
 export type ClientCommand =
-  | { type: 'init'; kind: 'raw' | 'provider'; url: string; baseURL: string; connections: number }
+  | { type: 'init'; kind: ClientKind; url: string; baseURL: string; connections: number }
   | { type: 'run'; mode: 'chat' | 'stream'; count: number; concurrency: number }
   | { type: 'close' };
 
@@ -67,10 +67,7 @@ async function run(mode: 'chat' | 'stream', count: number, concurrency: number):
 process.on('message', (command: ClientCommand) => {
   void (async () => {
     if (command.type === 'init') {
-      client =
-        command.kind === 'raw'
-          ? createRawClient(command.url, command.connections)
-          : createProviderClient(command.baseURL, command.connections);
+      client = createClient(command.kind, command.url, command.baseURL, command.connections);
       process.send?.({ type: 'ready' });
     } else if (command.type === 'run') {
       process.send?.(await run(command.mode, command.count, command.concurrency));

@@ -1,6 +1,7 @@
 import type { Message, Provider } from '@victor-ai/core';
 import { createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
 import { Pool } from 'undici';
+import { AGENT_MESSAGES, agentEquivalentBody, createBenchAgent } from './agent-fixture.js';
 
 /** One measured client: a non-streaming call and a streaming call that reports its time to first token. */
 export interface BenchClient {
@@ -25,17 +26,27 @@ export const MESSAGES: Message[] = [
 const MODEL = 'loopback-1';
 const EXPECTED = 'The quick brown fox';
 
-/** Raw baseline: a plain undici Pool request, body read and JSON-parsed (streams read to [DONE]). */
-export function createRawClient(url: string, connections: number): BenchClient {
+/** The kinds of client the benchmark runs, each in its own process. */
+export type ClientKind = 'raw' | 'provider' | 'raw-agent' | 'agent';
+
+/**
+ * Raw baseline: a plain undici Pool request, body read and JSON-parsed (streams read to [DONE]).
+ * `raw` sends the bare messages; `raw-agent` sends the exact bytes the agent sends (built once).
+ */
+export function createRawClient(url: string, connections: number, agentBody = false): BenchClient {
   const pool = new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const headers = { 'content-type': 'application/json' };
-  const chatBody = JSON.stringify({ model: MODEL, messages: MESSAGES });
-  const streamBody = JSON.stringify({
-    model: MODEL,
-    messages: MESSAGES,
-    stream: true,
-    stream_options: { include_usage: true },
-  });
+  const chatBody = agentBody
+    ? agentEquivalentBody(false)
+    : JSON.stringify({ model: MODEL, messages: MESSAGES });
+  const streamBody = agentBody
+    ? agentEquivalentBody(true)
+    : JSON.stringify({
+        model: MODEL,
+        messages: MESSAGES,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
   return {
     async chat() {
       const response = await pool.request({
@@ -90,4 +101,48 @@ export function createProviderClient(baseURL: string, connections: number): Benc
     },
     close: () => provider.close(),
   };
+}
+
+/** The whole stack: an agent turn with 55 tools, selection on, three middlewares, cache off. */
+export function createAgentClient(baseURL: string, connections: number): BenchClient {
+  const agent = createBenchAgent(baseURL, connections);
+  return {
+    async chat() {
+      const result = await agent.chat(AGENT_MESSAGES);
+      if (!result.text.startsWith(EXPECTED) || result.selectedTools.length === 0)
+        throw new Error('agent client: wrong turn');
+    },
+    async stream() {
+      const started = performance.now();
+      let first = -1;
+      let finished = false;
+      for await (const event of agent.stream(AGENT_MESSAGES)) {
+        if (event.type === 'text-delta' && first < 0) first = performance.now() - started;
+        else if (event.type === 'turn-finish') finished = true;
+        else if (event.type === 'error') throw event.error;
+      }
+      if (first < 0 || !finished) throw new Error('agent client: incomplete stream');
+      return { ttftMs: first, totalMs: performance.now() - started };
+    },
+    close: () => agent.close(),
+  };
+}
+
+/** Creates a client of the given kind. */
+export function createClient(
+  kind: ClientKind,
+  url: string,
+  baseURL: string,
+  connections: number,
+): BenchClient {
+  switch (kind) {
+    case 'raw':
+      return createRawClient(url, connections);
+    case 'raw-agent':
+      return createRawClient(url, connections, true);
+    case 'provider':
+      return createProviderClient(baseURL, connections);
+    case 'agent':
+      return createAgentClient(baseURL, connections);
+  }
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { htmlReport } from './html-report.js';
-import { type ClientProcess, startClientProcess, startServerProcess } from './processes.js';
+import { type ClientProcess, runExtraScenario, startClientProcess, startServerProcess } from './processes.js';
 import { Progress } from './progress.js';
 import { adr005, type Distribution, overhead, streaming, throughput, warmUp } from './scenarios.js';
 import { benchSettings } from './settings.js';
@@ -34,47 +34,69 @@ export async function runBenchmark(
   args: Arguments,
 ): Promise<{ report: Record<string, unknown>; html: string }> {
   const settings = benchSettings(args.quick);
+  const extras = ['tool-selection', 'cache', 'memory', 'parallel-tools', 'batching'] as const;
   const steps =
-    2 +
-    settings.passes * settings.overheadRounds +
+    3 +
+    2 * settings.passes * settings.overheadRounds +
     settings.passes * settings.throughputRounds +
-    settings.passes * settings.streamingRounds +
-    2;
+    2 * settings.passes * settings.streamingRounds +
+    2 +
+    extras.length;
   const progress = new Progress(steps);
   const server = await startServerProcess();
   const clients: ClientProcess[] = [];
+  const start = async (kind: Parameters<typeof startClientProcess>[0]) => {
+    const client = await startClientProcess(kind, server, 64);
+    clients.push(client);
+    return client;
+  };
   try {
-    const raw = await startClientProcess('raw', server, 64);
-    clients.push(raw);
-    const stack = await startClientProcess('provider', server, 64);
-    clients.push(stack);
-    const pair = { raw, stack };
-    await warmUp(pair, settings);
-    progress.step('warm-up');
+    const agentPair = { raw: await start('raw-agent'), stack: await start('agent') };
+    const providerPair = { raw: await start('raw'), stack: await start('provider') };
+    await warmUp(agentPair, settings);
+    progress.step('warm-up (agent)');
+    await warmUp(providerPair, settings);
+    progress.step('warm-up (provider)');
     const before = await server.stats();
-    const overheadResult = await overhead(pair, settings, () => progress.step('overhead'));
-    const throughputResult = await throughput(pair, settings, () => progress.step('throughput'));
-    const streamingResult = await streaming(pair, settings, () => progress.step('streaming'));
+    const overheadResult = await overhead(agentPair, settings, () => progress.step('overhead'));
+    const throughputResult = await throughput(agentPair, settings, () => progress.step('throughput'));
+    const streamingResult = await streaming(agentPair, settings, () => progress.step('streaming'));
+    const providerOverhead = await overhead(providerPair, settings, () => progress.step('provider overhead'));
+    const providerStreaming = await streaming(providerPair, settings, () =>
+      progress.step('provider streaming'),
+    );
     const after = await server.stats();
     const expectedRequests =
       2 *
-      (settings.passes * settings.overheadRounds * settings.overheadPerRound +
+      (2 * settings.passes * settings.overheadRounds * settings.overheadPerRound +
         settings.passes * settings.throughputRounds * settings.throughputPerRound +
-        settings.passes * settings.streamingRounds * settings.streamingPerRound);
+        2 * settings.passes * settings.streamingRounds * settings.streamingPerRound);
     if (after.requestCount - before.requestCount !== expectedRequests) {
       throw new Error(
         `the server counted ${after.requestCount - before.requestCount} requests, the clients made ${expectedRequests}`,
       );
     }
     progress.step('request count checked');
-    const adr005Result = await adr005(pair, server, settings, () => progress.step("ADR-005's scenario"));
+    const adr005Result = await adr005(agentPair, server, settings, () => progress.step("ADR-005's scenario"));
+    const extraResults: Record<string, unknown> = {};
+    for (const scenario of extras) {
+      extraResults[scenario] = await runExtraScenario(scenario, server, args.quick);
+      progress.step(scenario);
+    }
     progress.finish();
     const report = {
       overhead: overheadResult.result,
       throughput: throughputResult,
       streaming: streamingResult.result,
       adr005: adr005Result,
-      stack: 'provider-pool OpenAICompatibleProvider (agent turn: not built yet)',
+      cache: extraResults.cache,
+      memory: extraResults.memory,
+      toolSelection: extraResults['tool-selection'],
+      parallelTools: extraResults['parallel-tools'],
+      batching: extraResults.batching,
+      provider: { overhead: providerOverhead.result, streaming: providerStreaming.result },
+      stack:
+        'overhead, throughput, streaming, adr005: an agent turn (55 tools, lexical selection on, safety + validation + audit middleware, cache off) vs raw undici sending the same bytes; provider: the OpenAI-compatible provider alone vs raw undici',
       mode: args.quick ? 'quick' : 'full',
       machine: {
         cpu: cpus()[0]?.model ?? 'unknown',
@@ -86,13 +108,15 @@ export async function runBenchmark(
       },
     };
     const distributions: Record<string, Distribution> = {
-      'non-streaming, concurrency 1': overheadResult.distribution,
-      'streaming, time to first token': streamingResult.distribution,
+      'agent turn, non-streaming, concurrency 1': overheadResult.distribution,
+      'agent turn, streaming, time to first token': streamingResult.distribution,
     };
     const html = htmlReport(report, distributions, [
-      ['p50', overheadResult.result.p50Us],
-      ['p99', overheadResult.result.p99Us],
-      ['time to first token', streamingResult.result.addedTtftP50Us],
+      ['agent p50', overheadResult.result.p50Us],
+      ['agent p99', overheadResult.result.p99Us],
+      ['agent TTFT p50', streamingResult.result.addedTtftP50Us],
+      ['provider p50', providerOverhead.result.p50Us],
+      ['provider TTFT p50', providerStreaming.result.addedTtftP50Us],
     ]);
     return { report, html };
   } finally {
@@ -113,7 +137,7 @@ function printTable(report: Record<string, unknown>): void {
     overheadPct: number;
   };
   const rows: Array<[string, string]> = [
-    ['non-streaming p50 (raw / stack)', `${o.rawP50Us} / ${o.stackP50Us} us`],
+    ['agent turn p50 (raw / stack)', `${o.rawP50Us} / ${o.stackP50Us} us`],
     ['added p50 / p99', `${o.p50Us} / ${o.p99Us} us`],
     ['throughput c=64 (raw / stack)', `${t.rawRps} / ${t.stackRps} req/s (${t.ratio}x)`],
     ['time to first token (raw / stack)', `${s.rawTtftP50Us} / ${s.stackTtftP50Us} us`],
@@ -121,6 +145,27 @@ function printTable(report: Record<string, unknown>): void {
     ['ADR-005: TTFT p50 / total p50', `${a.ttftP50Ms} / ${a.totalP50Ms} ms`],
     ['ADR-005: overhead', `${a.overheadPct} %`],
   ];
+  const c = report.cache as { hitRate: number; staleReads: number };
+  const m = report.memory as { idleHeapMB: number; peakHeapMB: number };
+  const ts = report.toolSelection as Record<string, { p50Us: number; p99Us: number }>;
+  const pt = report.parallelTools as { speedup: number };
+  const b = report.batching as { requestsPer256: number; unbatchedRequestsPer256: number };
+  const p = report.provider as {
+    overhead: { p50Us: number; p99Us: number };
+    streaming: { addedTtftP50Us: number };
+  };
+  rows.push(
+    ['cache hit rate / stale reads', `${c.hitRate} / ${c.staleReads}`],
+    ['agent heap idle / peak', `${m.idleHeapMB} / ${m.peakHeapMB} MB`],
+    ...Object.entries(ts).map(([count, value]): [string, string] => [
+      `tool selection, ${count} tools p50 / p99`,
+      `${value.p50Us} / ${value.p99Us} us`,
+    ]),
+    ['parallel tools speedup (8 x 20 ms)', `${pt.speedup}x`],
+    ['HTTP requests per 256 embeddings', `${b.requestsPer256} (unbatched ${b.unbatchedRequestsPer256})`],
+    ['provider alone: added p50 / p99', `${p.overhead.p50Us} / ${p.overhead.p99Us} us`],
+    ['provider alone: added TTFT p50', `${p.streaming.addedTtftP50Us} us`],
+  );
   const width = Math.max(...rows.map(([label]) => label.length));
   for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
 }

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientCommand, RunResult } from './client-process.js';
+import type { ClientKind } from './clients.js';
 
 // The child entry points are built files; from the sources (under vitest) use the app's dist.
 const here = dirname(fileURLToPath(import.meta.url));
@@ -74,7 +75,7 @@ export interface ClientProcess {
 
 /** Starts a client process of the given kind against the server. */
 export async function startClientProcess(
-  kind: 'raw' | 'provider',
+  kind: ClientKind,
   server: Pick<ServerProcess, 'url' | 'baseURL'>,
   connections: number,
 ): Promise<ClientProcess> {
@@ -101,4 +102,22 @@ export async function startClientProcess(
       await exited;
     },
   };
+}
+
+/** Runs one of the other scenarios in a fresh child process (with --expose-gc) and returns its result. */
+export async function runExtraScenario(
+  scenario: string,
+  server: ServerProcess,
+  quick: boolean,
+): Promise<unknown> {
+  const child = fork(join(distDir, 'extras-process.js'), [scenario, server.baseURL, String(quick)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--expose-gc'],
+  });
+  child.on('message', (message: { type: string }) => {
+    if (message.type === 'need-stats')
+      void server.stats().then((stats) => child.send({ type: 'stats', ...stats }));
+  });
+  const answer = await waitFor<{ result: unknown }>(child, 'extra-result');
+  return answer.result;
 }

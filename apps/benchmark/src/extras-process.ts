@@ -1,0 +1,50 @@
+// Child process for the scenarios that are not raw-vs-stack: argv[2] names the scenario, argv[3] is the
+// loopback base URL. The result goes back over IPC. Memory runs here so that it is measured in a fresh process.
+import { agentMemory, batching, cacheTrace, parallelTools, toolSelectionLatency } from './extras.js';
+
+const [scenario, baseURL = '', quick = 'false'] = process.argv.slice(2);
+
+async function requestCount(): Promise<number> {
+  process.send?.({ type: 'need-stats' });
+  return new Promise((resolve) => {
+    const onMessage = (message: { type: string; requestCount?: number }) => {
+      if (message.type === 'stats') {
+        process.off('message', onMessage);
+        resolve(message.requestCount!);
+      }
+    };
+    process.on('message', onMessage);
+  });
+}
+
+async function run(): Promise<unknown> {
+  switch (scenario) {
+    case 'memory':
+      return agentMemory(baseURL);
+    case 'tool-selection': {
+      const result: Record<string, unknown> = {};
+      for (const count of [55, 1000, 4000])
+        result[String(count)] = toolSelectionLatency(count, quick === 'true');
+      return result;
+    }
+    case 'cache':
+      return cacheTrace();
+    case 'parallel-tools':
+      return parallelTools();
+    case 'batching':
+      return batching(baseURL, requestCount);
+    default:
+      throw new Error(`unknown scenario ${JSON.stringify(scenario)}`);
+  }
+}
+
+run().then(
+  (result) => {
+    process.send?.({ type: 'extra-result', result }, () => process.exit(0));
+  },
+  (error: unknown) => {
+    process.send?.({ type: 'fatal', message: error instanceof Error ? error.stack : String(error) }, () =>
+      process.exit(1),
+    );
+  },
+);

@@ -1,0 +1,230 @@
+import { MemoryCache, ToolResultCache } from '@victor-ai/cache';
+import { BatchProcessor, ToolCoordinator } from '@victor-ai/coordinators';
+import type { Tool, ToolCall, ToolDefinition } from '@victor-ai/core';
+import { createToolMiddlewareChain } from '@victor-ai/middleware';
+import { createEmbedder, createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
+import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
+import { AGENT_MESSAGES, createBenchAgent } from './agent-fixture.js';
+import { percentile, round, sorted } from './stats.js';
+
+const WORDS = (
+  'account address alert archive audit backup balance batch branch browser bucket build cache calendar camera cart ' +
+  'channel chart checkout city cluster comment config contact container contract coupon course customer dashboard ' +
+  'database dataset deploy device document domain email employee event expense feed file flight folder forecast ' +
+  'form image incident index inventory invoice issue job ledger lesson license log map meeting message metric ' +
+  'model movie network note order package page payment photo pipeline playlist policy post price product profile ' +
+  'project queue quote receipt record recipe release report repository request reservation review route schedule ' +
+  'secret server service session shipment song stock subscription survey table task team ticket token topic trip ' +
+  'user vendor video volume wallet weather webhook workflow'
+).split(' ');
+const VERBS =
+  'get list create update delete search find send cancel book convert translate compute schedule check'.split(
+    ' ',
+  );
+
+/** A deterministic pseudo-random generator (mulberry32). */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` synthetic tools with varied names, descriptions and parameters (same seed, same tools). */
+export function syntheticTools(count: number, seed = 1): ToolDefinition[] {
+  const next = random(seed);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+  const tools: ToolDefinition[] = [];
+  for (let i = 0; i < count; i++) {
+    const verb = pick(VERBS);
+    const noun = pick(WORDS);
+    const other = pick(WORDS);
+    tools.push({
+      name: `${verb}_${noun}_${i}`,
+      description: `${verb} the ${noun} of a ${other}, with its ${pick(WORDS)} and ${pick(WORDS)} details.`,
+      parameters: {
+        type: 'object',
+        properties: {
+          [`${noun}_id`]: { type: 'string', description: `id of the ${noun}` },
+          [other]: { type: 'string' },
+        },
+      },
+    });
+  }
+  return tools;
+}
+
+/** Uncached top-10 selection latency over `count` synthetic tools, in microseconds. */
+export function toolSelectionLatency(
+  count: number,
+  quick: boolean,
+): { p50Us: number; p99Us: number; buildMs: number } {
+  const selector = new ToolSelector({
+    registry: new ToolRegistry(syntheticTools(count)),
+    strategy: 'lexical',
+    cacheSize: 0,
+  });
+  const next = random(7);
+  const queries = Array.from({ length: 200 }, () => {
+    const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+    return `please ${pick(VERBS)} the ${pick(WORDS)} for my ${pick(WORDS)}`;
+  });
+  const buildStarted = performance.now();
+  selector.selectSync(queries[0]!, { k: 10 });
+  const buildMs = performance.now() - buildStarted;
+  const warmup = quick ? 300 : 2000;
+  for (let i = 0; i < warmup; i++) selector.selectSync(queries[i % queries.length]!, { k: 10 });
+  const samples: number[] = [];
+  const rounds = quick ? 1000 : 5000;
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    selector.selectSync(queries[i % queries.length]!, { k: 10 });
+    samples.push((performance.now() - started) * 1000);
+  }
+  const values = sorted(samples);
+  return {
+    p50Us: round(percentile(values, 50)),
+    p99Us: round(percentile(values, 99)),
+    buildMs: round(buildMs, 2),
+  };
+}
+
+/**
+ * The standard agent trace over a tool-result cache: 30 files, reads skewed toward a few, listings and
+ * searches, writes and shell commands between them. Every read's answer is checked against the files as
+ * they are at that moment: a stale read is one that differs.
+ */
+export async function cacheTrace(): Promise<{ hitRate: number; staleReads: number; reads: number }> {
+  const files = new Map<string, string>();
+  for (let i = 0; i < 30; i++) files.set(`/ws/src/file${i}.ts`, `version 0 of file ${i}`);
+  const listing = () => [...files.keys()].sort().join('\n');
+  const tools: Record<string, Tool> = {
+    read_file: {
+      definition: { name: 'read_file', description: '', parameters: {}, readOnly: true },
+      execute: (args) => files.get(String(args.path)) ?? 'missing',
+    },
+    list_directory: {
+      definition: { name: 'list_directory', description: '', parameters: {}, readOnly: true },
+      execute: () => listing(),
+    },
+    write_file: {
+      definition: { name: 'write_file', description: '', parameters: {} },
+      execute: (args) => {
+        files.set(String(args.path), String(args.content));
+        return 'ok';
+      },
+    },
+  };
+  const cache = new ToolResultCache({
+    cache: new MemoryCache<unknown>({ name: 'tool-result' }),
+    rootDir: '/ws',
+  });
+  const next = random(42);
+  let reads = 0;
+  let hits = 0;
+  let staleReads = 0;
+  for (let step = 0; step < 3000; step++) {
+    const roll = next();
+    if (roll < 0.1) {
+      const path = `/ws/src/file${Math.floor(next() * 30)}.ts`;
+      await cache.execute(tools.write_file!, { path, content: `version ${step} of ${path}` });
+    } else if (roll < 0.2) {
+      reads++;
+      const { output, cached } = await cache.execute(tools.list_directory!, { path: '/ws/src' });
+      if (cached) hits++;
+      if (output !== listing()) staleReads++;
+    } else {
+      reads++;
+      // Skewed toward the first files, as an agent rereads what it works on.
+      const path = `/ws/src/file${Math.floor(next() ** 2 * 30)}.ts`;
+      const { output, cached } = await cache.execute(tools.read_file!, { path });
+      if (cached) hits++;
+      if (output !== files.get(path)) staleReads++;
+    }
+  }
+  return { hitRate: round(hits / reads, 3), staleReads, reads };
+}
+
+/** Time of 8 independent 20 ms tool calls run one at a time over run at once. */
+export async function parallelTools(): Promise<{
+  speedup: number;
+  sequentialMs: number;
+  parallelMs: number;
+}> {
+  const slow: Tool = {
+    definition: { name: 'fetch_doc', description: '', parameters: {}, readOnly: true },
+    execute: () => new Promise((resolve) => setTimeout(() => resolve('ok'), 20)),
+  };
+  const calls: ToolCall[] = Array.from({ length: 8 }, (_, index) => ({
+    id: `c${index}`,
+    name: 'fetch_doc',
+    arguments: { path: `doc${index}` },
+  }));
+  const chain = createToolMiddlewareChain([]);
+  const time = async (concurrency: number) => {
+    const coordinator = new ToolCoordinator({ lookup: () => slow, chain, concurrency });
+    const started = performance.now();
+    const results = await coordinator.run(calls);
+    if (results.some((result) => !result.ok)) throw new Error('parallel tools: a call failed');
+    return performance.now() - started;
+  };
+  await time(8);
+  const sequentialMs = await time(1);
+  const parallelMs = await time(8);
+  return {
+    speedup: round(sequentialMs / parallelMs, 2),
+    sequentialMs: round(sequentialMs),
+    parallelMs: round(parallelMs),
+  };
+}
+
+/** HTTP requests made for 256 concurrent single-input embedding calls through the batch processor. */
+export async function batching(
+  baseURL: string,
+  requestCount: () => Promise<number>,
+): Promise<{ requestsPer256: number; unbatchedRequestsPer256: number }> {
+  const provider = createOpenAICompatibleProvider({ baseURL });
+  try {
+    const embedder = createEmbedder(provider, { model: 'loopback-embed' });
+    const batched = new BatchProcessor({ maxBatchSize: 256, maxWaitMs: 5 }).batchEmbedder(embedder);
+    const count = async (embed: (text: string) => Promise<unknown>) => {
+      const before = await requestCount();
+      await Promise.all(Array.from({ length: 256 }, (_, index) => embed(`text number ${index}`)));
+      return (await requestCount()) - before;
+    };
+    const unbatchedRequestsPer256 = await count((text) => embedder.embed([text]));
+    const requestsPer256 = await count((text) => batched.embed([text]));
+    return { requestsPer256, unbatchedRequestsPer256 };
+  } finally {
+    await provider.close();
+  }
+}
+
+/**
+ * Heap of an agent with 55 tools, over a bare process (run with --expose-gc): idle after creation and one
+ * turn, and the peak during 200 concurrent turns.
+ */
+export async function agentMemory(baseURL: string): Promise<{ idleHeapMB: number; peakHeapMB: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('memory scenario needs node --expose-gc');
+  gc();
+  const bare = process.memoryUsage().heapUsed;
+  const agent = createBenchAgent(baseURL, 16);
+  await agent.chat(AGENT_MESSAGES);
+  gc();
+  const idle = process.memoryUsage().heapUsed - bare;
+  let peak = idle;
+  const sample = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed - bare);
+  }, 1);
+  await Promise.all(Array.from({ length: 200 }, () => agent.chat(AGENT_MESSAGES)));
+  clearInterval(sample);
+  peak = Math.max(peak, process.memoryUsage().heapUsed - bare);
+  await agent.close();
+  const mb = (bytes: number) => round(bytes / 2 ** 20, 2);
+  return { idleHeapMB: mb(idle), peakHeapMB: mb(peak) };
+}

@@ -1,4 +1,4 @@
-/** Label values of one series; reuse one object per series on hot paths. */
+/** Label values of one series; reuse one object per series on hot paths and never mutate it after first use (sinks cache by identity). */
 export type MetricLabels = Readonly<Record<string, string>>;
 
 /**

@@ -442,6 +442,23 @@ describe('createToolMiddlewareChain', () => {
     });
   });
 
+  describe('durations', () => {
+    it('should set durationMs from the clock, or leave it out when told not to measure', async () => {
+      let now = 100;
+      const clock = { now: () => now, epochMs: () => 0 };
+      const slow = makeTool(() => {
+        now += 7;
+        return 'done';
+      });
+      expect(createToolMiddlewareChain([], { clock }).execute(slow, call)).toMatchObject({
+        ok: true,
+        durationMs: 7,
+      });
+      const unmeasured = createToolMiddlewareChain([], { clock, measureDuration: false }).execute(slow, call);
+      expect(unmeasured).toEqual({ toolCallId: 'call-1', name: 'read_file', ok: true, output: 'done' });
+    });
+  });
+
   describe('context', () => {
     it('should give hooks the tool definition and the caller context', () => {
       let seen: MiddlewareContext | undefined;

@@ -46,6 +46,11 @@ export interface ToolMiddlewareChainOptions {
   metrics?: MetricsSink;
   /** Time source for `durationMs`; `systemClock` by default. */
   clock?: Clock;
+  /**
+   * Set `durationMs` on results of `execute` (two clock reads per call, most of `execute`'s own cost);
+   * default true.
+   */
+  measureDuration?: boolean;
 }
 
 /** The middlewares that apply to one tool, in the order their `before` hooks run. */
@@ -97,6 +102,7 @@ interface Registered {
 }
 
 const EMPTY_CONTEXT: ToolContext = Object.freeze({});
+const NO_CLOCK: Clock = Object.freeze({ now: () => 0, epochMs: () => 0 });
 
 function isThenable<T>(value: unknown): value is PromiseLike<T> {
   return (
@@ -208,7 +214,13 @@ export function createToolMiddlewareChain(
     throw invalidOption('onMiddlewareError', 'a function', options.onMiddlewareError);
   }
   const metrics = options.metrics ?? noopMetricsSink;
-  const clock = options.clock ?? systemClock;
+  const measure = options.measureDuration ?? true;
+  const clock = measure ? (options.clock ?? systemClock) : NO_CLOCK;
+
+  function succeeded(call: ToolCall, output: unknown, started: number): ToolResult {
+    if (!measure) return { toolCallId: call.id, name: call.name, ok: true, output };
+    return { toolCallId: call.id, name: call.name, ok: true, output, durationMs: clock.now() - started };
+  }
   const onMiddlewareError = options.onMiddlewareError;
   const errorLabels = new Map<string, MetricLabels>();
 
@@ -485,7 +497,7 @@ export function createToolMiddlewareChain(
       name: call.name,
       ok: false,
       error: { code, message: errorMessage(error) },
-      durationMs,
+      ...(measure ? { durationMs } : {}),
     };
   }
 
@@ -502,7 +514,7 @@ export function createToolMiddlewareChain(
           ? `tool ${JSON.stringify(call.name)} ${errorMessage(reason)}`
           : `tool ${JSON.stringify(call.name)} was aborted${reason === undefined ? '' : `: ${errorMessage(reason)}`}`,
       },
-      durationMs,
+      ...(measure ? { durationMs } : {}),
     };
   }
 
@@ -518,7 +530,8 @@ export function createToolMiddlewareChain(
     }
     const timeoutMs = plan.timeoutMs;
     const combined = timeoutMs === undefined ? undefined : combineSignals([abortSignal], { timeoutMs });
-    const toolContext = combined === undefined ? context : { ...context, abortSignal: combined.signal };
+    const toolContext =
+      combined === undefined ? context : Object.assign({}, context, { abortSignal: combined.signal });
     const started = clock.now();
     let output: unknown;
     try {
@@ -529,7 +542,7 @@ export function createToolMiddlewareChain(
     }
     if (!isThenable(output)) {
       combined?.dispose();
-      return { toolCallId: call.id, name: call.name, ok: true, output, durationMs: clock.now() - started };
+      return succeeded(call, output, started);
     }
     const signal = combined?.signal ?? abortSignal;
     return new Promise<ToolResult>((resolve) => {
@@ -547,14 +560,7 @@ export function createToolMiddlewareChain(
         else signal.addEventListener('abort', onAbort, { once: true });
       }
       output.then(
-        (value) =>
-          finish({
-            toolCallId: call.id,
-            name: call.name,
-            ok: true,
-            output: value,
-            durationMs: clock.now() - started,
-          }),
+        (value) => finish(succeeded(call, value, started)),
         (error: unknown) => finish(toolFailure(call, error, clock.now() - started)),
       );
     });
@@ -597,7 +603,9 @@ export function createToolMiddlewareChain(
       try {
         const definition = tool.definition;
         const plan = planFor(definition);
-        const context: MiddlewareContext = { ...toolContext, definition };
+        // Object.assign, not spread: V8 takes a slow path for `{ ...object, extra }` (~10x slower here).
+        const context = Object.assign({ definition }, toolContext) as MiddlewareContext;
+        if (context.definition !== definition) context.definition = definition;
         const outcome = runBefore(plan, 0, call, context);
         if (isThenable<BeforeOutcome>(outcome)) {
           return Promise.resolve(outcome)

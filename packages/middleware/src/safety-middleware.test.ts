@@ -157,6 +157,24 @@ describe('createSafetyMiddleware', () => {
     });
   });
 
+  describe('verdict cache', () => {
+    it('should give the same verdicts with and without the cache, also on repeats', () => {
+      const uncached = createSafetyMiddleware({ ...corpusOptions, commandCacheSize: 0 });
+      const tiny = createSafetyMiddleware({ ...corpusOptions, commandCacheSize: 3 });
+      for (const round of [1, 2]) {
+        for (const command of [...dangerousCommands, ...benignCommands]) {
+          const call = callWith({ command });
+          const expected = decide(uncached, call, shellContext)?.type ?? 'pass';
+          expect({ round, command, verdict: decide(tiny, call, shellContext)?.type ?? 'pass' }).toEqual({
+            round,
+            command,
+            verdict: expected,
+          });
+        }
+      }
+    });
+  });
+
   describe('scope', () => {
     it('should check commands only for shell tools', () => {
       expect(
@@ -260,6 +278,7 @@ describe('createSafetyMiddleware', () => {
         'shellTags',
       );
       expect(() => createSafetyMiddleware({ secrets: 'warn' as 'block' })).toThrow('secrets must be');
+      expect(() => createSafetyMiddleware({ commandCacheSize: -1 })).toThrow('commandCacheSize');
     });
   });
 });

@@ -8,7 +8,7 @@ import {
   type ToolMiddleware,
 } from '@victor-ai/core';
 import { MiddlewareResultCode } from './codes.js';
-import { analyzeCommand, type CommandAnalysisOptions } from './safety/command-rules.js';
+import { analyzeCommand, type CommandAnalysisOptions, type CommandFinding } from './safety/command-rules.js';
 import { createWorkspacePathCheck } from './safety/workspace-paths.js';
 import { findSecret, type SecretPattern } from './secrets.js';
 
@@ -34,6 +34,11 @@ export interface SafetyMiddlewareOptions extends CommandAnalysisOptions {
   secrets?: 'block' | 'allow';
   /** Secret patterns; default `defaultSecretPatterns`. */
   secretPatterns?: readonly SecretPattern[];
+  /**
+   * How many distinct commands to remember the verdict of (agents repeat commands); default 512, 0 turns
+   * the cache off. The verdict depends only on the command and these options.
+   */
+  commandCacheSize?: number;
 }
 
 const DEFAULT_PATH_ARGUMENTS = [
@@ -81,6 +86,10 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
   const secrets = options.secrets ?? 'block';
   if (secrets !== 'block' && secrets !== 'allow')
     throw invalidOption('secrets', '"block" or "allow"', secrets);
+  const commandCacheSize = options.commandCacheSize ?? 512;
+  if (!Number.isInteger(commandCacheSize) || commandCacheSize < 0) {
+    throw invalidOption('commandCacheSize', 'a non-negative integer', commandCacheSize);
+  }
   const priority = options.priority ?? MiddlewarePriority.critical;
   if (!Number.isFinite(priority)) throw invalidOption('priority', 'a finite number', priority);
 
@@ -98,6 +107,22 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
     workspaceRoot === undefined ? undefined : createWorkspacePathCheck(workspaceRoot, pathCheckOptions);
   const secretOptions = options.secretPatterns === undefined ? {} : { patterns: options.secretPatterns };
   const shellTools = new WeakMap<ToolDefinition, boolean>();
+  const verdicts = new Map<string, CommandFinding | null>();
+
+  function judgeCommand(command: string | readonly string[]): CommandFinding | undefined {
+    if (commandCacheSize === 0 || typeof command !== 'string' || command.length > 4_096) {
+      return analyzeCommand(command, analysis);
+    }
+    const known = verdicts.get(command);
+    if (known !== undefined) return known ?? undefined;
+    const found = analyzeCommand(command, analysis);
+    if (verdicts.size >= commandCacheSize) {
+      const oldest = verdicts.keys().next().value;
+      if (oldest !== undefined) verdicts.delete(oldest);
+    }
+    verdicts.set(command, found ?? null);
+    return found;
+  }
   const pathKeys = new Map<string, boolean>();
 
   function isShell(definition: ToolDefinition): boolean {
@@ -134,7 +159,7 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
         for (const key of commandArguments) {
           const command = args[key];
           if (typeof command !== 'string' && !isStringArray(command)) continue;
-          const found = analyzeCommand(command, analysis);
+          const found = judgeCommand(command);
           if (found !== undefined) {
             return block(
               MiddlewareResultCode.dangerousCommand,

@@ -93,7 +93,9 @@ export function createValidationMiddleware(options: ValidationMiddlewareOptions 
       const schema: JsonSchema = toJsonSchema(parameters);
       const modern =
         isZodSchema(parameters) || (typeof schema.$schema === 'string' && schema.$schema.includes('2020-12'));
-      const ajv = modern ? (draft2020 ??= new Ajv2020(AJV_OPTIONS)) : (draft7 ??= new Ajv(AJV_OPTIONS));
+      if (modern) draft2020 ??= new Ajv2020(AJV_OPTIONS);
+      else draft7 ??= new Ajv(AJV_OPTIONS);
+      const ajv = modern ? draft2020! : draft7!;
       validate = ajv.compile(schema);
     } catch (error) {
       // Remembered, so that a broken schema costs one compile, not one per call.

@@ -13,6 +13,8 @@ export type { MemoryCacheOptions } from './memory-cache.js';
 export { MemoryCache } from './memory-cache.js';
 export type { CacheReadOptions, InvalidationMessage, RedisCacheOptions } from './redis-cache.js';
 export { RedisCache } from './redis-cache.js';
+export type { ResponseCacheOptions } from './response-cache.js';
+export { ResponseCache } from './response-cache.js';
 export type { CachedStreamOptions } from './stream-cache.js';
 export { cachedStream, recordStream, replayStream } from './stream-cache.js';
 export type { TieredCacheOptions } from './tiered-cache.js';

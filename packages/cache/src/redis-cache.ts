@@ -356,18 +356,33 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
    */
   subscribe(onMessage: (message: InvalidationMessage) => void, onResubscribed: () => void): Promise<void> {
     if (this.subscriber !== undefined) throw invalidOption('subscribe', 'called once', 'a second call');
-    const subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    // Resubscribing is done here rather than by ioredis, whose own resubscribe leaves its promise unhandled
+    // (a connection closed at that moment would be an unhandled rejection).
+    const subscriber = this.client.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      autoResubscribe: false,
+    });
     this.subscriber = subscriber;
     let lost = false;
+    const subscribeNow = () =>
+      subscriber.subscribe(this.channel).then(
+        () => undefined,
+        (error: unknown) => {
+          lost = true;
+          this.markDegraded('subscribe', error);
+        },
+      );
     subscriber.on('error', (error: unknown) => this.markDegraded('subscribe', error));
     subscriber.on('close', () => {
       lost = true;
     });
     subscriber.on('ready', () => {
-      if (lost) {
-        lost = false;
-        onResubscribed();
-      }
+      if (!lost || this.closed) return;
+      lost = false;
+      void subscribeNow().then(() => {
+        if (!lost) onResubscribed();
+      });
     });
     subscriber.on('message', (channel: string, text: string) => {
       if (channel !== this.channel) return;
@@ -380,14 +395,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       }
       onMessage(message);
     });
-    return subscriber.subscribe(this.channel).then(
-      () => undefined,
-      (error: unknown) => {
-        // ioredis subscribes again by itself once Redis is back; until then messages are missed.
-        lost = true;
-        this.markDegraded('subscribe', error);
-      },
-    );
+    return subscribeNow();
   }
 
   /** Closes the connections this cache opened. */

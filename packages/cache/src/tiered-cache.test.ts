@@ -74,9 +74,12 @@ describe('TieredCache', () => {
 
     it('promotes what it reads from Redis into the memory tier', async () => {
       const namespace = uniqueNamespace();
-      const writer = open(namespace);
       const reader = open(namespace);
+      await reader.subscribed;
+      // Written by a plain RedisCache, so no invalidation message races the read below.
+      const writer = new RedisCache({ name: 'tiered', url: redisUrl, namespace, commandTimeoutMs: 2_000 });
       await writer.set('k', 'v', { ttlMs: 10_000 });
+      await writer.close();
       expect(reader.memory.lookup('k')).toBeUndefined();
       expect(await reader.get('k')).toBe('v');
       expect(reader.memory.lookup('k')?.value).toBe('v');

@@ -1,0 +1,74 @@
+import type { ChatRequest, ChatResponse, StreamEvent } from '@victor-ai/core';
+import { describe, expect, it } from 'vitest';
+import { MemoryCache } from './memory-cache.js';
+import { ResponseCache } from './response-cache.js';
+
+const answer = (text: string): ChatResponse => ({
+  message: { role: 'assistant', content: text },
+  text,
+  toolCalls: [],
+  finishReason: 'stop',
+  usage: { inputTokens: 1, outputTokens: 1 },
+});
+
+const request = (tenantId: string, temperature = 0): ChatRequest => ({
+  model: 'm',
+  temperature,
+  messages: [{ role: 'user', content: 'hi' }],
+  metadata: { tenantId },
+});
+
+describe('ResponseCache', () => {
+  it('calls the model once for a repeated deterministic request of one tenant', async () => {
+    const responses = new ResponseCache({ cache: new MemoryCache({ name: 'response' }) });
+    let calls = 0;
+    const call = async () => answer(`answer ${++calls}`);
+    expect(await responses.chat(request('a'), call)).toEqual({ response: answer('answer 1'), cached: false });
+    expect(await responses.chat(request('a'), call)).toEqual({ response: answer('answer 1'), cached: true });
+    expect(calls).toBe(1);
+  });
+
+  it('never serves one tenant the answer cached for another', async () => {
+    const responses = new ResponseCache({ cache: new MemoryCache({ name: 'response' }) });
+    await responses.chat(request('a'), async () => answer('for a'));
+    expect(await responses.chat(request('b'), async () => answer('for b'))).toEqual({
+      response: answer('for b'),
+      cached: false,
+    });
+  });
+
+  it('always asks the model for a request that is not deterministic', async () => {
+    const responses = new ResponseCache({ cache: new MemoryCache({ name: 'response' }) });
+    let calls = 0;
+    await responses.chat(request('a', 0.7), async () => answer(`${++calls}`));
+    await responses.chat(request('a', 0.7), async () => answer(`${++calls}`));
+    expect(calls).toBe(2);
+  });
+
+  it('replays a completed stream as the same events', async () => {
+    const responses = new ResponseCache({ cache: new MemoryCache({ name: 'response' }) });
+    const events: StreamEvent[] = [
+      { type: 'text-delta', delta: 'hi' },
+      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } },
+    ];
+    let started = 0;
+    const start = async function* () {
+      started++;
+      yield* events;
+    };
+    const read = async () => {
+      const out: StreamEvent[] = [];
+      for await (const event of responses.stream(request('a'), start)) out.push(event);
+      return out;
+    };
+    expect(await read()).toEqual(events);
+    expect(await read()).toEqual(events);
+    expect(started).toBe(1);
+  });
+
+  it('refuses a bad ttlMs, naming it', () => {
+    expect(() => new ResponseCache({ cache: new MemoryCache({ name: 'r' }), ttlMs: 0 })).toThrow(
+      'ttlMs must be a positive finite number of milliseconds, got 0',
+    );
+  });
+});

@@ -1,0 +1,69 @@
+import type { Cache, ChatRequest, ChatResponse, StreamEvent } from '@victor-ai/core';
+import { invalidOption } from '@victor-ai/core';
+import { getOrCompute } from './get-or-compute.js';
+import { isDeterministicRequest, responseCacheKey } from './keys.js';
+import { checkTtl } from './options.js';
+import { cachedStream } from './stream-cache.js';
+
+/** Options of a `ResponseCache`. */
+export interface ResponseCacheOptions {
+  /** Where responses are kept (memory, Redis or tiered). */
+  cache: Cache<unknown>;
+  /** TTL of a cached response. Default 300,000 (5 minutes). */
+  ttlMs?: number;
+  /** Which requests may be cached. Default `isDeterministicRequest` (temperature 0). */
+  isCacheable?: (request: ChatRequest) => boolean;
+}
+
+/**
+ * An opt-in cache of model answers, keyed by `responseCacheKey` (tenant always included): concurrent
+ * identical requests call the model once, completed streams are replayed as the same events, and requests
+ * that are not cacheable (by default: temperature other than 0) always go to the model.
+ */
+export class ResponseCache {
+  private readonly cache: Cache<unknown>;
+  private readonly ttlMs: number;
+  private readonly isCacheable: (request: ChatRequest) => boolean;
+
+  constructor(options: ResponseCacheOptions) {
+    if (typeof options?.cache?.get !== 'function') throw invalidOption('cache', 'a Cache', options?.cache);
+    this.cache = options.cache;
+    this.ttlMs = checkTtl('ttlMs', options.ttlMs ?? 300_000);
+    const isCacheable = options.isCacheable ?? isDeterministicRequest;
+    if (typeof isCacheable !== 'function') throw invalidOption('isCacheable', 'a function', isCacheable);
+    this.isCacheable = isCacheable;
+  }
+
+  /** The cached answer to `request`, or `call()`'s answer stored for next time; `cached` says which. */
+  async chat(
+    request: ChatRequest,
+    call: () => Promise<ChatResponse>,
+  ): Promise<{ response: ChatResponse; cached: boolean }> {
+    if (!this.isCacheable(request)) return { response: await call(), cached: false };
+    let called = false;
+    const response = (await getOrCompute(
+      this.cache,
+      responseCacheKey(request),
+      () => {
+        called = true;
+        return call();
+      },
+      { ttlMs: this.ttlMs, abortSignal: request.abortSignal },
+    )) as ChatResponse;
+    return { response, cached: !called };
+  }
+
+  /** The cached stream for `request` replayed as the same events, or `start()`'s stream, stored once complete. */
+  stream(request: ChatRequest, start: () => AsyncIterable<StreamEvent>): AsyncIterable<StreamEvent> {
+    if (!this.isCacheable(request)) return start();
+    return cachedStream(
+      this.cache as Cache<readonly StreamEvent[]>,
+      `${responseCacheKey(request)}:stream`,
+      start,
+      {
+        ttlMs: this.ttlMs,
+        abortSignal: request.abortSignal,
+      },
+    );
+  }
+}

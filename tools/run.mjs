@@ -66,7 +66,8 @@ switch (command) {
       ['exec', 'nx', 'run-many', '-t', 'build', 'typecheck', 'lint', 'test', 'check-package', '--output-style=stream', ...rest],
       { env },
     );
-    process.exit(status);
+    if (status !== 0) process.exit(status);
+    process.exit(run(process.execPath, [join(root, 'tools/check-entry-points.mjs')]));
     break;
   }
   case 'demo': {

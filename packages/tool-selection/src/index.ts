@@ -1,3 +1,4 @@
+export { embedderFromProvider } from './embedder-from-provider.js';
 export type { EmbeddingCacheOptions } from './embedding-cache.js';
 export { EmbeddingCache, textHash } from './embedding-cache.js';
 export type { FusedHit } from './fusion.js';

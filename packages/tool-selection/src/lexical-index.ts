@@ -1,5 +1,5 @@
 import { invalidOption } from '@victor-ai/core';
-import { tokenize } from './tokenize.js';
+import { splitWords, termOf } from './tokenize.js';
 import type { ToolText } from './tool-text.js';
 
 /** The fields a tool is indexed under, in the order of `ToolText`. */
@@ -91,6 +91,8 @@ export class LexicalIndex {
   readonly #accumulator: Float32Array;
   readonly #touched: Uint32Array;
   readonly #matched: Float32Array;
+  // Query words seen before, with their term id (-1: stop word or not in the index).
+  readonly #termIdByWord = new Map<string, number>();
 
   private constructor(
     documentCount: number,
@@ -148,6 +150,8 @@ export class LexicalIndex {
     const totalFieldLength = new Float64Array(fieldCount);
     // Tools repeat texts (parameter descriptions, labels): tokenize each distinct text once.
     const tokenized = new Map<string, Uint32Array>();
+    // Words repeat far more than texts: each distinct word is filtered and stemmed once (-1 = dropped).
+    const termIdByWord = new Map<string, number>();
 
     for (let document = 0; document < documentCount; document++) {
       const text = texts[document]!;
@@ -159,19 +163,28 @@ export class LexicalIndex {
         const source = weights[field] === 0 ? '' : text[LEXICAL_FIELDS[field]!];
         let ids = tokenized.get(source);
         if (ids === undefined) {
-          const tokens = tokenize(source);
-          ids = new Uint32Array(tokens.length);
-          for (let i = 0; i < tokens.length; i++) {
-            const token = tokens[i]!;
-            let termId = terms.get(token);
+          const words = splitWords(source);
+          const buffer: number[] = [];
+          for (let i = 0; i < words.length; i++) {
+            const word = words[i]!;
+            let termId = termIdByWord.get(word);
             if (termId === undefined) {
-              termId = terms.size;
-              terms.set(token, termId);
-              documentFrequency.push(0);
-              lastDocument.push(-1);
+              const term = termOf(word);
+              if (term === undefined) termId = -1;
+              else {
+                termId = terms.get(term);
+                if (termId === undefined) {
+                  termId = terms.size;
+                  terms.set(term, termId);
+                  documentFrequency.push(0);
+                  lastDocument.push(-1);
+                }
+              }
+              termIdByWord.set(word, termId);
             }
-            ids[i] = termId;
+            if (termId >= 0) buffer.push(termId);
           }
+          ids = Uint32Array.from(buffer);
           tokenized.set(source, ids);
         }
         fieldTerms[document * fieldCount + field] = ids;
@@ -270,15 +283,9 @@ export class LexicalIndex {
    */
   prepare(query: string, context?: string, contextWeight = 0.3): LexicalQuery {
     const weightsById = new Map<number, number>();
-    for (const token of tokenize(query)) {
-      const termId = this.#terms.get(token);
-      if (termId !== undefined) weightsById.set(termId, (weightsById.get(termId) ?? 0) + 1);
-    }
+    this.#addTerms(query, 1, weightsById);
     if (context !== undefined && context !== '' && contextWeight > 0) {
-      for (const token of tokenize(context)) {
-        const termId = this.#terms.get(token);
-        if (termId !== undefined) weightsById.set(termId, (weightsById.get(termId) ?? 0) + contextWeight);
-      }
+      this.#addTerms(context, contextWeight, weightsById);
     }
     const termIds = new Uint32Array(weightsById.size);
     const weights = new Float32Array(weightsById.size);
@@ -298,6 +305,21 @@ export class LexicalIndex {
       }
     }
     return { termIds, weights, maxScore, mentioned };
+  }
+
+  #addTerms(text: string, weight: number, weightsById: Map<number, number>): void {
+    const termIdByWord = this.#termIdByWord;
+    for (const word of splitWords(text)) {
+      let termId = termIdByWord.get(word);
+      if (termId === undefined) {
+        const term = termOf(word);
+        termId = term === undefined ? -1 : (this.#terms.get(term) ?? -1);
+        // Bounded: queries bring new words forever.
+        if (termIdByWord.size >= 100_000) termIdByWord.clear();
+        termIdByWord.set(word, termId);
+      }
+      if (termId >= 0) weightsById.set(termId, (weightsById.get(termId) ?? 0) + weight);
+    }
   }
 
   /**

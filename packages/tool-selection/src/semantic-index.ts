@@ -119,9 +119,21 @@ export class SemanticIndex {
     const matrix = this.#matrix;
     for (let document = 0; document < this.documentCount; document++) {
       if (allowed !== undefined && allowed[document] === 0) continue;
-      let dot = 0;
       const offset = document * dimensions;
-      for (let i = 0; i < dimensions; i++) dot += matrix[offset + i]! * query[i]!;
+      // Four accumulators: independent additions that the CPU can overlap.
+      let dot0 = 0;
+      let dot1 = 0;
+      let dot2 = 0;
+      let dot3 = 0;
+      let i = 0;
+      for (; i + 3 < dimensions; i += 4) {
+        dot0 += matrix[offset + i]! * query[i]!;
+        dot1 += matrix[offset + i + 1]! * query[i + 1]!;
+        dot2 += matrix[offset + i + 2]! * query[i + 2]!;
+        dot3 += matrix[offset + i + 3]! * query[i + 3]!;
+      }
+      for (; i < dimensions; i++) dot0 += matrix[offset + i]! * query[i]!;
+      const dot = dot0 + dot1 + dot2 + dot3;
       insertTopK(documents, scores, document, dot, k);
     }
     return { documents, scores };

@@ -59,6 +59,8 @@ export function splitWords(text: string): string[] {
   // ASCII fast path: one pass over char codes; any other character takes the Unicode regex path.
   let start = -1;
   let previous = 0;
+  // Whether the current word has a capital: most words have none and need no toLowerCase copy.
+  let upper = false;
   for (let index = 0; index < length; index++) {
     const code = text.charCodeAt(index);
     if (code > 127) return splitWordsUnicode(text, []);
@@ -79,14 +81,30 @@ export function splitWords(text: string): string[] {
         start = index - 1;
       }
       if (boundary) {
-        words.push(text.slice(start, index).toLowerCase());
+        const word = text.slice(start, index);
+        words.push(upper ? word.toLowerCase() : word);
         start = current === 0 ? -1 : index;
-      }
-    } else if (current !== 0) start = index;
+        upper = current === UPPER;
+      } else if (current === UPPER) upper = true;
+    } else if (current !== 0) {
+      start = index;
+      upper = current === UPPER;
+    }
     previous = current;
   }
-  if (start >= 0) words.push(text.slice(start).toLowerCase());
+  if (start >= 0) {
+    const word = text.slice(start);
+    words.push(upper ? word.toLowerCase() : word);
+  }
   return words;
+}
+
+/** The index term of one lower-case word, or `undefined` for a stop word, a single letter or a number. */
+export function termOf(word: string): string | undefined {
+  if (word.length < 2 || STOP_WORDS.has(word)) return undefined;
+  const first = word.charCodeAt(0);
+  if (first >= 48 && first <= 57) return undefined;
+  return stem(word);
 }
 
 /**
@@ -96,10 +114,8 @@ export function splitWords(text: string): string[] {
 export function tokenize(text: string): string[] {
   const terms: string[] = [];
   for (const word of splitWords(text)) {
-    if (word.length < 2 || STOP_WORDS.has(word)) continue;
-    const first = word.charCodeAt(0);
-    if (first >= 48 && first <= 57) continue;
-    terms.push(stem(word));
+    const term = termOf(word);
+    if (term !== undefined) terms.push(term);
   }
   return terms;
 }

@@ -366,6 +366,7 @@ describe('ProviderPool', () => {
       const pool = createProviderPool({
         endpoints: [{ provider: a }],
         maxAttempts: 1,
+        failFastWhenAllOpen: true,
         circuitBreaker: { windowSize: 2, minimumCalls: 2 },
         clock,
       });
@@ -374,6 +375,20 @@ describe('ProviderPool', () => {
       const error = await pool.chat(request).catch((caught: unknown) => caught);
       expect(error).toMatchObject({ code: 'CIRCUIT_OPEN', isRetryable: true });
       expect(a.calls).toBe(2);
+    });
+
+    it('still tries the best endpoint when every circuit is open (panic mode), by default', async () => {
+      const a = new ScriptedProvider('a', [unavailable(), unavailable()]);
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }],
+        maxAttempts: 1,
+        circuitBreaker: { windowSize: 2, minimumCalls: 2 },
+        clock,
+      });
+      await pool.chat(request).catch(() => {});
+      await pool.chat(request).catch(() => {});
+      expect(pool.endpoints[0]!.state).toBe('open');
+      await expect(pool.chat(request)).resolves.toMatchObject({ text: 'a' });
     });
   });
 

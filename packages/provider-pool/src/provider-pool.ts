@@ -59,8 +59,21 @@ export interface ProviderPoolOptions {
   deadlineMs?: number;
   /** Breaker options for every endpoint; `false` for none. Default: breakers with their defaults. */
   circuitBreaker?: CircuitBreakerOptions | false;
+  /**
+   * When every endpoint's circuit is open: `false` (default) still tries the best endpoint, as Envoy's
+   * panic mode does, since a breaker exists to shift load to healthy endpoints, not to turn a brownout
+   * of all of them into an outage; `true` fails at once with `CIRCUIT_OPEN`.
+   */
+  failFastWhenAllOpen?: boolean;
   /** Weight of the newest latency sample in the EWMA; default 0.3. */
   ewmaAlpha?: number;
+  /**
+   * Half-life of an idle endpoint's latency estimate: without new samples it decays toward 0, so an
+   * endpoint penalised by failures gets tried again later instead of starving. Default 2,000 ms.
+   */
+  latencyHalfLifeMs?: number;
+  /** Highest latency a failure can add to the estimate; default 10,000 ms. */
+  maxFailurePenaltyMs?: number;
   /** Close the endpoints' providers in `close()`; default true. */
   closeEndpoints?: boolean;
   /** Where retries and breaker state changes go. */
@@ -90,6 +103,7 @@ interface EndpointState {
   breaker: CircuitBreaker | undefined;
   inFlight: number;
   ewma: number | undefined;
+  lastSampleAt: number;
   blockedUntil: number;
   labels: MetricLabels;
 }
@@ -169,7 +183,10 @@ export class ProviderPool implements Provider {
   private readonly attemptTimeoutMs: number | undefined;
   private readonly deadlineMs: number | undefined;
   private readonly alpha: number;
+  private readonly halfLifeMs: number;
+  private readonly maxPenaltyMs: number;
   private readonly closeEndpoints: boolean;
+  private readonly failFast: boolean;
   private readonly metrics: MetricsSink;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -192,7 +209,10 @@ export class ProviderPool implements Provider {
     this.deadlineMs = optionalDuration('deadlineMs', options.deadlineMs);
     this.alpha = rate('ewmaAlpha', options.ewmaAlpha, 0.3);
     if (this.alpha === 0) throw invalidOption('ewmaAlpha', 'a number above 0 and at most 1', 0);
+    this.halfLifeMs = optionalDuration('latencyHalfLifeMs', options.latencyHalfLifeMs) ?? 2_000;
+    this.maxPenaltyMs = optionalDuration('maxFailurePenaltyMs', options.maxFailurePenaltyMs) ?? 10_000;
     this.closeEndpoints = options.closeEndpoints ?? true;
+    this.failFast = options.failFastWhenAllOpen ?? false;
     this.metrics = options.metrics ?? noopMetricsSink;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
@@ -222,6 +242,7 @@ export class ProviderPool implements Provider {
           : undefined,
         inFlight: 0,
         ewma: undefined,
+        lastSampleAt: 0,
         blockedUntil: 0,
         labels: { pool: '', endpoint: name },
       };
@@ -236,7 +257,7 @@ export class ProviderPool implements Provider {
       name: state.name,
       weight: state.weight,
       inFlight: state.inFlight,
-      latencyMs: state.ewma,
+      latencyMs: state.ewma === undefined ? undefined : this.latencyOf(state, this.clock.now()),
       state: state.breaker?.state ?? 'closed',
       blockedUntil: state.blockedUntil,
     }));
@@ -391,7 +412,13 @@ export class ProviderPool implements Provider {
   ): Promise<EndpointState> {
     if (outer?.aborted) throw abortReason(outer);
     const now = this.clock.now();
-    const state = this.select(tried, now, eligible, lastError?.code === 'INVALID_RESPONSE');
+    const mustSwitch = lastError?.code === 'INVALID_RESPONSE';
+    let state = this.select(tried, now, eligible, mustSwitch);
+    let panic = false;
+    if (state === undefined && !this.failFast) {
+      state = this.select(tried, now, eligible, mustSwitch, true);
+      panic = true;
+    }
     if (state === undefined) throw lastError ?? this.circuitOpenError(now);
     // Counted as in flight at once, so that concurrent callers selecting right after see the load.
     state.inFlight++;
@@ -414,10 +441,11 @@ export class ProviderPool implements Provider {
           }
         }
       }
-      if (!state.breaker || state.breaker.tryAcquire()) return state;
+      if (!state.breaker || state.breaker.tryAcquire() || panic) return state;
       // The breaker opened while we waited; try another endpoint, or fail with the last error.
       const other = this.select(tried, this.clock.now(), eligible, false);
       if (other === undefined || (other.breaker && !other.breaker.tryAcquire())) {
+        if (!this.failFast) return state;
         throw lastError ?? this.circuitOpenError(this.clock.now());
       }
       state.inFlight--;
@@ -435,6 +463,7 @@ export class ProviderPool implements Provider {
     now: number,
     eligible: ((state: EndpointState) => boolean) | undefined,
     mustSwitch: boolean,
+    ignoreBreakers = false,
   ): EndpointState | undefined {
     let best: EndpointState | undefined;
     let bestScore = Number.POSITIVE_INFINITY;
@@ -442,12 +471,12 @@ export class ProviderPool implements Provider {
     let bestBlocked = true;
     for (const state of this.states) {
       if (eligible && !eligible(state)) continue;
-      if (state.breaker && !state.breaker.canAttempt()) continue;
+      if (!ignoreBreakers && state.breaker && !state.breaker.canAttempt()) continue;
       const wasTried = tried.has(state);
       if (wasTried && mustSwitch) continue;
       const blocked = state.blockedUntil > now;
       // Prefer untried over tried, then unblocked over blocked, then the score (or the given order).
-      const score = this.balanced ? ((state.inFlight + 1) * (state.ewma ?? 1)) / state.weight : 0;
+      const score = this.balanced ? ((state.inFlight + 1) * this.latencyOf(state, now)) / state.weight : 0;
       const better =
         best === undefined ||
         (bestTried && !wasTried) ||
@@ -501,12 +530,25 @@ export class ProviderPool implements Provider {
     }
     state.breaker.onFailure(durationMs);
     // A failure makes the endpoint look slower, so balanced selection moves load away from it.
-    const penalty = Math.max(durationMs, (state.ewma ?? durationMs) * 4, 1);
-    this.observeLatency(state, penalty);
+    const now = this.clock.now();
+    const current = state.ewma === undefined ? durationMs : this.latencyOf(state, now);
+    this.observeLatency(state, Math.max(durationMs, Math.min(current * 4, this.maxPenaltyMs), 1));
+  }
+
+  /** The latency estimate, decayed by how long the endpoint went without a sample; 1 ms when unknown. */
+  private latencyOf(state: EndpointState, now: number): number {
+    if (state.ewma === undefined) return 1;
+    const idle = now - state.lastSampleAt;
+    return idle <= 0 ? state.ewma : state.ewma * 0.5 ** (idle / this.halfLifeMs);
   }
 
   private observeLatency(state: EndpointState, sampleMs: number): void {
-    state.ewma = state.ewma === undefined ? sampleMs : state.ewma + this.alpha * (sampleMs - state.ewma);
+    const now = this.clock.now();
+    state.ewma =
+      state.ewma === undefined
+        ? sampleMs
+        : this.latencyOf(state, now) + this.alpha * (sampleMs - this.latencyOf(state, now));
+    state.lastSampleAt = now;
   }
 
   private retryAfterOf(error: VictorError | undefined): number | undefined {

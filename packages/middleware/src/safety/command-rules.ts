@@ -42,7 +42,7 @@ const DEFAULT_PROTECTED = Object.freeze([
 const VIRTUAL_WORKSPACE = '/__workspace__/cwd';
 const MAX_DEPTH = 6;
 
-const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'csh', 'tcsh', 'busybox']);
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'csh', 'tcsh']);
 const INTERPRETERS = new Set([
   'python',
   'python2',
@@ -74,6 +74,7 @@ const DOWNLOADERS = new Set([
   'links',
 ]);
 const WRAPPERS = new Set([
+  'busybox',
   'nohup',
   'time',
   'command',
@@ -209,11 +210,22 @@ function isInsideOrEqual(parent: string, child: string): boolean {
 function resolveWord(word: ShellWord, environment: Environment): string | undefined {
   let text = word.text;
   if (word.substitutions.length > 0) {
-    // `$(pwd)` and `` `pwd` `` are the current directory; other substitutions are unknown.
-    text = text.replace(/\$\(\s*pwd\s*\)|`\s*pwd\s*`/g, environment.cwd);
+    // `$(pwd)` is the current directory and `$(echo x)` is x; other substitutions are unknown.
+    text = text
+      .replace(/\$\(\s*pwd\s*\)|`\s*pwd\s*`/g, environment.cwd)
+      .replace(
+        /\$\(\s*(?:echo|printf)\s+([^()$`;|&<>]*)\)|`\s*(?:echo|printf)\s+([^()$`;|&<>]*)`/g,
+        (_match, a, b) =>
+          String(a ?? b)
+            .trim()
+            .replace(/^(["'])(.*)\1$/, '$2'),
+      );
     if (/\$\(|`/.test(text)) return undefined;
   }
   text = text
+    // `${VAR:-default}`: when VAR is unset, the default is what runs.
+    .replace(/\$\{(?!HOME\}|PWD\})[A-Za-z_][A-Za-z0-9_]*:?[-=]([^}]*)\}/g, '$1')
+    .replace(/\$\{HOME:?[-=+?][^}]*\}/g, environment.home)
     .replace(/^~(?=\/|$)/, environment.home)
     .replace(/^~([a-z_][a-z0-9_-]*)(?=\/|$)/i, '/home/$1')
     .replace(/\$\{HOME\}|\$HOME\b/g, environment.home)
@@ -579,6 +591,23 @@ function checkSimpleCommand(
       }
       if (decodes(sources))
         return finding('execute-obfuscated', `pipes decoded (obfuscated) content into ${name}`);
+      // `echo "rm -rf /" | sh`: the echoed text is the script.
+      const feeder = previous[previous.length - 1];
+      const feederWords = feeder === undefined ? [] : unwrap(feeder.words, environment);
+      const feederName = feederWords[0] === undefined ? '' : basename(feederWords[0].text);
+      if (
+        SHELLS.has(name) &&
+        (feederName === 'echo' || feederName === 'printf') &&
+        environment.depth < MAX_DEPTH
+      ) {
+        const script = feederWords
+          .slice(1)
+          .filter((word) => !/^-[neE]+$/.test(word.text))
+          .map((word) => word.text)
+          .join(' ');
+        const nested = analyzeScript(script, { ...environment, depth: environment.depth + 1 });
+        if (nested !== undefined) return nested;
+      }
     }
     for (const word of args) {
       if (word.substitutions.length > 0 && downloads(word.substitutions, environment)) {
@@ -734,13 +763,15 @@ function checkSimpleCommand(
       }
       return undefined;
     }
+    case 'truncate':
     case 'tee': {
-      for (const target of operands(args)) {
+      for (const target of operands(args, new Set(['-s', '--size', '-r', '--reference']))) {
         if (DEVICE.test(target.text))
-          return finding('write-to-device', `tee writes onto the device ${target.text}`);
+          return finding('write-to-device', `${name} writes onto the device ${target.text}`);
         const absolute = posix.resolve(environment.cwd, target.text);
-        if (CRITICAL_FILE.test(absolute))
-          return finding('overwrite-system-file', `tee overwrites the system file ${absolute}`);
+        if (CRITICAL_FILE.test(absolute)) {
+          return finding('overwrite-system-file', `${name} overwrites the system file ${absolute}`);
+        }
       }
       return undefined;
     }

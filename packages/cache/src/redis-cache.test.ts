@@ -5,6 +5,7 @@ import { ManualClock } from './__fixtures__/manual-clock.js';
 import { RecordingMetrics } from './__fixtures__/recording-metrics.js';
 import { describeWithRedis, redisServerBinary, redisUrl, uniqueNamespace } from './__fixtures__/redis.js';
 import { RedisServerProcess } from './__fixtures__/redis-server.js';
+import { TcpProxy } from './__fixtures__/tcp-proxy.js';
 import { getOrCompute } from './get-or-compute.js';
 import { RedisCache } from './redis-cache.js';
 
@@ -303,6 +304,68 @@ describe('RedisCache', () => {
     },
     { needsBinary: true },
   );
+
+  describeWithRedis('when the network to Redis breaks', () => {
+    let raw: Redis;
+    let proxy: TcpProxy;
+    const opened: RedisCache[] = [];
+    beforeAll(async () => {
+      raw = new Redis(redisUrl);
+      proxy = await TcpProxy.start(Number(new URL(redisUrl).port || 6379));
+    });
+    afterAll(async () => {
+      await raw.quit();
+      await proxy.close();
+    });
+    afterEach(async () => {
+      proxy.restore();
+      await Promise.all(opened.splice(0).map((cache) => cache.close()));
+    });
+    function open(options: Partial<ConstructorParameters<typeof RedisCache>[0]> = {}): RedisCache {
+      const cache = new RedisCache({
+        name: 'network',
+        url: proxy.url,
+        namespace: uniqueNamespace(),
+        commandTimeoutMs: 300,
+        maxReconnectDelayMs: 50,
+        onWarning: quiet,
+        ...options,
+      });
+      opened.push(cache);
+      return cache;
+    }
+
+    it('sends deletes and tag invalidations lost with the connection before anything else once back', async () => {
+      const cache = open({ failFastMs: 0 });
+      await cache.set('k', 'old', { tags: ['t'] });
+      await cache.set('j', 'old');
+      expect(await cache.get('k')).toBe('old');
+      proxy.blackhole();
+      expect(await cache.invalidateTags(['t'])).toBe(0);
+      expect(await cache.delete('j')).toBe(false);
+      proxy.cut();
+      // The commands never reached Redis: the entries are still there.
+      expect(await raw.exists(`${cache.prefix}k`, `${cache.prefix}j`)).toBe(2);
+      proxy.restore();
+      await vi.waitFor(() => expect(cache.client.status).toBe('ready'), { timeout: 5_000, interval: 10 });
+      // The first read after the reconnection already sees them gone.
+      expect(await cache.get('k')).toBeUndefined();
+      expect(await cache.get('j')).toBeUndefined();
+      expect(await raw.exists(`${cache.prefix}k`, `${cache.prefix}j`)).toBe(0);
+    });
+
+    it('answers at once for failFastMs after a timeout instead of sending more commands', async () => {
+      const cache = open({ failFastMs: 60_000 });
+      await cache.set('k', 'v');
+      proxy.blackhole();
+      expect(await cache.get('k')).toBeUndefined();
+      proxy.restore();
+      const sent = vi.spyOn(cache.client, 'get');
+      expect(await cache.get('k')).toBeUndefined();
+      expect(sent).not.toHaveBeenCalled();
+      expect(cache.stats().errors).toBe(2);
+    });
+  });
 
   describe('clock', () => {
     it('judges freshness by epochMs of its clock', () => {

@@ -42,6 +42,11 @@ export interface RedisCacheOptions {
   staleWhileRevalidateMs?: number;
   /** Longest wait for one Redis command; past it the call resolves as a miss or a skipped write. Default 100. */
   commandTimeoutMs?: number;
+  /**
+   * After a command fails or times out, later commands are not sent for this long: they resolve as misses
+   * at once, then one goes through to probe. 0 sends every command. Default 1,000.
+   */
+  failFastMs?: number;
   /** Longest wait between two reconnection attempts. Default 1,000. */
   maxReconnectDelayMs?: number;
   /** Where hits, misses, stale hits and errors are counted. */
@@ -136,7 +141,10 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     tags: new Set(),
     clear: false,
   };
-  private flushing: Promise<void> | undefined;
+  private flushing: Promise<boolean> | undefined;
+  /** `clock.now()` before which commands are not sent after a failure. */
+  private retryAt = 0;
+  private readonly failFastMs: number;
 
   constructor(options: RedisCacheOptions) {
     this.name = checkName(options?.name);
@@ -163,6 +171,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       'maxReconnectDelayMs',
       options.maxReconnectDelayMs ?? 1_000,
     );
+    this.failFastMs = checkNonNegativeInteger('failFastMs', options.failFastMs ?? 1_000);
     this.clock = options.clock ?? systemClock;
     this.metrics = options.metrics ?? noopMetricsSink;
     this.labels = new CacheMetricLabels(this.name, 'redis');
@@ -183,19 +192,34 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       this.client = new Redis(url, {
         // Fail fast while disconnected instead of queueing commands without bound.
         enableOfflineQueue: false,
+        // A command the caller already counted as failed is not sent again later, out of turn; lost
+        // invalidations are re-sent by this cache instead, before anything else.
+        autoResendUnfulfilledCommands: false,
         maxRetriesPerRequest: 1,
         connectTimeout: Math.max(1_000, this.commandTimeoutMs),
         retryStrategy: (times) => Math.min(25 * 2 ** Math.min(times, 10), maxReconnectDelayMs),
       });
       this.ownsClient = true;
     }
-    this.client.on('error', (error: unknown) => this.markDegraded('connection', error));
-    this.client.on('ready', () => {
-      for (const wake of this.readyWaiters.splice(0)) wake();
-      this.flushPending();
-    });
+    this.client.on('error', this.onClientError);
+    this.client.on('ready', this.onClientReady);
     this.metrics.gauge(CACHE_METRICS.available, 1, this.labels.base);
   }
+
+  private readonly onClientError = (error: unknown): void => this.markDegraded('connection', error);
+
+  private readonly onClientReady = (): void => {
+    for (const wake of this.readyWaiters.splice(0)) wake();
+    // A new connection: try at once, sending lost invalidations first.
+    this.retryAt = 0;
+    if (!this.hasPending()) {
+      if (this.degraded) this.markRecovered();
+      return;
+    }
+    void this.flushPending().then((flushed) => {
+      if (flushed && this.degraded) this.markRecovered();
+    });
+  };
 
   /** False while Redis is known to be unreachable (from the last command or connection event). */
   get available(): boolean {
@@ -402,6 +426,10 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.client.off('error', this.onClientError);
+    this.client.off('ready', this.onClientReady);
+    // ioredis reports errors of a closing connection as events; keep one listener so none is unhandled.
+    this.client.on('error', () => {});
     for (const wake of this.readyWaiters.splice(0)) wake();
     const connections = this.ownsClient ? [this.subscriber, this.client] : [this.subscriber];
     await Promise.all(
@@ -474,44 +502,67 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     timeoutMs = this.commandTimeoutMs,
   ): Promise<Result | typeof FAILED> {
     if (abortSignal?.aborted) throw abortReason(abortSignal);
-    if (this.closed)
+    if (this.closed) {
       return this.fail(operation, new CacheUnavailableError({ message: 'the cache is closed' }));
-    if (this.client.status !== 'ready') {
-      const ready = await this.waitForReady(abortSignal);
-      if (!ready) {
-        return this.fail(
-          operation,
-          new CacheUnavailableError({ message: `Redis connection is ${this.client.status}` }),
-        );
-      }
     }
-    if (this.flushing !== undefined) await this.flushing;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onAbort: (() => void) | undefined;
+    if (this.client.status !== 'ready' && !(await this.waitForReady(abortSignal))) {
+      return this.fail(
+        operation,
+        new CacheUnavailableError({ message: `Redis connection is ${this.client.status}` }),
+      );
+    }
+    if (this.degraded && this.clock.now() < this.retryAt) {
+      // A command failed moments ago: answer at once instead of making every caller wait for a timeout.
+      return this.fail(operation, new CacheUnavailableError({ message: 'Redis failed recently' }));
+    }
+    // Invalidations lost while Redis was away go first, so no read sees an entry they removed.
+    if ((this.flushing !== undefined || this.hasPending()) && !(await this.flushPending())) {
+      return this.fail(
+        operation,
+        new CacheUnavailableError({ message: 'Redis refused pending invalidations' }),
+      );
+    }
     try {
-      const result = await new Promise<Result>((resolve, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new CacheUnavailableError({ message: `Redis ${operation} took longer than ${timeoutMs} ms` }),
-            ),
-          timeoutMs,
-        );
-        if (abortSignal !== undefined) {
-          onAbort = () => reject(abortReason(abortSignal));
-          abortSignal.addEventListener('abort', onAbort, { once: true });
-        }
-        command().then(resolve, reject);
-      });
+      const result = await this.withDeadline(operation, command(), timeoutMs, abortSignal);
       if (this.degraded) this.markRecovered();
       return result;
     } catch (error) {
       if (abortSignal?.aborted) throw abortReason(abortSignal);
+      this.retryAt = this.clock.now() + this.failFastMs;
       return this.fail(operation, error);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort !== undefined) abortSignal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** `promise`, or a `CacheUnavailableError` once `timeoutMs` passes, or the abort reason. */
+  private withDeadline<Result>(
+    operation: string,
+    promise: Promise<Result>,
+    timeoutMs: number,
+    abortSignal?: AbortSignal,
+  ): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(abortReason(abortSignal!));
+      };
+      const timer = setTimeout(() => {
+        abortSignal?.removeEventListener('abort', onAbort);
+        reject(new CacheUnavailableError({ message: `Redis ${operation} took longer than ${timeoutMs} ms` }));
+      }, timeoutMs);
+      abortSignal?.addEventListener('abort', onAbort, { once: true });
+      promise.then(
+        (value) => {
+          clearTimeout(timer);
+          abortSignal?.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          abortSignal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Waits up to one command timeout for a first connection; at once false when it was lost later. */
@@ -520,8 +571,9 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     if (this.degraded || (status !== 'connecting' && status !== 'connect' && status !== 'wait')) {
       return Promise.resolve(false);
     }
-    if (status === 'wait')
+    if (status === 'wait') {
       this.client.connect().catch((error: unknown) => this.markDegraded('connection', error));
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -555,38 +607,52 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
 
   private markRecovered(): void {
     this.degraded = false;
+    this.retryAt = 0;
     this.metrics.gauge(CACHE_METRICS.available, 1, this.labels.base);
   }
 
-  /** Sends the deletes and invalidations that failed while Redis was down, before any other command. */
-  private flushPending(): void {
+  private hasPending(): boolean {
+    return this.pending.clear || this.pending.keys.size > 0 || this.pending.tags.size > 0;
+  }
+
+  /**
+   * Sends the deletes, tag invalidations and clears that failed while Redis was away; one flush at a
+   * time, each command under the command timeout. Resolves to whether everything was sent.
+   */
+  private flushPending(): Promise<boolean> {
+    if (this.flushing !== undefined) return this.flushing;
     const pending = this.pending;
-    if (!pending.clear && pending.keys.size === 0 && pending.tags.size === 0) {
-      if (this.degraded) this.markRecovered();
-      return;
-    }
     this.pending = { keys: new Set(), tags: new Set(), clear: false };
-    const flush = async () => {
+    const flush = async (): Promise<boolean> => {
       try {
-        if (pending.clear) await this.clearNow();
-        if (pending.keys.size > 0) await this.client.del(...pending.keys);
+        if (pending.clear) await this.withDeadline('clear', this.clearNow(), 30_000);
+        if (pending.keys.size > 0) {
+          await this.withDeadline('delete', this.client.del(...pending.keys), this.commandTimeoutMs);
+        }
         if (pending.tags.size > 0) {
           const tags = [...pending.tags];
           const tagKeys = tags.map((tag) => this.tagKey(tag));
-          await this.client.eval(INVALIDATE_TAGS_SCRIPT, tagKeys.length, ...tagKeys, ...tags);
+          await this.withDeadline(
+            'invalidate',
+            this.client.eval(INVALIDATE_TAGS_SCRIPT, tagKeys.length, ...tagKeys, ...tags),
+            this.commandTimeoutMs,
+          );
         }
-        if (this.degraded) this.markRecovered();
+        return true;
       } catch (error) {
-        // Keep them for the next reconnection.
+        // Keep them for the next attempt.
         for (const key of pending.keys) this.pending.keys.add(key);
         for (const tag of pending.tags) this.pending.tags.add(tag);
         this.pending.clear ||= pending.clear;
-        this.fail('flush', error);
+        this.retryAt = this.clock.now() + this.failFastMs;
+        this.markDegraded('flush', error);
+        return false;
       }
     };
     this.flushing = flush().finally(() => {
       this.flushing = undefined;
     });
+    return this.flushing;
   }
 
   private async clearNow(): Promise<void> {

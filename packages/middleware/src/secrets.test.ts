@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findSecret, redactSecrets, redactString } from './secrets.js';
+import { defaultSecretPatterns, findSecret, redactSecrets, redactString } from './secrets.js';
 
 const samples: Array<[string, string]> = [
   [
@@ -19,7 +19,21 @@ const samples: Array<[string, string]> = [
   ['Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345', 'bearer-token'],
   ['postgres://admin:s3cretpass@db.example.com:5432/app', 'url-password'],
   ['password=CorrectHorseBattery9', 'credential-assignment'],
+  [`ghp_${'a'.repeat(36)}`, 'github-token'],
+  ['xoxb-1234567890-abcdefghij', 'slack-token'],
+  [`hf_${'Q'.repeat(34)}`, 'huggingface-token'],
+  [`sk-proj-${'A1b2'.repeat(8)}`, 'openai-api-key'],
+  [`AccountKey=${'a'.repeat(88)}`, 'azure-storage-key'],
 ];
+
+describe('defaultSecretPatterns', () => {
+  it('should have a sample for every pattern', () => {
+    const kinds = new Set(samples.map(([, kind]) => kind));
+    expect(defaultSecretPatterns.map((pattern) => pattern.name).filter((name) => !kinds.has(name))).toEqual(
+      [],
+    );
+  });
+});
 
 describe('findSecret', () => {
   it.each(samples)('should find %j as %s', (text, kind) => {

@@ -42,6 +42,14 @@ export const defaultSecretPatterns: readonly SecretPattern[] = Object.freeze([
   },
 ]);
 
+// Every default pattern contains one of these; one scan for them rules most strings out at once.
+const DEFAULT_PREFILTER =
+  /-----BEGIN|A[KS]IA|ABIA|ACCA|aws_secret|AIza|AccountKey=|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_live_|npm_|hf_|sk-|eyJ|bearer|:\/\/|passw|secret|api[_-]?key|access[_-]?token|auth[_-]?token/i;
+
+function mayHoldSecret(text: string, patterns: readonly SecretPattern[]): boolean {
+  return patterns !== defaultSecretPatterns || DEFAULT_PREFILTER.test(text);
+}
+
 /** Where a secret was found in a value. */
 export interface SecretFinding {
   /** The pattern's name. */
@@ -58,6 +66,7 @@ export interface SecretScanOptions {
 }
 
 function firstMatch(text: string, patterns: readonly SecretPattern[]): SecretPattern | undefined {
+  if (!mayHoldSecret(text, patterns)) return undefined;
   for (const secret of patterns) {
     secret.pattern.lastIndex = 0;
     const found = secret.pattern.test(text);
@@ -113,7 +122,7 @@ export function redactString(
   text: string,
   patterns: readonly SecretPattern[] = defaultSecretPatterns,
 ): string {
-  if (text.length < 12) return text;
+  if (text.length < 12 || !mayHoldSecret(text, patterns)) return text;
   let result = text;
   for (const secret of patterns) {
     secret.pattern.lastIndex = 0;

@@ -2,7 +2,7 @@
 // Accuracy and latency of tool selection on a labelled tool set (run `pnpm build` first).
 // Usage: node scripts/eval-toolsel.mjs --tools TOOLS.json --queries QUERIES.jsonl [--k 5]
 //        [--strategy lexical|hybrid|semantic] [--json] [--irrelevant QUERIES.jsonl] [--min-relevance 0.2]
-//        [--fusion rrf|weighted] [--embeddings-url http://host:port/v1 --embeddings-model MODEL] (hybrid with a real model)
+//        [--fusion rrf|weighted] [--bm25 '{"k1":0.9,"coordination":0}'] [--embeddings-url http://host:port/v1 --embeddings-model MODEL] (hybrid with a real model)
 // TOOLS.json: [{name, description, parameters}]; each query line: {query, expected: [names], category?}.
 // Without --embeddings-url, hybrid and semantic use the deterministic hashing embedder: a smoke check of
 // the code path, not a measure of semantic accuracy.
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     'embeddings-url': { type: 'string' },
     'embeddings-model': { type: 'string' },
     fusion: { type: 'string', default: 'rrf' },
+    bm25: { type: 'string' },
   },
 });
 if (!values.tools || !values.queries) {
@@ -82,6 +83,7 @@ if (strategy !== 'lexical') {
     : createDeterministicEmbedder();
 }
 const depth = Math.max(k, 10);
+const bm25 = values.bm25 ? JSON.parse(values.bm25) : undefined;
 const selector = new ToolSelector({
   registry,
   embedder,
@@ -89,6 +91,7 @@ const selector = new ToolSelector({
   k: depth,
   cacheSize: 0,
   fusion: values.fusion,
+  bm25,
 });
 
 const buildStart = performance.now();
@@ -148,6 +151,7 @@ const result = {
   recallAtK: round(totals.recallAtK / count),
   strategy,
   fusion: strategy === 'hybrid' ? values.fusion : undefined,
+  bm25,
   embedder: embedder ? `${embedder.id}/${embedder.model}` : undefined,
   lexicalMemoryBytes: stats.lexicalMemoryBytes,
   semanticMemoryBytes: stats.semanticMemoryBytes,

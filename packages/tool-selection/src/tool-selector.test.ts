@@ -178,6 +178,32 @@ describe('ToolSelector', () => {
       expect(embedder.calls.at(-1)![0]).toContain('translate');
     });
 
+    it('ranks within the registry version it embedded when the registry changes meanwhile', async () => {
+      const inner = createDeterministicEmbedder();
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const embedder = {
+        id: inner.id,
+        model: inner.model,
+        embed: async (inputs: readonly string[]) => {
+          await gate;
+          return inner.embed(inputs);
+        },
+      };
+      const { registry, selector } = setup({ embedder });
+      const pending = selector.select('send an email', { k: 3 });
+      registry.remove(['get_weather', 'readFile', 'write_file']);
+      release();
+      const selection = await pending;
+      expect(selection.registryVersion).toBe(1);
+      expect(selection.tools.at(1)?.name).toBe('send_email');
+      const later = await selector.select('send an email', { k: 3 });
+      expect(later.registryVersion).toBe(2);
+      expect(names(later)).not.toContain('readFile');
+    });
+
     it('falls back to lexical ranking when the embedder fails, and retries later', async () => {
       const embedder = createDeterministicEmbedder();
       const increment = vi.fn();

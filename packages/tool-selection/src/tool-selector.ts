@@ -326,12 +326,13 @@ export class ToolSelector {
     try {
       const semanticIndex = await this.#semantic(state, options.abortSignal);
       const vector = await this.#queryVector(normalizeQuery(query), options.abortSignal);
-      return this.#select(query, options, strategy, { index: semanticIndex, vector }, key);
+      // The registry may have changed while embedding: rank within the version the vectors belong to.
+      return this.#select(query, options, strategy, { index: semanticIndex, vector }, key, true, state);
     } catch (error) {
       if (VictorError.isInstance(error) && error.code === 'ABORTED') throw error;
       if (options.abortSignal?.aborted) throw new AbortedError({ cause: options.abortSignal.reason });
       this.#metrics.increment('victor_tool_selection_semantic_failures_total');
-      const fallback = this.#select(query, options, 'lexical', undefined, undefined, false);
+      const fallback = this.#select(query, options, 'lexical', undefined, undefined, false, state);
       return Object.freeze({ ...fallback, semanticError: error });
     }
   }
@@ -495,6 +496,7 @@ export class ToolSelector {
     semantic: { index: SemanticIndex; vector: Float32Array } | undefined,
     knownKey?: string,
     useCache = true,
+    pinnedState?: VersionState,
   ): ToolSelection {
     const start = performance.now();
     if (typeof query !== 'string') throw invalidOption('query', 'a string', query);
@@ -503,7 +505,7 @@ export class ToolSelector {
     if (options.k !== undefined) checkInteger('k', options.k, 1, 1000);
     const minRelevance = options.minRelevance ?? this.#minRelevance;
     if (options.minRelevance !== undefined) checkFraction('minRelevance', options.minRelevance);
-    const state = this.#current();
+    const state = pinnedState ?? this.#current();
     const cacheable = useCache && this.#cacheSize > 0;
     const key = cacheable ? (knownKey ?? this.#key(query, options, strategy)) : '';
     if (cacheable) {

@@ -13,7 +13,7 @@ export type { HttpProviderOptions, StreamDecoder } from './http-provider.js';
 export { CONNECTIONS_OPENED, HttpProvider } from './http-provider.js';
 export type { InFlightLimiterOptions } from './limiter.js';
 export { InFlightLimiter } from './limiter.js';
-export { decodeChatResponse, decodeUsage } from './openai-compatible/decode-response.js';
+export { contentText, decodeChatResponse, decodeUsage } from './openai-compatible/decode-response.js';
 export { OpenAIStreamDecoder } from './openai-compatible/decode-stream.js';
 export { buildEmbeddingsBody, decodeEmbeddings } from './openai-compatible/embeddings.js';
 export { mapFinishReason } from './openai-compatible/finish-reason.js';

@@ -19,6 +19,20 @@ export function decodeUsage(usage: unknown): Usage {
   return result;
 }
 
+/**
+ * The text of a message's `content`: a string as is, or the `text` parts of an array of typed parts (as
+ * Mistral's reasoning models send, with `thinking` parts that are not answer text).
+ */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  let text = '';
+  for (const part of content as Array<{ type?: unknown; text?: unknown }>) {
+    if (part?.type === 'text' && typeof part.text === 'string') text += part.text;
+  }
+  return text;
+}
+
 interface WireToolCall {
   id?: unknown;
   function?: { name?: unknown; arguments?: unknown };
@@ -36,7 +50,7 @@ export function decodeChatResponse(body: unknown): ChatResponse {
       message: `chat completion has no choices[0].message: ${JSON.stringify(body).slice(0, 200)}`,
     });
   }
-  const text = typeof message.content === 'string' ? message.content : '';
+  const text = contentText(message.content);
   const toolCalls: ToolCall[] = [];
   if (Array.isArray(message.tool_calls)) {
     for (const wire of message.tool_calls as WireToolCall[]) {

@@ -2,7 +2,7 @@ import type { FinishReason, StreamEvent, Usage } from '@victor-ai/core';
 import { ConnectionError, InvalidResponseError, parseToolArguments, VictorError } from '@victor-ai/core';
 import { streamError } from '../http-errors.js';
 import type { StreamDecoder } from '../http-provider.js';
-import { decodeUsage } from './decode-response.js';
+import { contentText, decodeUsage } from './decode-response.js';
 import { mapFinishReason } from './finish-reason.js';
 
 interface PendingToolCall {
@@ -29,6 +29,7 @@ export class OpenAIStreamDecoder implements StreamDecoder {
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
   private readonly toolCalls: PendingToolCall[] = [];
   private toolCallsClosed = false;
+  private sawChoices = false;
 
   /** True once `[DONE]` or an error ended the stream. */
   get done(): boolean {
@@ -81,12 +82,15 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     }
     if (chunk.usage != null) this.usage = decodeUsage(chunk.usage);
     const choices = chunk.choices;
-    if (!Array.isArray(choices) || choices.length === 0) return;
+    if (!Array.isArray(choices)) return;
+    this.sawChoices = true;
+    if (choices.length === 0) return;
     const choice = choices[0] as { delta?: WireDelta; finish_reason?: unknown };
     const delta = choice.delta;
     if (delta) {
-      if (typeof delta.content === 'string' && delta.content.length > 0) {
-        out.push({ type: 'text-delta', delta: delta.content });
+      const text = contentText(delta.content);
+      if (text.length > 0) {
+        out.push({ type: 'text-delta', delta: text });
       }
       if (Array.isArray(delta.tool_calls)) {
         for (const fragment of delta.tool_calls) this.toolCallFragment(fragment, out);
@@ -173,6 +177,14 @@ export class OpenAIStreamDecoder implements StreamDecoder {
   }
 
   private finish(out: StreamEvent[]): void {
+    if (!this.sawChoices) {
+      // Not one chunk had `choices`: this is not a Chat Completions stream (another API, or an error body).
+      this.fail(
+        out,
+        new InvalidResponseError({ message: 'the stream ended without any chunk carrying choices' }),
+      );
+      return;
+    }
     this.closeToolCalls(out);
     if (this.finished) return;
     this.finished = true;

@@ -10,3 +10,5 @@ export type {
   LoopbackToolCall,
 } from './loopback-server.js';
 export { createLoopbackServer, loopbackEmbedding } from './loopback-server.js';
+export type { Recording, RecordingApi, ReplayResult, ServedRecording } from './replay.js';
+export { replayRecordings, serveRecording } from './replay.js';

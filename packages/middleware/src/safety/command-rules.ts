@@ -26,6 +26,8 @@ interface Environment {
   readonly home: string;
   readonly protectedBranches: readonly string[];
   depth: number;
+  /** Files a download wrote earlier in the same command line. */
+  readonly downloaded: Set<string>;
 }
 
 const DEFAULT_PROTECTED = Object.freeze([
@@ -315,6 +317,79 @@ function decodes(sources: readonly string[]): boolean {
   );
 }
 
+/** Short options of curl and wget that take a value, and which of them names the output file. */
+const DOWNLOAD_OPTIONS: Readonly<Record<string, { values: string; output: string; remoteName: string }>> = {
+  curl: { values: 'HdXuAemTFxwrbcKECyYzUDtQPo', output: 'o', remoteName: 'O' },
+  wget: { values: 'aoeUtTwiBPQOlADIXRh', output: 'O', remoteName: '' },
+};
+
+/** Remembers the files a `curl`/`wget` command writes (`-o`, `-O`, `--output`, a URL's name, `>`). */
+function recordDownload(
+  name: string,
+  command: ShellCommand,
+  args: readonly ShellWord[],
+  environment: Environment,
+): void {
+  const options = DOWNLOAD_OPTIONS[name] ?? DOWNLOAD_OPTIONS.curl!;
+  const outputs: string[] = [];
+  // wget names the file after the URL unless told otherwise; curl writes to stdout unless told.
+  let remoteName = name === 'wget';
+  for (let index = 0; index < args.length; index++) {
+    const text = args[index]!.text;
+    if (text.startsWith('--')) {
+      const [flag, inline] = text.split('=', 2) as [string, string | undefined];
+      if (flag === '--output' || flag === '--output-document') {
+        const value = inline ?? args[++index]?.text;
+        if (value !== undefined) outputs.push(value);
+        remoteName = false;
+      } else if (flag === '--remote-name' || flag === '--remote-name-all') {
+        remoteName = true;
+      }
+      continue;
+    }
+    if (!text.startsWith('-') || text.length < 2) continue;
+    for (let position = 1; position < text.length; position++) {
+      const letter = text[position]!;
+      if (options.remoteName.includes(letter)) {
+        remoteName = true;
+        continue;
+      }
+      if (!options.values.includes(letter)) continue;
+      const rest = text.slice(position + 1);
+      const value = rest !== '' ? rest : args[++index]?.text;
+      if (letter === options.output && value !== undefined) {
+        outputs.push(value);
+        remoteName = false;
+      }
+      break;
+    }
+  }
+  if (remoteName) {
+    for (const word of args) {
+      const match = /^[a-z]+:\/\/[^?#]*\/([^/?#]+)/i.exec(word.text);
+      if (match?.[1] !== undefined) outputs.push(match[1]);
+    }
+  }
+  for (const redirect of command.redirects)
+    if (redirect.operator.includes('>')) outputs.push(redirect.target);
+  for (const output of outputs) {
+    if (output === '-' || output.startsWith('/dev/')) continue;
+    const path = resolveWord({ text: output, substitutions: [] }, environment);
+    if (path !== undefined) environment.downloaded.add(path);
+  }
+}
+
+function runsScripts(name: string): boolean {
+  return (
+    SHELLS.has(name) ||
+    INTERPRETERS.has(name) ||
+    /^python\d(?:\.\d+)?$/.test(name) ||
+    name === 'source' ||
+    name === '.' ||
+    name === 'exec'
+  );
+}
+
 /** Strips `sudo`, `env`, `nohup`, `VAR=value` and similar prefixes; returns the words of the real command. */
 function unwrap(words: readonly ShellWord[], environment: Environment): ShellWord[] {
   let index = 0;
@@ -569,6 +644,22 @@ function checkSimpleCommand(
 
   const name = basename(head.text);
   const lower = name.toLowerCase();
+
+  if (DOWNLOADERS.has(lower)) {
+    recordDownload(lower, command, args, environment);
+    return undefined;
+  }
+  // `curl -o i.sh URL && chmod +x i.sh && ./i.sh`: running what was just downloaded.
+  if (environment.downloaded.size > 0) {
+    const candidates = head.text.includes('/') ? [head, ...args] : args;
+    for (const word of candidates) {
+      if (word.text.startsWith('-')) continue;
+      const path = resolveWord(word, environment);
+      if (path !== undefined && environment.downloaded.has(path) && (word === head || runsScripts(name))) {
+        return finding('execute-download', `runs ${word.text}, downloaded from the network without review`);
+      }
+    }
+  }
 
   if (
     SHELLS.has(name) ||
@@ -910,6 +1001,7 @@ function createEnvironment(options: CommandAnalysisOptions): Environment {
     home: posix.resolve(options.homeDirectory ?? homedir()),
     protectedBranches: options.protectedBranches ?? DEFAULT_PROTECTED,
     depth: 0,
+    downloaded: new Set(),
   };
 }
 

@@ -13,7 +13,9 @@ export type VictorErrorCode =
   | 'INVALID_RESPONSE'
   | 'TOOL_NOT_FOUND'
   | 'TOOL_FAILED'
-  | 'QUEUE_FULL';
+  | 'QUEUE_FULL'
+  | 'WORKER_CRASHED'
+  | 'WORKER_TASK_FAILED';
 
 const MARKER = Symbol.for('@victor-ai/core.error');
 

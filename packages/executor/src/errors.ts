@@ -1,8 +1,8 @@
 import { VictorError, type VictorErrorCode } from '@victor-ai/core';
 
 // These codes are not in core's `VictorErrorCode` union yet; the casts go away once core lists them.
-const WORKER_CRASHED = 'WORKER_CRASHED' as VictorErrorCode;
-const WORKER_TASK_FAILED = 'WORKER_TASK_FAILED' as VictorErrorCode;
+const WORKER_CRASHED: VictorErrorCode = 'WORKER_CRASHED';
+const WORKER_TASK_FAILED: VictorErrorCode = 'WORKER_TASK_FAILED';
 
 /** What a worker pool task is: the module URL and the export the worker calls. */
 export interface WorkerTaskIdentity {

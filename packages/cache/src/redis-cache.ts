@@ -142,6 +142,8 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     clear: false,
   };
   private flushing: Promise<boolean> | undefined;
+  private probeTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly recoveryListeners = new Set<() => void>();
   /** `clock.now()` before which commands are not sent after a failure. */
   private retryAt = 0;
   private readonly failFastMs: number;
@@ -261,9 +263,14 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
 
   /** Stores `value` for `options.ttlMs` (or the default), tagged with `options.tags`; skipped while Redis is down. */
   async set(key: string, value: Value, options?: CacheWriteOptions): Promise<void> {
+    await this.store(key, value, options);
+  }
+
+  /** `set` that resolves to whether Redis took the write (false when it was skipped). */
+  async store(key: string, value: Value, options?: CacheWriteOptions): Promise<boolean> {
     if (value === undefined) {
       await this.delete(key);
-      return;
+      return true;
     }
     const ttlMs = options?.ttlMs === undefined ? this.defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
     const staleMs =
@@ -275,14 +282,25 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     const stored: StoredEntry<Value> = { f: this.clock.epochMs() + ttlMs, v: value };
     if (staleMs > 0) stored.s = stored.f + staleMs;
     if (tags !== undefined) stored.t = tags;
-    const payload = JSON.stringify(stored);
+    let payload: string;
+    try {
+      payload = JSON.stringify(stored);
+    } catch (error) {
+      // A value with no JSON form (a cycle, a bigint) is not stored; the caller's work goes on.
+      this.counters.errors++;
+      this.metrics.increment(CACHE_METRICS.errors, this.labels.operation('encode'));
+      this.onWarning(
+        `@victor-ai/cache: value for key ${JSON.stringify(key)} has no JSON form; not stored`,
+        error,
+      );
+      return false;
+    }
     const keepMs = Math.ceil(ttlMs + staleMs);
     const fullKey = this.prefix + key;
     if (tags === undefined) {
-      await this.run('set', () => this.client.set(fullKey, payload, 'PX', keepMs));
-      return;
+      return (await this.run('set', () => this.client.set(fullKey, payload, 'PX', keepMs))) !== FAILED;
     }
-    await this.run('set', () => {
+    const reply = await this.run('set', () => {
       const multi = this.client.multi().set(fullKey, payload, 'PX', keepMs);
       for (const tag of tags) {
         const tagKey = this.tagKey(tag);
@@ -291,6 +309,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       }
       return multi.exec();
     });
+    return reply !== FAILED;
   }
 
   /** Stores many entries in one pipelined round trip (no tags). */
@@ -422,10 +441,22 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     return subscribeNow();
   }
 
+  /**
+   * Calls `listener` each time Redis works again after an outage (lost invalidations already re-sent).
+   * Returns a function that removes it.
+   */
+  onRecovered(listener: () => void): () => void {
+    this.recoveryListeners.add(listener);
+    return () => this.recoveryListeners.delete(listener);
+  }
+
   /** Closes the connections this cache opened. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+    this.recoveryListeners.clear();
     this.client.off('error', this.onClientError);
     this.client.off('ready', this.onClientReady);
     // ioredis reports errors of a closing connection as events; keep one listener so none is unhandled.
@@ -596,6 +627,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   private markDegraded(operation: string, error: unknown): void {
     if (this.degraded || this.closed) return;
     this.degraded = true;
+    this.startProbing();
     this.metrics.gauge(CACHE_METRICS.available, 0, this.labels.base);
     const reason = error instanceof Error ? error.message : String(error);
     this.onWarning(
@@ -608,7 +640,24 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   private markRecovered(): void {
     this.degraded = false;
     this.retryAt = 0;
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
     this.metrics.gauge(CACHE_METRICS.available, 1, this.labels.base);
+    for (const listener of this.recoveryListeners) listener();
+  }
+
+  /** While degraded, a PING now and then finds out that Redis is back even when nobody calls. */
+  private startProbing(): void {
+    if (this.probeTimer !== undefined || this.closed) return;
+    this.probeTimer = setInterval(
+      () => {
+        if (this.client.status === 'ready' && this.flushing === undefined) {
+          void this.run('ping', () => this.client.ping());
+        }
+      },
+      Math.max(this.failFastMs, 100),
+    );
+    this.probeTimer.unref?.();
   }
 
   private hasPending(): boolean {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
 import { describeWithRedis, redisServerBinary, redisUrl, uniqueNamespace } from './__fixtures__/redis.js';
 import { RedisServerProcess } from './__fixtures__/redis-server.js';
+import { TcpProxy } from './__fixtures__/tcp-proxy.js';
 import { MemoryCache } from './memory-cache.js';
 import { RedisCache } from './redis-cache.js';
 import { TieredCache } from './tiered-cache.js';
@@ -152,6 +153,49 @@ describe('TieredCache', () => {
     });
   });
 
+  describeWithRedis('when one instance loses its connection', () => {
+    let proxy: TcpProxy;
+    const opened: TieredCache[] = [];
+    beforeAll(async () => {
+      proxy = await TcpProxy.start(Number(new URL(redisUrl).port || 6379));
+    });
+    afterAll(async () => {
+      await proxy.close();
+    });
+    afterEach(async () => {
+      proxy.restore();
+      await Promise.all(opened.splice(0).map((cache) => cache.close()));
+    });
+
+    it('converges with the others once back: lost invalidations are published, local-only writes dropped', async () => {
+      const namespace = uniqueNamespace();
+      const cut = instance(proxy.url, namespace, 300);
+      const other = instance(redisUrl, namespace);
+      opened.push(cut, other);
+      await Promise.all([cut.subscribed, other.subscribed]);
+      await cut.set('k', 'old');
+      await cut.set('x', 'tagged', { tags: ['t'] });
+      expect(await other.get('k')).toBe('old');
+      expect(await other.get('x')).toBe('tagged');
+
+      proxy.blackhole();
+      proxy.cut();
+      await cut.set('k', 'new');
+      await cut.invalidateTags(['t']);
+      expect(await cut.get('k')).toBe('new');
+      expect(other.memory.lookup('x')?.value).toBe('tagged');
+
+      proxy.restore();
+      await vi.waitFor(
+        async () => {
+          expect(await other.get('x')).toBeUndefined();
+          expect(await cut.get('k')).toBe(await other.get('k'));
+        },
+        { timeout: 5_000, interval: 20 },
+      );
+    });
+  });
+
   describeWithRedis(
     'when Redis fails',
     () => {
@@ -178,6 +222,31 @@ describe('TieredCache', () => {
         expect(await cache.get('during')).toBe(2);
         expect(await cache.get('absent')).toBeUndefined();
         await server.restart();
+      });
+
+      it('publishes an invalidation it could not send while Redis was frozen, once Redis answers again', async () => {
+        const namespace = uniqueNamespace();
+        const first = instance(server.url, namespace, 200);
+        const second = instance(server.url, namespace, 200);
+        opened.push(first, second);
+        await Promise.all([first.subscribed, second.subscribed]);
+        await first.set('x', 'tagged', { tags: ['t'] });
+        await vi.waitFor(
+          async () => {
+            expect(await second.get('x')).toBe('tagged');
+            expect(second.memory.lookup('x')?.value).toBe('tagged');
+          },
+          { timeout: 5_000, interval: 20 },
+        );
+        server.pause();
+        await first.invalidateTags(['t']);
+        server.resume();
+        // Nobody calls the first instance again: its own probe must find Redis back and publish.
+        await vi.waitFor(() => expect(second.memory.lookup('x')).toBeUndefined(), {
+          timeout: 10_000,
+          interval: 20,
+        });
+        expect(await second.get('x')).toBeUndefined();
       });
 
       it('empties its memory tier when the subscription comes back, since messages may be lost', async () => {

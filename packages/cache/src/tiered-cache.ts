@@ -42,6 +42,11 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
   private readonly metrics: MetricsSink;
   private readonly labels: CacheMetricLabels;
   private counters: CacheStats = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+  private readonly stopListening: () => void;
+  /** Keys written to memory while the Redis write failed. */
+  private readonly localOnly = new Set<string>();
+  /** Invalidations that could not be published yet. */
+  private unsent: InvalidationMessage | undefined;
   /** Bumped by every invalidation; a Redis read that started before one is not promoted. */
   private generation = 0;
 
@@ -58,6 +63,7 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
     this.maxMemoryTtlMs = checkPositiveInteger('maxMemoryTtlMs', options.maxMemoryTtlMs ?? 60_000);
     this.metrics = options.metrics ?? noopMetricsSink;
     this.labels = new CacheMetricLabels(this.name, 'tiered');
+    this.stopListening = this.redis.onRecovered(() => this.onRedisRecovered());
     this.subscribed =
       options.subscribe === false
         ? Promise.resolve()
@@ -113,8 +119,11 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
   async set(key: string, value: Value, options?: CacheWriteOptions): Promise<void> {
     this.generation++;
     this.memory.write(key, value, this.memoryOptions(options));
-    await this.redis.set(key, value, options);
-    await this.redis.publish({ origin: this.instanceId, keys: [key] });
+    // While Redis is away the value lives only here; it is dropped when Redis is back, so every
+    // instance then reads the same thing from Redis.
+    if (!(await this.redis.store(key, value, options))) this.localOnly.add(key);
+    else this.localOnly.delete(key);
+    await this.announce({ keys: [key] });
   }
 
   /** Removes `key` from both tiers here and from the memory tier of other processes. */
@@ -122,7 +131,7 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
     this.generation++;
     const local = await this.memory.delete(key);
     const remote = await this.redis.delete(key);
-    await this.redis.publish({ origin: this.instanceId, keys: [key] });
+    await this.announce({ keys: [key] });
     return local || remote;
   }
 
@@ -132,7 +141,7 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
     this.generation++;
     const local = this.memory.invalidateTagsNow(tags);
     const remote = await this.redis.invalidateTags(tags);
-    await this.redis.publish({ origin: this.instanceId, tags: [...tags] });
+    await this.announce({ tags: [...tags] });
     return Math.max(local, remote);
   }
 
@@ -141,7 +150,7 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
     this.generation++;
     await this.memory.clear();
     await this.redis.clear();
-    await this.redis.publish({ origin: this.instanceId, clear: true });
+    await this.announce({ clear: true });
   }
 
   /** Takes a short cross-process lock in the Redis tier. */
@@ -173,8 +182,36 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
 
   /** Closes the Redis tier's connections and empties the memory tier. */
   async close(): Promise<void> {
+    this.stopListening();
     await this.redis.close();
     await this.memory.close();
+  }
+
+  /**
+   * Publishes an invalidation; what could not be published (Redis unreachable) is kept and sent with the
+   * next one, or when the connection comes back.
+   */
+  private async announce(change: Omit<InvalidationMessage, 'origin'>): Promise<void> {
+    const unsent = this.unsent;
+    this.unsent = undefined;
+    const message: InvalidationMessage = { origin: this.instanceId };
+    if (unsent?.clear || change.clear) message.clear = true;
+    else {
+      const keys = [...(unsent?.keys ?? []), ...(change.keys ?? [])];
+      const tags = [...(unsent?.tags ?? []), ...(change.tags ?? [])];
+      if (keys.length > 0) message.keys = keys;
+      if (tags.length > 0) message.tags = tags;
+    }
+    if (!(await this.redis.publish(message))) {
+      const pending = this.unsent as InvalidationMessage | undefined;
+      this.unsent = message;
+      // Another call may have queued meanwhile; fold it in.
+      if (pending !== undefined) {
+        if (pending.clear) message.clear = true;
+        message.keys = [...(message.keys ?? []), ...(pending.keys ?? [])];
+        message.tags = [...(message.tags ?? []), ...(pending.tags ?? [])];
+      }
+    }
   }
 
   private promote(key: string, remote: CacheLookup<Value> & { tags?: readonly string[] }): void {
@@ -189,6 +226,13 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
     const ttlMs = options?.ttlMs;
     if (ttlMs !== undefined && ttlMs <= this.maxMemoryTtlMs) return options ?? {};
     return { ...options, ttlMs: Math.min(ttlMs ?? this.maxMemoryTtlMs, this.maxMemoryTtlMs) };
+  }
+
+  private onRedisRecovered(): void {
+    this.generation++;
+    for (const key of this.localOnly) void this.memory.delete(key);
+    this.localOnly.clear();
+    if (this.unsent !== undefined) void this.announce({});
   }
 
   private onInvalidation(message: InvalidationMessage): void {

@@ -109,18 +109,21 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
   const shellTools = new WeakMap<ToolDefinition, boolean>();
   const verdicts = new Map<string, CommandFinding | null>();
 
-  function judgeCommand(command: string | readonly string[]): CommandFinding | undefined {
+  function judgeCommand(command: string | readonly string[], cwd: unknown): CommandFinding | undefined {
+    const inCwd = typeof cwd === 'string' && cwd !== '';
+    const optionsFor = () => (inCwd ? Object.assign({}, analysis, { cwd }) : analysis);
     if (commandCacheSize === 0 || typeof command !== 'string' || command.length > 4_096) {
-      return analyzeCommand(command, analysis);
+      return analyzeCommand(command, optionsFor());
     }
-    const known = verdicts.get(command);
+    const key = inCwd ? `${cwd}\u0000${command}` : command;
+    const known = verdicts.get(key);
     if (known !== undefined) return known ?? undefined;
-    const found = analyzeCommand(command, analysis);
+    const found = analyzeCommand(command, optionsFor());
     if (verdicts.size >= commandCacheSize) {
       const oldest = verdicts.keys().next().value;
       if (oldest !== undefined) verdicts.delete(oldest);
     }
-    verdicts.set(command, found ?? null);
+    verdicts.set(key, found ?? null);
     return found;
   }
   const pathKeys = new Map<string, boolean>();
@@ -159,7 +162,7 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
         for (const key of commandArguments) {
           const command = args[key];
           if (typeof command !== 'string' && !isStringArray(command)) continue;
-          const found = judgeCommand(command);
+          const found = judgeCommand(command, args.cwd);
           if (found !== undefined) {
             return block(
               MiddlewareResultCode.dangerousCommand,

@@ -16,6 +16,8 @@ export interface CommandAnalysisOptions {
   workspaceRoot?: string;
   /** The user's home directory; default `os.homedir()`. */
   homeDirectory?: string;
+  /** Where the command starts, if not in the workspace root (resolved against it). */
+  cwd?: string;
   /** Branches that must not be force-pushed or deleted; default main, master, trunk, develop, production, prod, release, release/*. */
   protectedBranches?: readonly string[];
 }
@@ -995,10 +997,15 @@ function analyzeScript(source: string, environment: Environment): CommandFinding
 function createEnvironment(options: CommandAnalysisOptions): Environment {
   const workspace =
     options.workspaceRoot === undefined ? VIRTUAL_WORKSPACE : posix.resolve(options.workspaceRoot);
+  const home = posix.resolve(options.homeDirectory ?? homedir());
+  let cwd = workspace;
+  if (options.cwd !== undefined && options.cwd !== '') {
+    cwd = posix.resolve(workspace, options.cwd.replace(/^~(?=\/|$)/, home));
+  }
   return {
-    cwd: workspace,
+    cwd,
     workspace,
-    home: posix.resolve(options.homeDirectory ?? homedir()),
+    home,
     protectedBranches: options.protectedBranches ?? DEFAULT_PROTECTED,
     depth: 0,
     downloaded: new Set(),

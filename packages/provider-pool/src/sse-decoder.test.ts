@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SseDecoder, type SseEvent } from './sse-decoder.js';
@@ -62,6 +63,44 @@ describe('SseDecoder', () => {
           expect(decodeAll(chunks).map((event) => event.data)).toEqual(datas);
         },
       ),
+    );
+  });
+
+  it('decodes like eventsource-parser (the reference) for any mix of fields, comments and line ends', () => {
+    const value = fc.string({ unit: 'grapheme', maxLength: 12 }).map((text) => text.replace(/[\r\n]/g, ' '));
+    const line = fc.oneof(
+      value.map((text) => `data: ${text}`),
+      value.map((text) => `data:${text}`),
+      value.map((text) => `event: ${text.trim() || 'x'}`),
+      value.map((text) => `: ${text}`),
+      fc.constant('data'),
+      fc.constant('id: 7'),
+      fc.constant(''),
+    );
+    const newline = fc.constantFrom('\n', '\r\n', '\r');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(line, newline), { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        (lines, cuts) => {
+          const text = `${lines.map(([content, end]) => content + end).join('')}\n\n`;
+          const reference: SseEvent[] = [];
+          const parser = createParser({
+            onEvent: (event) => reference.push({ event: event.event ?? 'message', data: event.data }),
+          });
+          parser.feed(text);
+          const points = [...new Set(cuts.map((cut) => cut % (text.length + 1)))].sort((a, b) => a - b);
+          const chunks: string[] = [];
+          let previous = 0;
+          for (const point of points) {
+            chunks.push(text.slice(previous, point));
+            previous = point;
+          }
+          chunks.push(text.slice(previous));
+          expect(decodeAll(chunks)).toEqual(reference);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

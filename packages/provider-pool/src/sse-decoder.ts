@@ -32,7 +32,7 @@ export class SseDecoder {
     const rest = this.textDecoder.decode();
     this.consume(rest);
     if (this.buffer.length > 0) {
-      this.line(this.buffer);
+      this.line(this.buffer, 0, this.buffer.length);
       this.buffer = '';
     }
     this.dispatch();
@@ -40,39 +40,60 @@ export class SseDecoder {
   }
 
   private consume(text: string): void {
-    let buffer = this.buffer + text;
-    let start = 0;
-    if (this.pendingCarriageReturn && buffer.charCodeAt(0) === 10) start = 1;
-    this.pendingCarriageReturn = false;
+    const buffer = this.buffer.length > 0 ? this.buffer + text : text;
     const length = buffer.length;
-    for (let i = start; i < length; i++) {
-      const code = buffer.charCodeAt(i);
-      if (code === 10 || code === 13) {
-        this.line(buffer.slice(start, i));
-        if (code === 13) {
-          if (i + 1 < length) {
-            if (buffer.charCodeAt(i + 1) === 10) i++;
-          } else {
-            this.pendingCarriageReturn = true;
-          }
-        }
-        start = i + 1;
-      }
+    let start = 0;
+    if (this.pendingCarriageReturn) {
+      this.pendingCarriageReturn = false;
+      if (length > 0 && buffer.charCodeAt(0) === 10) start = 1;
     }
-    buffer = start >= length ? '' : buffer.slice(start);
-    this.buffer = buffer;
+    // indexOf finds line ends in native code; each position is remembered so the text is scanned once.
+    let lf = buffer.indexOf('\n', start);
+    let cr = buffer.indexOf('\r', start);
+    while (lf !== -1 || cr !== -1) {
+      let end: number;
+      let next: number;
+      if (cr === -1 || (lf !== -1 && lf < cr)) {
+        end = lf;
+        next = lf + 1;
+      } else {
+        end = cr;
+        if (cr + 1 < length) {
+          next = buffer.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+        } else {
+          next = cr + 1;
+          this.pendingCarriageReturn = true;
+        }
+      }
+      this.line(buffer, start, end);
+      start = next;
+      if (lf !== -1 && lf < start) lf = buffer.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = buffer.indexOf('\r', start);
+    }
+    this.buffer = start >= length ? '' : buffer.slice(start);
   }
 
-  private line(line: string): void {
-    if (line.length === 0) {
+  private line(buffer: string, start: number, end: number): void {
+    if (end === start) {
       this.dispatch();
       return;
     }
-    if (line.charCodeAt(0) === 58 /* : */) return;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    const first = buffer.charCodeAt(start);
+    if (first === 58 /* : */) return;
+    // Fast path for the line nearly every event has: "data: ...".
+    if (first === 100 && buffer.startsWith('data:', start)) {
+      const valueStart = buffer.charCodeAt(start + 5) === 32 ? start + 6 : start + 5;
+      const value = valueStart >= end ? '' : buffer.slice(valueStart, end);
+      this.data = this.hasData ? `${this.data}\n${value}` : value;
+      this.hasData = true;
+      return;
+    }
+    const colon = buffer.indexOf(':', start);
+    const fieldEnd = colon === -1 || colon > end ? end : colon;
+    const field = buffer.slice(start, fieldEnd);
+    let valueStart = fieldEnd === end ? end : fieldEnd + 1;
+    if (valueStart < end && buffer.charCodeAt(valueStart) === 32) valueStart++;
+    const value = buffer.slice(valueStart, end);
     if (field === 'data') {
       this.data = this.hasData ? `${this.data}\n${value}` : value;
       this.hasData = true;

@@ -1,0 +1,246 @@
+// What the provider adds over a raw undici Pool request to the same loopback server, measured in one run:
+// non-streaming chat, and time to the first stream event. Then SSE decoding throughput of our decoder vs
+// eventsource-parser 3.1. Build first: `pnpm --filter @victor-ai/provider-pool build && pnpm --filter
+// @victor-ai/provider-pool bench`. The server runs in a child process (bench/server.mjs); every client is
+// warmed up (>= 3,000 calls and 4 s) before counting; passes interleave the clients; every answer is
+// checked, and the server's request count must equal the calls made (no hidden retries).
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { createParser } from 'eventsource-parser';
+import { Bench } from 'tinybench';
+import { Pool } from 'undici';
+import { createOpenAICompatibleProvider, SseDecoder } from '../dist/index.js';
+
+const PASSES = Number(process.env.BENCH_PASSES ?? 5);
+const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1_000);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 4_000);
+const WARMUP_CALLS = Number(process.env.BENCH_WARMUP_CALLS ?? 3_000);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+// --- the server, in its own process --------------------------------------------------------------------
+const child = spawn(process.execPath, [new URL('./server.mjs', import.meta.url).pathname], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
+const lines = createInterface({ input: child.stdout });
+const nextLine = () => new Promise((resolve) => lines.once('line', (line) => resolve(JSON.parse(line))));
+const { url, baseURL } = await nextLine();
+const serverRequests = async () => {
+  child.stdin.write('count\n');
+  return (await nextLine()).requests;
+};
+
+// --- the clients -----------------------------------------------------------------------------------------
+const raw = new Pool(url, { connections: 32, pipelining: 1, keepAliveTimeout: 30_000 });
+const provider = createOpenAICompatibleProvider({ baseURL });
+const chatPath = `${new URL(baseURL).pathname}/chat/completions`;
+const messages = [{ role: 'user', content: 'ping' }];
+const request = { model: 'loopback-1', messages };
+const expected = 'You said: ping';
+let calls = 0;
+
+async function rawChat() {
+  calls++;
+  const response = await raw.request({
+    path: chatPath,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'loopback-1', messages }),
+  });
+  const body = await response.body.json();
+  if (body.choices[0].message.content !== expected) throw new Error('raw: wrong answer');
+}
+
+async function providerChat() {
+  calls++;
+  const response = await provider.chat(request);
+  if (response.text !== expected) throw new Error('provider: wrong answer');
+}
+
+// Time to first event is timed inside the task; the rest of the stream is read (untimed) so that the
+// connection goes back to the pool, as in real use.
+const ttfe = { raw: [], provider: [] };
+let recording = false;
+
+async function rawStream() {
+  calls++;
+  const started = process.hrtime.bigint();
+  const response = await raw.request({
+    path: chatPath,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'loopback-1', messages, stream: true }),
+  });
+  let first = true;
+  let text = '';
+  for await (const chunk of response.body) {
+    const part = chunk.toString('utf8');
+    if (first && part.includes('\n\n')) {
+      const firstEvent = part.slice(part.indexOf('data: ') + 6, part.indexOf('\n\n'));
+      JSON.parse(firstEvent);
+      if (recording) ttfe.raw.push(Number(process.hrtime.bigint() - started) / 1_000);
+      first = false;
+    }
+    text += part;
+  }
+  if (!text.includes('[DONE]')) throw new Error('raw stream: no [DONE]');
+}
+
+async function providerStream() {
+  calls++;
+  const started = process.hrtime.bigint();
+  let first = true;
+  let last;
+  for await (const event of provider.stream(request)) {
+    if (first) {
+      if (recording) ttfe.provider.push(Number(process.hrtime.bigint() - started) / 1_000);
+      first = false;
+    }
+    last = event;
+  }
+  if (last?.type !== 'finish') throw new Error('provider stream: no finish');
+}
+
+const tasks = [
+  ['raw undici chat', rawChat],
+  ['provider chat', providerChat],
+  ['raw undici stream', rawStream],
+  ['provider stream', providerStream],
+];
+
+const p50s = new Map(tasks.map(([name]) => [name, []]));
+const p99s = new Map(tasks.map(([name]) => [name, []]));
+const cpu = new Map(tasks.map(([name]) => [name, []]));
+const ttfePasses = { raw: [], provider: [] };
+
+// Warm-up pass: every client, >= WARMUP_CALLS calls and WARMUP_MS each.
+{
+  const warm = new Bench({
+    time: 1,
+    iterations: 1,
+    warmup: true,
+    warmupTime: WARMUP_MS,
+    warmupIterations: WARMUP_CALLS,
+  });
+  for (const [name, fn] of tasks) warm.add(name, fn);
+  await warm.run();
+}
+
+for (let pass = 1; pass <= PASSES; pass++) {
+  // Alternate the order between passes so that drift does not always favour the same client.
+  const order = pass % 2 === 0 ? [...tasks].reverse() : tasks;
+  for (const [name, fn] of order) {
+    const bench = new Bench({ time: TIME_MS, warmup: false });
+    bench.add(name, fn);
+    recording = true;
+    ttfe.raw.length = 0;
+    ttfe.provider.length = 0;
+    const before = process.cpuUsage();
+    await bench.run();
+    const used = process.cpuUsage(before);
+    recording = false;
+    const task = bench.tasks[0];
+    if (task.result.error) throw task.result.error;
+    p50s.get(name).push(task.result.latency.p50 * 1_000);
+    p99s.get(name).push(task.result.latency.p99 * 1_000);
+    cpu.get(name).push((used.user + used.system) / task.result.latency.samplesCount);
+    if (name === 'raw undici stream')
+      ttfePasses.raw.push([percentile(ttfe.raw, 50), percentile(ttfe.raw, 99)]);
+    if (name === 'provider stream')
+      ttfePasses.provider.push([percentile(ttfe.provider, 50), percentile(ttfe.provider, 99)]);
+  }
+}
+
+const served = await serverRequests();
+if (served !== calls) throw new Error(`server counted ${served} requests for ${calls} calls`);
+
+console.log(
+  `\n## Provider overhead over raw undici (us; medians of ${PASSES} passes, one loopback server in a child process)`,
+);
+console.log('| task | p50 us | p99 us | CPU us/call | p50 per pass |');
+console.log('|---|---|---|---|---|');
+for (const [name] of tasks) {
+  console.log(
+    `| ${name} | ${median(p50s.get(name)).toFixed(1)} | ${median(p99s.get(name)).toFixed(1)} | ${median(cpu.get(name)).toFixed(1)} | ${p50s
+      .get(name)
+      .map((v) => v.toFixed(1))
+      .join(', ')} |`,
+  );
+}
+const addedChat = p50s.get('provider chat').map((v, i) => v - p50s.get('raw undici chat')[i]);
+const addedTtfe = ttfePasses.provider.map(([p50], i) => p50 - ttfePasses.raw[i][0]);
+console.log(
+  `\nadded p50, non-streaming: ${median(addedChat).toFixed(1)} us (per pass: ${addedChat.map((v) => v.toFixed(1)).join(', ')}; target <= 10 us)`,
+);
+console.log(
+  `time to first event p50: raw ${median(ttfePasses.raw.map(([p50]) => p50)).toFixed(1)} us, provider ${median(ttfePasses.provider.map(([p50]) => p50)).toFixed(1)} us; added ${median(addedTtfe).toFixed(1)} us (per pass: ${addedTtfe.map((v) => v.toFixed(1)).join(', ')}; target <= 30 us)`,
+);
+console.log(`server requests ${served} = calls ${calls} (no hidden retries)`);
+
+await provider.close();
+await raw.close();
+child.stdin.end();
+
+// --- SSE decoding throughput ---------------------------------------------------------------------------
+{
+  const parts = [];
+  for (let i = 0; i < 4_000; i++) {
+    parts.push(
+      `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"token ${i} héllo 👋"},"finish_reason":null}]}\n\n`,
+    );
+  }
+  parts.push('data: [DONE]\n\n');
+  const bytes = new TextEncoder().encode(parts.join(''));
+  const CHUNK = 1_024;
+  const chunks = [];
+  for (let offset = 0; offset < bytes.length; offset += CHUNK)
+    chunks.push(bytes.subarray(offset, offset + CHUNK));
+  const expectedEvents = parts.length;
+
+  const ours = () => {
+    const decoder = new SseDecoder();
+    let count = 0;
+    for (const chunk of chunks) count += decoder.push(chunk).length;
+    count += decoder.end().length;
+    if (count !== expectedEvents) throw new Error(`ours: ${count} events`);
+  };
+  const theirs = () => {
+    let count = 0;
+    const parser = createParser({ onEvent: () => count++ });
+    const text = new TextDecoder();
+    for (const chunk of chunks) parser.feed(text.decode(chunk, { stream: true }));
+    parser.feed(text.decode());
+    parser.reset({ consume: true });
+    if (count !== expectedEvents) throw new Error(`eventsource-parser: ${count} events`);
+  };
+  const rates = { ours: [], theirs: [] };
+  for (let pass = 0; pass <= PASSES; pass++) {
+    const bench = new Bench({ time: TIME_MS });
+    bench.add('SseDecoder (ours)', ours).add('eventsource-parser 3.1', theirs);
+    await bench.run();
+    if (pass === 0) continue;
+    const [a, b] = bench.tasks;
+    rates.ours.push(bytes.length / 1e6 / (a.result.latency.p50 / 1_000));
+    rates.theirs.push(bytes.length / 1e6 / (b.result.latency.p50 / 1_000));
+  }
+  console.log(
+    `\n## SSE decoding, ${(bytes.length / 1e6).toFixed(2)} MB in ${CHUNK}-byte chunks (MB/s at p50; medians of ${PASSES} passes)`,
+  );
+  console.log('| decoder | MB/s | per pass |');
+  console.log('|---|---|---|');
+  console.log(
+    `| SseDecoder (ours) | ${median(rates.ours).toFixed(0)} | ${rates.ours.map((v) => v.toFixed(0)).join(', ')} |`,
+  );
+  console.log(
+    `| eventsource-parser 3.1 | ${median(rates.theirs).toFixed(0)} | ${rates.theirs.map((v) => v.toFixed(0)).join(', ')} |`,
+  );
+  console.log(`ratio ours / eventsource-parser: ${(median(rates.ours) / median(rates.theirs)).toFixed(2)}x`);
+}

@@ -813,7 +813,14 @@ function checkSimpleCommand(
         const what = dangerousTarget(path, environment);
         if (what === undefined) continue;
         const everything = !filtered;
-        const critical = path !== environment.workspace;
+        // With filters (`-name '*.gz' -mtime +30`), only the root, home, top-level system directories and
+        // the workspace's ancestors are off limits; cleaning old files under /var/log is routine.
+        const critical =
+          path === '/' ||
+          SYSTEM_DIRECTORIES.has(path) ||
+          /^\/(?:etc|boot|usr)(?:\/|$)/.test(path) ||
+          isInsideOrEqual(path, environment.home) ||
+          (path !== environment.workspace && isInsideOrEqual(path, environment.workspace));
         if (everything || critical)
           return finding('recursive-delete', `find deletes files under ${what} (${path})`);
       }

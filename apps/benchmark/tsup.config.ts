@@ -7,6 +7,7 @@ export default defineConfig({
     'server-process': 'src/server-process.ts',
     'client-process': 'src/client-process.ts',
     'extras-process': 'src/extras-process.ts',
+    'cpu-task': 'src/cpu-task.ts',
   },
   format: ['esm'],
   target: 'node20',

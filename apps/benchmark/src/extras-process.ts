@@ -1,6 +1,13 @@
 // Child process for the scenarios that are not raw-vs-stack: argv[2] names the scenario, argv[3] is the
 // loopback base URL. The result goes back over IPC. Memory runs here so that it is measured in a fresh process.
-import { agentMemory, batching, cacheTrace, parallelTools, toolSelectionLatency } from './extras.js';
+import {
+  agentMemory,
+  batching,
+  cacheTrace,
+  executorScenario,
+  parallelTools,
+  toolSelectionLatency,
+} from './extras.js';
 
 const [scenario, baseURL = '', quick = 'false'] = process.argv.slice(2);
 
@@ -33,6 +40,8 @@ async function run(): Promise<unknown> {
       return parallelTools();
     case 'batching':
       return batching(baseURL, requestCount);
+    case 'executor':
+      return executorScenario(baseURL.replace(/\/v1$/, ''), quick === 'true');
     default:
       throw new Error(`unknown scenario ${JSON.stringify(scenario)}`);
   }

@@ -1,10 +1,16 @@
+import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MemoryCache, ToolResultCache } from '@victor-ai/cache';
 import { BatchProcessor, ToolCoordinator } from '@victor-ai/coordinators';
 import type { Tool, ToolCall, ToolDefinition } from '@victor-ai/core';
+import { createWorkerPool, defineWorkerTask } from '@victor-ai/executor';
 import { createToolMiddlewareChain } from '@victor-ai/middleware';
 import { createEmbedder, createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
 import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
+import { Pool } from 'undici';
 import { AGENT_MESSAGES, createBenchAgent } from './agent-fixture.js';
+import { burn } from './cpu-task.js';
 import { percentile, round, sorted } from './stats.js';
 
 const WORDS = (
@@ -227,4 +233,79 @@ export async function agentMemory(baseURL: string): Promise<{ idleHeapMB: number
   await agent.close();
   const mb = (bytes: number) => round(bytes / 2 ** 20, 2);
   return { idleHeapMB: mb(idle), peakHeapMB: mb(peak) };
+}
+
+/**
+ * Event-loop delay p99 of this thread while 8 CPU-bound calls of 50 ms run on it or in the worker pool,
+ * and the p50 latency of a cheap HTTP request (one every 2 ms to the loopback server) during the pooled
+ * load over the same in an idle window of the same round. Medians over rounds.
+ */
+export async function executorScenario(
+  serverURL: string,
+  quick: boolean,
+): Promise<{
+  eventLoopP99MsWithPool: number;
+  eventLoopP99MsWithoutPool: number;
+  cheapRequestSlowdown: number;
+}> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const burnTask = defineWorkerTask(pathToFileURL(join(here, 'cpu-task.js')), 'burn');
+  const pool = createWorkerPool({});
+  const http = new Pool(serverURL, { connections: 64 });
+  const ping = async () => {
+    const started = performance.now();
+    const response = await http.request({ path: '/ping', method: 'GET' });
+    await response.body.text();
+    return performance.now() - started;
+  };
+  const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
+  try {
+    for (let i = 0; i < 10; i++) await pool.run(burnTask, { ms: 5 });
+    for (let i = 0; i < 10; i++) burn({ ms: 5 });
+    for (let i = 0; i < 500; i++) await ping();
+    const loads: Record<string, () => Promise<unknown>> = {
+      idle: () => new Promise((resolve) => setTimeout(resolve, 400)),
+      withoutPool: async () => {
+        for (let i = 0; i < 8; i++) {
+          await yieldToLoop();
+          burn({ ms: 50 });
+        }
+      },
+      withPool: () => Promise.all(Array.from({ length: 8 }, () => pool.run(burnTask, { ms: 50 }))),
+    };
+    const rows: Array<Record<string, { loopP99Ms: number; requestP50Ms: number }>> = [];
+    for (let round = 0; round < (quick ? 3 : 7); round++) {
+      const row: Record<string, { loopP99Ms: number; requestP50Ms: number }> = {};
+      for (const [name, load] of Object.entries(loads)) {
+        const latencies: Array<Promise<number>> = [];
+        const timer = setInterval(() => latencies.push(ping()), 2);
+        const histogram = monitorEventLoopDelay({ resolution: 1 });
+        histogram.enable();
+        await load();
+        histogram.disable();
+        clearInterval(timer);
+        const values = sorted(await Promise.all(latencies));
+        row[name] = { loopP99Ms: histogram.percentile(99) / 1e6, requestP50Ms: percentile(values, 50) };
+      }
+      rows.push(row);
+    }
+    const medianOf = (pick: (row: (typeof rows)[number]) => number) => percentile(sorted(rows.map(pick)), 50);
+    return {
+      eventLoopP99MsWithPool: round(
+        medianOf((row) => row.withPool!.loopP99Ms),
+        2,
+      ),
+      eventLoopP99MsWithoutPool: round(
+        medianOf((row) => row.withoutPool!.loopP99Ms),
+        2,
+      ),
+      cheapRequestSlowdown: round(
+        medianOf((row) => row.withPool!.requestP50Ms / row.idle!.requestP50Ms),
+        3,
+      ),
+    };
+  } finally {
+    await http.close();
+    await pool.close();
+  }
 }

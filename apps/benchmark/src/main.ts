@@ -34,7 +34,7 @@ export async function runBenchmark(
   args: Arguments,
 ): Promise<{ report: Record<string, unknown>; html: string }> {
   const settings = benchSettings(args.quick);
-  const extras = ['tool-selection', 'cache', 'memory', 'parallel-tools', 'batching'] as const;
+  const extras = ['tool-selection', 'cache', 'memory', 'parallel-tools', 'batching', 'executor'] as const;
   const steps =
     3 +
     2 * settings.passes * settings.overheadRounds +
@@ -94,6 +94,7 @@ export async function runBenchmark(
       toolSelection: extraResults['tool-selection'],
       parallelTools: extraResults['parallel-tools'],
       batching: extraResults.batching,
+      executor: extraResults.executor,
       provider: { overhead: providerOverhead.result, streaming: providerStreaming.result },
       stack:
         'overhead, throughput, streaming, adr005: an agent turn (55 tools, lexical selection on, safety + validation + audit middleware, cache off) vs raw undici sending the same bytes; provider: the OpenAI-compatible provider alone vs raw undici',
@@ -163,6 +164,14 @@ function printTable(report: Record<string, unknown>): void {
     ]),
     ['parallel tools speedup (8 x 20 ms)', `${pt.speedup}x`],
     ['HTTP requests per 256 embeddings', `${b.requestsPer256} (unbatched ${b.unbatchedRequestsPer256})`],
+    [
+      'executor: loop p99 with / without pool',
+      `${(report.executor as { eventLoopP99MsWithPool: number }).eventLoopP99MsWithPool} / ${(report.executor as { eventLoopP99MsWithoutPool: number }).eventLoopP99MsWithoutPool} ms`,
+    ],
+    [
+      'executor: cheap request slowdown',
+      `${(report.executor as { cheapRequestSlowdown: number }).cheapRequestSlowdown}x`,
+    ],
     ['provider alone: added p50 / p99', `${p.overhead.p50Us} / ${p.overhead.p99Us} us`],
     ['provider alone: added TTFT p50', `${p.streaming.addedTtftP50Us} us`],
   );

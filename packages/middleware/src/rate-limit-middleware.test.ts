@@ -102,15 +102,17 @@ describe('createRateLimitMiddleware', () => {
 });
 
 describe('createMemoryRateLimitStore', () => {
-  it('should drop the least recently used bucket beyond maxKeys', () => {
+  it('should stay within maxKeys, dropping a refilled bucket first, else the longest idle', () => {
     const store = createMemoryRateLimitStore({ maxKeys: 2 });
-    const limit = { capacity: 1, refillPerSecond: 0.001 };
+    const limit = { capacity: 1, refillPerSecond: 1 };
     expect(store.take('a', limit, 1, 0)).toMatchObject({ allowed: true });
-    expect(store.take('b', limit, 1, 0)).toMatchObject({ allowed: true });
-    expect(store.take('a', limit, 1, 0)).toMatchObject({ allowed: false });
-    store.take('c', limit, 1, 0);
-    // `b` was the least recently used: it was dropped and starts full again; `a` was kept.
-    expect(store.take('b', limit, 1, 0)).toMatchObject({ allowed: true });
-    expect(store.take('c', limit, 1, 0)).toMatchObject({ allowed: false });
+    expect(store.take('b', limit, 1, 500)).toMatchObject({ allowed: true });
+    // At 600 ms neither has refilled; `a` has been idle longest and is dropped for `c`.
+    expect(store.take('c', limit, 1, 600)).toMatchObject({ allowed: true });
+    expect(store.take('b', limit, 1, 600)).toMatchObject({ allowed: false });
+    expect(store.take('c', limit, 1, 600)).toMatchObject({ allowed: false });
+    // At 1,550 ms `b` (0.1 token at 600) is full again and is the one dropped for `d`; `c` stays empty.
+    expect(store.take('d', limit, 1, 1_550)).toMatchObject({ allowed: true });
+    expect(store.take('c', limit, 1, 1_550)).toMatchObject({ allowed: false });
   });
 });

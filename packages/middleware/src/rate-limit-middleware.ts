@@ -46,7 +46,10 @@ interface Bucket {
 
 /** Options of `createMemoryRateLimitStore`. */
 export interface MemoryRateLimitStoreOptions {
-  /** Most buckets kept; the least recently used is dropped first (it refills to full anyway). Default 10,000. */
+  /**
+   * Most buckets kept; beyond it a full (refilled) or the longest-idle of the oldest buckets is dropped.
+   * Default 10,000.
+   */
   maxKeys?: number;
 }
 
@@ -56,23 +59,41 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions 
   if (!Number.isInteger(maxKeys) || maxKeys < 1)
     throw invalidOption('maxKeys', 'a positive integer', maxKeys);
   const buckets = new Map<string, Bucket>();
+
+  // Drops the longest-idle bucket among the oldest few (a dropped bucket starts full again, so prefer one
+  // that has refilled anyway). Runs only when a new key arrives at a full store.
+  function evict(nowMs: number, limit: TokenBucketLimit): void {
+    let victim: string | undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    let looked = 0;
+    for (const [key, bucket] of buckets) {
+      const refilled =
+        bucket.tokens + ((nowMs - bucket.updatedMs) / 1000) * limit.refillPerSecond >= limit.capacity;
+      if (refilled) {
+        victim = key;
+        break;
+      }
+      if (bucket.updatedMs < oldest) {
+        oldest = bucket.updatedMs;
+        victim = key;
+      }
+      if (++looked >= 16) break;
+    }
+    if (victim !== undefined) buckets.delete(victim);
+  }
+
   return {
     take(key, limit, cost, nowMs) {
       let bucket = buckets.get(key);
       if (bucket === undefined) {
+        if (buckets.size >= maxKeys) evict(nowMs, limit);
         bucket = { tokens: limit.capacity, updatedMs: nowMs };
-        if (buckets.size >= maxKeys) {
-          const oldest = buckets.keys().next().value;
-          if (oldest !== undefined) buckets.delete(oldest);
-        }
+        buckets.set(key, bucket);
       } else {
-        // Re-inserted below, so that Map order is least recently used first.
-        buckets.delete(key);
         const elapsed = Math.max(0, nowMs - bucket.updatedMs);
         bucket.tokens = Math.min(limit.capacity, bucket.tokens + (elapsed / 1000) * limit.refillPerSecond);
         bucket.updatedMs = nowMs;
       }
-      buckets.set(key, bucket);
       if (bucket.tokens >= cost) {
         bucket.tokens -= cost;
         return { allowed: true, remaining: bucket.tokens, retryAfterMs: 0 };

@@ -1,5 +1,5 @@
 import type { Clock, MetricsSink } from '@victor-ai/core';
-import { InvalidArgumentsError, noopMetricsSink, systemClock } from '@victor-ai/core';
+import { InvalidArgumentsError, invalidOption, noopMetricsSink, systemClock } from '@victor-ai/core';
 import { LRUCache } from 'lru-cache';
 import { CACHE_METRICS, CacheMetricLabels } from './cache-metrics.js';
 import type { ComputeFunction, GetOrComputeOptions } from './get-or-compute.js';
@@ -72,7 +72,7 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
     const maxBytes = checkOptionalPositiveInteger('maxBytes', options.maxBytes);
     const maxEntryBytes = checkOptionalPositiveInteger('maxEntryBytes', options.maxEntryBytes);
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
-      throw new InvalidArgumentsError({ message: 'sizeOf must be a function' });
+      throw invalidOption('sizeOf', 'a function', options.sizeOf);
     }
     this.defaultTtlMs = checkTtl('defaultTtlMs', options.defaultTtlMs ?? 300_000);
     this.defaultStaleMs = checkNonNegativeInteger(

@@ -1,3 +1,4 @@
+import type { Tool } from '@victor-ai/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
 import { describeWithRedis, redisServerBinary, redisUrl, uniqueNamespace } from './__fixtures__/redis.js';
@@ -6,6 +7,7 @@ import { TcpProxy } from './__fixtures__/tcp-proxy.js';
 import { MemoryCache } from './memory-cache.js';
 import { RedisCache } from './redis-cache.js';
 import { TieredCache } from './tiered-cache.js';
+import { ToolResultCache } from './tool-result-cache.js';
 
 const quiet = () => {};
 
@@ -141,6 +143,32 @@ describe('TieredCache', () => {
         });
         expect(await second.get('a')).toBeUndefined();
         expect(second.memory.lookup('b')?.value).toBe(2);
+      });
+
+      it('a writing tool run through one invalidates a read-only result cached through the other', async () => {
+        const [first, second] = await pair();
+        const files = new Map([['/repo/a.ts', 'v1']]);
+        const read: Tool = {
+          definition: { name: 'read_file', description: 'reads', parameters: {}, readOnly: true },
+          execute: (args) => files.get(String(args.path)),
+        };
+        const write: Tool = {
+          definition: { name: 'write_file', description: 'writes', parameters: {} },
+          execute: (args) => void files.set(String(args.file), String(args.content)),
+        };
+        const onFirst = new ToolResultCache({ cache: first, rootDir: '/repo' });
+        const onSecond = new ToolResultCache({ cache: second, rootDir: '/repo' });
+        await onSecond.execute(read, { path: '/repo/a.ts' });
+        expect(await onSecond.execute(read, { path: '/repo/a.ts' })).toEqual({ output: 'v1', cached: true });
+        await onFirst.execute(write, { file: '/repo/a.ts', content: 'v2' });
+        await vi.waitFor(
+          async () =>
+            expect(await onSecond.execute(read, { path: '/repo/a.ts' })).toEqual({
+              output: 'v2',
+              cached: false,
+            }),
+          { timeout: 2_000, interval: 2 },
+        );
       });
 
       it('a clear in one empties the other memory tier', async () => {

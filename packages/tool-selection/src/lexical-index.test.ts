@@ -1,4 +1,5 @@
 import { InvalidConfigError } from '@victor-ai/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixtureTools } from './__fixtures__/tools.js';
 import { insertTopK, LexicalIndex } from './lexical-index.js';
@@ -136,5 +137,39 @@ describe('insertTopK', () => {
     }
     expect(documents).toEqual([1, 2, 0]);
     expect(scores).toEqual([3, 3, 2]);
+  });
+});
+
+describe('LexicalIndex (properties)', () => {
+  const vocabulary = [
+    'read',
+    'file',
+    'write',
+    'weather',
+    'city',
+    'email',
+    'shell',
+    'command',
+    'area',
+    'zebra',
+    'the',
+  ];
+  it('returns at most k distinct allowed documents, best first, for any query and mask', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...vocabulary), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.boolean(), { minLength: tools.length, maxLength: tools.length }),
+        (words, k, flags) => {
+          const allowed = Uint8Array.from(flags, (flag) => (flag ? 1 : 0));
+          const hits = index.search(index.prepare(words.join(' ')), k, allowed);
+          expect(hits.documents.length).toBeLessThanOrEqual(k);
+          expect(new Set(hits.documents).size).toBe(hits.documents.length);
+          for (const document of hits.documents) expect(allowed[document]).toBe(1);
+          for (let i = 1; i < hits.scores.length; i++)
+            expect(hits.scores[i - 1]!).toBeGreaterThanOrEqual(hits.scores[i]!);
+        },
+      ),
+    );
   });
 });

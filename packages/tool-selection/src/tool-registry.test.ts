@@ -1,4 +1,5 @@
 import { InvalidConfigError, type Tool } from '@victor-ai/core';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ToolRegistry } from './tool-registry.js';
@@ -101,5 +102,55 @@ describe('ToolRegistry', () => {
       expect(registry.list()).not.toBe(first);
       expect(registry.list().map((tool) => tool.definition.name)).toEqual(['get_weather', 'b']);
     });
+  });
+});
+
+describe('ToolRegistry (properties)', () => {
+  it('matches a plain map model under any sequence of adds and removes, bumping version only on change', () => {
+    const nameArbitrary = fc.constantFrom('a', 'b', 'c', 'd_e', 'f.g');
+    const operation = fc.oneof(
+      fc.record({
+        type: fc.constant('add' as const),
+        names: fc.uniqueArray(nameArbitrary, { maxLength: 3 }),
+      }),
+      fc.record({ type: fc.constant('remove' as const), names: fc.array(nameArbitrary, { maxLength: 3 }) }),
+      fc.record({ type: fc.constant('clear' as const), names: fc.constant([] as string[]) }),
+    );
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 20 }), (operations) => {
+        const registry = new ToolRegistry();
+        const model = new Set<string>();
+        let version = 0;
+        for (const { type, names } of operations) {
+          if (type === 'add') {
+            registry.add(names.map((name) => ({ ...weather, name })));
+            for (const name of names) model.add(name);
+            if (names.length > 0) version++;
+          } else if (type === 'remove') {
+            const present = new Set(names.filter((name) => model.has(name)));
+            registry.remove(names);
+            for (const name of present) model.delete(name);
+            if (present.size > 0) version++;
+          } else {
+            if (model.size > 0) version++;
+            registry.clear();
+            model.clear();
+          }
+          expect(registry.version).toBe(version);
+          expect(new Set(registry.list().map((tool) => tool.definition.name))).toEqual(model);
+        }
+      }),
+    );
+  });
+
+  it('rejects every name outside [a-zA-Z0-9_.-]{1,64}', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 80 }).filter((name) => !/^[a-zA-Z0-9_.-]{1,64}$/.test(name)),
+        (name) => {
+          expect(() => new ToolRegistry([{ ...weather, name }])).toThrow(InvalidConfigError);
+        },
+      ),
+    );
   });
 });

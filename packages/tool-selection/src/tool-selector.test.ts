@@ -1,4 +1,5 @@
 import { AbortedError, ConnectionError, InvalidConfigError, type MetricsSink } from '@victor-ai/core';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { fixtureTools } from './__fixtures__/tools.js';
 import { createDeterministicEmbedder } from './testing/deterministic-embedder.js';
@@ -270,5 +271,21 @@ describe('ToolSelector', () => {
 describe('normalizeQuery', () => {
   it('trims, lower-cases and collapses whitespace', () => {
     expect(normalizeQuery('  Hello\n\tWORLD  ')).toBe('hello world');
+  });
+
+  it('is idempotent and ignores case and runs of whitespace', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[A-Za-z0-9]{1,6}$/), { maxLength: 6 }),
+        fc.constantFrom(' ', '  ', '\t', '\n '),
+        (words, gap) => {
+          const text = words.join(gap);
+          const normalized = normalizeQuery(text);
+          expect(normalizeQuery(normalized)).toBe(normalized);
+          expect(normalizeQuery(` ${text.toUpperCase()} `)).toBe(normalized);
+          expect(normalized).toBe(words.join(' ').toLowerCase());
+        },
+      ),
+    );
   });
 });

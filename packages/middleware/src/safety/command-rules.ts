@@ -284,11 +284,31 @@ function finding(rule: string, reason: string): CommandFinding {
   return { rule, reason };
 }
 
+/** Brace expansion (`/{bin,etc}` is `/bin /etc`), up to 64 words; `{a..b}` ranges are left alone. */
+function expandBraces(words: readonly ShellWord[]): ShellWord[] {
+  const result: ShellWord[] = [];
+  const pending = [...words];
+  while (pending.length > 0 && result.length < 64) {
+    const word = pending.shift()!;
+    const match = /\{([^{}]*,[^{}]*)\}/.exec(word.text);
+    if (match === null) {
+      result.push(word);
+      continue;
+    }
+    const before = word.text.slice(0, match.index);
+    const after = word.text.slice(match.index + match[0].length);
+    for (const part of match[1]!.split(',')) {
+      pending.push({ text: `${before}${part}${after}`, substitutions: word.substitutions });
+    }
+  }
+  return result;
+}
+
 function firstDangerous(
   targets: readonly ShellWord[],
   environment: Environment,
 ): { word: ShellWord; what: string } | undefined {
-  for (const word of targets) {
+  for (const word of expandBraces(targets)) {
     if (unsetVariableRoot(word)) return { word, what: 'the filesystem root when the variable is empty' };
     const path = reach(word, environment);
     if (path === undefined) continue;
@@ -833,7 +853,7 @@ function checkSimpleCommand(
       const rest = operands(args, new Set(['--reference']));
       const targets = lower === 'chmod' || lower === 'chown' || lower === 'chgrp' ? rest.slice(1) : rest;
       const mode = rest[0]?.text ?? '';
-      for (const target of targets) {
+      for (const target of expandBraces(targets)) {
         const path = reach(target, environment);
         if (path === undefined) continue;
         const what = dangerousTarget(path, environment);

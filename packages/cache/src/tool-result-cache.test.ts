@@ -1,4 +1,5 @@
 import type { Tool } from '@victor-ai/core';
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCache } from './memory-cache.js';
 import { ToolResultCache } from './tool-result-cache.js';
@@ -150,6 +151,65 @@ describe('ToolResultCache', () => {
   it('refuses a relative rootDir, naming it', () => {
     expect(() => new ToolResultCache({ cache: new MemoryCache({ name: 'x' }), rootDir: 'repo' })).toThrow(
       'rootDir must be an absolute POSIX path, got "repo"',
+    );
+  });
+});
+
+describe('ToolResultCache invalidation rule', () => {
+  const segment = fc.constantFrom('a', 'b', 'c');
+  const path = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => `/repo/${parts.join('/')}`);
+  const operation = fc.oneof(
+    fc.record({ kind: fc.constant('read' as const), path }),
+    fc.record({ kind: fc.constant('list' as const), path }),
+    fc.record({ kind: fc.constant('search' as const), query: fc.constantFrom('1', '2', '3') }),
+    fc.record({ kind: fc.constant('write' as const), path, content: fc.constantFrom('1', '2', '3') }),
+    fc.record({ kind: fc.constant('remove' as const), path }),
+  );
+
+  it('never serves a stale read, over random sequences of reads and writes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { maxLength: 40 }), async (operations) => {
+        const files = new Map<string, string>();
+        const tool = (name: string, readOnly: boolean, execute: Tool['execute']): Tool => ({
+          definition: { name, description: name, parameters: {}, readOnly },
+          execute,
+        });
+        const read = tool('read_file', true, (args) => files.get(String(args.path)) ?? null);
+        const list = tool('list_dir', true, (args) =>
+          [...files.keys()].filter((file) => file.startsWith(`${args.directory}/`)).sort(),
+        );
+        const search = tool('search', true, (args) =>
+          [...files]
+            .filter(([, text]) => text.includes(String(args.query)))
+            .map(([file]) => file)
+            .sort(),
+        );
+        const write = tool(
+          'write_file',
+          false,
+          (args) => void files.set(String(args.file), String(args.content)),
+        );
+        const remove = tool('remove', false, (args) => {
+          for (const file of [...files.keys()]) {
+            if (file === args.path || file.startsWith(`${args.path}/`)) files.delete(file);
+          }
+        });
+        const cache = new ToolResultCache({ cache: new MemoryCache({ name: 'property' }), rootDir: '/repo' });
+        for (const step of operations) {
+          let reader: Tool | undefined;
+          let args: Record<string, unknown> = {};
+          if (step.kind === 'read') [reader, args] = [read, { path: step.path }];
+          else if (step.kind === 'list') [reader, args] = [list, { directory: step.path }];
+          else if (step.kind === 'search') [reader, args] = [search, { query: step.query }];
+          else if (step.kind === 'write')
+            await cache.execute(write, { file: step.path, content: step.content });
+          else await cache.execute(remove, { path: step.path });
+          if (reader === undefined) continue;
+          const { output } = await cache.execute(reader, args);
+          expect(output).toEqual(await reader.execute(args, {}));
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -1,10 +1,30 @@
 import { createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
 import { createLoopbackServer } from '@victor-ai/provider-pool/testing';
+import { UsageError } from './args.js';
+import { ASSIST_USAGE, assistCommand, type CommandIO } from './assist-command.js';
 import { readModelConfig } from './config.js';
 import { runConversation } from './conversation.js';
 import { offlineReply } from './offline-model.js';
+import { replayCommand } from './replay.js';
+import { SERVE_USAGE, serveCommand } from './serve-command.js';
 
 const TURNS = ['What is Victor?', 'Why does streaming make it feel fast?', 'Thanks, bye!'];
+
+const USAGE = `usage: npm run demo -- [command] [options]
+
+commands:
+  assist (default)  a coding-assistant session over a workspace, ending with the session's figures
+  chat              a short streamed conversation (no tools), time to first token per turn
+  serve             an OpenAI-compatible /v1/chat/completions and /metrics in front of the model
+  replay            decode recorded provider responses (see: npm run demo -- replay --help)
+
+assist: ${ASSIST_USAGE}
+
+serve: ${SERVE_USAGE}
+
+With no configuration the model is the offline loopback model (scripted). Set VICTOR_BASE_URL and
+VICTOR_MODEL (and VICTOR_API_KEY) for any OpenAI-compatible endpoint, or ANTHROPIC_API_KEY and
+VICTOR_MODEL for Anthropic.`;
 
 async function chatCommand(): Promise<void> {
   const config = readModelConfig(process.env);
@@ -34,14 +54,28 @@ async function chatCommand(): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command = 'chat'] = argv;
+  const io: CommandIO = {
+    stdout: {
+      write: (text: string) => process.stdout.write(text),
+      isTTY: process.stdout.isTTY === true,
+    },
+    stderr: { write: (text: string) => process.stderr.write(text) },
+    env: process.env,
+  };
+  const command = argv[0] === undefined || argv[0].startsWith('--') ? 'assist' : argv[0];
+  const rest = argv[0] === command ? argv.slice(1) : argv;
   switch (command) {
+    case 'assist':
+      return assistCommand(rest, io);
     case 'chat':
       await chatCommand();
       return 0;
-    case '--help':
+    case 'serve':
+      return serveCommand(rest, io);
+    case 'replay':
+      return replayCommand(rest, io.stdout);
     case 'help':
-      console.log('usage: npm run demo [-- chat]');
+      console.log(USAGE);
       return 0;
     default:
       console.error(`unknown command ${JSON.stringify(command)}; try: npm run demo -- help`);
@@ -54,6 +88,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}; try: npm run demo -- help`);
+      process.exitCode = 2;
+      return;
+    }
     console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
   },

@@ -1,0 +1,43 @@
+/** A command-line mistake: the message says what was wrong; the CLI prints it and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Flags of a subcommand: which take a value and which are booleans. */
+export interface FlagSpec {
+  values?: readonly string[];
+  booleans?: readonly string[];
+}
+
+/** Parsed flags: `--name value` / `--name=value` in `values`, `--flag` in `booleans`. */
+export interface ParsedFlags {
+  values: Map<string, string>;
+  booleans: Set<string>;
+}
+
+/** Parses `--flag`, `--name value` and `--name=value`; anything else is a `UsageError`. */
+export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags {
+  const values = new Map<string, string>();
+  const booleans = new Set<string>();
+  const valueNames = new Set(spec.values ?? []);
+  const booleanNames = new Set(spec.booleans ?? []);
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
+    const equals = arg.indexOf('=');
+    const name = arg.slice(2, equals < 0 ? undefined : equals);
+    if (booleanNames.has(name) && equals < 0) {
+      booleans.add(name);
+    } else if (valueNames.has(name)) {
+      const value = equals >= 0 ? arg.slice(equals + 1) : argv[++index];
+      if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+      values.set(name, value);
+    } else {
+      throw new UsageError(`unknown option --${name}`);
+    }
+  }
+  return { values, booleans };
+}

@@ -1,0 +1,98 @@
+import type { MetricsSink, Provider } from '@victor-ai/core';
+import {
+  createAnthropicProvider,
+  createOpenAICompatibleProvider,
+  createProviderPool,
+} from '@victor-ai/provider-pool';
+import {
+  createLoopbackServer,
+  type LoopbackReply,
+  type LoopbackRequest,
+} from '@victor-ai/provider-pool/testing';
+import type { ModelConfig } from './config.js';
+
+/** The model a command talks to: a provider pool over one endpoint, and how to describe and close it. */
+export interface OpenedModel {
+  provider: Provider;
+  model: string;
+  offline: boolean;
+  /** One line saying where the model is (for the terminal). */
+  description: string;
+  close(): Promise<void>;
+}
+
+/** Options of `openModel`. */
+export interface OpenModelOptions {
+  /** The offline model's answers (a loopback `reply` function). */
+  reply: (request: LoopbackRequest) => LoopbackReply | undefined;
+  /** Offline timing: delay before the first streamed chunk, and between chunks; default 40 ms and 5 ms. */
+  ttftMs?: number;
+  chunkGapMs?: number;
+  metrics?: MetricsSink;
+}
+
+/**
+ * Opens the configured model behind a provider pool (retries, circuit breaker, connection metrics). Offline
+ * it starts the loopback server from `@victor-ai/provider-pool/testing` with `options.reply` as its model.
+ */
+export async function openModel(config: ModelConfig, options: OpenModelOptions): Promise<OpenedModel> {
+  const metrics = options.metrics;
+  const pool = (provider: Provider, name: string): Provider =>
+    createProviderPool({
+      endpoints: [{ provider, name }],
+      maxAttempts: 2,
+      ...(metrics ? { metrics } : {}),
+    });
+  if (config.kind === 'remote') {
+    const endpoint = createOpenAICompatibleProvider({
+      baseURL: config.baseURL,
+      ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      ...(metrics ? { metrics } : {}),
+    });
+    const provider = pool(endpoint, 'remote');
+    return {
+      provider,
+      model: config.model,
+      offline: false,
+      description: `model: ${config.model} at ${config.baseURL} (OpenAI-compatible)`,
+      close: () => provider.close(),
+    };
+  }
+  if (config.kind === 'anthropic') {
+    const endpoint = createAnthropicProvider({
+      apiKey: config.apiKey,
+      ...(config.baseURL ? { baseURL: config.baseURL } : {}),
+      ...(metrics ? { metrics } : {}),
+    });
+    const provider = pool(endpoint, 'anthropic');
+    return {
+      provider,
+      model: config.model,
+      offline: false,
+      description: `model: ${config.model} at ${config.baseURL ?? 'https://api.anthropic.com/v1'} (Anthropic)`,
+      close: () => provider.close(),
+    };
+  }
+  const server = await createLoopbackServer({
+    ttftMs: options.ttftMs ?? 40,
+    chunkGapMs: options.chunkGapMs ?? 5,
+    reply: options.reply,
+  });
+  const endpoint = createOpenAICompatibleProvider({
+    baseURL: server.baseURL,
+    ...(metrics ? { metrics } : {}),
+  });
+  const provider = pool(endpoint, 'loopback');
+  return {
+    provider,
+    model: 'loopback-1',
+    offline: true,
+    description:
+      `offline: no model configured, so the model is Victor's loopback model (scripted) at ${server.baseURL}\n` +
+      '         set VICTOR_BASE_URL + VICTOR_MODEL (+ VICTOR_API_KEY), or ANTHROPIC_API_KEY + VICTOR_MODEL, for a real model',
+    async close() {
+      await provider.close();
+      await server.close();
+    },
+  };
+}

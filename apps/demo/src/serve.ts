@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isDeterministicRequest, MemoryCache, ResponseCache } from '@victor-ai/cache';
+import { type Agent, createAgent } from '@victor-ai/coordinators';
+import type { ChatRequest, Provider, StreamEvent } from '@victor-ai/core';
+import { VictorError } from '@victor-ai/core';
+import { createMetricsHandler, type PerformanceMonitor } from '@victor-ai/metrics';
+import { modelCallTiming } from './instrumentation.js';
+import { fromWireRequest, toWireCompletion, WireChunkEncoder, WireError } from './openai-wire.js';
+
+/** Options of `startServe`. */
+export interface ServeOptions {
+  provider: Provider;
+  /** The model used when a request names `victor` (or `default`); other names are passed through. */
+  model: string;
+  monitor: PerformanceMonitor;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** TTL of cached answers (temperature-0 requests); default 5 minutes. */
+  responseCacheTtlMs?: number;
+  /** Largest request body accepted; default 4 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** A running serve mode. */
+export interface ServeHandle {
+  /** `http://host:port`. */
+  readonly url: string;
+  readonly port: number;
+  /** The agent whose model path (provider coordinator and model middleware) serves the requests. */
+  readonly agent: Agent;
+  /** Requests being answered right now. */
+  readonly inFlight: number;
+  /**
+   * Stops accepting connections, lets the requests in flight finish (up to `graceMs`, default 10 s, then
+   * they are cut), and closes the agent (not the provider: the caller owns it).
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+const MODEL_ALIASES = new Set(['victor', 'default']);
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = `${JSON.stringify(body)}\n`;
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  response.end(text);
+}
+
+function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+  return new Promise((resolvePromise, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new WireError(413, `the request body is larger than ${maxBytes} bytes`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      try {
+        resolvePromise(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new WireError(400, 'the request body is not valid JSON'));
+      }
+    });
+    request.on('error', reject);
+  });
+}
+
+/** A provider failure as an HTTP status and OpenAI-style error body. */
+function providerFailure(error: unknown): WireError {
+  if (error instanceof WireError) return error;
+  if (!VictorError.isInstance(error)) {
+    return new WireError(500, error instanceof Error ? error.message : String(error), null, 'api_error');
+  }
+  const upstream = (error as { status?: unknown }).status;
+  let status = 502;
+  if (error.code === 'HTTP_STATUS' && typeof upstream === 'number' && upstream < 500) status = upstream;
+  else if (error.code === 'INVALID_ARGUMENTS' || error.code === 'INVALID_CONFIG') status = 400;
+  else if (error.code === 'TIMEOUT') status = 504;
+  return new WireError(
+    status,
+    `${error.code}: ${error.message}`,
+    null,
+    status < 500 ? 'invalid_request_error' : 'api_error',
+  );
+}
+
+/**
+ * Starts an OpenAI-compatible server in front of the model: `POST /v1/chat/completions` (streaming SSE
+ * and not) runs each request through an agent's model path (the provider coordinator with the model
+ * middleware) and a response cache for temperature-0 requests; `GET /v1/models` lists the model;
+ * `GET /metrics` is the monitor in the Prometheus text format (`?format=json` for JSON).
+ */
+export async function startServe(options: ServeOptions): Promise<ServeHandle> {
+  const { monitor } = options;
+  const agent = createAgent({
+    provider: options.provider,
+    model: options.model,
+    modelMiddleware: [modelCallTiming(monitor)],
+    metrics: monitor,
+    closeProviders: false,
+  });
+  const responseCache = new ResponseCache({
+    cache: new MemoryCache<unknown>({ name: 'responses', maxEntries: 5_000, metrics: monitor }),
+    ttlMs: options.responseCacheTtlMs ?? 5 * 60_000,
+  });
+  const metricsHandler = createMetricsHandler(monitor);
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const created = () => Math.floor(Date.now() / 1000);
+  let inFlight = 0;
+  const active = new Set<ServerResponse>();
+
+  async function completions(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const { request: chat, stream, includeUsage } = fromWireRequest(await readBody(request, maxBodyBytes));
+    if (MODEL_ALIASES.has(chat.model)) chat.model = '';
+    const tenant = request.headers['x-victor-tenant'];
+    if (typeof tenant === 'string' && tenant !== '') chat.metadata = { ...chat.metadata, tenantId: tenant };
+    const choice = agent.providers.resolve(chat);
+    if (chat.model === '') chat.model = choice.model;
+    const abort = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) abort.abort(new Error('the client went away'));
+    });
+    const routed: ChatRequest = { ...chat, abortSignal: abort.signal };
+    const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
+    const cacheable = isDeterministicRequest(routed);
+    const timer = monitor.startRequest();
+    let calledModel = false;
+    if (!stream) {
+      try {
+        const { response: answer, cached } = await responseCache.chat(routed, () => {
+          calledModel = true;
+          timer.providerStart();
+          return choice.provider.chat(routed).finally(() => timer.providerEnd());
+        });
+        timer.end(cached ? 'cached' : 'ok');
+        sendJson(response, 200, toWireCompletion(answer, id, chat.model, created()), {
+          'x-victor-cache': !cacheable ? 'bypass' : cached ? 'hit' : 'miss',
+        });
+      } catch (error) {
+        timer.end('error');
+        throw error;
+      }
+      return;
+    }
+    const encoder = new WireChunkEncoder(id, chat.model, created(), includeUsage);
+    const events = responseCache.stream(routed, () => {
+      calledModel = true;
+      timer.providerStart();
+      return choice.provider.stream(routed);
+    });
+    let headersSent = false;
+    let outcome = 'ok';
+    try {
+      for await (const event of events as AsyncIterable<StreamEvent>) {
+        if (!headersSent) {
+          response.writeHead(200, {
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-cache',
+            connection: 'keep-alive',
+            'x-victor-cache': !cacheable ? 'bypass' : calledModel ? 'miss' : 'hit',
+          });
+          headersSent = true;
+        }
+        if (event.type === 'text-delta') timer.firstToken();
+        if (event.type === 'error') {
+          outcome = 'error';
+          const failure = providerFailure(event.error);
+          response.write(`data: ${JSON.stringify(failure.body())}\n\n`);
+          break;
+        }
+        for (const chunk of encoder.encode(event)) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      }
+      if (outcome === 'ok') response.write('data: [DONE]\n\n');
+      response.end();
+    } catch (error) {
+      outcome = 'error';
+      if (!headersSent) throw error;
+      // The stream had started: report in-band, as OpenAI does, then end it.
+      if (!response.destroyed) {
+        response.write(`data: ${JSON.stringify(providerFailure(error).body())}\n\n`);
+        response.end();
+      }
+    } finally {
+      if (calledModel) timer.providerEnd();
+      timer.end(calledModel ? outcome : outcome === 'ok' ? 'cached' : outcome);
+    }
+  }
+
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      metricsHandler(request, response);
+      return;
+    }
+    if (path === '/health' && request.method === 'GET') {
+      sendJson(response, 200, { status: 'ok' });
+      return;
+    }
+    if (path === '/v1/models' && request.method === 'GET') {
+      sendJson(response, 200, {
+        object: 'list',
+        data: [...new Set([options.model, 'victor'])].map((model) => ({
+          id: model,
+          object: 'model',
+          created: 0,
+          owned_by: 'victor',
+        })),
+      });
+      return;
+    }
+    if (path !== '/v1/chat/completions') {
+      sendJson(response, 404, new WireError(404, `no route ${request.method} ${path}`).body());
+      return;
+    }
+    if (request.method !== 'POST') {
+      sendJson(response, 405, new WireError(405, 'use POST').body(), { allow: 'POST' });
+      return;
+    }
+    inFlight++;
+    active.add(response);
+    completions(request, response)
+      .catch((error: unknown) => {
+        const failure = providerFailure(error);
+        if (!response.headersSent) sendJson(response, failure.status, failure.body());
+        else if (!response.writableEnded) response.end();
+      })
+      .finally(() => {
+        inFlight--;
+        active.delete(response);
+      });
+  });
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    agent,
+    get inFlight() {
+      return inFlight;
+    },
+    close(graceMs = 10_000) {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
+        server.closeIdleConnections();
+        const deadline = setTimeout(() => {
+          for (const response of active) response.destroy();
+          server.closeAllConnections();
+        }, graceMs);
+        deadline.unref();
+        // Keep-alive connections that go idle after their last answer are closed as they do.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        idle.unref();
+        await closed;
+        clearTimeout(deadline);
+        clearInterval(idle);
+        await agent.close();
+      })();
+      return closing;
+    },
+  };
+}

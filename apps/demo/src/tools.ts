@@ -1,0 +1,393 @@
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { JsonSchema, Tool, ToolContext } from '@victor-ai/core';
+import { type Workspace, WorkspaceError } from './workspace.js';
+
+/** Options of `createWorkspaceTools`. */
+export interface WorkspaceToolsOptions {
+  /** Default deadline of a shell command; default 10,000 ms (a call may ask for less, never for more than 60 s). */
+  shellTimeoutMs?: number;
+  /** Most bytes of a file `read_file` returns; default 64 KiB. */
+  maxReadBytes?: number;
+}
+
+/** The demo's tools over one workspace, and a way to tell a result that ran from one served by the cache. */
+export interface WorkspaceTools {
+  tools: Tool[];
+  /**
+   * True the first time it is asked about an output that a tool produced by running; false for outputs it
+   * never produced (or already reported), i.e. results served by the tool-result cache.
+   */
+  ranFresh(output: unknown): boolean;
+}
+
+const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', 'dist', '.nx']);
+const MAX_LISTED = 500;
+const MAX_SEARCHED_BYTES = 1024 * 1024;
+const MAX_WRITE_BYTES = 256 * 1024;
+const MAX_SHELL_OUTPUT = 16 * 1024;
+
+function schema(properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+async function walk(
+  workspace: Workspace,
+  directory: string,
+  depth: number,
+  visit: (path: string, isDirectory: boolean) => boolean | Promise<boolean>,
+): Promise<void> {
+  const entries = await readdir(directory, { withFileTypes: true });
+  entries.sort((left, right) => left.name.localeCompare(right.name));
+  for (const entry of entries) {
+    if (entry.isDirectory() && SKIPPED_DIRECTORIES.has(entry.name)) continue;
+    const path = `${directory}/${entry.name}`;
+    const isDirectory = entry.isDirectory();
+    if (!isDirectory && !entry.isFile()) continue;
+    if (!(await visit(path, isDirectory))) return;
+    if (isDirectory && depth > 1) await walk(workspace, path, depth - 1, visit);
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}\n... (${text.length - max} more characters)`;
+}
+
+/** Runs `/bin/sh -c command` in `cwd` with a deadline; the process group is killed when it passes. */
+function runCommand(
+  command: string,
+  cwd: string,
+  timeoutMs: number,
+  abortSignal: AbortSignal | undefined,
+): Promise<{
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}> {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    // Only what a build needs: API keys in the demo's environment never reach a command the model wrote.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    for (const name of ['HOME', 'LANG', 'TMPDIR', 'TERM'])
+      if (process.env[name]) env[name] = process.env[name];
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stdout.length < MAX_SHELL_OUTPUT * 2) stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stderr.length < MAX_SHELL_OUTPUT * 2) stderr += chunk;
+    });
+    const kill = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutMs);
+    const onAbort = () => kill();
+    abortSignal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      abortSignal?.removeEventListener('abort', onAbort);
+      reject(new WorkspaceError(`cannot run the command: ${error.message}`));
+    });
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      abortSignal?.removeEventListener('abort', onAbort);
+      resolvePromise({
+        exitCode,
+        signal,
+        timedOut,
+        stdout: truncate(stdout, MAX_SHELL_OUTPUT),
+        stderr: truncate(stderr, MAX_SHELL_OUTPUT),
+        durationMs: Math.round(performance.now() - started),
+      });
+    });
+  });
+}
+
+/**
+ * The coding assistant's tools, all confined to `workspace`: `list_files`, `read_file`, `search_text`,
+ * `file_stats` (read-only, so their results may be cached and they run in parallel), `write_file` and
+ * `run_shell` (tagged `shell`, so the safety middleware checks its command; it runs with a deadline).
+ */
+export function createWorkspaceTools(
+  workspace: Workspace,
+  options: WorkspaceToolsOptions = {},
+): WorkspaceTools {
+  const shellTimeoutMs = options.shellTimeoutMs ?? 10_000;
+  const maxReadBytes = options.maxReadBytes ?? 64 * 1024;
+  const fresh = new WeakSet<object>();
+  const produced = <T extends object>(output: T): T => {
+    fresh.add(output);
+    return output;
+  };
+
+  const listFiles: Tool = {
+    definition: {
+      name: 'list_files',
+      description:
+        'List the files and folders of the workspace (or of a folder in it), recursively up to a depth. Shows the project layout.',
+      parameters: schema({
+        path: { type: 'string', description: 'Folder relative to the workspace root; default "."' },
+        depth: { type: 'integer', minimum: 1, maximum: 5, description: 'How deep to list; default 2' },
+      }),
+      category: 'filesystem',
+      tags: ['filesystem', 'read', 'list', 'directory', 'layout'],
+      readOnly: true,
+    },
+    async execute(args) {
+      const directory = workspace.resolve(typeof args.path === 'string' ? args.path : '.');
+      const depth = typeof args.depth === 'number' ? args.depth : 2;
+      const entries: string[] = [];
+      let truncated = false;
+      await walk(workspace, directory, depth, (path, isDirectory) => {
+        if (entries.length >= MAX_LISTED) {
+          truncated = true;
+          return false;
+        }
+        entries.push(isDirectory ? `${workspace.relative(path)}/` : workspace.relative(path));
+        return true;
+      });
+      return produced({ path: workspace.relative(directory), entries, truncated });
+    },
+  };
+
+  const readFileTool: Tool = {
+    definition: {
+      name: 'read_file',
+      description:
+        'Read a file of the workspace (source code, README, package.json, configuration) to see what it says and how the code works: its content, size and line count.',
+      parameters: schema(
+        {
+          path: { type: 'string', description: 'File path relative to the workspace root' },
+          maxBytes: { type: 'integer', minimum: 1, description: 'Most bytes to return; default 65536' },
+        },
+        ['path'],
+      ),
+      category: 'filesystem',
+      tags: ['filesystem', 'read', 'file', 'content', 'open', 'show', 'explain', 'source'],
+      readOnly: true,
+    },
+    async execute(args) {
+      const path = workspace.resolve(args.path as string);
+      const info = await stat(path).catch((error: unknown) => {
+        throw isNotFound(error) ? new WorkspaceError(`${JSON.stringify(args.path)} does not exist`) : error;
+      });
+      if (!info.isFile()) throw new WorkspaceError(`${JSON.stringify(args.path)} is not a file`);
+      const limit = Math.min(typeof args.maxBytes === 'number' ? args.maxBytes : maxReadBytes, maxReadBytes);
+      const buffer = await readFile(path);
+      const content = buffer.subarray(0, limit).toString('utf8');
+      return produced({
+        path: workspace.relative(path),
+        bytes: info.size,
+        lines: buffer.toString('utf8').split('\n').length,
+        content,
+        truncated: buffer.length > limit,
+      });
+    },
+  };
+
+  const searchText: Tool = {
+    definition: {
+      name: 'search_text',
+      description:
+        'Search the text of the workspace files for a word, phrase or regular expression (like grep); returns matching lines with file and line number.',
+      parameters: schema(
+        {
+          query: { type: 'string', minLength: 1, description: 'Text to find (or a regular expression)' },
+          path: { type: 'string', description: 'Folder or file to search; default the whole workspace' },
+          regex: { type: 'boolean', description: 'Treat the query as a regular expression; default false' },
+          caseSensitive: { type: 'boolean', description: 'Default false' },
+          maxResults: { type: 'integer', minimum: 1, maximum: 500, description: 'Default 50' },
+        },
+        ['query'],
+      ),
+      category: 'filesystem',
+      tags: ['search', 'grep', 'find', 'text', 'code', 'todo'],
+      readOnly: true,
+    },
+    async execute(args) {
+      const root = workspace.resolve(typeof args.path === 'string' ? args.path : '.');
+      const flags = args.caseSensitive === true ? 'g' : 'gi';
+      const source =
+        args.regex === true ? String(args.query) : String(args.query).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(source, flags);
+      } catch (error) {
+        throw new WorkspaceError(`invalid regular expression: ${(error as Error).message}`);
+      }
+      const maxResults = typeof args.maxResults === 'number' ? args.maxResults : 50;
+      const matches: Array<{ path: string; line: number; text: string }> = [];
+      let filesSearched = 0;
+      let truncated = false;
+      const searchFile = async (path: string): Promise<boolean> => {
+        const buffer = await readFile(path);
+        if (buffer.length > MAX_SEARCHED_BYTES || buffer.subarray(0, 1024).includes(0)) return true;
+        filesSearched++;
+        const lines = buffer.toString('utf8').split('\n');
+        for (let index = 0; index < lines.length; index++) {
+          pattern.lastIndex = 0;
+          if (!pattern.test(lines[index]!)) continue;
+          if (matches.length >= maxResults) {
+            truncated = true;
+            return false;
+          }
+          matches.push({
+            path: workspace.relative(path),
+            line: index + 1,
+            text: lines[index]!.trim().slice(0, 200),
+          });
+        }
+        return true;
+      };
+      const info = await stat(root);
+      if (info.isFile()) await searchFile(root);
+      else await walk(workspace, root, 8, (path, isDirectory) => (isDirectory ? true : searchFile(path)));
+      return produced({ query: args.query, matches, filesSearched, truncated });
+    },
+  };
+
+  const fileStats: Tool = {
+    definition: {
+      name: 'file_stats',
+      description: 'Size, line count and last change time of files or folders in the workspace.',
+      parameters: schema(
+        {
+          paths: {
+            type: 'array',
+            items: { type: 'string' },
+            minItems: 1,
+            maxItems: 100,
+            description: 'Paths relative to the workspace root',
+          },
+        },
+        ['paths'],
+      ),
+      category: 'filesystem',
+      tags: ['filesystem', 'stats', 'size', 'lines', 'metadata'],
+      readOnly: true,
+    },
+    async execute(args) {
+      const files = await Promise.all(
+        (args.paths as string[]).map(async (given) => {
+          const path = workspace.resolve(given);
+          try {
+            const info = await stat(path);
+            const entry: Record<string, unknown> = {
+              path: workspace.relative(path),
+              type: info.isDirectory() ? 'directory' : 'file',
+              bytes: info.size,
+              modified: info.mtime.toISOString(),
+            };
+            if (info.isFile() && info.size <= MAX_SEARCHED_BYTES) {
+              entry.lines = (await readFile(path, 'utf8')).split('\n').length;
+            }
+            return entry;
+          } catch (error) {
+            if (isNotFound(error)) return { path: given, error: 'does not exist' };
+            throw error;
+          }
+        }),
+      );
+      return produced({ files });
+    },
+  };
+
+  const writeFileTool: Tool = {
+    definition: {
+      name: 'write_file',
+      description:
+        'Write (create) a text file in the workspace. Refuses to replace an existing file unless overwrite is true.',
+      parameters: schema(
+        {
+          path: { type: 'string', description: 'File path relative to the workspace root' },
+          content: { type: 'string', maxLength: MAX_WRITE_BYTES },
+          overwrite: { type: 'boolean', description: 'Replace the file if it exists; default false' },
+        },
+        ['path', 'content'],
+      ),
+      category: 'filesystem',
+      tags: ['filesystem', 'write', 'create', 'save', 'edit'],
+      readOnly: false,
+    },
+    async execute(args) {
+      const path = workspace.resolve(args.path as string);
+      const content = args.content as string;
+      let existed = false;
+      try {
+        const info = await stat(path);
+        existed = true;
+        if (!info.isFile()) throw new WorkspaceError(`${JSON.stringify(args.path)} is a folder`);
+        if (args.overwrite !== true) {
+          throw new WorkspaceError(`${JSON.stringify(args.path)} exists; pass overwrite: true to replace it`);
+        }
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content, 'utf8');
+      return produced({
+        path: workspace.relative(path),
+        bytes: Buffer.byteLength(content),
+        created: !existed,
+      });
+    },
+  };
+
+  const runShell: Tool = {
+    definition: {
+      name: 'run_shell',
+      description:
+        'Run a shell command in the workspace folder (the tests, a build, a script, clean up files) and return its exit code and output. Commands have a deadline.',
+      parameters: schema(
+        {
+          command: { type: 'string', minLength: 1, description: 'The command line, run with /bin/sh -c' },
+          timeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, description: 'Deadline in ms' },
+        },
+        ['command'],
+      ),
+      category: 'shell',
+      tags: ['shell', 'command', 'run', 'execute', 'tests', 'build', 'script', 'disk'],
+      readOnly: false,
+    },
+    async execute(args, context: ToolContext) {
+      const timeoutMs = Math.min(
+        typeof args.timeoutMs === 'number' ? args.timeoutMs : shellTimeoutMs,
+        60_000,
+      );
+      const result = await runCommand(args.command as string, workspace.root, timeoutMs, context.abortSignal);
+      return produced({ command: args.command, ...result });
+    },
+  };
+
+  return {
+    tools: [listFiles, readFileTool, searchText, fileStats, writeFileTool, runShell],
+    ranFresh(output) {
+      if (typeof output !== 'object' || output === null || !fresh.has(output)) return false;
+      fresh.delete(output);
+      return true;
+    },
+  };
+}

@@ -72,7 +72,19 @@ function openAiCompatibleEmbedder(baseUrl, model) {
 
 const tools = JSON.parse(readFileSync(values.tools, 'utf8'));
 const queries = readJsonLines(values.queries);
-const registry = new ToolRegistry(tools);
+// Tool sets from the wild may hold definitions the registry refuses (names outside [a-zA-Z0-9_.-]{1,64},
+// non-object parameters): skip those, say so on stderr, and count their queries as misses.
+const registry = new ToolRegistry();
+let skipped = 0;
+for (const tool of tools) {
+  try {
+    registry.add({ ...tool, parameters: tool.parameters ?? { type: 'object', properties: {} } });
+  } catch (error) {
+    skipped++;
+    if (skipped <= 5) console.error(`skipped: ${error.message}`);
+  }
+}
+if (skipped > 0) console.error(`skipped ${skipped} of ${tools.length} tool definitions`);
 let embedder;
 if (strategy !== 'lexical') {
   embedder = values['embeddings-url']
@@ -138,6 +150,7 @@ const count = queries.length;
 const round = (value, digits = 4) => Number(value.toFixed(digits));
 const result = {
   pool: stats.tools,
+  skippedTools: skipped,
   queries: count,
   recallAt1: round(totals.recallAt1 / count),
   recallAt5: round(totals.recallAt5 / count),

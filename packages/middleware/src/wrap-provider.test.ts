@@ -162,3 +162,20 @@ describe('wrapProvider', () => {
     );
   });
 });
+
+describe('wrapProvider failures', () => {
+  it('should let a failure before the first event reject the iteration, through every layer', async () => {
+    const failing: Provider = {
+      id: 'failing',
+      chat: () => Promise.reject(new Error('connect ECONNREFUSED')),
+      stream: () => ({
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('connect ECONNREFUSED')) }),
+      }),
+      close: async () => {},
+    };
+    const log: string[] = [];
+    const wrapped = wrapProvider(failing, [tagging('first', log), tagging('second', log)]);
+    await expect(wrapped.chat(request)).rejects.toThrow('ECONNREFUSED');
+    await expect(collect(wrapped.stream(request))).rejects.toThrow('ECONNREFUSED');
+  });
+});

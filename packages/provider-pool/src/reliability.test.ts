@@ -89,11 +89,11 @@ describe('ProviderPool reliability', () => {
           ),
         },
       ],
-      maxAttempts: 4,
-      attemptTimeoutMs: 1_000,
-      deadlineMs: 5_000,
+      maxAttempts: 5,
+      attemptTimeoutMs: 3_000,
+      deadlineMs: 20_000,
       backoff: { initialDelayMs: 5, maxDelayMs: 100 },
-      circuitBreaker: { windowSize: 50, minimumCalls: 20, failureRateThreshold: 0.3, openDurationMs: 200 },
+      circuitBreaker: { windowSize: 50, minimumCalls: 20, failureRateThreshold: 0.15, openDurationMs: 200 },
     });
 
     let succeeded = 0;

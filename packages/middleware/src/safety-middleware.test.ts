@@ -246,6 +246,22 @@ describe('createSafetyMiddleware', () => {
       expect(check(args)).toMatchObject({ type: 'block', code: 'PATH_OUTSIDE_WORKSPACE' });
     });
 
+    it('should check paths only of the tools checkPathsOf selects', () => {
+      const httpTool = { ...fileTool, name: 'http_get', category: 'network' };
+      const scoped = createSafetyMiddleware({
+        workspaceRoot: workspace,
+        checkPathsOf: (definition) => definition.category !== 'network',
+      });
+      expect(
+        decide(scoped, callWith({ path: '/api/users' }, 'http_get'), { definition: httpTool }),
+      ).toBeUndefined();
+      expect(
+        decide(scoped, callWith({ path: '/etc/passwd' }, 'read_file'), { definition: fileTool }),
+      ).toMatchObject({
+        type: 'block',
+      });
+    });
+
     it('should not follow symlinks when told not to', () => {
       const lexical = createSafetyMiddleware({ workspaceRoot: workspace, followSymlinks: false });
       expect(

@@ -28,6 +28,11 @@ export interface SafetyMiddlewareOptions extends CommandAnalysisOptions {
    * cwd.
    */
   pathArguments?: readonly string[];
+  /**
+   * Which tools get their path arguments checked; default every tool. Exclude tools whose `path` is not a
+   * file path (an HTTP tool's URL path, say).
+   */
+  checkPathsOf?: (definition: ToolDefinition) => boolean;
   /** Resolve symlinks before judging a path; default true. */
   followSymlinks?: boolean;
   /** What to do with secrets found in arguments; default `block`. */
@@ -86,6 +91,10 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
   const secrets = options.secrets ?? 'block';
   if (secrets !== 'block' && secrets !== 'allow')
     throw invalidOption('secrets', '"block" or "allow"', secrets);
+  if (options.checkPathsOf !== undefined && typeof options.checkPathsOf !== 'function') {
+    throw invalidOption('checkPathsOf', 'a function', options.checkPathsOf);
+  }
+  const checkPathsOf = options.checkPathsOf;
   const commandCacheSize = options.commandCacheSize ?? 512;
   if (!Number.isInteger(commandCacheSize) || commandCacheSize < 0) {
     throw invalidOption('commandCacheSize', 'a non-negative integer', commandCacheSize);
@@ -107,6 +116,17 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
     workspaceRoot === undefined ? undefined : createWorkspacePathCheck(workspaceRoot, pathCheckOptions);
   const secretOptions = options.secretPatterns === undefined ? {} : { patterns: options.secretPatterns };
   const shellTools = new WeakMap<ToolDefinition, boolean>();
+  const pathTools = new WeakMap<ToolDefinition, boolean>();
+
+  function checksPaths(definition: ToolDefinition): boolean {
+    if (checkPathsOf === undefined) return true;
+    let checks = pathTools.get(definition);
+    if (checks === undefined) {
+      checks = checkPathsOf(definition);
+      pathTools.set(definition, checks);
+    }
+    return checks;
+  }
   const verdicts = new Map<string, CommandFinding | null>();
 
   function judgeCommand(command: string | readonly string[], cwd: unknown): CommandFinding | undefined {
@@ -171,7 +191,7 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
           }
         }
       }
-      if (checkPath !== undefined) {
+      if (checkPath !== undefined && checksPaths(context.definition)) {
         for (const key in args) {
           if (!isPathKey(key)) continue;
           const value = args[key];

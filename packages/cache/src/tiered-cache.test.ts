@@ -1,6 +1,7 @@
 import type { Tool } from '@victor-ai/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
+import { CacheProcess } from './__fixtures__/cache-process.js';
 import { describeWithRedis, redisServerBinary, redisUrl, uniqueNamespace } from './__fixtures__/redis.js';
 import { RedisServerProcess } from './__fixtures__/redis-server.js';
 import { TcpProxy } from './__fixtures__/tcp-proxy.js';
@@ -178,6 +179,50 @@ describe('TieredCache', () => {
         await first.clear();
         await vi.waitFor(() => expect(second.memory.size).toBe(0), { timeout: 2_000, interval: 2 });
       });
+    });
+  });
+
+  describeWithRedis('invalidation across two OS processes', () => {
+    let child: CacheProcess;
+    let parent: TieredCache;
+    beforeAll(async () => {
+      const namespace = uniqueNamespace();
+      child = await CacheProcess.start(redisUrl, namespace);
+      parent = instance(redisUrl, namespace);
+      await parent.subscribed;
+    }, 60_000);
+    afterAll(async () => {
+      await child?.close();
+      await parent?.close();
+    });
+
+    it("a write in this process reaches the other process's memory tier", async () => {
+      await parent.set('k', 'old');
+      expect(await child.get('k')).toBe('old');
+      expect(await child.peek('k')).toBe('old');
+      await parent.set('k', 'new');
+      await vi.waitFor(async () => expect(await child.peek('k')).toBeUndefined(), {
+        timeout: 2_000,
+        interval: 2,
+      });
+      expect(await child.get('k')).toBe('new');
+    });
+
+    it("a tag invalidation in the other process reaches this process's memory tier", async () => {
+      await child.set('x', 'tagged', ['t']);
+      await vi.waitFor(
+        async () => {
+          expect(await parent.get('x')).toBe('tagged');
+          expect(parent.memory.lookup('x')?.value).toBe('tagged');
+        },
+        { timeout: 2_000, interval: 2 },
+      );
+      expect(await child.invalidateTags(['t'])).toBe(1);
+      await vi.waitFor(() => expect(parent.memory.lookup('x')).toBeUndefined(), {
+        timeout: 2_000,
+        interval: 2,
+      });
+      expect(await parent.get('x')).toBeUndefined();
     });
   });
 

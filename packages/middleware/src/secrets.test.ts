@@ -53,6 +53,11 @@ describe('findSecret', () => {
     'git clone https://github.com/org/repo.git',
     'password: <redacted>',
     'the sk- prefix is used by some keys',
+    'API_KEY=your-api-key-here',
+    'client_secret: <client-secret-goes-here>',
+    'password=changeme-before-deploying',
+    'postgres://user:password@localhost:5432/app',
+    'redis://:changeme@127.0.0.1:6379',
   ])('should not flag %j', (text) => {
     expect(findSecret(text)).toBeUndefined();
   });

@@ -34,11 +34,16 @@ export const defaultSecretPatterns: readonly SecretPattern[] = Object.freeze([
   { name: 'openai-api-key', pattern: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g },
   { name: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   { name: 'bearer-token', pattern: /\bBearer\s+[A-Za-z0-9._~+/-]{20,}=*/gi },
-  { name: 'url-password', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/"']+:[^\s@/"'$]{3,}@/gi },
+  {
+    name: 'url-password',
+    // Placeholders (`user:password@`, `:changeme@`, `:<pass>@`) are documentation, not secrets.
+    pattern:
+      /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/"']+:(?!(?:password|passwd|pass|secret|changeme|example|x+|\*+)@)[^\s@/"'$<]{3,}@/gi,
+  },
   {
     name: 'credential-assignment',
     pattern:
-      /\b(?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)\b["']?\s*[=:]\s*["']?(?![$<{])[^\s"'&;]{12,}/gi,
+      /\b(?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)\b["']?\s*[=:]\s*["']?(?![$<{])(?![^\s"'&;]*(?:your|example|placeholder|changeme|dummy|sample|redacted|xxxx|\.\.\.|\*\*\*))[^\s"'&;]{12,}/gi,
   },
 ]);
 

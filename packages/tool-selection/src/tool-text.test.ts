@@ -27,11 +27,11 @@ describe('toolText', () => {
     ]).list();
     const text = toolText(tool!);
     expect(text.name).toBe('create Event v2');
-    expect(text.parameterNames).toBe('start Time attendees email address');
+    expect(text.parameterNames).toBe('startTime attendees email_address');
     expect(text.parameterDescriptions).toBe('When it starts optional');
     expect(text.labels).toBe('calendar events');
     expect(toolEmbeddingText(text)).toBe(
-      'create Event v2: Create a calendar event. (parameters: start Time attendees email address) [calendar events]',
+      'create Event v2: Create a calendar event. (parameters: startTime attendees email_address) [calendar events]',
     );
   });
 });

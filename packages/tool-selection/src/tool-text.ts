@@ -8,7 +8,7 @@ export interface ToolText {
   /** The name, split into words (`get_weatherForecast` -> `get weather Forecast`). */
   name: string;
   description: string;
-  /** Parameter names (nested ones too), split into words. */
+  /** Parameter names (nested ones too), space-separated as written. */
   parameterNames: string;
   /** Parameter descriptions, enum values and titles. */
   parameterDescriptions: string;
@@ -31,7 +31,8 @@ function walkSchema(schema: unknown, names: string[], descriptions: string[], de
   const properties = record.properties;
   if (typeof properties === 'object' && properties !== null) {
     for (const [key, value] of Object.entries(properties)) {
-      names.push(key.replace(/[_.-]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2'));
+      // Raw: the tokenizer splits snake_case and camelCase itself, and embedding models read either.
+      names.push(key);
       walkSchema(value, names, descriptions, depth + 1);
     }
   }

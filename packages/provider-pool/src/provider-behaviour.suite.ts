@@ -125,6 +125,37 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
         await fresh.close();
       });
 
+      it('reports each TCP connection it opens through MetricsSink, and none in steady state', async () => {
+        const opened: string[] = [];
+        const metrics = {
+          increment: (name: string, labels?: Readonly<Record<string, string>>) => {
+            if (name === 'victor_provider_connections_opened_total') opened.push(labels?.provider ?? '');
+          },
+          gauge() {},
+          observe() {},
+        };
+        const counted = create(server.baseURL, { metrics });
+        for (let i = 0; i < 5; i++) await counted.chat(request(`warm${i}`));
+        expect(opened.length).toBeGreaterThan(0);
+        expect(opened[0]).toBe(counted.id);
+        const warmed = opened.length;
+        for (let i = 0; i < 20; i++) await collect(counted.stream(request(`n${i}`)));
+        expect(opened.length).toBe(warmed);
+        await counted.close();
+      });
+
+      it('holds an in-flight slot for a stream until it ends or the consumer stops', async () => {
+        const limited = create(server.baseURL, { maxInFlight: 1, queueTimeoutMs: 50 });
+        server.configure({ chunkGapMs: 5 });
+        server.enqueue({ text: 'abcdefgh', chunkSize: 1 });
+        const iterator = limited.stream(request('x'))[Symbol.asyncIterator]();
+        await iterator.next();
+        await expect(limited.chat(request('blocked'))).rejects.toMatchObject({ code: 'POOL_EXHAUSTED' });
+        await iterator.return?.(undefined);
+        await expect(limited.chat(request('free'))).resolves.toMatchObject({ text: 'You said: free' });
+        await limited.close();
+      });
+
       it('fails with POOL_EXHAUSTED when the in-flight limit and queue timeout are reached', async () => {
         const limited = create(server.baseURL, { maxInFlight: 1, queueTimeoutMs: 20 });
         const controller = new AbortController();

@@ -327,6 +327,51 @@ describe('ProviderPool', () => {
     });
   });
 
+  describe('latency decay', () => {
+    it('tries a failed endpoint again once its penalised latency has decayed', async () => {
+      const a = new ScriptedProvider('a', [unavailable()], { delayMs: 1 });
+      const b = new ScriptedProvider('b', [], { delayMs: 1 });
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        latencyHalfLifeMs: 100,
+        circuitBreaker: false,
+        clock,
+      });
+      const run = async () => {
+        const pending = pool.chat(request);
+        await vi.advanceTimersByTimeAsync(1);
+        await pending;
+      };
+      await run(); // a fails (penalised), b answers
+      const callsToA = a.calls;
+      for (let i = 0; i < 5; i++) await run();
+      expect(a.calls).toBe(callsToA);
+      await vi.advanceTimersByTimeAsync(5_000);
+      for (let i = 0; i < 5; i++) await run();
+      expect(a.calls).toBeGreaterThan(callsToA);
+    });
+  });
+
+  describe('embed', () => {
+    it('embeds on endpoints that can, falling back on failure', async () => {
+      const vectors = [Float32Array.of(1, 0)];
+      const failing = Object.assign(new ScriptedProvider('no-embed'), {});
+      const flaky = Object.assign(new ScriptedProvider('flaky'), {
+        embed: vi.fn().mockRejectedValueOnce(unavailable()),
+      });
+      const good = Object.assign(new ScriptedProvider('good'), {
+        embed: vi.fn().mockResolvedValue({ embeddings: vectors }),
+      });
+      const pool = createProviderPool({
+        endpoints: [{ provider: failing }, { provider: flaky }, { provider: good }],
+        selection: 'ordered',
+        clock,
+      });
+      await expect(pool.embed({ inputs: ['x'] })).resolves.toEqual({ embeddings: vectors });
+      expect(flaky.embed).toHaveBeenCalledTimes(1);
+    });
+  });
+
   describe('circuit breaker', () => {
     it('opens on failures, reports the change, routes around the endpoint, and closes after probes', async () => {
       const metrics = recordingSink();

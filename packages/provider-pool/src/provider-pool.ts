@@ -523,16 +523,15 @@ export class ProviderPool implements Provider {
   private recordFailure(state: EndpointState, error: VictorError, durationMs: number): void {
     const retryAfter = this.retryAfterOf(error);
     if (retryAfter !== undefined) state.blockedUntil = this.clock.now() + retryAfter;
-    if (!state.breaker) return;
     if (error.code === 'ABORTED' || !(isRetryableError(error) || error.code === 'INVALID_RESPONSE')) {
-      state.breaker.onIgnored();
+      // The caller's abort or a bad request says nothing about the endpoint.
+      state.breaker?.onIgnored();
       return;
     }
-    state.breaker.onFailure(durationMs);
+    state.breaker?.onFailure(durationMs);
     // A failure makes the endpoint look slower, so balanced selection moves load away from it.
-    const now = this.clock.now();
-    const current = state.ewma === undefined ? durationMs : this.latencyOf(state, now);
-    this.observeLatency(state, Math.max(durationMs, Math.min(current * 4, this.maxPenaltyMs), 1));
+    const current = Math.max(this.latencyOf(state, this.clock.now()), 1);
+    this.observeLatency(state, Math.max(durationMs, Math.min(current * 4, this.maxPenaltyMs)));
   }
 
   /** The latency estimate, decayed by how long the endpoint went without a sample; 1 ms when unknown. */

@@ -80,6 +80,11 @@ export class RedisServerProcess {
       ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
+    // If the test run dies without its teardown, the server must not outlive it.
+    const child = this.child;
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     await waitForPong(this.port);
   }
 

@@ -152,6 +152,7 @@ export class LexicalIndex {
     const tokenized = new Map<string, Uint32Array>();
     // Words repeat far more than texts: each distinct word is filtered and stemmed once (-1 = dropped).
     const termIdByWord = new Map<string, number>();
+    let scratch = new Uint32Array(256);
 
     for (let document = 0; document < documentCount; document++) {
       const text = texts[document]!;
@@ -164,7 +165,8 @@ export class LexicalIndex {
         let ids = tokenized.get(source);
         if (ids === undefined) {
           const words = splitWords(source);
-          const buffer: number[] = [];
+          if (scratch.length < words.length) scratch = new Uint32Array(words.length * 2);
+          let count = 0;
           for (let i = 0; i < words.length; i++) {
             const word = words[i]!;
             let termId = termIdByWord.get(word);
@@ -182,9 +184,9 @@ export class LexicalIndex {
               }
               termIdByWord.set(word, termId);
             }
-            if (termId >= 0) buffer.push(termId);
+            if (termId >= 0) scratch[count++] = termId;
           }
-          ids = Uint32Array.from(buffer);
+          ids = scratch.slice(0, count);
           tokenized.set(source, ids);
         }
         fieldTerms[document * fieldCount + field] = ids;

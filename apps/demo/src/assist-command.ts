@@ -30,7 +30,7 @@ export interface AssistOutcome {
 }
 
 /** `--help` text of the assistant session. */
-export const ASSIST_USAGE = `npm run demo [-- [assist] [--workspace DIR] [--json] [--prometheus FILE] [--no-progress]]
+export const ASSIST_USAGE = `npm run demo [-- [assist] [--workspace DIR] [--ask TEXT]... [--json] [--prometheus FILE] [--no-progress]]
 
 Runs a coding-assistant session over a workspace: list, read, search, stats, write and shell tools
 behind safety, validation and audit middleware, tool selection, a tool-result cache and metrics, and
@@ -38,6 +38,8 @@ ends with a table of the session's figures.
 
   --workspace DIR    the project to work on (default: a fresh copy of apps/demo/sample-workspace;
                      the session writes NOTES.md there and runs the project's test script)
+  --ask TEXT         ask this instead of the scripted session's requests (repeat for several turns;
+                     offline, the scripted model knows only the session's requests)
   --json             print the figures (and the turns) as JSON on stdout; the transcript goes to stderr
   --prometheus FILE  write the session's metrics in the Prometheus text format to FILE
   --no-progress      no spinner, even on a terminal`;
@@ -46,6 +48,7 @@ ends with a table of the session's figures.
 export async function assistCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   const flags = parseFlags(argv, {
     values: ['workspace', 'prometheus'],
+    lists: ['ask'],
     booleans: ['json', 'no-progress', 'help'],
   });
   if (flags.booleans.has('help')) {
@@ -83,9 +86,11 @@ export async function assistCommand(argv: readonly string[], io: CommandIO): Pro
       `workspace: ${assistant.workspace.root}${sample ? ' (a fresh copy of the sample project; removed at the end)' : ''}\n` +
         `tools: ${assistant.toolNames.join(', ')}; middleware: safety (workspace ${assistant.workspace.root}), validation, audit; tool-result cache: memory\n`,
     );
+    const asked = flags.lists.get('ask');
     const turns = await runSession({
       assistant,
       monitor,
+      ...(asked ? { turns: asked } : {}),
       output: transcript,
       progress: !json && !flags.booleans.has('no-progress') && io.stdout.isTTY === true,
     });

@@ -62,8 +62,14 @@ async function main(argv: string[]): Promise<number> {
     stderr: { write: (text: string) => process.stderr.write(text) },
     env: process.env,
   };
-  const command = argv[0] === undefined || argv[0].startsWith('--') ? 'assist' : argv[0];
-  const rest = argv[0] === command ? argv.slice(1) : argv;
+  const first = argv[0];
+  const command =
+    first === '--help' || first === '-h'
+      ? 'help'
+      : first === undefined || first.startsWith('--')
+        ? 'assist'
+        : first;
+  const rest = first === command ? argv.slice(1) : argv;
   switch (command) {
     case 'assist':
       return assistCommand(rest, io);

@@ -54,6 +54,12 @@ async function walk(
   }
 }
 
+/** Lines of a text, a final newline not starting another one. */
+export function countLines(text: string): number {
+  if (text === '') return 0;
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n... (${text.length - max} more characters)`;
 }
@@ -201,7 +207,7 @@ export function createWorkspaceTools(
       return produced({
         path: workspace.relative(path),
         bytes: info.size,
-        lines: buffer.toString('utf8').split('\n').length,
+        lines: countLines(buffer.toString('utf8')),
         content,
         truncated: buffer.length > limit,
       });
@@ -302,7 +308,7 @@ export function createWorkspaceTools(
               modified: info.mtime.toISOString(),
             };
             if (info.isFile() && info.size <= MAX_SEARCHED_BYTES) {
-              entry.lines = (await readFile(path, 'utf8')).split('\n').length;
+              entry.lines = countLines(await readFile(path, 'utf8'));
             }
             return entry;
           } catch (error) {

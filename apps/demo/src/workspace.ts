@@ -23,7 +23,8 @@ function realpathOfExisting(path: string): string {
     try {
       return join(realpathSync(current), ...rest.reverse());
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
       const parent = dirname(current);
       if (parent === current) return path;
       rest.push(current.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));

@@ -65,7 +65,7 @@ describe('getOrCompute', () => {
     ).rejects.toThrow('full');
     const replayed = await getOrCompute(cache, 'k', () => 'never', options).catch((error: unknown) => error);
     expect(replayed).toBeInstanceOf(CachedComputeError);
-    expect(replayed).toMatchObject({ originalName: 'DiskError', message: 'full', code: 'TOOL_FAILED' });
+    expect(replayed).toMatchObject({ originalName: 'DiskError', message: 'full', code: 'COMPUTE_FAILED' });
   });
 
   it('calls onRevalidateError when a background refresh fails, and keeps the stale value', async () => {

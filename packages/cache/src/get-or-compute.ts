@@ -234,7 +234,7 @@ function isCachedErrorRecord(value: unknown): value is CachedErrorRecord {
 }
 
 function toErrorRecord(error: unknown): CachedErrorRecord {
-  const code: VictorErrorCode = VictorError.isInstance(error) ? error.code : 'TOOL_FAILED';
+  const code: VictorErrorCode = VictorError.isInstance(error) ? error.code : 'COMPUTE_FAILED';
   const name = error instanceof Error ? error.name : typeof error;
   const message = error instanceof Error ? error.message : String(error);
   return { [ERROR_MARK]: { code, name, message } };

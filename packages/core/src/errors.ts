@@ -15,7 +15,8 @@ export type VictorErrorCode =
   | 'TOOL_FAILED'
   | 'QUEUE_FULL'
   | 'WORKER_CRASHED'
-  | 'WORKER_TASK_FAILED';
+  | 'WORKER_TASK_FAILED'
+  | 'COMPUTE_FAILED';
 
 const MARKER = Symbol.for('@victor-ai/core.error');
 

@@ -148,6 +148,17 @@ describe('createSafetyMiddleware', () => {
       );
     });
 
+    it('should survive adversarial nesting and refuse commands past maxCommandLength', () => {
+      expect(() => judge('$('.repeat(30_000))).not.toThrow();
+      expect(judge(`echo ${'$('.repeat(30_000)}rm -rf /`)).toMatchObject({ type: 'block' });
+      const short = createSafetyMiddleware({ ...corpusOptions, maxCommandLength: 10 });
+      expect(decide(short, callWith({ command: 'echo 12345678' }), shellContext)).toMatchObject({
+        type: 'block',
+        code: 'DANGEROUS_COMMAND',
+      });
+      expect(decide(short, callWith({ command: 'ls' }), shellContext)).toBeUndefined();
+    });
+
     it('should not throw on arbitrary input', () => {
       fc.assert(
         fc.property(fc.string({ maxLength: 200 }), (command) => {

@@ -44,6 +44,8 @@ export interface SafetyMiddlewareOptions extends CommandAnalysisOptions {
    * the cache off. The verdict depends only on the command and these options.
    */
   commandCacheSize?: number;
+  /** Longer commands are refused unread (fail closed); default 100,000 characters. */
+  maxCommandLength?: number;
 }
 
 const DEFAULT_PATH_ARGUMENTS = [
@@ -95,6 +97,10 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
     throw invalidOption('checkPathsOf', 'a function', options.checkPathsOf);
   }
   const checkPathsOf = options.checkPathsOf;
+  const maxCommandLength = options.maxCommandLength ?? 100_000;
+  if (!Number.isInteger(maxCommandLength) || maxCommandLength < 1) {
+    throw invalidOption('maxCommandLength', 'a positive integer', maxCommandLength);
+  }
   const commandCacheSize = options.commandCacheSize ?? 512;
   if (!Number.isInteger(commandCacheSize) || commandCacheSize < 0) {
     throw invalidOption('commandCacheSize', 'a non-negative integer', commandCacheSize);
@@ -182,6 +188,13 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
         for (const key of commandArguments) {
           const command = args[key];
           if (typeof command !== 'string' && !isStringArray(command)) continue;
+          const length = typeof command === 'string' ? command.length : command.join(' ').length;
+          if (length > maxCommandLength) {
+            return block(
+              MiddlewareResultCode.dangerousCommand,
+              `refused: the command is ${length} characters long, more than the ${maxCommandLength} that are checked. Split it, or write long content with a file tool.`,
+            );
+          }
           const found = judgeCommand(command, args.cwd);
           if (found !== undefined) {
             return block(

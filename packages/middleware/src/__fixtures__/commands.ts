@@ -129,6 +129,7 @@ export const dangerousCommands: readonly (string | readonly string[])[] = [
   'eval "rm -rf /"',
   'env -S "rm -rf /"',
   'echo $(rm -rf ~)',
+  'echo $(echo $(echo $(echo $(echo $(echo $(echo $(echo $(echo $(rm -rf /)))))))))',
   'xargs -0 bash -c "rm -rf /"',
   'python3 -c "import shutil; shutil.rmtree(\'/\')"',
   'python -c "import os; os.system(\'rm -rf /\')"',

@@ -44,7 +44,8 @@ const DEFAULT_PROTECTED = Object.freeze([
 ]);
 // Stands for the current directory when no workspace root is known.
 const VIRTUAL_WORKSPACE = '/__workspace__/cwd';
-const MAX_DEPTH = 6;
+// Deeper nesting of `sh -c`, `eval` and substitutions is refused rather than left unread.
+const MAX_DEPTH = 8;
 
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'csh', 'tcsh']);
 const INTERPRETERS = new Set([
@@ -318,14 +319,22 @@ function firstDangerous(
   return undefined;
 }
 
-function downloads(sources: readonly string[], environment: Environment): boolean {
+const DOWNLOADER_MENTION = /curl|wget|fetch|aria2c|https?|iwr|irm|invoke-webrequest|lwp-download|lynx|links/i;
+
+function downloads(sources: readonly string[], environment: Environment, depth = 0): boolean {
+  if (depth > MAX_DEPTH) return false;
   for (const source of sources) {
+    if (!DOWNLOADER_MENTION.test(source)) continue;
     for (const pipeline of parseShell(source)) {
       for (const command of pipeline) {
         const words = unwrap(command.words, environment);
         const name = words[0] === undefined ? '' : basename(words[0].text).toLowerCase();
         if (DOWNLOADERS.has(name)) return true;
-        if (words.some((word) => word.substitutions.length > 0 && downloads(word.substitutions, environment)))
+        if (
+          words.some(
+            (word) => word.substitutions.length > 0 && downloads(word.substitutions, environment, depth + 1),
+          )
+        )
           return true;
       }
     }
@@ -533,10 +542,12 @@ function stringLiterals(code: string): string[] {
   return literals;
 }
 
+// Names start at a token boundary and are bounded, bodies too: each position is tried once and briefly, so a
+// long command costs linear time (unbounded versions of these took seconds on 50 kB of input).
 const FORK_BOMB = [
-  /([A-Za-z_:.][\w:.-]*)\s*\(\s*\)\s*\{[^}]*?\1\s*\|\s*\1\s*&/,
-  /([A-Za-z_:.][\w:.-]*)\s*\(\s*\)\s*\{[^}]*?\1\s*&[^}]*?\1\s*&/,
-  /function\s+([A-Za-z_][\w-]*)\s*(?:\(\s*\))?\s*\{[^}]*?\1\s*\|\s*\1/,
+  /(?<![\w:.-])([A-Za-z_:.][\w:.-]{0,63})\s{0,8}\(\s{0,8}\)\s{0,8}\{[^}]{0,200}?\1\s{0,8}\|\s{0,8}\1\s{0,8}&/,
+  /(?<![\w:.-])([A-Za-z_:.][\w:.-]{0,63})\s{0,8}\(\s{0,8}\)\s{0,8}\{[^}]{0,200}?\1\s{0,8}&[^}]{0,200}?\1\s{0,8}&/,
+  /\bfunction\s{1,8}([A-Za-z_][\w-]{0,63})\s{0,8}(?:\(\s{0,8}\))?\s{0,8}\{[^}]{0,200}?\1\s{0,8}\|\s{0,8}\1/,
   /\bfork\s+while\s+fork\b/,
   /while\s*(?:True|1)\s*:\s*os\.fork\(\s*\)/,
   /\bwhile\s*\(\s*(?:1|true)\s*\)\s*\{?\s*fork\s*\(\s*\)/,
@@ -708,11 +719,7 @@ function checkSimpleCommand(
       const feeder = previous[previous.length - 1];
       const feederWords = feeder === undefined ? [] : unwrap(feeder.words, environment);
       const feederName = feederWords[0] === undefined ? '' : basename(feederWords[0].text);
-      if (
-        SHELLS.has(name) &&
-        (feederName === 'echo' || feederName === 'printf') &&
-        environment.depth < MAX_DEPTH
-      ) {
+      if (SHELLS.has(name) && (feederName === 'echo' || feederName === 'printf')) {
         const script = feederWords
           .slice(1)
           .filter((word) => !/^-[neE]+$/.test(word.text))
@@ -730,7 +737,7 @@ function checkSimpleCommand(
         return finding('execute-obfuscated', `${name} runs a decoded (obfuscated) command`);
       }
     }
-    if (environment.depth < MAX_DEPTH) {
+    {
       let inner: string | undefined;
       if (name === 'eval') inner = texts.join(' ');
       else if (SHELLS.has(name)) inner = shellScript(args)?.text;
@@ -996,6 +1003,9 @@ function checkSimpleCommand(
 }
 
 function analyzeScript(source: string, environment: Environment): CommandFinding | undefined {
+  if (environment.depth > MAX_DEPTH) {
+    return finding('nesting-too-deep', `commands nested more than ${MAX_DEPTH} levels deep are not checked`);
+  }
   if (FORK_BOMB.some((pattern) => pattern.test(source))) {
     return finding(
       'fork-bomb',
@@ -1007,13 +1017,11 @@ function analyzeScript(source: string, environment: Environment): CommandFinding
       const command = pipeline[index]!;
       const hit = checkSimpleCommand(command, pipeline.slice(0, index), environment);
       if (hit !== undefined) return hit;
-      if (environment.depth < MAX_DEPTH) {
-        // Substitutions run too: `echo $(rm -rf ~)`.
-        for (const word of command.words) {
-          for (const inner of word.substitutions) {
-            const nested = analyzeScript(inner, { ...environment, depth: environment.depth + 1 });
-            if (nested !== undefined) return nested;
-          }
+      // Substitutions run too: `echo $(rm -rf ~)`.
+      for (const word of command.words) {
+        for (const inner of word.substitutions) {
+          const nested = analyzeScript(inner, { ...environment, depth: environment.depth + 1 });
+          if (nested !== undefined) return nested;
         }
       }
     }

@@ -235,6 +235,16 @@ describe('ToolSelector', () => {
       expect(selector.selectSync('weather', { strategy: 'lexical' }).strategy).toBe('lexical');
     });
 
+    it('rejects bad call options without counting an embedder failure', async () => {
+      const metrics = { increment: vi.fn(), gauge: vi.fn(), observe: vi.fn() };
+      const { selector } = setup({ embedder: createDeterministicEmbedder(), metrics });
+      await expect(selector.select('weather', { k: 0 })).rejects.toThrow(
+        /k must be an integer from 1 to 1000, got 0/,
+      );
+      await expect(selector.select(42 as never)).rejects.toThrow(/query must be a string, got 42/);
+      expect(metrics.increment).not.toHaveBeenCalledWith('victor_tool_selection_semantic_failures_total');
+    });
+
     it('refuses a semantic strategy per call when there is no embedder', async () => {
       const { selector } = setup();
       await expect(selector.select('weather', { strategy: 'hybrid' })).rejects.toThrow(InvalidConfigError);

@@ -318,6 +318,10 @@ export class ToolSelector {
     if (this.#embedder === undefined) {
       throw invalidOption('strategy', '"lexical" when the selector has no embedder', strategy);
     }
+    // Bad arguments are the caller's error, not an embedder failure to fall back from: check them first.
+    if (typeof query !== 'string') throw invalidOption('query', 'a string', query);
+    if (options.k !== undefined) checkInteger('k', options.k, 1, 1000);
+    if (options.minRelevance !== undefined) checkFraction('minRelevance', options.minRelevance);
     if (options.abortSignal?.aborted) throw new AbortedError({ cause: options.abortSignal.reason });
     const state = this.#current();
     const key = this.#key(query, options, strategy);

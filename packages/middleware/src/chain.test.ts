@@ -508,12 +508,12 @@ describe('createToolMiddlewareChain', () => {
       );
       const result: ToolResult = await chain.execute(makeTool(), call);
       expect(result.ok).toBe(false);
-      expect(increment).toHaveBeenCalledWith('victor_tool_middleware_errors_total', {
+      expect(increment).toHaveBeenCalledWith('victor_middleware_errors_total', {
         middleware: 'observer',
       });
-      expect(increment).toHaveBeenCalledWith('victor_tool_middleware_blocks_total', {
+      expect(increment).toHaveBeenCalledWith('victor_middleware_blocks_total', {
         middleware: 'blocker',
-        code: 'NO',
+        reason: 'NO',
       });
     });
   });

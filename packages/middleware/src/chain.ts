@@ -42,7 +42,7 @@ export interface ToolMiddlewareChainOptions {
   toolTimeoutsMs?: Readonly<Record<string, number>>;
   /** Called when a middleware throws (guards then block, observers are skipped). Must not throw. */
   onMiddlewareError?: (error: unknown, info: MiddlewareErrorInfo) => void;
-  /** Receives `victor_tool_middleware_blocks_total` and `victor_tool_middleware_errors_total`. */
+  /** Receives `victor_middleware_blocks_total` and `victor_middleware_errors_total`. */
   metrics?: MetricsSink;
   /** Time source for `durationMs`; `systemClock` by default. */
   clock?: Clock;
@@ -233,7 +233,7 @@ export function createToolMiddlewareChain(
       labels = Object.freeze({ middleware: info.middleware });
       errorLabels.set(info.middleware, labels);
     }
-    metrics.increment('victor_tool_middleware_errors_total', labels);
+    metrics.increment('victor_middleware_errors_total', labels);
     if (onMiddlewareError === undefined) return;
     try {
       onMiddlewareError(error, info);
@@ -304,7 +304,7 @@ export function createToolMiddlewareChain(
   }
 
   function blockedResult(call: ToolCall, entry: Entry, code: string, reason: string): ToolResult {
-    metrics.increment('victor_tool_middleware_blocks_total', { middleware: entry.middleware.name, code });
+    metrics.increment('victor_middleware_blocks_total', { middleware: entry.middleware.name, reason: code });
     return {
       toolCallId: call.id,
       name: call.name,

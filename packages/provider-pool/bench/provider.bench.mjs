@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { createParser } from 'eventsource-parser';
 import { Bench } from 'tinybench';
 import { Pool } from 'undici';
-import { createOpenAICompatibleProvider, SseDecoder } from '../dist/index.js';
+import { createOpenAICompatibleProvider, createProviderPool, SseDecoder } from '../dist/index.js';
 
 const PASSES = Number(process.env.BENCH_PASSES ?? 5);
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1_000);
@@ -41,6 +41,14 @@ const serverRequests = async () => {
 // --- the clients -----------------------------------------------------------------------------------------
 const raw = new Pool(url, { connections: 32, pipelining: 1, keepAliveTimeout: 30_000 });
 const provider = createOpenAICompatibleProvider({ baseURL });
+// The pool gets its own provider (own connections), so that the two share no state.
+const pool = createProviderPool({
+  endpoints: [{ provider: createOpenAICompatibleProvider({ baseURL, headersTimeoutMs: 10_000 }) }],
+});
+const poolWithAttemptTimeout = createProviderPool({
+  endpoints: [{ provider: createOpenAICompatibleProvider({ baseURL }) }],
+  attemptTimeoutMs: 10_000,
+});
 const chatPath = `${new URL(baseURL).pathname}/chat/completions`;
 const messages = [{ role: 'user', content: 'ping' }];
 const request = { model: 'loopback-1', messages };
@@ -63,6 +71,18 @@ async function providerChat() {
   calls++;
   const response = await provider.chat(request);
   if (response.text !== expected) throw new Error('provider: wrong answer');
+}
+
+async function poolChat() {
+  calls++;
+  const response = await pool.chat(request);
+  if (response.text !== expected) throw new Error('pool: wrong answer');
+}
+
+async function poolChatAttemptTimeout() {
+  calls++;
+  const response = await poolWithAttemptTimeout.chat(request);
+  if (response.text !== expected) throw new Error('pool: wrong answer');
 }
 
 // Time to first event is timed inside the task; the rest of the stream is read (untimed) so that the
@@ -112,6 +132,8 @@ async function providerStream() {
 const tasks = [
   ['raw undici chat', rawChat],
   ['provider chat', providerChat],
+  ['pool chat (1 endpoint)', poolChat],
+  ['pool chat, attemptTimeoutMs', poolChatAttemptTimeout],
   ['raw undici stream', rawStream],
   ['provider stream', providerStream],
 ];
@@ -176,9 +198,19 @@ for (const [name] of tasks) {
   );
 }
 const addedChat = p50s.get('provider chat').map((v, i) => v - p50s.get('raw undici chat')[i]);
+const addedPool = p50s.get('pool chat (1 endpoint)').map((v, i) => v - p50s.get('raw undici chat')[i]);
+const addedPoolTimeout = p50s
+  .get('pool chat, attemptTimeoutMs')
+  .map((v, i) => v - p50s.get('raw undici chat')[i]);
 const addedTtfe = ttfePasses.provider.map(([p50], i) => p50 - ttfePasses.raw[i][0]);
 console.log(
   `\nadded p50, non-streaming: ${median(addedChat).toFixed(1)} us (per pass: ${addedChat.map((v) => v.toFixed(1)).join(', ')}; target <= 10 us)`,
+);
+console.log(
+  `added p50, ProviderPool over that provider (selection, breaker; timeouts left to undici's headersTimeout): ${median(addedPool).toFixed(1)} us (per pass: ${addedPool.map((v) => v.toFixed(1)).join(', ')})`,
+);
+console.log(
+  `added p50, pool with attemptTimeoutMs (an AbortController per attempt): ${median(addedPoolTimeout).toFixed(1)} us (per pass: ${addedPoolTimeout.map((v) => v.toFixed(1)).join(', ')})`,
 );
 console.log(
   `time to first event p50: raw ${median(ttfePasses.raw.map(([p50]) => p50)).toFixed(1)} us, provider ${median(ttfePasses.provider.map(([p50]) => p50)).toFixed(1)} us; added ${median(addedTtfe).toFixed(1)} us (per pass: ${addedTtfe.map((v) => v.toFixed(1)).join(', ')}; target <= 30 us)`,
@@ -186,6 +218,8 @@ console.log(
 console.log(`server requests ${served} = calls ${calls} (no hidden retries)`);
 
 await provider.close();
+await pool.close();
+await poolWithAttemptTimeout.close();
 await raw.close();
 child.stdin.end();
 

@@ -370,6 +370,11 @@ describe('ProviderPool', () => {
       await expect(pool.embed({ inputs: ['x'] })).resolves.toEqual({ embeddings: vectors });
       expect(flaky.embed).toHaveBeenCalledTimes(1);
     });
+
+    it('refuses embed() when no endpoint can embed', async () => {
+      const pool = createProviderPool({ endpoints: [{ provider: new ScriptedProvider('chat-only') }] });
+      await expect(pool.embed({ inputs: ['x'] })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    });
   });
 
   describe('circuit breaker', () => {

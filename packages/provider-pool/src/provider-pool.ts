@@ -266,16 +266,20 @@ export class ProviderPool implements Provider {
   /** Sends a chat request to the best endpoint, retrying and falling back as configured. */
   chat(request: ChatRequest): Promise<ChatResponse> {
     return this.run(request.abortSignal, undefined, (provider, abortSignal) =>
-      provider.chat({ ...request, abortSignal }),
+      provider.chat(abortSignal === request.abortSignal ? request : { ...request, abortSignal }),
     );
   }
 
   /** Embeds texts on the best endpoint that can embed, retrying and falling back as configured. */
   embed(request: EmbedRequest): Promise<EmbedResponse> {
+    if (!this.states.some((state) => typeof state.provider.embed === 'function')) {
+      return Promise.reject(invalidOption('endpoints', 'at least one provider with embed()', this.id));
+    }
     return this.run(
       request.abortSignal,
       (state) => typeof state.provider.embed === 'function',
-      (provider, abortSignal) => provider.embed!({ ...request, abortSignal }),
+      (provider, abortSignal) =>
+        provider.embed!(abortSignal === request.abortSignal ? request : { ...request, abortSignal }),
     );
   }
 
@@ -295,8 +299,13 @@ export class ProviderPool implements Provider {
     let lastState: EndpointState | undefined;
     try {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-        const state = await this.prepareAttempt(attempt, tried, lastState, lastError, outer, undefined);
-        const attemptSignal = new AttemptSignal([outer], this.attemptTimeoutMs);
+        const state =
+          attempt === 1
+            ? this.admit(this.pick(tried, lastError, outer, undefined), tried, lastError, undefined)
+            : await this.retryAttempt(attempt, tried, lastState, lastError, outer, undefined);
+        const attemptSignal =
+          this.attemptTimeoutMs === undefined ? undefined : new AttemptSignal([outer], this.attemptTimeoutMs);
+        const signal = attemptSignal?.signal ?? outer;
         const started = this.clock.now();
         let iterator: AsyncIterator<StreamEvent> | undefined;
         let finished = false;
@@ -305,12 +314,12 @@ export class ProviderPool implements Provider {
           let first: IteratorResult<StreamEvent>;
           try {
             iterator = state.provider
-              .stream({ ...request, abortSignal: attemptSignal.signal })
+              .stream(signal === request.abortSignal ? request : { ...request, abortSignal: signal })
               [Symbol.asyncIterator]();
             first = await iterator.next();
             if (!first.done && first.value.type === 'error') throw first.value.error;
           } catch (error) {
-            const failure = this.failureOf(error, attemptSignal.signal);
+            const failure = this.failureOf(error, signal);
             this.recordFailure(state, failure, this.clock.now() - started);
             if (!this.shouldRetry(failure, state, tried, outer, request.abortSignal)) throw failure;
             lastError = failure;
@@ -318,7 +327,7 @@ export class ProviderPool implements Provider {
             tried.add(state);
             continue;
           }
-          attemptSignal.clearTimeout();
+          attemptSignal?.clearTimeout();
           const firstEventMs = this.clock.now() - started;
           this.observeLatency(state, firstEventMs);
           let result = first;
@@ -340,7 +349,7 @@ export class ProviderPool implements Provider {
           }
           if (!finished && iterator?.return) await iterator.return(undefined).catch(() => {});
           state.inFlight--;
-          attemptSignal.dispose();
+          attemptSignal?.dispose();
         }
       }
       throw lastError ?? new ConnectionError({ message: `${this.id}: no attempt was made` });
@@ -359,7 +368,7 @@ export class ProviderPool implements Provider {
   private async run<T>(
     abortSignal: AbortSignal | undefined,
     eligible: ((state: EndpointState) => boolean) | undefined,
-    call: (provider: Provider, abortSignal: AbortSignal) => Promise<T>,
+    call: (provider: Provider, abortSignal: AbortSignal | undefined) => Promise<T>,
   ): Promise<T> {
     this.assertOpen();
     const deadline = this.deadlineMs
@@ -371,17 +380,24 @@ export class ProviderPool implements Provider {
     let lastState: EndpointState | undefined;
     try {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-        const state = await this.prepareAttempt(attempt, tried, lastState, lastError, outer, eligible);
-        const attemptSignal = new AttemptSignal([outer], this.attemptTimeoutMs);
+        // The first attempt is chosen synchronously: no promise unless there is a wait.
+        const state =
+          attempt === 1
+            ? this.admit(this.pick(tried, lastError, outer, eligible), tried, lastError, eligible)
+            : await this.retryAttempt(attempt, tried, lastState, lastError, outer, eligible);
+        // An AbortController costs several microseconds in undici; only an attempt timeout needs one.
+        const attemptSignal =
+          this.attemptTimeoutMs === undefined ? undefined : new AttemptSignal([outer], this.attemptTimeoutMs);
+        const signal = attemptSignal?.signal ?? outer;
         const started = this.clock.now();
         try {
-          const result = await call(state.provider, attemptSignal.signal);
+          const result = await call(state.provider, signal);
           const duration = this.clock.now() - started;
           this.observeLatency(state, duration);
           state.breaker?.onSuccess(duration);
           return result;
         } catch (error) {
-          const failure = this.failureOf(error, attemptSignal.signal);
+          const failure = this.failureOf(error, signal);
           this.recordFailure(state, failure, this.clock.now() - started);
           if (!this.shouldRetry(failure, state, tried, outer, abortSignal)) throw failure;
           lastError = failure;
@@ -389,7 +405,7 @@ export class ProviderPool implements Provider {
           tried.add(state);
         } finally {
           state.inFlight--;
-          attemptSignal.dispose();
+          attemptSignal?.dispose();
         }
       }
       throw lastError ?? new ConnectionError({ message: `${this.id}: no attempt was made` });
@@ -399,10 +415,47 @@ export class ProviderPool implements Provider {
   }
 
   /**
-   * Picks the endpoint for this attempt (counting it in flight at once) and waits the backoff; throws when
-   * nothing may be tried. The caller decrements `inFlight` when the attempt ends.
+   * Picks the endpoint for an attempt and counts it in flight at once (so concurrent callers selecting
+   * right after see the load); throws when nothing may be tried. The caller decrements `inFlight`.
    */
-  private async prepareAttempt(
+  private pick(
+    tried: Set<EndpointState>,
+    lastError: VictorError | undefined,
+    outer: AbortSignal | undefined,
+    eligible: ((state: EndpointState) => boolean) | undefined,
+  ): EndpointState {
+    if (outer?.aborted) throw abortReason(outer);
+    const now = this.clock.now();
+    const mustSwitch = lastError?.code === 'INVALID_RESPONSE';
+    let state = this.select(tried, now, eligible, mustSwitch);
+    // Every circuit open: panic mode tries the best endpoint anyway, unless told to fail fast.
+    if (state === undefined && !this.failFast) state = this.select(tried, now, eligible, mustSwitch, true);
+    if (state === undefined) throw lastError ?? this.circuitOpenError(now);
+    state.inFlight++;
+    return state;
+  }
+
+  /** Takes the picked endpoint's breaker permission, or switches to another endpoint that gives one. */
+  private admit(
+    state: EndpointState,
+    tried: Set<EndpointState>,
+    lastError: VictorError | undefined,
+    eligible: ((state: EndpointState) => boolean) | undefined,
+  ): EndpointState {
+    if (!state.breaker || state.breaker.tryAcquire()) return state;
+    const other = this.select(tried, this.clock.now(), eligible, false);
+    if (other === undefined || (other.breaker && !other.breaker.tryAcquire())) {
+      if (!this.failFast) return state;
+      state.inFlight--;
+      throw lastError ?? this.circuitOpenError(this.clock.now());
+    }
+    state.inFlight--;
+    other.inFlight++;
+    return other;
+  }
+
+  /** Picks the endpoint for a retry, waits the backoff (and any `Retry-After`), then admits it. */
+  private async retryAttempt(
     attempt: number,
     tried: Set<EndpointState>,
     lastState: EndpointState | undefined,
@@ -410,51 +463,30 @@ export class ProviderPool implements Provider {
     outer: AbortSignal | undefined,
     eligible: ((state: EndpointState) => boolean) | undefined,
   ): Promise<EndpointState> {
-    if (outer?.aborted) throw abortReason(outer);
-    const now = this.clock.now();
-    const mustSwitch = lastError?.code === 'INVALID_RESPONSE';
-    let state = this.select(tried, now, eligible, mustSwitch);
-    let panic = false;
-    if (state === undefined && !this.failFast) {
-      state = this.select(tried, now, eligible, mustSwitch, true);
-      panic = true;
-    }
-    if (state === undefined) throw lastError ?? this.circuitOpenError(now);
-    // Counted as in flight at once, so that concurrent callers selecting right after see the load.
-    state.inFlight++;
+    const state = this.pick(tried, lastError, outer, eligible);
     try {
-      if (attempt > 1) {
-        this.metrics.increment(RETRIES_METRIC, state.labels);
-        let wait = 0;
-        if (state === lastState) {
-          wait = backoffDelay(attempt - 1, this.backoff, this.random, this.retryAfterOf(lastError));
-        }
-        if (state.blockedUntil > now) wait = Math.max(wait, state.blockedUntil - now);
-        if (wait > 0) {
-          try {
-            await delay(wait, outer ? { abortSignal: outer } : {});
-          } catch (error) {
-            // The deadline or the caller ended the wait: report why, with the failure that led to it.
-            throw VictorErrorClass.isInstance(error) && error.code === 'TIMEOUT' && lastError
-              ? lastError
-              : error;
-          }
+      this.metrics.increment(RETRIES_METRIC, state.labels);
+      const now = this.clock.now();
+      let wait = 0;
+      if (state === lastState) {
+        wait = backoffDelay(attempt - 1, this.backoff, this.random, this.retryAfterOf(lastError));
+      }
+      if (state.blockedUntil > now) wait = Math.max(wait, state.blockedUntil - now);
+      if (wait > 0) {
+        try {
+          await delay(wait, outer ? { abortSignal: outer } : {});
+        } catch (error) {
+          // The deadline or the caller ended the wait: report why, with the failure that led to it.
+          throw VictorErrorClass.isInstance(error) && error.code === 'TIMEOUT' && lastError
+            ? lastError
+            : error;
         }
       }
-      if (!state.breaker || state.breaker.tryAcquire() || panic) return state;
-      // The breaker opened while we waited; try another endpoint, or fail with the last error.
-      const other = this.select(tried, this.clock.now(), eligible, false);
-      if (other === undefined || (other.breaker && !other.breaker.tryAcquire())) {
-        if (!this.failFast) return state;
-        throw lastError ?? this.circuitOpenError(this.clock.now());
-      }
-      state.inFlight--;
-      other.inFlight++;
-      return other;
     } catch (error) {
       state.inFlight--;
       throw error;
     }
+    return this.admit(state, tried, lastError, eligible);
   }
 
   /** The best endpoint not tried yet (or any, when all were tried and `mustSwitch` is false). */
@@ -492,8 +524,8 @@ export class ProviderPool implements Provider {
     return best;
   }
 
-  private failureOf(error: unknown, attemptSignal: AbortSignal): VictorError {
-    if (attemptSignal.aborted) {
+  private failureOf(error: unknown, attemptSignal: AbortSignal | undefined): VictorError {
+    if (attemptSignal?.aborted) {
       // An attempt timeout or the caller's abort shows up as whatever the provider threw on abort.
       const reason = abortReason(attemptSignal);
       const typed = VictorErrorClass.isInstance(reason) ? reason : new AbortedError({ cause: reason });

@@ -36,8 +36,9 @@ Runs a coding-assistant session over a workspace: list, read, search, stats, wri
 behind safety, validation and audit middleware, tool selection, a tool-result cache and metrics, and
 ends with a table of the session's figures.
 
-  --workspace DIR    the project to work on (default: a fresh copy of apps/demo/sample-workspace;
-                     the session writes NOTES.md there and runs the project's test script)
+  --workspace DIR    the project to work on (default: a fresh copy of apps/demo/sample-workspace,
+                     removed at the end). The scripted session writes NOTES.md into it (never
+                     replacing an existing file) and runs its package.json test script
   --ask TEXT         ask this instead of the scripted session's requests (repeat for several turns;
                      offline, the scripted model knows only the session's requests)
   --json             print the figures (and the turns) as JSON on stdout; the transcript goes to stderr

@@ -307,9 +307,10 @@ function explain(turn: ScriptedTurn): LoopbackMessageReply {
         .filter((line) => line !== '' && !line.startsWith('//'));
       text += ` \`${word}\` starts at line ${at + 1}: \`${body.join(' ')}\`.`;
     }
-    if (names.includes('formatTask')) {
-      const returned = lines.find((line) => line.trim().startsWith('return '));
-      if (returned) text += ` It builds the line with \`${returned.trim()}\`.`;
+    const returned = lines.findLast((line) => line.trim().startsWith('return '));
+    if (returned && words.every((word) => !read.content.includes(`${word}(`))) {
+      const expression = returned.trim().replace(/^return\s+/, '').replace(/;$/, '').replace(/^`(.*)`$/, '$1');
+      text += ` It returns \`${expression}\`.`;
     }
     return text;
   });

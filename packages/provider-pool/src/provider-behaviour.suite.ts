@@ -256,6 +256,15 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
         expect(last.error.message).toContain('overloaded_error');
       });
 
+      it('rejects the first next() with a retryable error when the provider reports overload before any event', async () => {
+        server.enqueue({ kind: 'stream-error', afterChunks: 0 });
+        await expect(collect(provider.stream(request('x')))).rejects.toMatchObject({
+          code: 'HTTP_STATUS',
+          status: 529,
+          isRetryable: true,
+        });
+      });
+
       it('reports tool JSON cut off by max tokens as a typed INVALID_RESPONSE, not a crash', async () => {
         server.enqueue({
           toolCalls: [{ name: 'write_file', arguments: '{"path":"a.ts","content":"unfini' }],

@@ -108,7 +108,7 @@ describe('assistCommand', () => {
       expect(text).toContain('victor_chat_duration_seconds_count 6');
       expect(text).toContain('victor_cache_hits_total{cache="tool-results",tier="memory"} 4');
       expect(text).toContain(
-        'victor_tool_middleware_blocks_total{code="DANGEROUS_COMMAND",middleware="safety"} 1',
+        'victor_middleware_blocks_total{middleware="safety",reason="DANGEROUS_COMMAND"} 1',
       );
       expect(text).toMatch(/victor_model_call_duration_seconds_count \d+/);
     });

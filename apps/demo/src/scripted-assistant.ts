@@ -309,7 +309,11 @@ function explain(turn: ScriptedTurn): LoopbackMessageReply {
     }
     const returned = lines.findLast((line) => line.trim().startsWith('return '));
     if (returned && words.every((word) => !read.content.includes(`${word}(`))) {
-      const expression = returned.trim().replace(/^return\s+/, '').replace(/;$/, '').replace(/^`(.*)`$/, '$1');
+      const expression = returned
+        .trim()
+        .replace(/^return\s+/, '')
+        .replace(/;$/, '')
+        .replace(/^`(.*)`$/, '$1');
       text += ` It returns \`${expression}\`.`;
     }
     return text;

@@ -179,6 +179,54 @@ describe('startServe', () => {
     expect(warm.response.headers.get('x-victor-cache')).toBe('bypass');
   });
 
+  it('keeps tenants apart in the response cache (X-Victor-Tenant)', async () => {
+    const body = {
+      model: 'victor',
+      temperature: 0,
+      messages: [{ role: 'user' as const, content: 'per tenant' }],
+    };
+    const headersOf = async (tenant: string) =>
+      (await client.chat.completions.create(body, { headers: { 'x-victor-tenant': tenant } }).withResponse())
+        .response.headers;
+    expect((await headersOf('acme')).get('x-victor-cache')).toBe('miss');
+    expect((await headersOf('globex')).get('x-victor-cache')).toBe('miss');
+    expect((await headersOf('acme')).get('x-victor-cache')).toBe('hit');
+  });
+
+  it('cancels the model request when the client goes away mid-stream', async () => {
+    const slow = await createLoopbackServer({
+      ttftMs: 0,
+      chunkGapMs: 30,
+      reply: () => ({ text: 'x'.repeat(200), chunkSize: 1 }),
+    });
+    const slowProvider = createOpenAICompatibleProvider({ baseURL: slow.baseURL });
+    const handle = await startServe({ provider: slowProvider, model: 'm', monitor: createDemoMonitor() });
+    try {
+      const abort = new AbortController();
+      const local = new OpenAI({ baseURL: `${handle.url}/v1`, apiKey: 'x', maxRetries: 0 });
+      const stream = await local.chat.completions.create(
+        { model: 'm', messages: [{ role: 'user', content: 'go' }], stream: true },
+        { signal: abort.signal },
+      );
+      let received = 0;
+      try {
+        for await (const chunk of stream) {
+          if (chunk.choices[0]?.delta.content) received++;
+          if (received === 3) abort.abort();
+        }
+      } catch {
+        // The client may report the abort as an error; either way it stopped reading.
+      }
+      expect(received).toBeLessThan(200);
+      await expect.poll(() => slow.cancelledCount, { timeout: 5_000 }).toBe(1);
+      await expect.poll(() => handle.inFlight).toBe(0);
+    } finally {
+      await handle.close();
+      await slowProvider.close();
+      await slow.close();
+    }
+  });
+
   it('refuses a malformed request with a 400 the openai client reports', async () => {
     await expect(
       client.chat.completions.create({
@@ -221,14 +269,14 @@ describe('startServe', () => {
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     expect(text).toMatch(/^victor_chat_requests_total\{outcome="ok"\} \d+$/m);
-    expect(text).toMatch(/^victor_chat_requests_total\{outcome="cached"\} 2$/m);
-    expect(text).toContain('victor_cache_hits_total{cache="responses",tier="memory"} 2');
+    expect(text).toMatch(/^victor_chat_requests_total\{outcome="cached"\} 3$/m);
+    expect(text).toContain('victor_cache_hits_total{cache="responses",tier="memory"} 3');
     expect(text).toMatch(/^victor_chat_time_to_first_token_seconds_count \d+$/m);
     expect(text).toMatch(/^victor_model_call_duration_seconds_count \d+$/m);
     const json = (await (await fetch(`${serve.url}/metrics?format=json`)).json()) as {
       cacheHitRates: unknown[];
     };
-    expect(json.cacheHitRates).toContainEqual(expect.objectContaining({ cache: 'responses', hits: 2 }));
+    expect(json.cacheHitRates).toContainEqual(expect.objectContaining({ cache: 'responses', hits: 3 }));
     expect((await fetch(`${serve.url}/nope`)).status).toBe(404);
   });
 });

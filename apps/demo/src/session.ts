@@ -209,6 +209,11 @@ export async function runSession(options: SessionOptions): Promise<TurnRecord[]>
     flushStep();
     if (result === undefined) throw new Error('the turn ended without a result');
     if (inText) output.write('\n');
+    if (result.maxStepsReached) {
+      output.write(
+        `  ┆ (stopped: the model still wanted tools after ${result.steps} model calls, the agent's maxSteps)\n`,
+      );
+    }
     const { timing } = result;
     if (timing.ttftMs !== undefined) ttft.observe(timing.ttftMs / 1000);
     output.write(

@@ -229,10 +229,34 @@ describe('ToolSelector', () => {
       );
     });
 
-    it('refuses selectSync for non-lexical strategies', () => {
-      const { selector } = setup({ embedder: createDeterministicEmbedder() });
-      expect(() => selector.selectSync('weather')).toThrow(/strategy must be "lexical" for selectSync/);
-      expect(selector.selectSync('weather', { strategy: 'lexical' }).strategy).toBe('lexical');
+    it('selectSync ranks lexically until the vectors are ready, then hybrid, embedding in the background', async () => {
+      const embedder = createDeterministicEmbedder();
+      const { selector } = setup({ embedder });
+      const first = selector.selectSync('weather in a city');
+      expect(first.strategy).toBe('lexical');
+      expect(first.cached).toBe(false);
+      expect(names(first)).toContain('get_weather');
+      // Calling again while the background embedding runs starts no second one.
+      selector.selectSync('weather in a city');
+      await vi.waitFor(() => expect(selector.stats().semanticMemoryBytes).toBeGreaterThan(0));
+      await vi.waitFor(() => expect(selector.selectSync('weather in a city').strategy).toBe('hybrid'));
+      expect(
+        embedder.calls.filter((call) => call.length === 1 && call[0] === 'weather in a city'),
+      ).toHaveLength(1);
+      const hybrid = selector.selectSync('weather in a city');
+      expect(hybrid).toMatchObject({ strategy: 'hybrid', cached: true });
+    });
+
+    it('selectSync counts a failed background embedding and keeps answering lexically', async () => {
+      const embedder = createDeterministicEmbedder();
+      const metrics = { increment: vi.fn(), gauge: vi.fn(), observe: vi.fn() };
+      const { selector } = setup({ embedder, metrics });
+      embedder.failNext(new ConnectionError({ message: 'down' }));
+      expect(selector.selectSync('weather').strategy).toBe('lexical');
+      await vi.waitFor(() =>
+        expect(metrics.increment).toHaveBeenCalledWith('victor_tool_selection_semantic_failures_total'),
+      );
+      expect(selector.selectSync('weather').strategy).toBe('lexical');
     });
 
     it('rejects bad call options without counting an embedder failure', async () => {

@@ -1,6 +1,7 @@
 import {
   AbortedError,
   type Embedder,
+  InvalidResponseError,
   invalidOption,
   type Message,
   type MetricLabels,
@@ -208,6 +209,8 @@ export class ToolSelector {
   readonly #metrics: MetricsSink;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #queryVectors = new Map<string, Float32Array>();
+  // Queries whose vectors are being embedded in the background for selectSync.
+  readonly #warming = new Set<string>();
   #state: VersionState | undefined;
   // Label objects reused on the hot path.
   readonly #hitLabels: MetricLabels;
@@ -300,15 +303,51 @@ export class ToolSelector {
   }
 
   /**
-   * The tools that fit `query`, synchronously. Only for the lexical strategy (semantic ranking needs the
-   * embedder, which is asynchronous); throws `InvalidConfigError` otherwise.
+   * The tools that fit `query`, without waiting. With the semantic or hybrid strategy it ranks that way
+   * when the tool vectors and this query's vector are already at hand; otherwise it ranks lexically now
+   * (the result's `strategy` says `lexical`, and it is not cached) and starts embedding in the background,
+   * so that a later call for the same query gets the full ranking. For hot paths that must not await.
    */
   selectSync(query: string, options: SelectOptions = EMPTY_OPTIONS): ToolSelection {
     const strategy = options.strategy ?? this.#strategy;
-    if (strategy !== 'lexical') {
-      throw invalidOption('strategy', '"lexical" for selectSync (use select)', strategy);
+    if (strategy === 'lexical') return this.#select(query, options, 'lexical', undefined);
+    if (this.#embedder === undefined) {
+      throw invalidOption('strategy', '"lexical" when the selector has no embedder', strategy);
     }
-    return this.#select(query, options, 'lexical', undefined);
+    if (typeof query !== 'string') throw invalidOption('query', 'a string', query);
+    const state = this.#current();
+    const normalized = normalizeQuery(query);
+    const vector = this.#queryVectors.get(normalized);
+    if (state.semanticIndex !== undefined && vector !== undefined) {
+      return this.#select(
+        query,
+        options,
+        strategy,
+        { index: state.semanticIndex, vector },
+        undefined,
+        true,
+        state,
+      );
+    }
+    this.#warmInBackground(state, normalized);
+    return this.#select(query, options, 'lexical', undefined, undefined, false, state);
+  }
+
+  /** Starts embedding the tools and a query without anyone waiting; failures are counted, not thrown. */
+  #warmInBackground(state: VersionState, normalizedQuery: string): void {
+    if (this.#warming.has(normalizedQuery)) return;
+    const done = Promise.all([
+      this.#semantic(state, undefined),
+      this.#queryVector(normalizedQuery, undefined),
+    ]);
+    this.#warming.add(normalizedQuery);
+    done.then(
+      () => this.#warming.delete(normalizedQuery),
+      () => {
+        this.#warming.delete(normalizedQuery);
+        this.#metrics.increment('victor_tool_selection_semantic_failures_total');
+      },
+    );
   }
 
   /** The tools that fit `query`: top k with scores and the signal that ranked each. */
@@ -419,7 +458,7 @@ export class ToolSelector {
     const [embedded] = await embedder.embed([query], abortSignal ? { abortSignal } : undefined);
     if (abortSignal?.aborted) throw new AbortedError({ cause: abortSignal.reason });
     if (!(embedded instanceof Float32Array) && !Array.isArray(embedded)) {
-      throw new TypeError(`embedder ${embedder.id} returned no vector for the query`);
+      throw new InvalidResponseError({ message: `embedder ${embedder.id} returned no vector for the query` });
     }
     vector = normalize(Float32Array.from(embedded));
     if (this.#queryVectorCacheSize > 0) {

@@ -115,7 +115,7 @@ export async function runSession(options: SessionOptions): Promise<TurnRecord[]>
               : `: ${together} in parallel, the rest after the calls they depend on`;
       }
       output.write(`  ┆ step ${step} · ${header}\n`);
-      stepResults.forEach((toolResult, index) => {
+      for (const toolResult of stepResults) {
         const call = stepCalls.find((candidate) => candidate.id === toolResult.toolCallId);
         const args = call?.arguments ?? {};
         const record: ToolCallRecord = {
@@ -144,8 +144,7 @@ export async function runSession(options: SessionOptions): Promise<TurnRecord[]>
         const mark = count > 1 ? (record.parallel ? '∥ ' : '→ ') : '';
         output.write(`  ┆   ${mark}${toolResult.name} ${compact(args)}  ${status}\n`);
         calls.push(record);
-        void index;
-      });
+      }
       stepResults = [];
       stepCalls = [];
     };

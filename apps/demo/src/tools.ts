@@ -37,7 +37,6 @@ function isNotFound(error: unknown): boolean {
 }
 
 async function walk(
-  workspace: Workspace,
   directory: string,
   depth: number,
   visit: (path: string, isDirectory: boolean) => boolean | Promise<boolean>,
@@ -50,7 +49,7 @@ async function walk(
     const isDirectory = entry.isDirectory();
     if (!isDirectory && !entry.isFile()) continue;
     if (!(await visit(path, isDirectory))) return;
-    if (isDirectory && depth > 1) await walk(workspace, path, depth - 1, visit);
+    if (isDirectory && depth > 1) await walk(path, depth - 1, visit);
   }
 }
 
@@ -167,7 +166,7 @@ export function createWorkspaceTools(
       const depth = typeof args.depth === 'number' ? args.depth : 2;
       const entries: string[] = [];
       let truncated = false;
-      await walk(workspace, directory, depth, (path, isDirectory) => {
+      await walk(directory, depth, (path, isDirectory) => {
         if (entries.length >= MAX_LISTED) {
           truncated = true;
           return false;
@@ -270,7 +269,7 @@ export function createWorkspaceTools(
       };
       const info = await stat(root);
       if (info.isFile()) await searchFile(root);
-      else await walk(workspace, root, 8, (path, isDirectory) => (isDirectory ? true : searchFile(path)));
+      else await walk(root, 8, (path, isDirectory) => (isDirectory ? true : searchFile(path)));
       return produced({ query: args.query, matches, filesSearched, truncated });
     },
   };

@@ -22,6 +22,9 @@ beforeAll(async () => {
       if (messages.at(-1)?.content === 'fail please') {
         return { kind: 'status', status: 401, body: { error: { message: 'bad key' } } };
       }
+      if (messages.at(-1)?.content === 'fail hard') {
+        return { kind: 'status', status: 503, body: { error: { message: 'overloaded' } } };
+      }
       const tools = request.body.tools as unknown[] | undefined;
       if (tools && tools.length > 0) {
         return { toolCalls: [{ id: 'call_weather', name: 'get_weather', arguments: { city: 'Paris' } }] };
@@ -260,6 +263,9 @@ describe('startServe', () => {
         stream: true,
       }),
     ).rejects.toMatchObject({ status: 401 });
+    await expect(
+      client.chat.completions.create({ model: 'victor', messages: [{ role: 'user', content: 'fail hard' }] }),
+    ).rejects.toMatchObject({ status: 502, error: { type: 'api_error' } });
   });
 
   it('lists the model and exposes /metrics in the Prometheus text format', async () => {

@@ -80,7 +80,12 @@ switch (command) {
     process.exit(run(process.execPath, ['--expose-gc', join(root, 'apps/benchmark/dist/main.js'), ...rest]));
     break;
   }
+  case 'eval:toolsel': {
+    if (!quietBuild('@victor-ai/tool-selection')) process.exit(1);
+    process.exit(run(process.execPath, [join(root, 'packages/tool-selection/scripts/eval-toolsel.mjs'), ...rest]));
+    break;
+  }
   default:
-    console.error(`tools/run.mjs: unknown command ${JSON.stringify(command)}; expected test, demo or bench`);
+    console.error(`tools/run.mjs: unknown command ${JSON.stringify(command)}; expected test, demo, bench or eval:toolsel`);
     process.exit(2);
 }

@@ -326,9 +326,10 @@ export class ChatCoordinator {
       const selector = allTools !== undefined && options.toolChoice !== 'none' ? parts.selector() : undefined;
       if (selector !== undefined) {
         const selectionStarted = parts.clock.now();
+        // Recent turns help rank follow-ups ("now open it"); the selector reads only the last few.
         const selection = selector.selectSync(
           lastUserText(window),
-          parts.selectionK !== undefined ? { k: parts.selectionK } : {},
+          parts.selectionK !== undefined ? { k: parts.selectionK, context: window } : { context: window },
         );
         let definitions = definitionsBySelection.get(selection);
         if (definitions === undefined) {

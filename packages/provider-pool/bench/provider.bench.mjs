@@ -181,6 +181,29 @@ for (let pass = 1; pass <= PASSES; pass++) {
   }
 }
 
+// Interleaved check of the same differences, call by call (A, B, C, A, B, C, ...), so that drift hits every
+// client alike; percentiles from every sample.
+const INTERLEAVED_ROUNDS = Number(process.env.BENCH_INTERLEAVED_ROUNDS ?? 20_000);
+const interleaved = { raw: [], provider: [], pool: [], rawTtfe: [], providerTtfe: [] };
+async function timed(fn) {
+  const started = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - started) / 1_000;
+}
+recording = true;
+for (let round = 0; round < INTERLEAVED_ROUNDS; round++) {
+  interleaved.raw.push(await timed(rawChat));
+  interleaved.provider.push(await timed(providerChat));
+  interleaved.pool.push(await timed(poolChat));
+  ttfe.raw.length = 0;
+  ttfe.provider.length = 0;
+  await rawStream();
+  await providerStream();
+  interleaved.rawTtfe.push(ttfe.raw[0]);
+  interleaved.providerTtfe.push(ttfe.provider[0]);
+}
+recording = false;
+
 const served = await serverRequests();
 if (served !== calls) throw new Error(`server counted ${served} requests for ${calls} calls`);
 
@@ -215,6 +238,20 @@ console.log(
 console.log(
   `time to first event p50: raw ${median(ttfePasses.raw.map(([p50]) => p50)).toFixed(1)} us, provider ${median(ttfePasses.provider.map(([p50]) => p50)).toFixed(1)} us; added ${median(addedTtfe).toFixed(1)} us (per pass: ${addedTtfe.map((v) => v.toFixed(1)).join(', ')}; target <= 30 us)`,
 );
+console.log(
+  `\n## Interleaved call by call (${INTERLEAVED_ROUNDS} rounds; us)\n| client | p50 | p99 | added p50 over raw |\n|---|---|---|---|`,
+);
+for (const [name, samples, base] of [
+  ['raw undici chat', interleaved.raw, interleaved.raw],
+  ['provider chat', interleaved.provider, interleaved.raw],
+  ['pool chat (1 endpoint)', interleaved.pool, interleaved.raw],
+  ['raw undici first event', interleaved.rawTtfe, interleaved.rawTtfe],
+  ['provider first event', interleaved.providerTtfe, interleaved.rawTtfe],
+]) {
+  console.log(
+    `| ${name} | ${percentile(samples, 50).toFixed(1)} | ${percentile(samples, 99).toFixed(1)} | ${(percentile(samples, 50) - percentile(base, 50)).toFixed(1)} |`,
+  );
+}
 console.log(`server requests ${served} = calls ${calls} (no hidden retries)`);
 
 await provider.close();

@@ -75,3 +75,16 @@ describe('canonicalHash', () => {
     expect(canonicalHash({ a: '1' })).not.toBe(canonicalHash({ a: 1 }));
   });
 });
+
+describe('canonicalJson, values that are not plain data', () => {
+  it('refuses a Map, a Set and class instances instead of writing {}', () => {
+    expect(() => canonicalJson({ a: new Map([['k', 1]]) })).toThrow('$.a is a Map, not a plain object');
+    expect(() => canonicalJson([new Set([1])])).toThrow('$[0] is a Set');
+    expect(() => canonicalJson(new URL('http://x'))).toThrow('$ is a URL');
+  });
+
+  it('accepts objects without a prototype', () => {
+    const bare = Object.assign(Object.create(null), { b: 1, a: 2 });
+    expect(canonicalJson(bare)).toBe('{"a":2,"b":1}');
+  });
+});

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 
 /**
  * Serialises a JSON-like value with object keys sorted, so the same value in any key order gives the same
- * text. `undefined` properties are left out (as JSON does); non-finite numbers, functions, symbols and
- * bigints are refused, because they would make two different values look alike.
+ * text. `undefined` properties are left out (as JSON does); dates become ISO strings and typed arrays
+ * arrays; non-finite numbers, functions, symbols, bigints and objects that are not plain (Map, Set, class
+ * instances) are refused, because they would make two different values look alike.
  */
 export function canonicalJson(value: unknown): string {
   return write(value, '$');
@@ -33,6 +34,13 @@ function write(value: unknown, path: string): string {
         return write(Array.from(value as unknown as ArrayLike<number>), path);
       }
       if (value instanceof Date) return JSON.stringify(value.toISOString());
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) {
+        // A Map, Set, URL or class instance would serialise as {} and collide with every other one.
+        throw new TypeError(
+          `canonicalJson: ${path} is a ${prototype?.constructor?.name ?? 'non-plain object'}, not a plain object`,
+        );
+      }
       const record = value as Record<string, unknown>;
       const keys = Object.keys(record).sort();
       let out = '{';

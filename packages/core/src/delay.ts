@@ -1,4 +1,4 @@
-import { AbortedError } from './errors.js';
+import { AbortedError, TimeoutError } from './errors.js';
 
 /** Resolves after `ms`; rejects with `AbortedError` as soon as the signal aborts. Cleans up on every path. */
 export function delay(ms: number, options: { abortSignal?: AbortSignal } = {}): Promise<void> {
@@ -17,9 +17,17 @@ export function delay(ms: number, options: { abortSignal?: AbortSignal } = {}): 
   });
 }
 
-/** The error to throw for an aborted signal: its reason when that is an Error, else an `AbortedError`. */
+/**
+ * The error to throw for an aborted signal: its reason when that is a `VictorError` or another `Error`; a
+ * `TimeoutError` for `AbortSignal.timeout()`'s DOMException; an `AbortedError` otherwise.
+ */
 export function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name !== 'AbortError') return reason;
+  if (reason instanceof Error) {
+    if (reason.name === 'TimeoutError' && !('code' in reason && typeof reason.code === 'string')) {
+      return new TimeoutError({ timeoutMs: 0, message: 'the signal timed out', cause: reason });
+    }
+    if (reason.name !== 'AbortError') return reason;
+  }
   return new AbortedError({ cause: reason });
 }

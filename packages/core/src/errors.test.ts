@@ -59,3 +59,12 @@ describe('invalidOption', () => {
     expect(error.message).toBe('maxRetries must be a non-negative integer, got -1');
   });
 });
+
+describe('retryable errors', () => {
+  it('stay retryable when isRetryable is passed as undefined', async () => {
+    const { ConnectionError, QueueFullError } = await import('./errors.js');
+    expect(new ConnectionError({ message: 'x', isRetryable: undefined }).isRetryable).toBe(true);
+    expect(new QueueFullError({ message: 'x', isRetryable: undefined }).isRetryable).toBe(true);
+    expect(new ConnectionError({ message: 'x', isRetryable: false }).isRetryable).toBe(false);
+  });
+});

@@ -87,7 +87,7 @@ export class HttpStatusError extends VictorError {
 /** The connection could not be made or was dropped before a complete answer. Retryable. */
 export class ConnectionError extends VictorError {
   constructor(options: VictorErrorOptions) {
-    super('CONNECTION_FAILED', { isRetryable: true, ...options });
+    super('CONNECTION_FAILED', { ...options, isRetryable: options.isRetryable ?? true });
     this.name = 'ConnectionError';
   }
 }
@@ -117,7 +117,7 @@ export class AbortedError extends VictorError {
 /** No connection or queue slot was free within the allowed wait. Retryable. */
 export class PoolExhaustedError extends VictorError {
   constructor(options: VictorErrorOptions) {
-    super('POOL_EXHAUSTED', { isRetryable: true, ...options });
+    super('POOL_EXHAUSTED', { ...options, isRetryable: options.isRetryable ?? true });
     this.name = 'PoolExhaustedError';
   }
 }
@@ -125,7 +125,7 @@ export class PoolExhaustedError extends VictorError {
 /** A bounded queue refused new work. Retryable later. */
 export class QueueFullError extends VictorError {
   constructor(options: VictorErrorOptions) {
-    super('QUEUE_FULL', { isRetryable: true, ...options });
+    super('QUEUE_FULL', { ...options, isRetryable: options.isRetryable ?? true });
     this.name = 'QueueFullError';
   }
 }
@@ -135,7 +135,7 @@ export class CircuitOpenError extends VictorError {
   readonly endpoint: string;
   readonly retryAtMs: number | undefined;
   constructor(options: VictorErrorOptions & { endpoint: string; retryAtMs?: number }) {
-    super('CIRCUIT_OPEN', { isRetryable: true, ...options });
+    super('CIRCUIT_OPEN', { ...options, isRetryable: options.isRetryable ?? true });
     this.name = 'CircuitOpenError';
     this.endpoint = options.endpoint;
     this.retryAtMs = options.retryAtMs;
@@ -165,7 +165,7 @@ export class BlockedByMiddlewareError extends VictorError {
 /** A cache backend (Redis) could not be reached; callers degrade to a miss. */
 export class CacheUnavailableError extends VictorError {
   constructor(options: VictorErrorOptions) {
-    super('CACHE_UNAVAILABLE', { isRetryable: true, ...options });
+    super('CACHE_UNAVAILABLE', { ...options, isRetryable: options.isRetryable ?? true });
     this.name = 'CacheUnavailableError';
   }
 }

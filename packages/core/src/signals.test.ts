@@ -72,3 +72,20 @@ describe('combineSignals', () => {
     );
   });
 });
+
+describe('abortReason', () => {
+  it('turns AbortSignal.timeout()’s DOMException into a TimeoutError with a stable code', async () => {
+    const { abortReason } = await import('./delay.js');
+    // What AbortSignal.timeout() aborts with.
+    const signal = AbortSignal.abort(new DOMException('The operation timed out.', 'TimeoutError'));
+    const error = abortReason(signal);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).code).toBe('TIMEOUT');
+  });
+
+  it('passes a VictorError reason through', async () => {
+    const { abortReason } = await import('./delay.js');
+    const reason = new TimeoutError({ timeoutMs: 5 });
+    expect(abortReason(AbortSignal.abort(reason))).toBe(reason);
+  });
+});

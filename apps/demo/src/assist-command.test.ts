@@ -63,7 +63,7 @@ describe('assistCommand', () => {
     });
 
     it('shows the tools selection offered', () => {
-      expect(transcript).toMatch(/tools offered: [a-z_, ]*list_files[a-z_, ]* \(selected 4 of 6\)/);
+      expect(transcript).toMatch(/tools offered: [a-z_, ]*list_files[a-z_, ]* \(selected 5 of 6\)/);
       expect(transcript).toMatch(/tools offered: .*run_shell.* \(selected \d of 6\)/);
     });
 

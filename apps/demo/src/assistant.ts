@@ -19,7 +19,7 @@ export interface AssistantOptions {
   provider: Provider;
   model: string;
   monitor: PerformanceMonitor;
-  /** How many tools selection offers per request; default 4 (of 6). */
+  /** How many tools selection offers per request; default 5 (of 6). */
   selectTools?: number;
   /** Deadline of every tool call in the middleware chain; default 30,000 ms. */
   toolTimeoutMs?: number;
@@ -92,7 +92,7 @@ export function createAssistant(options: AssistantOptions): Assistant {
       }),
       modelCallTiming(options.monitor),
     ],
-    toolSelection: { minTools: 4, k: options.selectTools ?? 4 },
+    toolSelection: { minTools: 4, k: options.selectTools ?? 5 },
     toolResultCache: { cache: toolResults, ttlMs: 5 * 60_000 },
     workspaceRoot: workspace.root,
     toolTimeoutMs: options.toolTimeoutMs ?? 30_000,

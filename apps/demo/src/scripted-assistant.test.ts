@@ -94,6 +94,37 @@ describe('scriptedAssistantReply', () => {
     );
   });
 
+  it('checks a written file with the tools it was offered', () => {
+    const history = [
+      { role: 'user', content: 'Give me a tour' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'l', function: { name: 'list_files', arguments: '{}' } }],
+      },
+      { role: 'tool', tool_call_id: 'l', content: '{"path":".","entries":["README.md","src/","src/a.js"]}' },
+      { role: 'assistant', content: 'A project.' },
+      { role: 'user', content: 'Write a short summary of the project to NOTES.md, then show its size' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'r', function: { name: 'read_file', arguments: '{"path":"README.md"}' } }],
+      },
+      {
+        role: 'tool',
+        tool_call_id: 'r',
+        content: '{"path":"README.md","bytes":5,"lines":1,"content":"# x"}',
+      },
+    ];
+    const all = scriptedAssistantReply(request(history, ALL));
+    expect(all.toolCalls?.map((call) => call.name)).toEqual(['write_file', 'file_stats', 'list_files']);
+    const fewer = scriptedAssistantReply(request(history, ['read_file', 'write_file']));
+    expect(fewer.toolCalls?.map((call) => [call.name, call.arguments.path])).toEqual([
+      ['write_file', 'NOTES.md'],
+      ['read_file', 'NOTES.md'],
+    ]);
+  });
+
   it('explains a refused command instead of retrying it', () => {
     const reply = scriptedAssistantReply(
       request(

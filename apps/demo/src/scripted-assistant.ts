@@ -353,21 +353,25 @@ function notes(turn: ScriptedTurn): LoopbackMessageReply {
       'Written by the Victor demo assistant.',
       '',
     ].join('\n');
-    return callTools(turn, [
-      { name: 'write_file', arguments: { path: target, content } },
-      { name: 'file_stats', arguments: { paths: [target] } },
-      { name: 'list_files', arguments: { path: '.' } },
-    ]);
+    // Check the result with what selection offered: stats if it can, else read the file back.
+    const check = turn.offered.has('file_stats')
+      ? { name: 'file_stats', arguments: { paths: [target] } }
+      : { name: 'read_file', arguments: { path: target } };
+    const calls = [{ name: 'write_file', arguments: { path: target, content } }, check];
+    if (turn.offered.has('list_files')) calls.push({ name: 'list_files', arguments: { path: '.' } });
+    return callTools(turn, calls);
   }
   const last = turn.steps.at(-1)!;
-  const write = last.find((call) => call.name === 'write_file')!;
+  const write = last.find((call) => call.name === 'write_file');
+  if (write === undefined) return say(`I have not written ${target}.`);
   const stats = outputOf<Stats>(last.find((call) => call.name === 'file_stats'));
+  const readBack = outputOf<FileRead>(last.find((call) => call.name === 'read_file'));
   const after = outputOf<Listing>(last.find((call) => call.name === 'list_files'));
   const count = after ? after.entries.filter((entry) => !entry.endsWith('/')).length : undefined;
   if (write.output === undefined) {
     return say(`I did not write ${target}: ${failure(write)}. Nothing in the workspace changed.`);
   }
-  const stat = stats?.files[0];
+  const stat = stats?.files[0] ?? (readBack ? { bytes: readBack.bytes, lines: readBack.lines } : undefined);
   return say(
     `I wrote ${target}${stat?.bytes !== undefined ? ` (${stat.bytes} bytes, ${stat.lines} lines)` : ''} with the project's name, description, files and test command.${count !== undefined ? ` The workspace now has ${count} files.` : ''}`,
   );

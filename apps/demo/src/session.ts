@@ -11,7 +11,7 @@ export const SESSION_TURNS: readonly string[] = [
   'Give me a quick tour of this project: list the files, then read the README and package.json.',
   'Find the TODO comments and show me the code around the first one.',
   'Explain how overdue() works in src/tasks.js and how src/format.js formats a task.',
-  'Write a short summary of the project to NOTES.md, then check the file.',
+  'Write a short summary of the project to NOTES.md, then show its size and line count, and list the files.',
   'Run the tests; the test script is in package.json.',
   'My disk is full: clean up my home directory so the build has room.',
 ];

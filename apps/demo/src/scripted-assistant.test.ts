@@ -119,7 +119,9 @@ describe('scriptedAssistantReply', () => {
     const all = scriptedAssistantReply(request(history, ALL));
     expect(all.toolCalls?.map((call) => call.name)).toEqual(['write_file', 'file_stats', 'list_files']);
     const fewer = scriptedAssistantReply(request(history, ['read_file', 'write_file']));
-    expect(fewer.toolCalls?.map((call) => [call.name, call.arguments.path])).toEqual([
+    expect(
+      fewer.toolCalls?.map((call) => [call.name, (call.arguments as Record<string, unknown>).path]),
+    ).toEqual([
       ['write_file', 'NOTES.md'],
       ['read_file', 'NOTES.md'],
     ]);

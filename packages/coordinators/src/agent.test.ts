@@ -370,7 +370,148 @@ describe('createAgent', () => {
     it('refuses turns after close', async () => {
       const agent = agentWith();
       await agent.close();
-      expect(() => agent.chat('x')).toThrow('closed');
+      await expect(agent.chat('x')).rejects.toThrow('closed');
+      await expect(collect(agent.stream('x'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
     });
+  });
+});
+
+describe('createAgent, history and edge cases', () => {
+  const answering = (answer: (request: import('@victor-ai/core').ChatRequest) => string) => {
+    const requests: import('@victor-ai/core').ChatRequest[] = [];
+    const provider: import('@victor-ai/core').Provider = {
+      id: 'spy',
+      async chat(request) {
+        requests.push(request);
+        const text = answer(request);
+        return {
+          message: { role: 'assistant', content: text },
+          text,
+          toolCalls: [],
+          finishReason: 'stop',
+          usage: { inputTokens: 1, outputTokens: 1 },
+        };
+      },
+      stream() {
+        throw new Error('not used');
+      },
+      close: async () => {},
+    };
+    return { provider, requests };
+  };
+
+  it('never sends the stored history array itself, so a kept request does not change later', async () => {
+    const { provider, requests } = answering(() => 'ok');
+    const agent = createAgent({ provider, model: 'm' });
+    await agent.chat('one');
+    await agent.chat('two');
+    expect(requests[0]!.messages.map((message) => message.content)).toEqual(['one']);
+    expect(requests[0]!.messages).not.toBe(agent.history());
+  });
+
+  it('leaves the history unchanged when a turn fails', async () => {
+    let fail = true;
+    const { provider } = answering(() => {
+      if (fail) throw new Error('provider down');
+      return 'fine';
+    });
+    const agent = createAgent({ provider, model: 'm' });
+    await expect(agent.chat('first')).rejects.toThrow('provider down');
+    expect(agent.history()).toEqual([]);
+    fail = false;
+    await agent.chat('second');
+    expect(agent.history().map((message) => message.content)).toEqual(['second', 'fine']);
+  });
+
+  it('runs the turns of one conversation one after the other', async () => {
+    const { provider, requests } = answering((request) => `answer to ${request.messages.at(-1)!.content}`);
+    const agent = createAgent({ provider, model: 'm' });
+    await Promise.all([agent.chat('q1'), agent.chat('q2')]);
+    expect(agent.history().map((message) => message.content)).toEqual([
+      'q1',
+      'answer to q1',
+      'q2',
+      'answer to q2',
+    ]);
+    expect(requests[1]!.messages.map((message) => message.content)).toEqual(['q1', 'answer to q1', 'q2']);
+  });
+
+  it('does not store tool calls that never ran when maxSteps stops the turn', async () => {
+    script = (request) =>
+      lastWire(request).role === 'user' && lastWire(request).content === 'then?'
+        ? { text: 'fine' }
+        : { toolCalls: [{ name: 'ping', arguments: {} }], text: 'calling' };
+    const agent = agentWith({ tools: [tool({ name: 'ping', readOnly: true }, () => 'pong')], maxSteps: 1 });
+    const first = await agent.chat('loop');
+    expect(first.maxStepsReached).toBe(true);
+    await agent.chat('then?');
+    const sent = wireMessages(server.requests.at(-1)!) as Array<WireMessage & { tool_calls?: unknown }>;
+    expect(sent.some((message) => message.tool_calls !== undefined)).toBe(false);
+  });
+
+  it('offers the tool a named toolChoice asks for, even when selection would drop it', async () => {
+    const many = Array.from({ length: 30 }, (_, index) =>
+      tool({ name: `tool_${index}`, description: `unrelated ${index}` }, () => 'x'),
+    );
+    many.push(tool({ name: 'weather', description: 'weather forecast for a city' }, () => 'sunny'));
+    const agent = agentWith({ tools: many, toolSelection: { k: 3 } });
+    const result = await agent.chat([{ role: 'user', content: 'weather in Paris' }], {
+      toolChoice: { type: 'tool', name: 'tool_7' },
+    });
+    expect(result.selectedTools).toContain('tool_7');
+  });
+
+  it('selects tools with a hybrid strategy through the embedder', async () => {
+    const { createDeterministicEmbedder } = await import('@victor-ai/tool-selection/testing');
+    const many = Array.from({ length: 20 }, (_, index) =>
+      tool({ name: `tool_${index}`, description: `unrelated ${index}` }, () => 'x'),
+    );
+    many.push(tool({ name: 'weather', description: 'weather forecast for a city' }, () => 'sunny'));
+    const agent = agentWith({
+      tools: many,
+      toolSelection: { strategy: 'hybrid', embedder: createDeterministicEmbedder(), k: 3 },
+    });
+    const result = await agent.chat([{ role: 'user', content: 'weather forecast in Paris' }]);
+    expect(result.selectedTools[0]).toBe('weather');
+  });
+
+  it('answers when the response cache fails to read', async () => {
+    const broken = new MemoryCache<unknown>({ name: 'response' });
+    broken.get = () => Promise.reject(new Error('redis down'));
+    const agent = agentWith({ responseCache: { cache: broken }, temperature: 0 });
+    const result = await agent.chat([{ role: 'user', content: 'still works' }]);
+    expect(result.text).toBe('You said: still works');
+  });
+
+  it('refuses provider and providers together, and hybrid selection without an embedder', () => {
+    const provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+    expect(() => createAgent({ provider, providers: { b: provider }, model: 'm' })).toThrow(
+      /config\.providers: give either/,
+    );
+    expect(() => createAgent({ provider, model: 'm', toolSelection: { strategy: 'hybrid' } })).toThrow(
+      /config\.toolSelection\.embedder/,
+    );
+    void provider.close();
+  });
+
+  it('passes a mid-stream error on as the last event and stores nothing', async () => {
+    script = () => ({ kind: 'malformed', afterChunks: 2, reply: { text: 'abcdef', chunkSize: 2 } });
+    const agent = agentWith();
+    const events = await collect(agent.stream('break please'));
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'INVALID_RESPONSE' } });
+    expect(agent.history()).toEqual([]);
+  });
+
+  it('does not count the consumer’s time as provider time', async () => {
+    let now = 0;
+    const clock = { now: () => now, epochMs: () => now };
+    const agent = agentWith({ clock });
+    for await (const event of agent.stream('hello there')) {
+      if (event.type === 'text-delta') now += 1_000; // the consumer is slow
+      if (event.type === 'turn-finish') {
+        expect(event.result.timing.providerMs).toBe(0);
+        expect(event.result.timing.totalMs).toBeGreaterThan(0);
+      }
+    }
   });
 });

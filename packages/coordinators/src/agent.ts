@@ -1,6 +1,6 @@
 import { ToolResultCache } from '@victor-ai/cache';
 import type { Message, Provider, Tool, ToolDefinition } from '@victor-ai/core';
-import { noopMetricsSink, systemClock } from '@victor-ai/core';
+import { InvalidArgumentsError, noopMetricsSink, systemClock } from '@victor-ai/core';
 import { createToolMiddlewareChain } from '@victor-ai/middleware';
 import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
 import { ChatCoordinator } from './chat-coordinator.js';
@@ -34,7 +34,10 @@ export interface Agent {
   readonly providers: ProviderCoordinator;
   /** The parts built so far (they are built on first use). */
   built(): AgentPart[];
-  /** Closes the providers (unless `closeProviders: false`); later turns fail. */
+  /**
+   * Closes the providers (unless `closeProviders: false`); later turns reject. Turns already running finish
+   * or fail on their own. Caches and other objects passed in the config belong to the caller.
+   */
   close(): Promise<void>;
 }
 
@@ -46,8 +49,9 @@ export function createAgent(config: AgentConfig): Agent {
   const options = parseAgentConfig(config);
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? noopMetricsSink;
-  const providersByName: Record<string, Provider> = { ...options.providers };
-  if (options.provider) providersByName[options.defaultProvider ?? 'default'] = options.provider;
+  const providersByName: Record<string, Provider> = options.provider
+    ? { [options.defaultProvider ?? 'default']: options.provider }
+    : { ...options.providers };
   const providers = new ProviderCoordinator({
     providers: providersByName,
     model: options.model,
@@ -155,22 +159,24 @@ export function createAgent(config: AgentConfig): Agent {
         responseCacheTtlMs: options.responseCache?.ttlMs,
         maxSteps: options.maxSteps ?? 8,
         selectionK: selection.k,
+        selectionStrategy: selection.strategy ?? 'lexical',
         temperature: options.temperature,
         maxTokens: options.maxTokens,
       }),
   );
-  const assertOpen = () => {
-    if (closed) throw new Error('the agent is closed');
-  };
+  const closedError = () => new InvalidArgumentsError({ message: 'the agent is closed: create a new one' });
+  const closedStream = (): AsyncIterable<AgentStreamEvent> => ({
+    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(closedError()) }),
+  });
 
   return {
     providers,
     chat(input, turnOptions) {
-      assertOpen();
+      if (closed) return Promise.reject(closedError());
       return chat().chat(input, turnOptions);
     },
     stream(input, turnOptions) {
-      assertOpen();
+      if (closed) return closedStream();
       return chat().stream(input, turnOptions);
     },
     history(conversationId = 'default') {

@@ -15,6 +15,8 @@ interface PendingInput {
   text: string;
   resolve: (vector: Float32Array) => void;
   reject: (error: unknown) => void;
+  /** Set once resolved, rejected or aborted. */
+  settled: boolean;
 }
 
 function positive(option: string, value: number, integer: boolean): number {
@@ -66,33 +68,39 @@ export class BatchProcessor {
    */
   batchEmbedder(embedder: Embedder): Embedder & { readonly pending: number } {
     const { maxBatchSize, maxWaitMs, maxPending } = this;
-    let queue: PendingInput[] = [];
+    const queue: PendingInput[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
     let pending = 0;
+
+    const settle = (batch: PendingInput[], vectors: Float32Array[] | undefined, error: unknown) => {
+      for (let index = 0; index < batch.length; index++) {
+        const input = batch[index]!;
+        if (input.settled) continue;
+        input.settled = true;
+        pending--;
+        const vector = vectors?.[index];
+        if (vector) input.resolve(vector);
+        else
+          input.reject(
+            error ??
+              new Error(`the embedder returned ${vectors?.length ?? 0} vectors for ${batch.length} inputs`),
+          );
+      }
+    };
 
     const flush = () => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       while (queue.length > 0) {
-        const batch = queue.slice(0, maxBatchSize);
-        queue = queue.slice(maxBatchSize);
-        embedder.embed(batch.map((input) => input.text)).then(
-          (vectors) => {
-            pending -= batch.length;
-            batch.forEach((input, index) => {
-              const vector = vectors[index];
-              if (vector) input.resolve(vector);
-              else
-                input.reject(
-                  new Error(`the embedder returned ${vectors.length} vectors for ${batch.length} inputs`),
-                );
-            });
-          },
-          (error: unknown) => {
-            pending -= batch.length;
-            for (const input of batch) input.reject(error);
-          },
-        );
+        const batch = queue.splice(0, maxBatchSize).filter((input) => !input.settled);
+        if (batch.length === 0) continue;
+        // Promise.resolve().then: an embedder that throws synchronously rejects its callers, not the timer.
+        Promise.resolve()
+          .then(() => embedder.embed(batch.map((input) => input.text)))
+          .then(
+            (vectors) => settle(batch, vectors, undefined),
+            (error: unknown) => settle(batch, undefined, error),
+          );
       }
     };
 
@@ -112,12 +120,29 @@ export class BatchProcessor {
           );
         }
         pending += inputs.length;
+        const { abortSignal } = options;
+        const mine: PendingInput[] = [];
         const vectors = inputs.map(
           (text) =>
             new Promise<Float32Array>((resolve, reject) => {
-              queue.push({ text, resolve, reject });
+              const input: PendingInput = { text, resolve, reject, settled: false };
+              mine.push(input);
+              queue.push(input);
             }),
         );
+        if (abortSignal) {
+          // An abort settles this call's inputs at once; a batch already sent still completes for the others.
+          const onAbort = () => {
+            for (const input of mine) {
+              if (input.settled) continue;
+              input.settled = true;
+              pending--;
+              input.reject(abortReason(abortSignal));
+            }
+          };
+          abortSignal.addEventListener('abort', onAbort, { once: true });
+          void Promise.allSettled(vectors).then(() => abortSignal.removeEventListener('abort', onAbort));
+        }
         if (queue.length >= maxBatchSize) flush();
         else if (timer === undefined) {
           timer = setTimeout(flush, maxWaitMs);

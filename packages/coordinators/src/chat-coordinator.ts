@@ -5,16 +5,25 @@ import type {
   ChatRequest,
   ChatResponse,
   Clock,
+  FinishReason,
   Message,
   MetricsSink,
   Provider,
+  StreamEvent,
   ToolCall,
+  ToolContext,
   ToolDefinition,
   ToolResult,
   Usage,
+  UserMessage,
 } from '@victor-ai/core';
-import { InvalidArgumentsError, VictorError } from '@victor-ai/core';
-import type { ToolSelection, ToolSelector } from '@victor-ai/tool-selection';
+import { InvalidArgumentsError, InvalidResponseError } from '@victor-ai/core';
+import type {
+  SelectionStrategy,
+  SelectOptions,
+  ToolSelection,
+  ToolSelector,
+} from '@victor-ai/tool-selection';
 import type { ContextCoordinator } from './context-coordinator.js';
 import { CoordinatorMetrics, stageLabel } from './metric-names.js';
 import type { PromptCoordinator } from './prompt-coordinator.js';
@@ -33,6 +42,8 @@ export interface ChatParts {
   toolDefinitions: () => readonly ToolDefinition[] | undefined;
   /** Undefined when selection is off or there are too few tools to need it. */
   selector: () => ToolSelector | undefined;
+  /** `lexical` ranks synchronously; `semantic` and `hybrid` wait for the embedder. */
+  selectionStrategy: SelectionStrategy;
   tools: () => ToolCoordinator;
   isReadOnly: (name: string) => boolean;
   responseCache: Cache<unknown> | undefined;
@@ -45,20 +56,32 @@ export interface ChatParts {
 
 const EMPTY_OPTIONS: TurnOptions = Object.freeze({});
 const SELECTION = stageLabel('selection');
+const PREPARE = stageLabel('prepare');
 const OUTCOME_OK = Object.freeze({ outcome: 'ok' });
 const OUTCOME_ERROR = Object.freeze({ outcome: 'error' });
 const OUTCOME_CACHED = Object.freeze({ outcome: 'cached' });
 const RESPONSE_CACHE = Object.freeze({ cache: 'response' });
+const RESPONSE_CACHE_GET = Object.freeze({ cache: 'response', operation: 'get' });
 
 interface Prepared {
   request: ChatRequest;
   provider: Provider;
-  history: readonly Message[];
-  stateful: boolean;
+  /** The user message of a string turn, stored with the answer when the turn succeeds. */
+  pending: UserMessage | undefined;
   conversationId: string;
   hot: boolean;
   selectedTools: readonly string[];
   cacheKey: string | undefined;
+}
+
+/** What a turn's steps gathered. */
+interface Progress {
+  usage: Usage;
+  added: Message[];
+  toolResults: ToolResult[];
+  sideEffects: boolean;
+  providerMs: number;
+  toolMs: number;
 }
 
 // Tool arrays are kept per selection so that the same tools give the same array (providers and cache keys
@@ -76,7 +99,17 @@ function namesOf(tools: readonly ToolDefinition[] | undefined): readonly string[
   return names;
 }
 
-function lastUserText(messages: readonly Message[]): string {
+function definitionsOf(selection: ToolSelection): ToolDefinition[] {
+  let definitions = definitionsBySelection.get(selection);
+  if (definitions === undefined) {
+    definitions = selection.tools.map((tool) => tool.definition);
+    definitionsBySelection.set(selection, definitions);
+  }
+  return definitions;
+}
+
+function lastUserText(messages: readonly Message[], pending: UserMessage | undefined): string {
+  if (pending !== undefined) return pending.content;
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i]!;
     if (message.role === 'user') return message.content;
@@ -101,71 +134,33 @@ function checkInput(input: unknown): void {
   }
 }
 
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 /**
  * Runs chat turns. The hot path (no tools, no response cache, history within budget: one O(1) check)
  * sends the history straight to the provider. The full path fits the context to the budget, selects
  * tools, assembles the prompt, consults the response cache, calls the model, runs its tool calls and goes
  * back to the model until it answers or `maxSteps` is reached.
+ *
+ * A string turn continues a stored conversation: its user message and the answer are stored together
+ * when the turn succeeds (a failed or cancelled turn leaves the history as it was), and turns of one
+ * conversation run one after the other.
  */
 export class ChatCoordinator {
+  private readonly turns = new Map<string, Promise<void>>();
+
   constructor(private readonly parts: ChatParts) {}
 
   /** Runs one turn to its end. */
   async chat(input: string | readonly Message[], options: TurnOptions = EMPTY_OPTIONS): Promise<TurnResult> {
-    const { clock, metrics } = this.parts;
-    const started = clock.now();
-    let providerMs = 0;
-    let toolMs = 0;
+    const release =
+      typeof input === 'string' ? await this.enter(options.conversationId ?? 'default') : undefined;
     try {
-      const prepared = this.prepare(input, options);
-      let { request } = prepared;
-      if (prepared.cacheKey !== undefined) {
-        const hit = (await this.parts.responseCache!.get(prepared.cacheKey)) as ChatResponse | undefined;
-        if (hit !== undefined) {
-          metrics.increment(CoordinatorMetrics.cacheHits, RESPONSE_CACHE);
-          return this.finish(prepared, hit, [], [], { ...hit.usage }, 1, false, started, 0, 0, true);
-        }
-        metrics.increment(CoordinatorMetrics.cacheMisses, RESPONSE_CACHE);
-      }
-      const usage: Usage = { inputTokens: 0, outputTokens: 0 };
-      const added: Message[] = [];
-      const toolResults: ToolResult[] = [];
-      let sideEffects = false;
-      for (let step = 1; ; step++) {
-        const providerStarted = clock.now();
-        const response = await prepared.provider.chat(request);
-        providerMs += clock.now() - providerStarted;
-        addUsage(usage, response.usage);
-        if (response.toolCalls.length === 0 || step >= this.parts.maxSteps) {
-          return this.finish(
-            prepared,
-            response,
-            added,
-            toolResults,
-            usage,
-            step,
-            response.toolCalls.length > 0,
-            started,
-            providerMs,
-            toolMs,
-            false,
-            sideEffects,
-          );
-        }
-        const toolsStarted = clock.now();
-        const results = await this.parts.tools().run(response.toolCalls, this.toolContext(options));
-        toolMs += clock.now() - toolsStarted;
-        sideEffects ||= response.toolCalls.some((call) => !this.parts.isReadOnly(call.name));
-        toolResults.push(...results);
-        added.push(response.message, ...results.map(toolMessage));
-        request = {
-          ...request,
-          messages: [...request.messages, response.message, ...results.map(toolMessage)],
-        };
-      }
-    } catch (error) {
-      metrics.increment(CoordinatorMetrics.chatRequests, OUTCOME_ERROR);
-      throw error;
+      return await this.runChat(input, options);
+    } finally {
+      release?.();
     }
   }
 
@@ -174,177 +169,280 @@ export class ChatCoordinator {
     input: string | readonly Message[],
     options: TurnOptions = EMPTY_OPTIONS,
   ): AsyncGenerator<AgentStreamEvent, void, undefined> {
+    const release =
+      typeof input === 'string' ? await this.enter(options.conversationId ?? 'default') : undefined;
+    try {
+      yield* this.runStream(input, options);
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Waits for the conversation's previous turn; resolves to the function that lets the next one in. */
+  private async enter(conversationId: string): Promise<() => void> {
+    const previous = this.turns.get(conversationId);
+    let release!: () => void;
+    const current = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.turns.set(conversationId, current);
+    if (previous !== undefined) await previous;
+    return () => {
+      release();
+      if (this.turns.get(conversationId) === current) this.turns.delete(conversationId);
+    };
+  }
+
+  private async runChat(input: string | readonly Message[], options: TurnOptions): Promise<TurnResult> {
     const { clock, metrics } = this.parts;
     const started = clock.now();
-    let providerMs = 0;
-    let toolMs = 0;
-    let ttftMs: number | undefined;
-    let succeeded = false;
     try {
-      const prepared = this.prepare(input, options);
+      const preparing = this.prepare(input, options);
+      const prepared = isPromise(preparing) ? await preparing : preparing;
       let { request } = prepared;
       if (prepared.cacheKey !== undefined) {
-        const hit = (await this.parts.responseCache!.get(prepared.cacheKey)) as ChatResponse | undefined;
+        const hit = await this.cached(prepared.cacheKey);
+        if (hit !== undefined) return this.finishCached(prepared, hit, started);
+      }
+      const progress = this.progress();
+      const toolContext = this.toolContext(options);
+      for (let step = 1; ; step++) {
+        const providerStarted = clock.now();
+        const response = await prepared.provider.chat(request);
+        progress.providerMs += clock.now() - providerStarted;
+        addUsage(progress.usage, response.usage);
+        if (response.toolCalls.length === 0 || step >= this.parts.maxSteps) {
+          return this.finish(prepared, response, progress, step, started);
+        }
+        request = await this.runTools(request, response.message, response.toolCalls, progress, toolContext);
+      }
+    } catch (error) {
+      metrics.increment(CoordinatorMetrics.chatRequests, OUTCOME_ERROR);
+      throw error;
+    }
+  }
+
+  private async *runStream(
+    input: string | readonly Message[],
+    options: TurnOptions,
+  ): AsyncGenerator<AgentStreamEvent, void, undefined> {
+    const { clock, metrics } = this.parts;
+    const started = clock.now();
+    let succeeded = false;
+    try {
+      const preparing = this.prepare(input, options);
+      const prepared = isPromise(preparing) ? await preparing : preparing;
+      let { request } = prepared;
+      if (prepared.cacheKey !== undefined) {
+        const hit = await this.cached(prepared.cacheKey);
         if (hit !== undefined) {
-          metrics.increment(CoordinatorMetrics.cacheHits, RESPONSE_CACHE);
-          yield {
-            type: 'response-start',
-            ...(hit.id ? { id: hit.id } : {}),
-            ...(hit.model ? { model: hit.model } : {}),
-          };
+          const start: StreamEvent = { type: 'response-start' };
+          if (hit.id !== undefined) start.id = hit.id;
+          if (hit.model !== undefined) start.model = hit.model;
+          yield start;
           if (hit.text) yield { type: 'text-delta', delta: hit.text };
           yield { type: 'finish', finishReason: hit.finishReason, usage: hit.usage };
           succeeded = true;
-          yield {
-            type: 'turn-finish',
-            result: this.finish(prepared, hit, [], [], { ...hit.usage }, 1, false, started, 0, 0, true),
-          };
+          yield { type: 'turn-finish', result: this.finishCached(prepared, hit, started) };
           return;
         }
-        metrics.increment(CoordinatorMetrics.cacheMisses, RESPONSE_CACHE);
       }
-      const usage: Usage = { inputTokens: 0, outputTokens: 0 };
-      const added: Message[] = [];
-      const toolResults: ToolResult[] = [];
-      let sideEffects = false;
+      const progress = this.progress();
+      const toolContext = this.toolContext(options);
+      let ttftMs: number | undefined;
       for (let step = 1; ; step++) {
         let text = '';
         const calls: ToolCall[] = [];
-        let finish: Extract<AgentStreamEvent, { type: 'finish' }> | undefined;
-        const providerStarted = clock.now();
+        let finishReason: FinishReason | undefined;
+        let stepUsage: Usage | undefined;
+        // Provider time is the time spent waiting for the next event, not the consumer's time at `yield`.
+        const iterator = prepared.provider.stream(request)[Symbol.asyncIterator]();
         try {
-          for await (const event of prepared.provider.stream(request)) {
-            switch (event.type) {
-              case 'text-delta':
-                if (ttftMs === undefined) ttftMs = clock.now() - started;
-                text += event.delta;
-                break;
-              case 'tool-call-end':
-                calls.push(event.toolCall);
-                break;
-              case 'finish':
-                finish = event;
-                break;
-              case 'error':
-                // The stream failed after it started: pass the error on and end the turn.
-                yield event;
-                return;
-              default:
-                break;
+          for (;;) {
+            const waitStarted = clock.now();
+            const next = await iterator.next();
+            progress.providerMs += clock.now() - waitStarted;
+            if (next.done) break;
+            const event = next.value;
+            if (event.type === 'text-delta') {
+              if (ttftMs === undefined) {
+                ttftMs = clock.now() - started;
+                metrics.observe(CoordinatorMetrics.chatTimeToFirstToken, ttftMs / 1000);
+              }
+              text += event.delta;
+            } else if (event.type === 'tool-call-end') {
+              calls.push(event.toolCall);
+            } else if (event.type === 'finish') {
+              finishReason = event.finishReason;
+              stepUsage = event.usage;
+            } else if (event.type === 'error') {
+              // The stream failed after it started: pass the error on and end the turn.
+              yield event;
+              return;
             }
             yield event;
           }
         } finally {
-          providerMs += clock.now() - providerStarted;
+          // Stopping early (consumer break, abort, error) cancels the provider's request.
+          if (finishReason === undefined) await iterator.return?.();
         }
-        if (finish === undefined) {
-          throw new VictorError('INVALID_RESPONSE', { message: 'the stream ended without a finish event' });
+        if (finishReason === undefined || stepUsage === undefined) {
+          throw new InvalidResponseError({ message: 'the stream ended without a finish event' });
         }
-        addUsage(usage, finish.usage);
+        addUsage(progress.usage, stepUsage);
         const message: AssistantMessage =
           calls.length > 0
             ? { role: 'assistant', content: text, toolCalls: calls }
             : { role: 'assistant', content: text };
-        yield { type: 'step-finish', step, finishReason: finish.finishReason };
-        const response: ChatResponse = {
-          message,
-          text,
-          toolCalls: calls,
-          finishReason: finish.finishReason,
-          usage: finish.usage,
-        };
+        yield { type: 'step-finish', step, finishReason };
+        const response: ChatResponse = { message, text, toolCalls: calls, finishReason, usage: stepUsage };
         if (calls.length === 0 || step >= this.parts.maxSteps) {
           succeeded = true;
-          const result = this.finish(
-            prepared,
-            response,
-            added,
-            toolResults,
-            usage,
-            step,
-            calls.length > 0,
-            started,
-            providerMs,
-            toolMs,
-            false,
-            sideEffects,
-          );
+          const result = this.finish(prepared, response, progress, step, started);
           if (ttftMs !== undefined) result.timing.ttftMs = ttftMs;
           yield { type: 'turn-finish', result };
           return;
         }
-        const toolsStarted = clock.now();
-        const results = await this.parts.tools().run(calls, this.toolContext(options));
-        toolMs += clock.now() - toolsStarted;
-        sideEffects ||= calls.some((call) => !this.parts.isReadOnly(call.name));
-        for (const result of results) yield { type: 'tool-result', result };
-        toolResults.push(...results);
-        const toolMessages = results.map(toolMessage);
-        added.push(message, ...toolMessages);
-        request = { ...request, messages: [...request.messages, message, ...toolMessages] };
+        const before = progress.toolResults.length;
+        request = await this.runTools(request, message, calls, progress, toolContext);
+        for (let i = before; i < progress.toolResults.length; i++) {
+          yield { type: 'tool-result', result: progress.toolResults[i]! };
+        }
       }
     } finally {
       if (!succeeded) metrics.increment(CoordinatorMetrics.chatRequests, OUTCOME_ERROR);
     }
   }
 
-  private toolContext(options: TurnOptions) {
+  private progress(): Progress {
     return {
-      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
-      ...(options.tenantId !== undefined ? { tenantId: options.tenantId } : {}),
-      ...(options.userId !== undefined ? { userId: options.userId } : {}),
+      usage: { inputTokens: 0, outputTokens: 0 },
+      added: [],
+      toolResults: [],
+      sideEffects: false,
+      providerMs: 0,
+      toolMs: 0,
     };
   }
 
-  private prepare(input: string | readonly Message[], options: TurnOptions): Prepared {
+  /** Runs one step's tool calls and returns the next request, with the call and its results appended. */
+  private async runTools(
+    request: ChatRequest,
+    message: AssistantMessage,
+    calls: readonly ToolCall[],
+    progress: Progress,
+    context: ToolContext,
+  ): Promise<ChatRequest> {
+    const { clock } = this.parts;
+    const started = clock.now();
+    const results = await this.parts.tools().run(calls, context);
+    progress.toolMs += clock.now() - started;
+    if (!progress.sideEffects) progress.sideEffects = calls.some((call) => !this.parts.isReadOnly(call.name));
+    progress.toolResults.push(...results);
+    const toolMessages = results.map(toolMessage);
+    progress.added.push(message, ...toolMessages);
+    return { ...request, messages: [...request.messages, message, ...toolMessages] };
+  }
+
+  /** A response-cache read that never fails the turn: an unavailable cache is a miss. */
+  private async cached(key: string): Promise<ChatResponse | undefined> {
+    const { metrics } = this.parts;
+    let hit: ChatResponse | undefined;
+    try {
+      hit = (await this.parts.responseCache!.get(key)) as ChatResponse | undefined;
+    } catch {
+      metrics.increment(CoordinatorMetrics.cacheErrors, RESPONSE_CACHE_GET);
+    }
+    metrics.increment(
+      hit === undefined ? CoordinatorMetrics.cacheMisses : CoordinatorMetrics.cacheHits,
+      RESPONSE_CACHE,
+    );
+    return hit;
+  }
+
+  private toolContext(options: TurnOptions): ToolContext {
+    const context: ToolContext = {};
+    if (options.abortSignal) context.abortSignal = options.abortSignal;
+    if (options.tenantId !== undefined) context.tenantId = options.tenantId;
+    if (options.userId !== undefined) context.userId = options.userId;
+    return context;
+  }
+
+  private prepare(input: string | readonly Message[], options: TurnOptions): Prepared | Promise<Prepared> {
     checkInput(input);
     const { parts } = this;
     const conversationId = options.conversationId ?? 'default';
-    const stateful = typeof input === 'string';
     const context = parts.context();
+    const prompt = parts.prompt();
     let history: readonly Message[];
-    let knownTokens: number | undefined;
-    if (stateful) {
-      context.append(conversationId, { role: 'user', content: input });
+    let pending: UserMessage | undefined;
+    let historyTokens: number | undefined;
+    let pendingTokens = 0;
+    if (typeof input === 'string') {
+      pending = { role: 'user', content: input };
+      pendingTokens = context.estimate(pending);
       history = context.history(conversationId);
-      knownTokens = context.tokens(conversationId);
+      historyTokens = context.tokens(conversationId);
     } else {
       history = input;
     }
     const allTools = parts.toolDefinitions();
-    const prompt = parts.prompt();
     const hot =
       allTools === undefined &&
       parts.responseCache === undefined &&
-      knownTokens !== undefined &&
-      knownTokens + prompt.systemTokens <= context.budgetTokens;
+      historyTokens !== undefined &&
+      historyTokens + pendingTokens + prompt.systemTokens <= context.budgetTokens;
+    if (hot) return this.assemble(history, pending, undefined, options, conversationId, true);
 
-    let tools: readonly ToolDefinition[] | undefined = allTools;
-    let window: readonly Message[] = history;
-    if (!hot) {
-      window = context.window(history, prompt.systemTokens, knownTokens);
-      const selector = allTools !== undefined && options.toolChoice !== 'none' ? parts.selector() : undefined;
-      if (selector !== undefined) {
-        const selectionStarted = parts.clock.now();
-        // Recent turns help rank follow-ups ("now open it"); the selector reads only the last few.
-        const selection = selector.selectSync(
-          lastUserText(window),
-          parts.selectionK !== undefined ? { k: parts.selectionK, context: window } : { context: window },
-        );
-        let definitions = definitionsBySelection.get(selection);
-        if (definitions === undefined) {
-          definitions = selection.tools.map((tool) => tool.definition);
-          definitionsBySelection.set(selection, definitions);
-        }
-        tools = definitions;
-        const seconds = (parts.clock.now() - selectionStarted) / 1000;
-        parts.metrics.observe(CoordinatorMetrics.toolSelectionDuration, seconds);
-        parts.metrics.observe(CoordinatorMetrics.chatStageDuration, seconds, SELECTION);
-      }
-      if (options.toolChoice === 'none') tools = undefined;
+    const prepareStarted = parts.clock.now();
+    let window = context.window(history, prompt.systemTokens + pendingTokens, historyTokens);
+    if (pending !== undefined && window !== history) {
+      // Keep the stored history to what the budget holds, so it stops growing and trimming stays cheap.
+      context.dropOldest(conversationId, history.length - window.length);
+      window = context.history(conversationId);
     }
-    const messages = prompt.build(window, tools);
-    const request: ChatRequest = { model: '', messages };
+    const selector = allTools !== undefined && options.toolChoice !== 'none' ? parts.selector() : undefined;
+    if (selector === undefined) {
+      const tools = options.toolChoice === 'none' ? undefined : allTools;
+      return this.assemble(window, pending, tools, options, conversationId, false, prepareStarted);
+    }
+    const selectOptions: SelectOptions = { context: window };
+    if (parts.selectionK !== undefined) selectOptions.k = parts.selectionK;
+    const toolChoice = options.toolChoice;
+    // A tool the caller names must be offered, whatever the ranking says.
+    if (typeof toolChoice === 'object') selectOptions.alwaysInclude = [toolChoice.name];
+    const query = lastUserText(window, pending);
+    const selectionStarted = parts.clock.now();
+    const done = (selection: ToolSelection) => {
+      const seconds = (parts.clock.now() - selectionStarted) / 1000;
+      parts.metrics.observe(CoordinatorMetrics.toolSelectionDuration, seconds);
+      parts.metrics.observe(CoordinatorMetrics.chatStageDuration, seconds, SELECTION);
+      return this.assemble(
+        window,
+        pending,
+        definitionsOf(selection),
+        options,
+        conversationId,
+        false,
+        prepareStarted,
+      );
+    };
+    if (parts.selectionStrategy === 'lexical') return done(selector.selectSync(query, selectOptions));
+    if (options.abortSignal) selectOptions.abortSignal = options.abortSignal;
+    return selector.select(query, selectOptions).then(done);
+  }
+
+  private assemble(
+    window: readonly Message[],
+    pending: UserMessage | undefined,
+    tools: readonly ToolDefinition[] | undefined,
+    options: TurnOptions,
+    conversationId: string,
+    hot: boolean,
+    prepareStarted?: number,
+  ): Prepared {
+    const { parts } = this;
+    const request: ChatRequest = { model: '', messages: parts.prompt().build(window, tools, pending) };
     if (tools !== undefined && tools.length > 0) request.tools = tools;
     if (options.toolChoice !== undefined && options.toolChoice !== 'none')
       request.toolChoice = options.toolChoice;
@@ -364,11 +462,17 @@ export class ChatCoordinator {
       parts.responseCache !== undefined && isDeterministicRequest(request)
         ? responseCacheKey(request)
         : undefined;
+    if (prepareStarted !== undefined) {
+      parts.metrics.observe(
+        CoordinatorMetrics.chatStageDuration,
+        (parts.clock.now() - prepareStarted) / 1000,
+        PREPARE,
+      );
+    }
     return {
       request,
       provider: choice.provider,
-      history,
-      stateful,
+      pending,
       conversationId,
       hot,
       selectedTools: namesOf(request.tools),
@@ -376,27 +480,35 @@ export class ChatCoordinator {
     };
   }
 
+  private finishCached(prepared: Prepared, hit: ChatResponse, started: number): TurnResult {
+    const progress = this.progress();
+    addUsage(progress.usage, hit.usage);
+    return this.finish(prepared, hit, progress, 1, started, true);
+  }
+
   private finish(
     prepared: Prepared,
     response: ChatResponse,
-    added: Message[],
-    toolResults: ToolResult[],
-    usage: Usage,
+    progress: Progress,
     steps: number,
-    maxStepsReached: boolean,
     started: number,
-    providerMs: number,
-    toolMs: number,
-    cached: boolean,
-    sideEffects = false,
+    cached = false,
   ): TurnResult {
     const { parts } = this;
+    const maxStepsReached = response.toolCalls.length > 0;
+    const { added } = progress;
     added.push(response.message);
-    if (prepared.stateful) parts.context().append(prepared.conversationId, ...added);
+    if (prepared.pending !== undefined) {
+      // Tool calls that never ran must not reach the next request: providers refuse a call without results.
+      const stored: Message = maxStepsReached
+        ? { role: 'assistant', content: response.text }
+        : response.message;
+      parts.context().append(prepared.conversationId, prepared.pending, ...added.slice(0, -1), stored);
+    }
     if (
       !cached &&
       prepared.cacheKey !== undefined &&
-      !sideEffects &&
+      !progress.sideEffects &&
       !maxStepsReached &&
       response.finishReason === 'stop'
     ) {
@@ -419,25 +531,25 @@ export class ChatCoordinator {
         .catch(() => {});
     }
     const totalMs = parts.clock.now() - started;
-    const overheadMs = Math.max(0, totalMs - providerMs - toolMs);
+    const overheadMs = Math.max(0, totalMs - progress.providerMs - progress.toolMs);
     const { metrics } = parts;
     metrics.increment(CoordinatorMetrics.chatRequests, cached ? OUTCOME_CACHED : OUTCOME_OK);
     metrics.observe(CoordinatorMetrics.chatDuration, totalMs / 1000);
-    if (!cached) metrics.observe(CoordinatorMetrics.providerDuration, providerMs / 1000);
+    if (!cached) metrics.observe(CoordinatorMetrics.providerDuration, progress.providerMs / 1000);
     metrics.observe(CoordinatorMetrics.runtimeOverhead, overheadMs / 1000);
     return {
       text: response.text,
       message: response.message,
       finishReason: response.finishReason,
-      usage,
+      usage: progress.usage,
       steps,
-      toolResults,
+      toolResults: progress.toolResults,
       selectedTools: prepared.selectedTools,
       path: prepared.hot ? 'hot' : 'full',
       cached,
       maxStepsReached,
       messages: added,
-      timing: { totalMs, providerMs, toolMs, overheadMs },
+      timing: { totalMs, providerMs: progress.providerMs, toolMs: progress.toolMs, overheadMs },
     };
   }
 }

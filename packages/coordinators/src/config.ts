@@ -101,6 +101,16 @@ export const agentConfigSchema = z
       message: 'give a provider or at least one entry in providers',
       path: ['provider'],
     },
+  )
+  .refine((config) => config.provider === undefined || config.providers === undefined, {
+    message: 'give either provider or providers, not both',
+    path: ['providers'],
+  })
+  .refine(
+    (config) =>
+      (config.toolSelection?.strategy ?? 'lexical') === 'lexical' ||
+      config.toolSelection?.embedder !== undefined,
+    { message: 'semantic and hybrid selection need an embedder', path: ['toolSelection', 'embedder'] },
   );
 
 /** Configuration of `createAgent`. */

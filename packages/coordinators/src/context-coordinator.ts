@@ -33,7 +33,7 @@ interface Conversation {
  */
 export class ContextCoordinator {
   private readonly budget: number;
-  private readonly estimate: (message: Message) => number;
+  private readonly estimateMessage: (message: Message) => number;
   private readonly maxConversations: number;
   private readonly conversations = new Map<string, Conversation>();
 
@@ -46,7 +46,7 @@ export class ContextCoordinator {
       throw invalidOption('maxConversations', 'a positive integer', maxConversations);
     }
     this.budget = budget;
-    this.estimate = options.estimate ?? estimateTokens;
+    this.estimateMessage = options.estimate ?? estimateTokens;
     this.maxConversations = maxConversations;
   }
 
@@ -77,13 +77,26 @@ export class ContextCoordinator {
     }
     for (const message of messages) {
       conversation.messages.push(message);
-      conversation.tokens += this.estimate(message);
+      conversation.tokens += this.estimateMessage(message);
     }
   }
 
   /** True when the conversation's stored history fits the budget as it is (O(1)). */
   fits(conversationId: string): boolean {
     return (this.conversations.get(conversationId)?.tokens ?? 0) <= this.budget;
+  }
+
+  /** The token estimate of one message. */
+  estimate(message: Message): number {
+    return this.estimateMessage(message);
+  }
+
+  /** Drops the `count` oldest messages of a stored conversation, keeping its token count right. */
+  dropOldest(conversationId: string, count: number): void {
+    const conversation = this.conversations.get(conversationId);
+    if (conversation === undefined || count <= 0) return;
+    const dropped = conversation.messages.splice(0, count);
+    for (const message of dropped) conversation.tokens -= this.estimateMessage(message);
   }
 
   /** Forgets a conversation. */
@@ -93,16 +106,17 @@ export class ContextCoordinator {
 
   /**
    * The messages to send: `messages` itself when it fits the budget (no copy), else its newest part that
-   * fits, starting at a user or assistant message. `reservedTokens` is room kept for the system prompt.
+   * fits, never starting with a tool result. `reservedTokens` is room kept for the system prompt and the
+   * new user message; `knownTokens` is the messages' token count when the caller knows it.
    */
   window(messages: readonly Message[], reservedTokens = 0, knownTokens?: number): readonly Message[] {
     const budget = this.budget - reservedTokens;
     let total = knownTokens ?? 0;
-    if (knownTokens === undefined) for (const message of messages) total += this.estimate(message);
+    if (knownTokens === undefined) for (const message of messages) total += this.estimateMessage(message);
     if (total <= budget) return messages;
     let start = 0;
     while (start < messages.length - 1 && total > budget) {
-      total -= this.estimate(messages[start]!);
+      total -= this.estimateMessage(messages[start]!);
       start++;
     }
     // A tool result must follow the assistant message that called it: drop orphans at the front.

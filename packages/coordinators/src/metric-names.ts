@@ -13,6 +13,7 @@ export const CoordinatorMetrics = {
   toolSelectionDuration: 'victor_tool_selection_duration_seconds',
   cacheHits: 'victor_cache_hits_total',
   cacheMisses: 'victor_cache_misses_total',
+  cacheErrors: 'victor_cache_errors_total',
 } as const;
 
 const stageLabels = new Map<string, MetricLabels>();

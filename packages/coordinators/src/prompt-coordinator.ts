@@ -40,13 +40,22 @@ export class PromptCoordinator {
     return message;
   }
 
-  /** The messages of a request: system prompt, then the window (which must not hold a system message of its own). */
-  build(window: readonly Message[], tools: readonly ToolDefinition[] | undefined): Message[] {
+  /**
+   * The messages of a request, in a new array: system prompt, the window (which must not hold a system
+   * message of its own), then the new user message when there is one. The stored history is never sent
+   * as is, so nothing that keeps the request sees later turns.
+   */
+  build(
+    window: readonly Message[],
+    tools: readonly ToolDefinition[] | undefined,
+    pending?: Message,
+  ): Message[] {
     const system = this.systemMessage(tools);
-    if (system === undefined) return window as Message[];
-    const messages = new Array<Message>(window.length + 1);
-    messages[0] = system;
-    for (let i = 0; i < window.length; i++) messages[i + 1] = window[i]!;
+    const offset = system === undefined ? 0 : 1;
+    const messages = new Array<Message>(window.length + offset + (pending === undefined ? 0 : 1));
+    if (system !== undefined) messages[0] = system;
+    for (let i = 0; i < window.length; i++) messages[i + offset] = window[i]!;
+    if (pending !== undefined) messages[messages.length - 1] = pending;
     return messages;
   }
 }

@@ -212,3 +212,128 @@ describe('BatchProcessor', () => {
     await right;
   });
 });
+
+describe('BatchProcessor, failures', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('rejects the callers of an embedder that throws synchronously, and frees their places', async () => {
+    const throwing: Embedder = {
+      id: 't',
+      model: 't',
+      embed: () => {
+        throw new Error('sync boom');
+      },
+    };
+    const batched = new BatchProcessor({ maxWaitMs: 1, maxPending: 2 }).batchEmbedder(throwing);
+    const call = expect(batched.embed(['a', 'b'])).rejects.toThrow('sync boom');
+    await vi.advanceTimersByTimeAsync(1);
+    await call;
+    expect(batched.pending).toBe(0);
+  });
+
+  it('rejects an aborted call at once and leaves the others in the batch', async () => {
+    const seen: string[][] = [];
+    const embedder: Embedder = {
+      id: 'e',
+      model: 'e',
+      embed: async (inputs) => {
+        seen.push([...inputs]);
+        return inputs.map(() => Float32Array.of(1));
+      },
+    };
+    const batched = new BatchProcessor({ maxWaitMs: 5 }).batchEmbedder(embedder);
+    const controller = new AbortController();
+    const aborted = expect(batched.embed(['gone'], { abortSignal: controller.signal })).rejects.toMatchObject(
+      {
+        code: 'ABORTED',
+      },
+    );
+    const kept = batched.embed(['kept']);
+    controller.abort();
+    await aborted;
+    expect(batched.pending).toBe(1);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(await kept).toHaveLength(1);
+    expect(seen).toEqual([['kept']]);
+    expect(batched.pending).toBe(0);
+  });
+});
+
+describe('ToolCoordinator', () => {
+  it('returns ABORTED results for calls still waiting for a slot when the turn is aborted', async () => {
+    const { ToolCoordinator } = await import('./tool-coordinator.js');
+    const { createToolMiddlewareChain } = await import('@victor-ai/middleware');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = {
+      definition: definition('slow', { readOnly: true }),
+      execute: async () => {
+        await gate;
+        return 'done';
+      },
+    };
+    const coordinator = new ToolCoordinator({
+      lookup: () => slow,
+      chain: createToolMiddlewareChain([]),
+      concurrency: 1,
+    });
+    const controller = new AbortController();
+    const calls: ToolCall[] = [0, 1, 2].map((index) => ({
+      id: `c${index}`,
+      name: 'slow',
+      arguments: { path: `p${index}` },
+    }));
+    const running = coordinator.run(calls, { abortSignal: controller.signal });
+    await Promise.resolve();
+    controller.abort();
+    release();
+    const results = await running;
+    expect(results.slice(1).map((result) => (result.ok ? 'ok' : result.error.code))).toEqual([
+      'ABORTED',
+      'ABORTED',
+    ]);
+  });
+
+  it('answers a call of an unknown tool with TOOL_NOT_FOUND', async () => {
+    const { ToolCoordinator } = await import('./tool-coordinator.js');
+    const { createToolMiddlewareChain } = await import('@victor-ai/middleware');
+    const coordinator = new ToolCoordinator({
+      lookup: () => undefined,
+      chain: createToolMiddlewareChain([]),
+    });
+    const [result] = await coordinator.run([{ id: 'x', name: 'nope', arguments: {} }]);
+    expect(result).toMatchObject({ ok: false, error: { code: 'TOOL_NOT_FOUND' } });
+  });
+});
+
+describe('ProviderCoordinator', () => {
+  const provider = (id: string) => ({ id, chat: vi.fn(), stream: vi.fn(), close: vi.fn(async () => {}) });
+
+  it('switches provider and model, routes per request, and closes every provider', async () => {
+    const { ProviderCoordinator } = await import('./provider-coordinator.js');
+    const fast = provider('fast');
+    const smart = provider('smart');
+    const coordinator = new ProviderCoordinator({
+      providers: { fast, smart },
+      model: 'small',
+      route: (request) => (request.messages.length > 2 ? { provider: 'smart', model: 'large' } : undefined),
+    });
+    const short = { model: '', messages: [{ role: 'user' as const, content: 'hi' }] };
+    expect(coordinator.resolve(short)).toMatchObject({ name: 'fast', model: 'small' });
+    const long = { model: '', messages: [short.messages[0]!, short.messages[0]!, short.messages[0]!] };
+    expect(coordinator.resolve(long)).toMatchObject({ name: 'smart', model: 'large' });
+    coordinator.switchTo('smart', 'medium');
+    expect(coordinator.choice).toMatchObject({ name: 'smart', model: 'medium' });
+    expect(() => coordinator.switchTo('nope')).toThrow('provider must be one of fast, smart, got "nope"');
+    await coordinator.close();
+    expect(fast.close).toHaveBeenCalled();
+    expect(smart.close).toHaveBeenCalled();
+  });
+});

@@ -1,5 +1,6 @@
 import type { ChatRequest, Message, ToolChoice, ToolDefinition } from '@victor-ai/core';
 import { toJsonSchema } from '@victor-ai/core';
+import { appendRawMember, ToolsJsonCache } from '../tools-json.js';
 
 /** A tool as the Messages API wants it. */
 interface AnthropicTool {
@@ -19,20 +20,16 @@ interface AnthropicMessage {
 }
 
 // Tool definitions are converted once per definition object and reused by every request.
-const toolCache = new WeakMap<ToolDefinition, AnthropicTool>();
-
 function toAnthropicTool(definition: ToolDefinition): AnthropicTool {
-  let tool = toolCache.get(definition);
-  if (tool === undefined) {
-    tool = {
-      name: definition.name,
-      description: definition.description,
-      input_schema: toJsonSchema(definition.parameters),
-    };
-    toolCache.set(definition, tool);
-  }
-  return tool;
+  return {
+    name: definition.name,
+    description: definition.description,
+    input_schema: toJsonSchema(definition.parameters),
+  };
 }
+
+// Tools are serialised once per definition and per tools array, and spliced into each body.
+const toolsJson = new ToolsJsonCache(toAnthropicTool);
 
 function toAnthropicToolChoice(choice: ToolChoice): unknown {
   if (typeof choice !== 'string') return { type: 'tool', name: choice.name };
@@ -101,12 +98,14 @@ export function buildMessagesBody(request: ChatRequest, stream: boolean, default
     messages,
   };
   if (system !== undefined) body.system = system;
-  if (request.tools && request.tools.length > 0) body.tools = request.tools.map(toAnthropicTool);
   if (request.toolChoice !== undefined) body.tool_choice = toAnthropicToolChoice(request.toolChoice);
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop;
   if (request.metadata?.userId !== undefined) body.metadata = { user_id: request.metadata.userId };
   if (stream) body.stream = true;
-  return JSON.stringify(body);
+  const json = JSON.stringify(body);
+  return request.tools && request.tools.length > 0
+    ? appendRawMember(json, 'tools', toolsJson.json(request.tools))
+    : json;
 }

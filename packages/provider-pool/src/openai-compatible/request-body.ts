@@ -1,5 +1,6 @@
 import type { ChatRequest, Message, ToolChoice, ToolDefinition } from '@victor-ai/core';
 import { toJsonSchema } from '@victor-ai/core';
+import { appendRawMember, ToolsJsonCache } from '../tools-json.js';
 
 /** A tool as the Chat Completions API wants it. */
 interface OpenAITool {
@@ -7,24 +8,19 @@ interface OpenAITool {
   function: { name: string; description: string; parameters: Record<string, unknown> };
 }
 
-// Tool definitions are converted once per definition object and reused by every request.
-const toolCache = new WeakMap<ToolDefinition, OpenAITool>();
-
 function toOpenAITool(definition: ToolDefinition): OpenAITool {
-  let tool = toolCache.get(definition);
-  if (tool === undefined) {
-    tool = {
-      type: 'function',
-      function: {
-        name: definition.name,
-        description: definition.description,
-        parameters: toJsonSchema(definition.parameters),
-      },
-    };
-    toolCache.set(definition, tool);
-  }
-  return tool;
+  return {
+    type: 'function',
+    function: {
+      name: definition.name,
+      description: definition.description,
+      parameters: toJsonSchema(definition.parameters),
+    },
+  };
 }
+
+// Tools are serialised once per definition and per tools array, and spliced into each body.
+const toolsJson = new ToolsJsonCache(toOpenAITool);
 
 function toOpenAIMessage(message: Message): object {
   switch (message.role) {
@@ -58,7 +54,6 @@ export function buildChatBody(request: ChatRequest, stream: boolean, includeStre
     model: request.model,
     messages: request.messages.map(toOpenAIMessage),
   };
-  if (request.tools && request.tools.length > 0) body.tools = request.tools.map(toOpenAITool);
   if (request.toolChoice !== undefined) body.tool_choice = toOpenAIToolChoice(request.toolChoice);
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
@@ -70,5 +65,8 @@ export function buildChatBody(request: ChatRequest, stream: boolean, includeStre
     body.stream = true;
     if (includeStreamUsage) body.stream_options = { include_usage: true };
   }
-  return JSON.stringify(body);
+  const json = JSON.stringify(body);
+  return request.tools && request.tools.length > 0
+    ? appendRawMember(json, 'tools', toolsJson.json(request.tools))
+    : json;
 }

@@ -90,7 +90,6 @@ export async function assistCommand(argv: readonly string[], io: CommandIO): Pro
     const asked = flags.lists.get('ask');
     const turns = await runSession({
       assistant,
-      monitor,
       ...(asked ? { turns: asked } : {}),
       output: transcript,
       progress: !json && !flags.booleans.has('no-progress') && io.stdout.isTTY === true,

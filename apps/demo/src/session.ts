@@ -1,7 +1,5 @@
 import type { AgentStreamEvent, TurnResult, TurnTiming } from '@victor-ai/coordinators';
 import type { ToolCall, ToolResult } from '@victor-ai/core';
-import type { PerformanceMonitor } from '@victor-ai/metrics';
-import { MetricNames } from '@victor-ai/metrics';
 import type { Assistant } from './assistant.js';
 import type { Output } from './conversation.js';
 import { Progress } from './progress.js';
@@ -47,15 +45,12 @@ export interface TurnRecord {
 /** Options of `runSession`. */
 export interface SessionOptions {
   assistant: Assistant;
-  monitor: PerformanceMonitor;
   turns?: readonly string[];
   /** Where the transcript goes. */
   output: Output;
   /** Show a spinner while waiting (only on a terminal). */
   progress?: boolean;
 }
-
-const TTFT_LABELS = Object.freeze({});
 
 function compact(value: unknown, max = 70): string {
   const text = JSON.stringify(value) ?? '';
@@ -85,10 +80,9 @@ function overlaps(calls: readonly ToolCall[], times: Assistant['callTimes']): bo
  * timing; returns what happened, turn by turn.
  */
 export async function runSession(options: SessionOptions): Promise<TurnRecord[]> {
-  const { assistant, output, monitor } = options;
+  const { assistant, output } = options;
   const progress = new Progress(output, options.progress === true);
   const records: TurnRecord[] = [];
-  const ttft = monitor.histogram(MetricNames.chatTimeToFirstToken, TTFT_LABELS);
   for (const user of options.turns ?? SESSION_TURNS) {
     output.write(`\nyou> ${user}\n`);
     const calls: ToolCallRecord[] = [];
@@ -214,7 +208,6 @@ export async function runSession(options: SessionOptions): Promise<TurnRecord[]>
       );
     }
     const { timing } = result;
-    if (timing.ttftMs !== undefined) ttft.observe(timing.ttftMs / 1000);
     output.write(
       `  [time to first token ${ms(timing.ttftMs)} · total ${ms(timing.totalMs)} · model ${ms(timing.providerMs)} · tools ${ms(timing.toolMs)} · runtime overhead ${ms(timing.overheadMs)} · ${result.steps} model call${result.steps === 1 ? '' : 's'}]\n`,
     );

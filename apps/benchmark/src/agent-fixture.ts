@@ -1,12 +1,11 @@
 import { type Agent, createAgent } from '@victor-ai/coordinators';
-import type { Message, Tool, ToolDefinition } from '@victor-ai/core';
+import type { Message, Provider, Tool, ToolDefinition } from '@victor-ai/core';
 import {
   createAuditMiddleware,
   createSafetyMiddleware,
   createValidationMiddleware,
 } from '@victor-ai/middleware';
 import { buildChatBody, createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
-import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
 
 const SUBJECTS = [
   ['file', 'a file in the workspace'],
@@ -57,18 +56,46 @@ export function benchTools(): Tool[] {
   return tools;
 }
 
-/** The turn every agent benchmark sends: it selects a few tools, and the model answers with text. */
+/** The system prompt of the measured agent. */
 export const AGENT_SYSTEM_PROMPT = 'You are a coding assistant. Use the tools when they help.';
+/** One turn of the measured agent: it selects a few tools, and the model answers with text. */
 export const AGENT_MESSAGES: readonly Message[] = [
   { role: 'user', content: 'Search the files about foxes and read the log.' },
 ];
+/** Tools offered per turn after selection. */
 export const AGENT_K = 8;
+/** The loopback model's name. */
 export const MODEL = 'loopback-1';
+
+const TOPICS = (
+  'foxes rivers parsers tokens caches sockets queues tenants metrics schemas routers workers budgets ' +
+  'streams retries circuits indexes vectors prompts agents'
+).split(' ');
+
+/**
+ * Distinct turns, more than the tool selector's result cache holds (1,000), so that sent in a cycle every
+ * selection is computed, as it is for real users' messages. Each names a verb and a subject of the tools.
+ */
+export function agentTurns(count = 2000): Array<readonly Message[]> {
+  const turns: Array<readonly Message[]> = [];
+  for (let i = 0; i < count; i++) {
+    const [verb] = VERBS[i % VERBS.length]!;
+    const [subject] = SUBJECTS[Math.floor(i / VERBS.length) % SUBJECTS.length]!;
+    const topic = TOPICS[i % TOPICS.length]!;
+    const other = TOPICS[Math.floor(i / TOPICS.length) % TOPICS.length]!;
+    turns.push([{ role: 'user', content: `${verb} the ${subject}s about ${topic} and ${other}, turn ${i}` }]);
+  }
+  return turns;
+}
 
 /** The agent the benchmark measures: 55 tools, lexical selection on, three middlewares, cache off. */
 export function createBenchAgent(baseURL: string, connections: number): Agent {
+  return createBenchAgentWith(createOpenAICompatibleProvider({ baseURL, connections }));
+}
+
+function createBenchAgentWith(provider: Provider): Agent {
   return createAgent({
-    provider: createOpenAICompatibleProvider({ baseURL, connections }),
+    provider,
     model: MODEL,
     systemPrompt: AGENT_SYSTEM_PROMPT,
     tools: benchTools(),
@@ -82,20 +109,35 @@ export function createBenchAgent(baseURL: string, connections: number): Agent {
 }
 
 /**
- * The exact body the agent sends for `AGENT_MESSAGES`, built once, so the raw baseline sends the same
- * bytes (same system prompt, same selected tools) without doing any of the work per request.
+ * The exact bodies the agent sends for `turns`, captured once from the same agent configuration over a
+ * provider that records what it is asked, so the raw baseline sends the same bytes (same system prompt,
+ * same selected tools) without doing any of the work per request.
  */
-export function agentEquivalentBody(stream: boolean): string {
-  const selector = new ToolSelector({ registry: new ToolRegistry(benchTools()), strategy: 'lexical' });
-  const query = AGENT_MESSAGES.at(-1)!.content;
-  const tools = selector.selectSync(query, { k: AGENT_K }).tools.map((tool) => tool.definition);
-  return buildChatBody(
-    {
-      model: MODEL,
-      messages: [{ role: 'system', content: AGENT_SYSTEM_PROMPT }, ...AGENT_MESSAGES],
-      ...(tools.length > 0 ? { tools } : {}),
+export async function agentEquivalentBodies(
+  turns: ReadonlyArray<readonly Message[]>,
+  stream: boolean,
+): Promise<string[]> {
+  const bodies: string[] = [];
+  const text = 'captured';
+  const recorder: Provider = {
+    id: 'recorder',
+    async chat(request) {
+      bodies.push(buildChatBody(request, stream, true));
+      return {
+        message: { role: 'assistant', content: text },
+        text,
+        toolCalls: [],
+        finishReason: 'stop',
+        usage: { inputTokens: 0, outputTokens: 0 },
+      };
     },
-    stream,
-    true,
-  );
+    stream() {
+      throw new Error('the recorder only records chat requests');
+    },
+    close: async () => {},
+  };
+  const agent = createBenchAgentWith(recorder);
+  for (const messages of turns) await agent.chat(messages);
+  await agent.close();
+  return bodies;
 }

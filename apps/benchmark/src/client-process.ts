@@ -67,7 +67,7 @@ async function run(mode: 'chat' | 'stream', count: number, concurrency: number):
 process.on('message', (command: ClientCommand) => {
   void (async () => {
     if (command.type === 'init') {
-      client = createClient(command.kind, command.url, command.baseURL, command.connections);
+      client = await createClient(command.kind, command.url, command.baseURL, command.connections);
       process.send?.({ type: 'ready' });
     } else if (command.type === 'run') {
       process.send?.(await run(command.mode, command.count, command.concurrency));

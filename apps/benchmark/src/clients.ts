@@ -1,7 +1,7 @@
 import type { Message, Provider } from '@victor-ai/core';
 import { createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
 import { Pool } from 'undici';
-import { AGENT_MESSAGES, agentEquivalentBody, createBenchAgent } from './agent-fixture.js';
+import { agentEquivalentBodies, agentTurns, createBenchAgent } from './agent-fixture.js';
 
 /** One measured client: a non-streaming call and a streaming call that reports its time to first token. */
 export interface BenchClient {
@@ -33,27 +33,36 @@ export type ClientKind = 'raw' | 'provider' | 'raw-agent' | 'agent';
  * Raw baseline: a plain undici Pool request, body read and JSON-parsed (streams read to [DONE]).
  * `raw` sends the bare messages; `raw-agent` sends the exact bytes the agent sends (built once).
  */
-export function createRawClient(url: string, connections: number, agentBody = false): BenchClient {
+export async function createRawClient(
+  url: string,
+  connections: number,
+  agentBody = false,
+): Promise<BenchClient> {
   const pool = new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const headers = { 'content-type': 'application/json' };
-  const chatBody = agentBody
-    ? agentEquivalentBody(false)
-    : JSON.stringify({ model: MODEL, messages: MESSAGES });
-  const streamBody = agentBody
-    ? agentEquivalentBody(true)
-    : JSON.stringify({
-        model: MODEL,
-        messages: MESSAGES,
-        stream: true,
-        stream_options: { include_usage: true },
-      });
+  const turns = agentBody ? agentTurns() : [];
+  const chatBodies = agentBody
+    ? await agentEquivalentBodies(turns, false)
+    : [JSON.stringify({ model: MODEL, messages: MESSAGES })];
+  const streamBodies = agentBody
+    ? await agentEquivalentBodies(turns, true)
+    : [
+        JSON.stringify({
+          model: MODEL,
+          messages: MESSAGES,
+          stream: true,
+          stream_options: { include_usage: true },
+        }),
+      ];
+  let chatIndex = 0;
+  let streamIndex = 0;
   return {
     async chat() {
       const response = await pool.request({
         path: '/v1/chat/completions',
         method: 'POST',
         headers,
-        body: chatBody,
+        body: chatBodies[chatIndex++ % chatBodies.length]!,
       });
       const json = (await response.body.json()) as { choices: Array<{ message: { content: string } }> };
       if (!json.choices[0]!.message.content.startsWith(EXPECTED)) throw new Error('raw client: wrong answer');
@@ -64,7 +73,7 @@ export function createRawClient(url: string, connections: number, agentBody = fa
         path: '/v1/chat/completions',
         method: 'POST',
         headers,
-        body: streamBody,
+        body: streamBodies[streamIndex++ % streamBodies.length]!,
       });
       let first = -1;
       let text = '';
@@ -106,9 +115,12 @@ export function createProviderClient(baseURL: string, connections: number): Benc
 /** The whole stack: an agent turn with 55 tools, selection on, three middlewares, cache off. */
 export function createAgentClient(baseURL: string, connections: number): BenchClient {
   const agent = createBenchAgent(baseURL, connections);
+  const turns = agentTurns();
+  let chatIndex = 0;
+  let streamIndex = 0;
   return {
     async chat() {
-      const result = await agent.chat(AGENT_MESSAGES);
+      const result = await agent.chat(turns[chatIndex++ % turns.length]!);
       if (!result.text.startsWith(EXPECTED) || result.selectedTools.length === 0)
         throw new Error('agent client: wrong turn');
     },
@@ -116,7 +128,7 @@ export function createAgentClient(baseURL: string, connections: number): BenchCl
       const started = performance.now();
       let first = -1;
       let finished = false;
-      for await (const event of agent.stream(AGENT_MESSAGES)) {
+      for await (const event of agent.stream(turns[streamIndex++ % turns.length]!)) {
         if (event.type === 'text-delta' && first < 0) first = performance.now() - started;
         else if (event.type === 'turn-finish') finished = true;
         else if (event.type === 'error') throw event.error;
@@ -134,15 +146,15 @@ export function createClient(
   url: string,
   baseURL: string,
   connections: number,
-): BenchClient {
+): Promise<BenchClient> {
   switch (kind) {
     case 'raw':
       return createRawClient(url, connections);
     case 'raw-agent':
       return createRawClient(url, connections, true);
     case 'provider':
-      return createProviderClient(baseURL, connections);
+      return Promise.resolve(createProviderClient(baseURL, connections));
     case 'agent':
-      return createAgentClient(baseURL, connections);
+      return Promise.resolve(createAgentClient(baseURL, connections));
   }
 }

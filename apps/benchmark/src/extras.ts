@@ -100,9 +100,10 @@ export function toolSelectionLatency(
 }
 
 /**
- * The standard agent trace over a tool-result cache: 30 files, reads skewed toward a few, listings and
- * searches, writes and shell commands between them. Every read's answer is checked against the files as
- * they are at that moment: a stale read is one that differs.
+ * The standard agent trace over a tool-result cache: 30 files, reads skewed toward a few, listings,
+ * writes through a write tool and shell commands that change a file without naming it. Every read's
+ * answer is checked against the files as they are at that moment: a stale read is one that differs.
+ * Files changed outside the agent's tools are not in the trace: no tool-result cache can see those.
  */
 export async function cacheTrace(): Promise<{ hitRate: number; staleReads: number; reads: number }> {
   const files = new Map<string, string>();
@@ -124,6 +125,15 @@ export async function cacheTrace(): Promise<{ hitRate: number; staleReads: numbe
         return 'ok';
       },
     },
+    // A shell command names no path: it may change any file (here, one the cache cannot guess).
+    shell: {
+      definition: { name: 'shell', description: '', parameters: {}, tags: ['shell'] },
+      execute: (args) => {
+        const path = `/ws/src/file${Number(args.seed) % 30}.ts`;
+        files.set(path, `changed by ${String(args.command)}`);
+        return 'ok';
+      },
+    },
   };
   const cache = new ToolResultCache({
     cache: new MemoryCache<unknown>({ name: 'tool-result' }),
@@ -135,7 +145,12 @@ export async function cacheTrace(): Promise<{ hitRate: number; staleReads: numbe
   let staleReads = 0;
   for (let step = 0; step < 3000; step++) {
     const roll = next();
-    if (roll < 0.1) {
+    if (roll < 0.02) {
+      await cache.execute(tools.shell!, {
+        command: `codegen --step ${step}`,
+        seed: Math.floor(next() * 1000),
+      });
+    } else if (roll < 0.1) {
       const path = `/ws/src/file${Math.floor(next() * 30)}.ts`;
       await cache.execute(tools.write_file!, { path, content: `version ${step} of ${path}` });
     } else if (roll < 0.2) {

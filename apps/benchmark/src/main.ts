@@ -40,7 +40,7 @@ export async function runBenchmark(
     2 * settings.passes * settings.overheadRounds +
     settings.passes * settings.throughputRounds +
     2 * settings.passes * settings.streamingRounds +
-    2 +
+    (args.quick ? 2 : 4) +
     extras.length;
   const progress = new Progress(steps);
   const server = await startServerProcess();

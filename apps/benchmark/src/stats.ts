@@ -10,9 +10,12 @@ export function sorted(samples: ArrayLike<number>): Float64Array {
   return Float64Array.from(samples).sort();
 }
 
-/** Median of a list of numbers. */
+/** Median of a list of numbers (the mean of the two middle values for an even count). */
 export function median(values: readonly number[]): number {
-  return percentile(sorted(values), 50);
+  if (values.length === 0) return Number.NaN;
+  const ordered = sorted(values);
+  const middle = ordered.length >> 1;
+  return ordered.length % 2 === 1 ? ordered[middle]! : (ordered[middle - 1]! + ordered[middle]!) / 2;
 }
 
 /** Rounds to `digits` decimals. */

@@ -63,6 +63,13 @@ const full = createAgent({
   middleware: [guard('safety'), guard('validation'), guard('audit')],
 });
 
+// Distinct turns, more than the selector's result cache holds, so every selection is computed.
+const topics = 'foxes rivers parsers tokens caches sockets queues tenants metrics schemas'.split(' ');
+const distinct = Array.from({ length: 2000 }, (_, i) => [
+  { role: 'user', content: `${verbs[i % 5]} the ${subjects[Math.floor(i / 5) % 11]}s about ${topics[i % 10]}, turn ${i}` },
+]);
+let next = 0;
+
 const bench = new Bench({ time: 1500, warmupTime: 500 });
 bench
   .add('provider.chat directly (baseline)', async () => {
@@ -73,6 +80,9 @@ bench
   })
   .add('agent.chat, 55 tools, selection, 3 middlewares', async () => {
     await full.chat(messages);
+  })
+  .add('agent.chat, 55 tools, selection (distinct turns), 3 middlewares', async () => {
+    await full.chat(distinct[next++ % distinct.length]);
   })
   .add('agent.stream, 55 tools, selection, 3 middlewares', async () => {
     for await (const _event of full.stream(messages)) {

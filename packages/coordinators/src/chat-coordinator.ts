@@ -406,7 +406,9 @@ export class ChatCoordinator {
       const tools = options.toolChoice === 'none' ? undefined : allTools;
       return this.assemble(window, pending, tools, options, conversationId, false, prepareStarted);
     }
-    const selectOptions: SelectOptions = { context: window };
+    // Earlier turns help rank follow-ups ("now open it"); a first message is its own context.
+    const selectOptions: SelectOptions = {};
+    if (window.length > (pending === undefined ? 1 : 0)) selectOptions.context = window;
     if (parts.selectionK !== undefined) selectOptions.k = parts.selectionK;
     const toolChoice = options.toolChoice;
     // A tool the caller names must be offered, whatever the ranking says.

@@ -7,7 +7,10 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'tool'; name: st
 /** Why the model stopped. */
 export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error' | 'other';
 
-/** Token counts of one response. `cachedInputTokens` is the part of the input served from a prompt cache. */
+/**
+ * Token counts of one response. `inputTokens` counts the whole input, cached part included;
+ * `cachedInputTokens` is the part of it served from the provider's prompt cache.
+ */
 export interface Usage {
   inputTokens: number;
   outputTokens: number;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Loads every built entry point in the `exports` maps of the published packages, the `import` target with
 // import() and the `require` target with require(), and checks that both expose the same names.
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,7 +21,9 @@ for (const name of readdirSync(join(root, 'packages'))) {
     try {
       const esm = await import(pathToFileURL(join(dir, target.import.default)).href);
       const cjs = createRequire(join(dir, 'package.json'))(join(dir, target.require.default));
-      const esmNames = Object.keys(esm).filter((key) => key !== 'default' && key !== 'module.exports').sort();
+      const esmNames = Object.keys(esm)
+        .filter((key) => key !== 'default' && key !== 'module.exports')
+        .sort();
       const cjsNames = Object.keys(cjs).sort();
       if (esmNames.length === 0) throw new Error('exports nothing');
       if (esmNames.join() !== cjsNames.join()) {
@@ -34,5 +36,7 @@ for (const name of readdirSync(join(root, 'packages'))) {
     }
   }
 }
-console.log(`entry points: ${checked} loaded with import and require${failures ? `, ${failures} failed` : ''}`);
+console.log(
+  `entry points: ${checked} loaded with import and require${failures ? `, ${failures} failed` : ''}`,
+);
 process.exitCode = failures > 0 ? 1 : 0;

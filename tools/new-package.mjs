@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const [name, description = ''] = process.argv.slice(2);
 if (!name || !/^[a-z][a-z0-9-]*$/.test(name)) {
-  console.error(`usage: node tools/new-package.mjs <kebab-case-name> "<description>"; got ${JSON.stringify(name)}`);
+  console.error(
+    `usage: node tools/new-package.mjs <kebab-case-name> "<description>"; got ${JSON.stringify(name)}`,
+  );
   process.exit(2);
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

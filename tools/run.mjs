@@ -34,7 +34,8 @@ function ensureInstalled() {
   if (existsSync(marker)) {
     // Re-install when the lock file is newer than the installed tree.
     const installedLock = join(root, 'node_modules', '.pnpm', 'lock.yaml');
-    if (existsSync(installedLock) && readFileSync(installedLock, 'utf8') === readFileSync(lock, 'utf8')) return;
+    if (existsSync(installedLock) && readFileSync(installedLock, 'utf8') === readFileSync(lock, 'utf8'))
+      return;
   }
   const status = pnpmRun(['install', '--frozen-lockfile', '--reporter=append-only'], {
     env: { ...process.env, CI: process.env.CI ?? 'true' },
@@ -46,12 +47,16 @@ const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: '
 
 /** Builds a project and what it depends on, printing the build's output only when it fails. */
 function quietBuild(project) {
-  const result = spawnSync(pnpm, [...pnpmPrefix, 'exec', 'nx', 'run', `${project}:build`, '--output-style=stream'], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const result = spawnSync(
+    pnpm,
+    [...pnpmPrefix, 'exec', 'nx', 'run', `${project}:build`, '--output-style=stream'],
+    {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (result.status === 0) return true;
   process.stderr.write(result.stdout ?? '');
   process.stderr.write(result.stderr ?? '');
@@ -63,7 +68,19 @@ ensureInstalled();
 switch (command) {
   case 'test': {
     const status = pnpmRun(
-      ['exec', 'nx', 'run-many', '-t', 'build', 'typecheck', 'lint', 'test', 'check-package', '--output-style=stream', ...rest],
+      [
+        'exec',
+        'nx',
+        'run-many',
+        '-t',
+        'build',
+        'typecheck',
+        'lint',
+        'test',
+        'check-package',
+        '--output-style=stream',
+        ...rest,
+      ],
       { env },
     );
     if (status !== 0) process.exit(status);
@@ -82,10 +99,14 @@ switch (command) {
   }
   case 'eval:toolsel': {
     if (!quietBuild('@victor-ai/tool-selection')) process.exit(1);
-    process.exit(run(process.execPath, [join(root, 'packages/tool-selection/scripts/eval-toolsel.mjs'), ...rest]));
+    process.exit(
+      run(process.execPath, [join(root, 'packages/tool-selection/scripts/eval-toolsel.mjs'), ...rest]),
+    );
     break;
   }
   default:
-    console.error(`tools/run.mjs: unknown command ${JSON.stringify(command)}; expected test, demo, bench or eval:toolsel`);
+    console.error(
+      `tools/run.mjs: unknown command ${JSON.stringify(command)}; expected test, demo, bench or eval:toolsel`,
+    );
     process.exit(2);
 }

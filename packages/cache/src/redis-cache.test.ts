@@ -36,6 +36,7 @@ describe('RedisCache', () => {
         url: redisUrl,
         namespace: uniqueNamespace(),
         onWarning: quiet,
+        commandTimeoutMs: 5_000,
         ...options,
       });
       opened.push(cache);
@@ -54,12 +55,14 @@ describe('RedisCache', () => {
     describe('Cache behaviour', () => {
       cacheBehaviourSuite(async (clock) => {
         const namespace = uniqueNamespace();
+        // Generous timeouts: a loaded CI machine must not turn a slow write into a skipped one here.
         const cache = new RedisCache({
           name: 'behaviour',
           url: redisUrl,
           namespace,
           clock,
           onWarning: quiet,
+          commandTimeoutMs: 5_000,
         });
         const other = new RedisCache({
           name: 'other',
@@ -67,7 +70,7 @@ describe('RedisCache', () => {
           namespace,
           clock,
           onWarning: quiet,
-          commandTimeoutMs: 2_000,
+          commandTimeoutMs: 5_000,
         });
         return {
           cache,
@@ -385,7 +388,7 @@ describeWithRedis('RedisCache stats', () => {
       namespace: uniqueNamespace(),
       clock,
       metrics,
-      commandTimeoutMs: 2_000,
+      commandTimeoutMs: 5_000,
       onWarning: quiet,
     });
     try {

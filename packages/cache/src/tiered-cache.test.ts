@@ -13,7 +13,7 @@ import { ToolResultCache } from './tool-result-cache.js';
 const quiet = () => {};
 
 /** One "process": its own memory tier and its own Redis connections. */
-function instance(url: string, namespace: string, commandTimeoutMs = 2_000): TieredCache {
+function instance(url: string, namespace: string, commandTimeoutMs = 5_000): TieredCache {
   const name = 'tiered';
   return new TieredCache({
     memory: new MemoryCache({ name: `${name}-memory` }),
@@ -58,7 +58,7 @@ describe('TieredCache', () => {
               namespace,
               clock,
               onWarning: quiet,
-              commandTimeoutMs: 2_000,
+              commandTimeoutMs: 5_000,
             }),
           });
         const cache = build('behaviour');
@@ -81,7 +81,7 @@ describe('TieredCache', () => {
       const reader = open(namespace);
       await reader.subscribed;
       // Written by a plain RedisCache, so no invalidation message races the read below.
-      const writer = new RedisCache({ name: 'tiered', url: redisUrl, namespace, commandTimeoutMs: 2_000 });
+      const writer = new RedisCache({ name: 'tiered', url: redisUrl, namespace, commandTimeoutMs: 5_000 });
       await writer.set('k', 'v', { ttlMs: 10_000 });
       await writer.close();
       expect(reader.memory.lookup('k')).toBeUndefined();

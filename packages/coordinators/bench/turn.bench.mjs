@@ -66,7 +66,10 @@ const full = createAgent({
 // Distinct turns, more than the selector's result cache holds, so every selection is computed.
 const topics = 'foxes rivers parsers tokens caches sockets queues tenants metrics schemas'.split(' ');
 const distinct = Array.from({ length: 2000 }, (_, i) => [
-  { role: 'user', content: `${verbs[i % 5]} the ${subjects[Math.floor(i / 5) % 11]}s about ${topics[i % 10]}, turn ${i}` },
+  {
+    role: 'user',
+    content: `${verbs[i % 5]} the ${subjects[Math.floor(i / 5) % 11]}s about ${topics[i % 10]}, turn ${i}`,
+  },
 ]);
 let next = 0;
 

@@ -323,3 +323,24 @@ describe('normalizeQuery', () => {
     );
   });
 });
+
+describe('ToolSelector, conversation context', () => {
+  it('reads a tool message by its name, not its output', async () => {
+    const { ToolRegistry } = await import('./tool-registry.js');
+    const { ToolSelector } = await import('./tool-selector.js');
+    const registry = new ToolRegistry([
+      { name: 'search_text', description: 'search text in files', parameters: {} },
+      { name: 'write_file', description: 'write a file', parameters: {} },
+    ]);
+    const selector = new ToolSelector({ registry, cacheSize: 0 });
+    const output = 'search search search text text text '.repeat(50);
+    const withOutput = selector.selectSync('now write it', {
+      context: [{ role: 'tool', toolCallId: 'c', name: 'read_file', content: output }],
+    });
+    const without = selector.selectSync('now write it', {
+      context: [{ role: 'tool', toolCallId: 'c', name: 'read_file', content: '' }],
+    });
+    expect(withOutput.tools.map((tool) => tool.name)).toEqual(without.tools.map((tool) => tool.name));
+    expect(withOutput.tools[0]?.name).toBe('write_file');
+  });
+});

@@ -131,6 +131,9 @@ export interface ToolSelectorStats {
   cachedSelections: number;
 }
 
+/** Characters of one context message read for ranking. */
+const CONTEXT_CHARS = 1_000;
+
 interface VersionState {
   readonly version: number;
   readonly tools: readonly RegisteredTool[];
@@ -475,12 +478,14 @@ export class ToolSelector {
     let text = '';
     for (let i = Math.max(0, context.length - this.#contextMessages); i < context.length; i++) {
       const item = context[i]!;
-      if (typeof item === 'string') text += ` ${item}`;
-      else if (item.role !== 'system') {
-        text += ` ${item.content}`;
+      if (typeof item === 'string') text += ` ${item.slice(0, CONTEXT_CHARS)}`;
+      else if (item.role === 'tool') {
+        // A tool's output (a whole file, a listing) says little about the next tool; its name says more.
+        if (item.name) text += ` ${item.name}`;
+      } else if (item.role !== 'system') {
+        text += ` ${item.content.slice(0, CONTEXT_CHARS)}`;
         if (item.role === 'assistant' && item.toolCalls)
           for (const call of item.toolCalls) text += ` ${call.name}`;
-        if (item.role === 'tool' && item.name) text += ` ${item.name}`;
       }
     }
     return text;

@@ -515,3 +515,35 @@ describe('createAgent, history and edge cases', () => {
     }
   });
 });
+
+describe('createAgent, tool-result cache', () => {
+  it('marks results the cache answered, and a write invalidates them', async () => {
+    let reads = 0;
+    const files: Record<string, string> = { 'a.ts': 'v1' };
+    const read = tool({ name: 'read_file', readOnly: true }, (args) => {
+      reads++;
+      return files[String(args.path)];
+    });
+    const write = tool({ name: 'write_file' }, (args) => {
+      files[String(args.path)] = String(args.content);
+      return 'ok';
+    });
+    const agent = agentWith({
+      tools: [read, write],
+      toolResultCache: { cache: new MemoryCache<unknown>({ name: 'tool-result' }) },
+      workspaceRoot: '/ws',
+    });
+    script = toolScript([{ name: 'read_file', arguments: { path: 'a.ts' } }]);
+    const first = await agent.chat([{ role: 'user', content: 'read a' }]);
+    const second = await agent.chat([{ role: 'user', content: 'read a again' }]);
+    expect(first.toolResults[0]).not.toHaveProperty('cached');
+    expect(second.toolResults[0]).toMatchObject({ ok: true, output: 'v1', cached: true });
+    expect(reads).toBe(1);
+    script = toolScript([{ name: 'write_file', arguments: { path: 'a.ts', content: 'v2' } }]);
+    await agent.chat([{ role: 'user', content: 'write a' }]);
+    script = toolScript([{ name: 'read_file', arguments: { path: 'a.ts' } }]);
+    const third = await agent.chat([{ role: 'user', content: 'read a once more' }]);
+    expect(third.toolResults[0]).toMatchObject({ ok: true, output: 'v2' });
+    expect(reads).toBe(2);
+  });
+});

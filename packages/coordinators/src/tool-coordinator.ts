@@ -118,17 +118,34 @@ export class ToolCoordinator {
     }
     const started = this.clock.now();
     try {
-      const result = await this.options.chain.execute(this.withCache(tool), call, context);
+      const cache = this.options.resultCache;
+      if (cache === undefined || tool.definition.readOnly !== true) {
+        const result = await this.options.chain.execute(this.withInvalidation(tool), call, context);
+        this.report(call.name, result, started);
+        return result;
+      }
+      // Through the tool-result cache: one small wrapper per call records whether the cache answered.
+      let cached = false;
+      const through: Tool = {
+        definition: tool.definition,
+        execute: async (args, toolContext) => {
+          const outcome = await cache.execute(tool, args, toolContext);
+          cached = outcome.cached;
+          return outcome.output;
+        },
+      };
+      const result = await this.options.chain.execute(through, call, context);
       this.report(call.name, result, started);
-      return result;
+      return cached && result.ok ? { ...result, cached: true } : result;
     } finally {
       this.semaphore.release();
     }
   }
 
-  private withCache(tool: Tool): Tool {
+  /** Tools that write go through the cache too, so the reads they affect are invalidated. */
+  private withInvalidation(tool: Tool): Tool {
     const cache = this.options.resultCache;
-    if (cache === undefined) return tool;
+    if (cache === undefined || tool.definition.readOnly === true) return tool;
     let wrapped = this.cachedTools.get(tool);
     if (wrapped === undefined) {
       wrapped = {

@@ -84,26 +84,23 @@ interface Progress {
   toolMs: number;
 }
 
-// Tool arrays are kept per selection so that the same tools give the same array (providers and cache keys
-// cache their work per array).
+// A selection served from the selector's cache is the same object: keep its tool array with it, so the
+// same tools give the same array (response-cache keys hash a tool set once per array). Fresh selections
+// are not kept (one short-lived WeakMap entry per turn costs the garbage collector more than it saves).
 const definitionsBySelection = new WeakMap<ToolSelection, ToolDefinition[]>();
-const namesByDefinitions = new WeakMap<readonly ToolDefinition[], readonly string[]>();
 
 function namesOf(tools: readonly ToolDefinition[] | undefined): readonly string[] {
   if (tools === undefined) return [];
-  let names = namesByDefinitions.get(tools);
-  if (names === undefined) {
-    names = tools.map((tool) => tool.name);
-    namesByDefinitions.set(tools, names);
-  }
+  const names = new Array<string>(tools.length);
+  for (let i = 0; i < tools.length; i++) names[i] = tools[i]!.name;
   return names;
 }
 
 function definitionsOf(selection: ToolSelection): ToolDefinition[] {
-  let definitions = definitionsBySelection.get(selection);
+  let definitions = selection.cached ? definitionsBySelection.get(selection) : undefined;
   if (definitions === undefined) {
     definitions = selection.tools.map((tool) => tool.definition);
-    definitionsBySelection.set(selection, definitions);
+    if (selection.cached) definitionsBySelection.set(selection, definitions);
   }
   return definitions;
 }

@@ -1,34 +1,29 @@
 import type { ToolDefinition } from '@victor-ai/core';
 
 /**
- * Serialises a request's tools once and reuses the text: per tool definition, and per tools array (an
- * agent that selects the same tools passes the same array). Tool schemas are most of a request's bytes,
- * and `JSON.stringify` of them was most of the provider's time per request.
+ * Serialises each tool definition once and reuses the text in every request that offers the tool. Tool
+ * schemas are most of a request's bytes, and `JSON.stringify` of them was most of the provider's time per
+ * request. Arrays are joined each time (cheap): keying a cache by array would hold one short-lived entry
+ * per selection, which costs the garbage collector more than the join.
  */
 export class ToolsJsonCache {
   private readonly byDefinition = new WeakMap<ToolDefinition, string>();
-  private readonly byArray = new WeakMap<readonly ToolDefinition[], string>();
 
   constructor(private readonly convert: (definition: ToolDefinition) => unknown) {}
 
   /** The JSON array text of the tools in the provider's wire format. */
   json(tools: readonly ToolDefinition[]): string {
-    let text = this.byArray.get(tools);
-    if (text === undefined) {
-      text = '[';
-      for (let i = 0; i < tools.length; i++) {
-        const definition = tools[i]!;
-        let one = this.byDefinition.get(definition);
-        if (one === undefined) {
-          one = JSON.stringify(this.convert(definition));
-          this.byDefinition.set(definition, one);
-        }
-        text += i === 0 ? one : `,${one}`;
+    let text = '[';
+    for (let i = 0; i < tools.length; i++) {
+      const definition = tools[i]!;
+      let one = this.byDefinition.get(definition);
+      if (one === undefined) {
+        one = JSON.stringify(this.convert(definition));
+        this.byDefinition.set(definition, one);
       }
-      text += ']';
-      this.byArray.set(tools, text);
+      text += i === 0 ? one : `,${one}`;
     }
-    return text;
+    return `${text}]`;
   }
 }
 

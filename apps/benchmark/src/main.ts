@@ -1,7 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { htmlReport } from './html-report.js';
-import { type ClientProcess, runExtraScenario, startClientProcess, startServerProcess } from './processes.js';
+import {
+  type ClientProcess,
+  cpuPlacement,
+  runExtraScenario,
+  startClientProcess,
+  startServerProcess,
+} from './processes.js';
 import { Progress } from './progress.js';
 import { adr005, type Distribution, overhead, streaming, throughput, warmUp } from './scenarios.js';
 import { benchSettings } from './settings.js';
@@ -105,6 +111,7 @@ export async function runBenchmark(
         memoryGB: Math.round(totalmem() / 2 ** 30),
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
+        placement: cpuPlacement(),
         date: new Date().toISOString(),
       },
     };

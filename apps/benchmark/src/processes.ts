@@ -1,4 +1,5 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientCommand, RunResult } from './client-process.js';
@@ -7,6 +8,43 @@ import type { ClientKind } from './clients.js';
 // The child entry points are built files; from the sources (under vitest) use the app's dist.
 const here = dirname(fileURLToPath(import.meta.url));
 const distDir = here.endsWith('src') ? join(here, '..', 'dist') : here;
+
+/**
+ * Where each process runs. On a machine of 2 to 3 cores (virtual ones, here) the time a request takes depends
+ * on whether the client and the server share a core: waking an idle virtual core costs tens of
+ * microseconds. Left to the scheduler, one client lands beside the server and the next does not, and the
+ * comparison measures placement. So, when `taskset` exists, the server gets the first core and every
+ * client the second: all clients cross cores the same way. With 4+ cores the scheduler is left alone.
+ */
+const placement: { server: string; client: string } | undefined = (() => {
+  const cores = availableParallelism();
+  if (cores < 2 || cores > 3 || process.platform !== 'linux') return undefined;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return { server: '0', client: '1' };
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Starts a node script as a child with IPC, pinned to `cpu` when placement is on. */
+function startChild(
+  script: string,
+  args: string[],
+  cpu: string | undefined,
+  execArgv: string[] = [],
+): ChildProcess {
+  const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+  if (cpu === undefined) return fork(script, args, { stdio, execArgv });
+  return spawn('taskset', ['-c', cpu, process.execPath, ...execArgv, script, ...args], { stdio });
+}
+
+/** The CPU placement used, for the report. */
+export function cpuPlacement(): string {
+  return placement
+    ? `server on cpu ${placement.server}, clients on cpu ${placement.client} (taskset)`
+    : 'left to the scheduler';
+}
 
 function waitFor<T>(child: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -43,9 +81,7 @@ export interface ServerProcess {
 
 /** Starts the loopback provider in a child process. */
 export async function startServerProcess(options: Record<string, unknown> = {}): Promise<ServerProcess> {
-  const child = fork(join(distDir, 'server-process.js'), [JSON.stringify(options)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = startChild(join(distDir, 'server-process.js'), [JSON.stringify(options)], placement?.server);
   const ready = await waitFor<{ url: string; baseURL: string }>(child, 'ready');
   return {
     url: ready.url,
@@ -79,10 +115,7 @@ export async function startClientProcess(
   server: Pick<ServerProcess, 'url' | 'baseURL'>,
   connections: number,
 ): Promise<ClientProcess> {
-  const child = fork(join(distDir, 'client-process.js'), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: ['--expose-gc'],
-  });
+  const child = startChild(join(distDir, 'client-process.js'), [], placement?.client, ['--expose-gc']);
   const init: ClientCommand = { type: 'init', kind, url: server.url, baseURL: server.baseURL, connections };
   child.send(init);
   await waitFor(child, 'ready');
@@ -110,10 +143,13 @@ export async function runExtraScenario(
   server: ServerProcess,
   quick: boolean,
 ): Promise<unknown> {
-  const child = fork(join(distDir, 'extras-process.js'), [scenario, server.baseURL, String(quick)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: ['--expose-gc'],
-  });
+  const child = startChild(
+    join(distDir, 'extras-process.js'),
+    [scenario, server.baseURL, String(quick)],
+    // The executor scenario needs both cores: its worker threads must not share the measured thread's.
+    scenario === 'executor' ? undefined : placement?.client,
+    ['--expose-gc'],
+  );
   child.on('message', (message: { type: string }) => {
     if (message.type === 'need-stats')
       void server.stats().then((stats) => child.send({ type: 'stats', ...stats }));

@@ -208,7 +208,10 @@ export abstract class HttpProvider implements Provider {
       [request.abortSignal],
       this.timeoutMs ? { timeoutMs: this.timeoutMs } : {},
     );
-    let body: { destroyed: boolean; destroy(): void } | undefined;
+    let body:
+      | { destroyed: boolean; destroy(): void; dump?(options: { limit: number }): Promise<void> }
+      | undefined;
+    let decoder: StreamDecoder | undefined;
     let completed = false;
     let yielded = false;
     let acquired = false;
@@ -230,14 +233,15 @@ export abstract class HttpProvider implements Provider {
         throw httpStatusError(response.statusCode, url, text, response.headers);
       }
       const sse = new SseDecoder();
-      const decoder = this.createStreamDecoder();
+      decoder = this.createStreamDecoder();
       const out: StreamEvent[] = [];
       for await (const chunk of response.body) {
-        if (decoder.done) continue; // drain to the end so the connection can be reused
+        // After the answer is complete the rest of the body ([DONE], the end) is read and dropped, so the
+        // socket goes back to the pool.
+        if (decoder.done) continue;
         const events = sse.push(chunk as Uint8Array);
         for (let i = 0; i < events.length; i++) decoder.push(events[i]!.data, out);
-        // A finished response is handed over once the body is drained, so the socket goes back to the pool.
-        if (decoder.done && out.length > 0 && out[out.length - 1]!.type !== 'error') continue;
+        // Events are handed over as soon as they are decoded, the last ones included.
         for (let i = 0; i < out.length; i++) {
           const event = out[i]!;
           if (event.type === 'error' && !yielded) throw event.error;
@@ -245,7 +249,6 @@ export abstract class HttpProvider implements Provider {
           yield event;
         }
         out.length = 0;
-        if (decoder.done) return;
       }
       completed = true;
       if (!decoder.done) {
@@ -264,7 +267,12 @@ export abstract class HttpProvider implements Provider {
       if (!yielded || victorError.code === 'ABORTED') throw victorError;
       yield { type: 'error', error: victorError };
     } finally {
-      if (!completed && body && !body.destroyed) body.destroy();
+      if (!completed && body && !body.destroyed) {
+        // The consumer stopped after a complete answer: read what little is left so the socket can be
+        // reused. Stopped earlier: cancel the request.
+        if (decoder?.done && body.dump) await body.dump({ limit: 64 * 1024 }).catch(() => body?.destroy());
+        else body.destroy();
+      }
       if (acquired) this.limiter.release();
       combined.dispose();
     }

@@ -478,3 +478,28 @@ describe('ProviderPool', () => {
     });
   });
 });
+
+describe('ProviderPool, long Retry-After', () => {
+  it('passes a 429 that asks for more than maxRetryWaitMs straight back instead of holding the request', async () => {
+    const tooLong = new HttpStatusError({ status: 429, url: 'u', responseBody: '', retryAfterMs: 3_600_000 });
+    const only = new ScriptedProvider('only', [tooLong]);
+    const pool = createProviderPool({ endpoints: [{ provider: only }], clock, maxRetryWaitMs: 1_000 });
+    // Had the pool waited the hour, this test would time out.
+    await expect(pool.chat({ model: 'm', messages: [{ role: 'user', content: 'x' }] })).rejects.toBe(tooLong);
+    expect(only.calls).toBe(1);
+  });
+
+  it('still falls back to another endpoint at once', async () => {
+    const tooLong = new HttpStatusError({ status: 429, url: 'u', responseBody: '', retryAfterMs: 3_600_000 });
+    const busy = new ScriptedProvider('busy', [tooLong]);
+    const spare = new ScriptedProvider('spare');
+    const pool = createProviderPool({
+      endpoints: [{ provider: busy }, { provider: spare }],
+      selection: 'ordered',
+      clock,
+    });
+    await expect(
+      pool.chat({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+    ).resolves.toMatchObject({ text: 'spare' });
+  });
+});

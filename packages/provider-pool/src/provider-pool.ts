@@ -65,6 +65,12 @@ export interface ProviderPoolOptions {
    * of all of them into an outage; `true` fails at once with `CIRCUIT_OPEN`.
    */
   failFastWhenAllOpen?: boolean;
+  /**
+   * Longest wait before a retry that a server's `Retry-After` may ask for; default 10,000 ms. When the
+   * server asks for more, the call fails at once with the server's error (its `retryAfterMs` says how long)
+   * instead of holding the request and a timer.
+   */
+  maxRetryWaitMs?: number;
   /** Weight of the newest latency sample in the EWMA; default 0.3. */
   ewmaAlpha?: number;
   /**
@@ -182,6 +188,7 @@ export class ProviderPool implements Provider {
   private readonly backoff: ReturnType<typeof resolveBackoff>;
   private readonly attemptTimeoutMs: number | undefined;
   private readonly deadlineMs: number | undefined;
+  private readonly maxRetryWaitMs: number;
   private readonly alpha: number;
   private readonly halfLifeMs: number;
   private readonly maxPenaltyMs: number;
@@ -207,6 +214,7 @@ export class ProviderPool implements Provider {
     this.backoff = resolveBackoff(options.backoff);
     this.attemptTimeoutMs = optionalDuration('attemptTimeoutMs', options.attemptTimeoutMs);
     this.deadlineMs = optionalDuration('deadlineMs', options.deadlineMs);
+    this.maxRetryWaitMs = optionalDuration('maxRetryWaitMs', options.maxRetryWaitMs) ?? 10_000;
     this.alpha = rate('ewmaAlpha', options.ewmaAlpha, 0.3);
     if (this.alpha === 0) throw invalidOption('ewmaAlpha', 'a number above 0 and at most 1', 0);
     this.halfLifeMs = optionalDuration('latencyHalfLifeMs', options.latencyHalfLifeMs) ?? 2_000;
@@ -472,6 +480,8 @@ export class ProviderPool implements Provider {
         wait = backoffDelay(attempt - 1, this.backoff, this.random, this.retryAfterOf(lastError));
       }
       if (state.blockedUntil > now) wait = Math.max(wait, state.blockedUntil - now);
+      // A server that asks for a long pause gets its answer passed on rather than a request held for it.
+      if (wait > this.maxRetryWaitMs && lastError) throw lastError;
       if (wait > 0) {
         try {
           await delay(wait, outer ? { abortSignal: outer } : {});

@@ -84,3 +84,28 @@ describe('getOrCompute', () => {
     expect((await cache.getEntry('k'))?.value).toBe('old');
   });
 });
+
+describe('getOrCompute, abandoned computations', () => {
+  it('lets a caller that comes after every waiter left start afresh', async () => {
+    const cache = new MemoryCache<string>({ name: 'm' });
+    const first = new AbortController();
+    const abandoned = getOrCompute(
+      cache,
+      'k',
+      ({ abortSignal }) =>
+        new Promise<string>((_, reject) => {
+          abortSignal.addEventListener('abort', () => setTimeout(() => reject(abortSignal.reason), 5));
+        }),
+      { abortSignal: first.signal },
+    );
+    first.abort();
+    await expect(abandoned).rejects.toBeInstanceOf(AbortedError);
+    await expect(getOrCompute(cache, 'k', async () => 'fresh')).resolves.toBe('fresh');
+  });
+
+  it('does not store a value when shouldStore says no', async () => {
+    const cache = new MemoryCache<string>({ name: 'm' });
+    await expect(getOrCompute(cache, 'k', async () => 'v', { shouldStore: () => false })).resolves.toBe('v');
+    expect(await cache.get('k')).toBeUndefined();
+  });
+});

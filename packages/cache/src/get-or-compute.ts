@@ -28,6 +28,14 @@ export interface GetOrComputeOptions extends CacheWriteOptions {
   lock?: false | { ttlMs?: number; waitMs?: number; pollMs?: number };
   /** Called when a background refresh of a stale entry fails; the stale value was already served. */
   onRevalidateError?: (error: unknown) => void;
+  /**
+   * Which in-process computation a caller may join; default the key. Callers with the same key but a
+   * different `flightKey` compute apart (the tool-result cache uses this so that a read begun after a
+   * write never joins one begun before it).
+   */
+  flightKey?: string;
+  /** Asked after `compute`: `false` returns the value without storing it (it may already be outdated). */
+  shouldStore?: () => boolean;
 }
 
 /** A failure of `compute` that was cached (`cacheErrors`) and is replayed from the cache. */
@@ -49,6 +57,8 @@ interface Flight<Value> {
   promise: Promise<Value>;
   controller: AbortController;
   waiters: number;
+  /** Removes the flight from the map so that later callers start their own. */
+  forget: () => void;
 }
 
 const flightsByCache = new WeakMap<object, Map<string, Flight<unknown>>>();
@@ -104,31 +114,39 @@ export function getOrComputeAfterMiss<Value>(
   stale: CacheLookup<Value> | undefined,
 ): Promise<Value> {
   const flights = flightsOf(cache) as Map<string, Flight<Value>>;
+  const flightKey = options.flightKey ?? key;
   if (stale !== undefined) {
-    if (!flights.has(key)) {
-      const flight = startFlight(cache, key, compute, options, flights);
+    if (!flights.has(flightKey)) {
+      const flight = startFlight(cache, key, flightKey, compute, options, flights);
       flight.promise.catch((error: unknown) => options.onRevalidateError?.(error));
     }
     return Promise.resolve(stale.value);
   }
   if (options.abortSignal?.aborted) return Promise.reject(abortReason(options.abortSignal));
-  const flight = flights.get(key) ?? startFlight(cache, key, compute, options, flights);
+  const flight = flights.get(flightKey) ?? startFlight(cache, key, flightKey, compute, options, flights);
   return join(flight, options.abortSignal);
 }
 
 function startFlight<Value>(
   cache: Cache<Value>,
   key: string,
+  flightKey: string,
   compute: ComputeFunction<Value>,
   options: GetOrComputeOptions,
   flights: Map<string, Flight<Value>>,
 ): Flight<Value> {
   const controller = new AbortController();
-  const flight: Flight<Value> = { promise: undefined as unknown as Promise<Value>, controller, waiters: 0 };
-  flight.promise = produce(cache, key, compute, options, controller.signal).finally(() => {
-    if (flights.get(key) === flight) flights.delete(key);
-  });
-  flights.set(key, flight);
+  const forget = () => {
+    if (flights.get(flightKey) === flight) flights.delete(flightKey);
+  };
+  const flight: Flight<Value> = {
+    promise: undefined as unknown as Promise<Value>,
+    controller,
+    waiters: 0,
+    forget,
+  };
+  flight.promise = produce(cache, key, compute, options, controller.signal).finally(forget);
+  flights.set(flightKey, flight);
   return flight;
 }
 
@@ -138,8 +156,12 @@ function join<Value>(flight: Flight<Value>, abortSignal: AbortSignal | undefined
   return new Promise<Value>((resolve, reject) => {
     const onAbort = () => {
       flight.waiters--;
-      // The last caller gave up: tell compute, nobody wants the value any more.
-      if (flight.waiters === 0) flight.controller.abort(abortSignal.reason);
+      // The last caller gave up: tell compute, nobody wants the value any more, and let later callers
+      // start afresh rather than join a computation that is being aborted.
+      if (flight.waiters === 0) {
+        flight.forget();
+        flight.controller.abort(abortSignal.reason);
+      }
       reject(abortReason(abortSignal));
     };
     abortSignal.addEventListener('abort', onAbort, { once: true });
@@ -210,7 +232,7 @@ async function computeAndStore<Value>(
     }
     throw error;
   }
-  if (value !== undefined) {
+  if (value !== undefined && (options.shouldStore === undefined || options.shouldStore())) {
     await cache.set(key, value, writeOptionsOf(options));
   }
   return value;

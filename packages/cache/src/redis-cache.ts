@@ -127,8 +127,10 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   readonly clock: Clock;
   private readonly metrics: MetricsSink;
   private readonly labels: CacheMetricLabels;
-  private readonly defaultTtlMs: number;
-  private readonly defaultStaleMs: number;
+  /** TTL of entries written without `ttlMs`. */
+  readonly defaultTtlMs: number;
+  /** Stale window of entries written without `staleWhileRevalidateMs`. */
+  readonly defaultStaleMs: number;
   private readonly commandTimeoutMs: number;
   private readonly onWarning: CacheWarningHandler;
   private counters: CacheStats = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
@@ -298,7 +300,11 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     const keepMs = Math.ceil(ttlMs + staleMs);
     const fullKey = this.prefix + key;
     if (tags === undefined) {
-      return (await this.run('set', () => this.client.set(fullKey, payload, 'PX', keepMs))) !== FAILED;
+      const stored =
+        (await this.run('set', () => this.client.set(fullKey, payload, 'PX', keepMs))) !== FAILED;
+      // The old value must not outlive a write that did not reach Redis: delete it before anything else.
+      if (!stored) this.pending.keys.add(fullKey);
+      return stored;
     }
     const reply = await this.run('set', () => {
       const multi = this.client.multi().set(fullKey, payload, 'PX', keepMs);
@@ -309,6 +315,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       }
       return multi.exec();
     });
+    if (reply === FAILED) this.pending.keys.add(fullKey);
     return reply !== FAILED;
   }
 
@@ -319,7 +326,10 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   ): Promise<void> {
     if (entries.length === 0) return;
     const ttlMs = options?.ttlMs === undefined ? this.defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
-    const staleMs = options?.staleWhileRevalidateMs ?? this.defaultStaleMs;
+    const staleMs =
+      options?.staleWhileRevalidateMs === undefined
+        ? this.defaultStaleMs
+        : checkNonNegativeInteger('staleWhileRevalidateMs', options.staleWhileRevalidateMs);
     const freshUntil = this.clock.epochMs() + ttlMs;
     const keepMs = Math.ceil(ttlMs + staleMs);
     await this.run('set', () => {

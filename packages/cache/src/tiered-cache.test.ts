@@ -2,6 +2,7 @@ import type { Tool } from '@victor-ai/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
 import { CacheProcess } from './__fixtures__/cache-process.js';
+import { ManualClock } from './__fixtures__/manual-clock.js';
 import { describeWithRedis, redisServerBinary, redisUrl, uniqueNamespace } from './__fixtures__/redis.js';
 import { RedisServerProcess } from './__fixtures__/redis-server.js';
 import { TcpProxy } from './__fixtures__/tcp-proxy.js';
@@ -45,6 +46,27 @@ describe('TieredCache', () => {
       opened.push(cache);
       return cache;
     }
+
+    it('keeps an entry written without a TTL in memory no longer than the Redis tier’s default', async () => {
+      const clock = new ManualClock();
+      const cache = new TieredCache({
+        memory: new MemoryCache({ name: 'ttl-memory', clock }),
+        redis: new RedisCache({
+          name: 'ttl',
+          url: redisUrl,
+          namespace: uniqueNamespace(),
+          clock,
+          onWarning: quiet,
+          commandTimeoutMs: 5_000,
+          defaultTtlMs: 1_000,
+        }),
+      });
+      opened.push(cache);
+      await cache.set('k', 'v1');
+      expect(await cache.get('k')).toBe('v1');
+      clock.advance(5_000);
+      expect(await cache.get('k')).toBeUndefined();
+    });
 
     describe('Cache behaviour', () => {
       cacheBehaviourSuite(async (clock) => {

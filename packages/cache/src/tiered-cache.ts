@@ -225,7 +225,15 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
   private memoryOptions(options: CacheWriteOptions | undefined): CacheWriteOptions {
     const ttlMs = options?.ttlMs;
     if (ttlMs !== undefined && ttlMs <= this.maxMemoryTtlMs) return options ?? {};
-    return { ...options, ttlMs: Math.min(ttlMs ?? this.maxMemoryTtlMs, this.maxMemoryTtlMs) };
+    // Without a TTL the Redis tier's default applies there; memory must not keep the entry longer.
+    const memory: CacheWriteOptions = {
+      ...options,
+      ttlMs: Math.min(ttlMs ?? this.redis.defaultTtlMs, this.maxMemoryTtlMs),
+    };
+    if (options?.staleWhileRevalidateMs === undefined && this.redis.defaultStaleMs > 0) {
+      memory.staleWhileRevalidateMs = this.redis.defaultStaleMs;
+    }
+    return memory;
   }
 
   private onRedisRecovered(): void {

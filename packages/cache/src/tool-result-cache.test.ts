@@ -213,3 +213,68 @@ describe('ToolResultCache invalidation rule', () => {
     );
   });
 });
+
+describe('ToolResultCache, reads and writes at the same time', () => {
+  function gatedTools() {
+    const files = new Map<string, string>([['/repo/a.ts', 'v1']]);
+    let release: (() => void) | undefined;
+    let reads = 0;
+    const read: Tool = {
+      definition: { name: 'read_file', description: '', parameters: {}, readOnly: true },
+      execute: async (args) => {
+        reads++;
+        const value = files.get(`/repo/${String(args.path)}`);
+        if (release === undefined) await new Promise<void>((resolve) => (release = resolve));
+        return value;
+      },
+    };
+    const write: Tool = {
+      definition: { name: 'write_file', description: '', parameters: {} },
+      execute: (args) => {
+        files.set(`/repo/${String(args.path)}`, String(args.content));
+        return 'ok';
+      },
+    };
+    return { read, write, files, release: () => release?.(), reads: () => reads };
+  }
+
+  it('does not keep a read that a write overlapped, and a later read does not join it', async () => {
+    const { read, write, release, reads } = gatedTools();
+    const cache = new ToolResultCache({ cache: new MemoryCache<unknown>({ name: 't' }), rootDir: '/repo' });
+    const early = cache.execute(read, { path: 'a.ts' });
+    await new Promise((resolve) => setImmediate(resolve));
+    await cache.execute(write, { path: 'a.ts', content: 'v2' });
+    const late = await cache.execute(read, { path: 'a.ts' });
+    expect(late).toEqual({ output: 'v2', cached: false });
+    release();
+    expect(await early).toEqual({ output: 'v1', cached: false });
+    expect(await cache.execute(read, { path: 'a.ts' })).toEqual({ output: 'v2', cached: true });
+    expect(reads()).toBe(2);
+  });
+
+  it('keeps callers that share a read independent of the first caller’s abort', async () => {
+    const { read, release } = gatedTools();
+    const cache = new ToolResultCache({ cache: new MemoryCache<unknown>({ name: 't' }), rootDir: '/repo' });
+    const first = new AbortController();
+    const leaving = cache.execute(read, { path: 'a.ts' }, { abortSignal: first.signal });
+    const staying = cache.execute(read, { path: 'a.ts' });
+    await new Promise((resolve) => setImmediate(resolve));
+    first.abort();
+    await expect(leaving).rejects.toMatchObject({ code: 'ABORTED' });
+    release();
+    await expect(staying).resolves.toEqual({ output: 'v1', cached: true });
+  });
+
+  it('keys results by root directory, so two workspaces never read each other’s files', async () => {
+    const shared = new MemoryCache<unknown>({ name: 't' });
+    const tool = (content: string): Tool => ({
+      definition: { name: 'read_file', description: '', parameters: {}, readOnly: true },
+      execute: () => content,
+    });
+    await new ToolResultCache({ cache: shared, rootDir: '/a' }).execute(tool('A contents'), { path: 'x.ts' });
+    const fromB = await new ToolResultCache({ cache: shared, rootDir: '/b' }).execute(tool('B contents'), {
+      path: 'x.ts',
+    });
+    expect(fromB).toEqual({ output: 'B contents', cached: false });
+  });
+});

@@ -34,6 +34,9 @@ export class ToolResultCache {
   private readonly ttlMs: number;
   private readonly rootDir: string;
   private readonly pathArguments: readonly string[];
+  /** Bumped when a write starts and ends, so reads can tell that one overlapped them. */
+  private generation = 0;
+  private activeWrites = 0;
 
   constructor(options: ToolResultCacheOptions) {
     if (typeof options?.cache?.invalidateTags !== 'function') {
@@ -65,23 +68,43 @@ export class ToolResultCache {
   ): Promise<{ output: Output; cached: boolean }> {
     const { definition } = tool;
     if (definition.readOnly === true) {
+      // A read that overlaps a write may see the file before or after it: run it, but keep nothing.
+      if (this.activeWrites > 0) return { output: await tool.execute(args, context), cached: false };
+      const generation = this.generation;
+      const key = this.key(definition.name, args, context.tenantId);
       let computed = false;
       const output = (await getOrCompute(
         this.cache,
-        this.key(definition.name, args, context.tenantId),
-        async () => {
+        key,
+        // The shared run gets a signal that aborts only when every caller waiting for it has left.
+        async ({ abortSignal }) => {
           computed = true;
-          return tool.execute(args, context);
+          return tool.execute(args, { ...context, abortSignal });
         },
-        { ttlMs: this.ttlMs, tags: this.readTags(args, context.tenantId), abortSignal: context.abortSignal },
+        {
+          ttlMs: this.ttlMs,
+          tags: this.readTags(args, context.tenantId),
+          abortSignal: context.abortSignal,
+          // Reads begun after a write never join one begun before it, and a read a write overlapped is
+          // not stored.
+          flightKey: `${key}#${generation}`,
+          shouldStore: () => this.generation === generation && this.activeWrites === 0,
+        },
       )) as Output;
       return { output, cached: !computed };
     }
-    await this.invalidateForWrite(args, context.tenantId);
+    this.activeWrites++;
+    this.generation++;
     try {
+      await this.invalidateForWrite(args, context.tenantId);
       return { output: await tool.execute(args, context), cached: false };
     } finally {
-      await this.invalidateForWrite(args, context.tenantId);
+      try {
+        await this.invalidateForWrite(args, context.tenantId);
+      } finally {
+        this.generation++;
+        this.activeWrites--;
+      }
     }
   }
 
@@ -90,9 +113,9 @@ export class ToolResultCache {
     return definition.readOnly === true;
   }
 
-  /** The cache key of one call. */
+  /** The cache key of one call; it includes `rootDir`, since relative paths mean different files under another root. */
   key(name: string, args: Readonly<Record<string, unknown>>, tenantId: string | undefined): string {
-    return toolResultCacheKey(name, args, tenantId);
+    return toolResultCacheKey(name, { root: this.rootDir, args }, tenantId);
   }
 
   /** The cached output of a read-only call, or `undefined`. */

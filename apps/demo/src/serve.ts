@@ -144,10 +144,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     let calledModel = false;
     if (!stream) {
       try {
-        const { response: answer, cached } = await responseCache.chat(routed, () => {
+        // A shared call is sent with the signal that aborts only when every client waiting for it left.
+        const { response: answer, cached } = await responseCache.chat(routed, (abortSignal) => {
           calledModel = true;
           timer.providerStart();
-          return choice.provider.chat(routed).finally(() => timer.providerEnd());
+          const shared: ChatRequest = { ...routed };
+          if (abortSignal) shared.abortSignal = abortSignal;
+          else delete shared.abortSignal;
+          return choice.provider.chat(shared).finally(() => timer.providerEnd());
         });
         timer.end(cached ? 'cached' : 'ok');
         sendJson(response, 200, toWireCompletion(answer, id, chat.model, created()), {

@@ -72,3 +72,36 @@ describe('ResponseCache', () => {
     );
   });
 });
+
+describe('ResponseCache, shared calls', () => {
+  it('sends a shared call with a signal that only aborts when every caller has left', async () => {
+    const { MemoryCache } = await import('./memory-cache.js');
+    const { ResponseCache } = await import('./response-cache.js');
+    const responses = new ResponseCache({ cache: new MemoryCache<unknown>({ name: 'r' }) });
+    const first = new AbortController();
+    let release!: () => void;
+    let seen: AbortSignal | undefined;
+    const call = (abortSignal: AbortSignal | undefined) => {
+      seen = abortSignal;
+      return new Promise<import('@victor-ai/core').ChatResponse>((resolve) => {
+        release = () =>
+          resolve({
+            message: { role: 'assistant', content: 'ok' },
+            text: 'ok',
+            toolCalls: [],
+            finishReason: 'stop',
+            usage: { inputTokens: 0, outputTokens: 0 },
+          });
+      });
+    };
+    const base = { model: 'm', temperature: 0, messages: [{ role: 'user' as const, content: 'same' }] };
+    const leaving = responses.chat({ ...base, abortSignal: first.signal }, call);
+    const staying = responses.chat(base, call);
+    await new Promise((resolve) => setImmediate(resolve));
+    first.abort();
+    await expect(leaving).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(seen?.aborted).toBe(false);
+    release();
+    await expect(staying).resolves.toMatchObject({ cached: true, response: { text: 'ok' } });
+  });
+});

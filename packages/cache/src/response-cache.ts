@@ -34,19 +34,24 @@ export class ResponseCache {
     this.isCacheable = isCacheable;
   }
 
-  /** The cached answer to `request`, or `call()`'s answer stored for next time; `cached` says which. */
+  /**
+   * The cached answer to `request`, or `call()`'s answer stored for next time; `cached` says which.
+   * Concurrent identical requests share one call: `call` gets the signal to send it with, which aborts
+   * only when every caller waiting for it has given up (the first caller's own signal would cancel the
+   * answer for all of them).
+   */
   async chat(
     request: ChatRequest,
-    call: () => Promise<ChatResponse>,
+    call: (abortSignal: AbortSignal | undefined) => Promise<ChatResponse>,
   ): Promise<{ response: ChatResponse; cached: boolean }> {
-    if (!this.isCacheable(request)) return { response: await call(), cached: false };
+    if (!this.isCacheable(request)) return { response: await call(request.abortSignal), cached: false };
     let called = false;
     const response = (await getOrCompute(
       this.cache,
       responseCacheKey(request),
-      () => {
+      ({ abortSignal }) => {
         called = true;
-        return call();
+        return call(abortSignal);
       },
       { ttlMs: this.ttlMs, abortSignal: request.abortSignal },
     )) as ChatResponse;

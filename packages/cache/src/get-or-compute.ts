@@ -195,7 +195,8 @@ async function produce<Value>(
     checkPositiveInteger('lock.ttlMs', lock.ttlMs);
     checkPositiveInteger('lock.waitMs', lock.waitMs);
     checkPositiveInteger('lock.pollMs', lock.pollMs);
-    const lockKey = `lock:${key}`;
+    // A NUL separates the lock from data keys: no user key `lock:x` can collide with the lock of `x`.
+    const lockKey = `\u0000lock:${key}`;
     let token = await cache.tryAcquireLock(lockKey, lock.ttlMs);
     // Another process holds the lock: poll for its value, retaking the lock if it is let go without one.
     for (let waited = 0; token === false && waited < lock.waitMs; waited += lock.pollMs) {

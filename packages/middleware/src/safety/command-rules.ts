@@ -30,6 +30,11 @@ interface Environment {
   depth: number;
   /** Files a download wrote earlier in the same command line. */
   readonly downloaded: Set<string>;
+  /**
+   * Variables the command line set before (`R=/`, `export R=/`, `for d in /`, `set -- /`); `undefined`
+   * for one set to something the check cannot know.
+   */
+  readonly variables: Map<string, string | undefined>;
 }
 
 const DEFAULT_PROTECTED = Object.freeze([
@@ -48,6 +53,9 @@ const VIRTUAL_WORKSPACE = '/__workspace__/cwd';
 const MAX_DEPTH = 8;
 
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'csh', 'tcsh']);
+function INTERPRETERS_LIST(): string[] {
+  return [...INTERPRETERS];
+}
 const INTERPRETERS = new Set([
   'python',
   'python2',
@@ -164,7 +172,8 @@ const SYSTEM_DIRECTORIES = new Set([
   '/Users',
   '/private',
 ]);
-const DEVICE = /^\/dev\/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|rdisk|mapper\/|md\d|dm-|loop|sr\d|mtd|nbd|zd)/;
+const DEVICE =
+  /^\/dev\/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|rdisk|mapper\/|md\d|dm-|loop|sr\d|mtd|nbd|zd|root$|mem$|kmem$|port$)/;
 const CRITICAL_FILE =
   /^\/(?:etc\/(?:passwd|shadow|group|gshadow|sudoers|fstab|hosts|crontab|ssh\/|pam\.d\/|sudoers\.d\/|ld\.so)|boot\/|proc\/|sys\/|bin\/|sbin\/|usr\/(?:s?bin|lib)\/|lib(?:32|64)?\/)/;
 
@@ -211,9 +220,21 @@ function isInsideOrEqual(parent: string, child: string): boolean {
   return child === parent || parent === '/' || child.startsWith(`${parent}/`);
 }
 
+/** Replaces variables the command line set (`$R`, `${R}`, `$1`) by their values; unknown ones stay. */
+function substituteVariables(text: string, environment: Environment): string {
+  if (environment.variables.size === 0 || !text.includes('$')) return text;
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9])\}|\$([A-Za-z_][A-Za-z0-9_]*|[0-9])/g,
+    (match, braced, bare) => {
+      const value = environment.variables.get(String(braced ?? bare));
+      return value === undefined ? match : value;
+    },
+  );
+}
+
 /** Resolves a word to an absolute path, or undefined when it depends on an unknown variable. */
 function resolveWord(word: ShellWord, environment: Environment): string | undefined {
-  let text = word.text;
+  let text = substituteVariables(word.text, environment);
   if (word.substitutions.length > 0) {
     // `$(pwd)` is the current directory and `$(echo x)` is x; other substitutions are unknown.
     text = text
@@ -231,6 +252,8 @@ function resolveWord(word: ShellWord, environment: Environment): string | undefi
     // `${VAR:-default}`: when VAR is unset, the default is what runs.
     .replace(/\$\{(?!HOME\}|PWD\})[A-Za-z_][A-Za-z0-9_]*:?[-=]([^}]*)\}/g, '$1')
     .replace(/\$\{HOME:?[-=+?][^}]*\}/g, environment.home)
+    .replace(/^~\+(?=\/|$)/, environment.cwd)
+    .replace(/^~-(?=\/|$)/, posix.dirname(environment.cwd))
     .replace(/^~(?=\/|$)/, environment.home)
     .replace(/^~([a-z_][a-z0-9_-]*)(?=\/|$)/i, '/home/$1')
     .replace(/\$\{HOME\}|\$HOME\b/g, environment.home)
@@ -276,6 +299,43 @@ function dangerousTarget(path: string, environment: Environment): string | undef
   return undefined;
 }
 
+/** Dot-directories of the home directory that only hold caches. */
+const HOME_CACHES = new Set([
+  '.cache',
+  '.npm',
+  '.yarn',
+  '.pnpm-store',
+  '.gradle',
+  '.m2',
+  '.cargo',
+  '.rustup',
+  '.nvm',
+  '.bun',
+]);
+
+/** A recursive `rm` inside a command string. */
+const RECURSIVE_RM = /\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\b/;
+// Programs whose inline code (`-e`, `-c`, an awk program) may run shell commands.
+const CODE_RUNNERS = new Set([...INTERPRETERS_LIST(), 'awk', 'gawk', 'mawk', 'tclsh']);
+
+/**
+ * Command strings inside an interpreter's inline code (`perl -e 'system(q{rm -rf /})'`,
+ * `awk 'BEGIN{system("rm -rf /")}'`, `python -c "os.system('...')"`): quoted or braced pieces that look like
+ * a shell command, to be judged as one.
+ */
+function embeddedCommands(code: string): string[] {
+  const pieces: string[] = [];
+  const pattern = /q[qx]?\{([^{}]*)\}|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|`([^`]*)`/g;
+  for (let match = pattern.exec(code); match !== null; match = pattern.exec(code)) {
+    const piece = match[1] ?? match[2] ?? match[3] ?? match[4] ?? '';
+    if (/\s/.test(piece) && /^[\s(]*[A-Za-z_./~-]/.test(piece)) pieces.push(piece);
+  }
+  return pieces;
+}
+
+/** Words that are plainly temporary directories: `$TMPDIR/...`, `/tmp/...`, `$(mktemp ...)`. */
+const TEMPORARY = /^["']?(?:\$\{?TMPDIR\}?|\/tmp|\/var\/tmp|\$\(\s*mktemp\b|`\s*mktemp\b)/;
+
 /** `$DIR/` and `$DIR/*`: with the variable unset this is the root. */
 function unsetVariableRoot(word: ShellWord): boolean {
   return /^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?\/+\*?$/.test(word.text) && !/\$\{?(?:HOME|PWD)\b/.test(word.text);
@@ -312,9 +372,31 @@ function firstDangerous(
   for (const word of expandBraces(targets)) {
     if (unsetVariableRoot(word)) return { word, what: 'the filesystem root when the variable is empty' };
     const path = reach(word, environment);
-    if (path === undefined) continue;
+    if (path === undefined) {
+      // A target the check cannot resolve (an unknown variable, a command's output) could be anything:
+      // a recursive operation on it is refused, unless it is plainly a temporary directory.
+      if (resolveWord(word, environment) === undefined && !TEMPORARY.test(word.text)) {
+        return { word, what: 'a path the check cannot resolve (a variable or a command output)' };
+      }
+      continue;
+    }
     const what = dangerousTarget(path, environment);
     if (what !== undefined) return { word, what };
+    // In the home directory: its dot-directories hold keys, credentials and settings (caches aside).
+    if (isInsideOrEqual(environment.home, path) && path !== environment.home) {
+      const top = path.slice(environment.home.length + 1).split('/')[0]!;
+      if (top.startsWith('.') && !HOME_CACHES.has(top))
+        return { word, what: `${path} (keys, credentials or settings)` };
+      continue;
+    }
+    // With a real workspace, recursive operations elsewhere stay inside it (or a temporary directory).
+    if (
+      environment.workspace !== VIRTUAL_WORKSPACE &&
+      !isInsideOrEqual(environment.workspace, path) &&
+      !/^\/(?:tmp|var\/tmp)(?:\/|$)/.test(path)
+    ) {
+      return { word, what: `${path}, outside the workspace` };
+    }
   }
   return undefined;
 }
@@ -666,6 +748,30 @@ function checkSimpleCommand(
   const args = words.slice(1);
   const texts = args.map((word) => word.text);
 
+  const program = basename(head.text).toLowerCase();
+  if (CODE_RUNNERS.has(program)) {
+    for (const text of texts) {
+      if (!/system|exec|spawn|popen|`|qx|subprocess|child_process|shell/.test(text)) continue;
+      for (const piece of embeddedCommands(text)) {
+        const nested = analyzeScript(piece, { ...environment, depth: environment.depth + 1 });
+        if (nested !== undefined) return nested;
+      }
+    }
+  }
+  // `... | xargs rm -rf`: the targets arrive on standard input, where the check cannot see them.
+  const xargs = command.words.findIndex((word) => basename(word.text) === 'xargs');
+  if (
+    xargs >= 0 &&
+    RECURSIVE_RM.test(
+      command.words
+        .slice(xargs + 1)
+        .map((word) => word.text)
+        .join(' '),
+    )
+  ) {
+    return finding('recursive-delete', 'xargs runs a recursive delete on whatever arrives on its input');
+  }
+
   // Running what a substitution produced: `$(curl ...)`, `` `echo ... | base64 -d` ``.
   if (head.substitutions.length > 0) {
     if (downloads(head.substitutions, environment)) {
@@ -821,7 +927,10 @@ function checkSimpleCommand(
         (text, index) =>
           text === '-delete' ||
           ((text === '-exec' || text === '-execdir' || text === '-ok' || text === '-okdir') &&
-            /^(?:rm|shred|unlink|rmdir)$/.test(basename(texts[index + 1] ?? ''))),
+            (/^(?:rm|shred|unlink|rmdir)$/.test(basename(texts[index + 1] ?? '')) ||
+              // `-exec sh -c "rm -rf {}"`: the shell runs the delete.
+              (SHELLS.has(basename(texts[index + 1] ?? '')) &&
+                texts.slice(index + 2).some((inner) => RECURSIVE_RM.test(inner))))),
       );
       if (!destructive) return undefined;
       const starts: ShellWord[] = [];
@@ -992,6 +1101,26 @@ function checkSimpleCommand(
     case 'git': {
       const sub = skipGitGlobalOptions(args);
       if (sub[0]?.text === 'push') return checkGitPush(sub.slice(1), environment);
+      if (
+        sub[0]?.text === 'clean' &&
+        sub.some((word) => /^-[a-zA-Z]*f/.test(word.text) || word.text === '--force')
+      ) {
+        // `git clean -f` deletes untracked files of the repository it runs in: -C says which.
+        const index = texts.indexOf('-C');
+        const directory = index >= 0 ? args[index + 1] : undefined;
+        if (directory !== undefined) {
+          const hit = firstDangerous([directory], environment);
+          if (
+            hit !== undefined &&
+            !isInsideOrEqual(environment.workspace, reach(directory, environment) ?? '/')
+          ) {
+            return finding(
+              'recursive-delete',
+              `git clean deletes the untracked files of ${hit.what} (${JSON.stringify(directory.text)})`,
+            );
+          }
+        }
+      }
       return undefined;
     }
     default:
@@ -1000,6 +1129,49 @@ function checkSimpleCommand(
       }
       return undefined;
   }
+}
+
+/** Remembers what `R=/`, `export R=/`, `for d in / ...` and `set -- /` set, for the commands after. */
+function recordAssignments(words: readonly ShellWord[], environment: Environment): void {
+  const first = words[0]?.text;
+  if (first === undefined) return;
+  const assign = (word: ShellWord) => {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(word.text);
+    if (match === null) return false;
+    const value = match[2]!;
+    const known = word.substitutions.length === 0 && !/[`]|\$\(/.test(value);
+    environment.variables.set(match[1]!, known ? substituteVariables(value, environment) : undefined);
+    return true;
+  };
+  if (first === 'for' && words[2]?.text === 'in') {
+    const name = words[1]!.text;
+    const values = words.slice(3).filter((word) => word.text !== ';' && word.text !== 'do');
+    // One value is known; a list could be any of them, so it counts as unknown.
+    environment.variables.set(
+      name,
+      values.length === 1 && values[0]!.substitutions.length === 0 ? values[0]!.text : undefined,
+    );
+    return;
+  }
+  if (first === 'set' && words[1]?.text === '--') {
+    words.slice(2).forEach((word, index) => {
+      environment.variables.set(String(index + 1), word.substitutions.length === 0 ? word.text : undefined);
+    });
+    return;
+  }
+  if (
+    first === 'export' ||
+    first === 'declare' ||
+    first === 'readonly' ||
+    first === 'local' ||
+    first === 'typeset'
+  ) {
+    for (const word of words.slice(1)) assign(word);
+    return;
+  }
+  // `R=/` alone sets a shell variable; `R=/ cmd` only sets it for cmd.
+  if (words.every((word) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(word.text)))
+    for (const word of words) assign(word);
 }
 
 function analyzeScript(source: string, environment: Environment): CommandFinding | undefined {
@@ -1017,6 +1189,7 @@ function analyzeScript(source: string, environment: Environment): CommandFinding
       const command = pipeline[index]!;
       const hit = checkSimpleCommand(command, pipeline.slice(0, index), environment);
       if (hit !== undefined) return hit;
+      recordAssignments(command.words, environment);
       // Substitutions run too: `echo $(rm -rf ~)`.
       for (const word of command.words) {
         for (const inner of word.substitutions) {
@@ -1044,6 +1217,7 @@ function createEnvironment(options: CommandAnalysisOptions): Environment {
     protectedBranches: options.protectedBranches ?? DEFAULT_PROTECTED,
     depth: 0,
     downloaded: new Set(),
+    variables: new Map(),
   };
 }
 

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Options of `createWorkspacePathCheck`. */
 export interface WorkspacePathCheckOptions {
@@ -12,7 +12,8 @@ export interface WorkspacePathCheckOptions {
 
 function inside(root: string, path: string): boolean {
   const rest = relative(root, path);
-  return rest === '' || (!rest.startsWith('..') && !isAbsolute(rest));
+  // `..notes.md` is a file name, not a way out: only `..` as a whole segment leaves the root.
+  return rest === '' || (rest !== '..' && !rest.startsWith(`..${sep}`) && !isAbsolute(rest));
 }
 
 /** The real path of the longest existing prefix of `path`, with the rest appended. */

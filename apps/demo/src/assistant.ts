@@ -5,6 +5,7 @@ import type { PerformanceMonitor } from '@victor-ai/metrics';
 import {
   type AuditEntry,
   createAuditMiddleware,
+  createRedactionMiddleware,
   createSafetyMiddleware,
   createValidationMiddleware,
 } from '@victor-ai/middleware';
@@ -85,6 +86,8 @@ export function createAssistant(options: AssistantOptions): Assistant {
       }),
       createSafetyMiddleware({ workspaceRoot: workspace.root }),
       createValidationMiddleware(),
+      // Secrets a tool reads (a key in a config file) are removed before the result reaches the model.
+      createRedactionMiddleware(),
     ],
     modelMiddleware: [
       requestObserver((request) => {

@@ -90,6 +90,12 @@ describe('createWorkspaceTools', () => {
     });
   });
 
+  describe('search_text, regular expressions', () => {
+    it('refuses a pattern that backtracks exponentially instead of freezing the process', async () => {
+      await expect(run('search_text', { query: '(a+)+$', regex: true })).rejects.toThrow('refused');
+    });
+  });
+
   describe('search_text', () => {
     it('finds lines case-insensitively with file and line number', async () => {
       const output = await run('search_text', { query: 'todo' });
@@ -170,6 +176,26 @@ describe('createWorkspaceTools', () => {
     it('kills a command that passes its deadline', async () => {
       const output = await run('run_shell', { command: 'sleep 5', timeoutMs: 200 });
       expect(output).toMatchObject({ timedOut: true, exitCode: null, signal: 'SIGKILL' });
+    });
+
+    it('gives the command the workspace as HOME, so ~ stays inside it', async () => {
+      const output = await run('run_shell', { command: 'echo ~' });
+      expect(output.stdout).toBe(`${workspace.root}\n`);
+    });
+
+    it('does not leave background processes running after the command', async () => {
+      const pidFile = join(workspace.root, 'background.pid');
+      await run('run_shell', { command: `sleep 30 >/dev/null 2>&1 & echo $! > ${pidFile}` });
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await expect.poll(alive, { timeout: 2_000 }).toBe(false);
     });
 
     it('does not pass API keys from the environment to the command', async () => {

@@ -79,10 +79,10 @@ function runCommand(
 }> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    // Only what a build needs: API keys in the demo's environment never reach a command the model wrote.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-    for (const name of ['HOME', 'LANG', 'TMPDIR', 'TERM'])
-      if (process.env[name]) env[name] = process.env[name];
+    // Only what a build needs: API keys in the demo's environment never reach a command the model wrote,
+    // and HOME is the workspace, so `~` in a command means the workspace, not the user's home.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd };
+    for (const name of ['LANG', 'TMPDIR', 'TERM']) if (process.env[name]) env[name] = process.env[name];
     const child = spawn('/bin/sh', ['-c', command], {
       cwd,
       env,
@@ -119,6 +119,8 @@ function runCommand(
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
       abortSignal?.removeEventListener('abort', onAbort);
+      // Whatever the command left running in the background goes with it.
+      kill();
       resolvePromise({
         exitCode,
         signal,
@@ -237,6 +239,11 @@ export function createWorkspaceTools(
       const flags = args.caseSensitive === true ? 'g' : 'gi';
       const source =
         args.regex === true ? String(args.query) : String(args.query).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      // Regular expressions run on the main thread: refuse the shapes that backtrack exponentially
+      // (a quantified group that holds a quantifier, `(a+)+`), and search at most 2,000 characters a line.
+      if (args.regex === true && /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{?]/.test(source)) {
+        throw new WorkspaceError('regular expressions with a repeated group that repeats inside are refused');
+      }
       let pattern: RegExp;
       try {
         pattern = new RegExp(source, flags);
@@ -254,7 +261,7 @@ export function createWorkspaceTools(
         const lines = buffer.toString('utf8').split('\n');
         for (let index = 0; index < lines.length; index++) {
           pattern.lastIndex = 0;
-          if (!pattern.test(lines[index]!)) continue;
+          if (!pattern.test(lines[index]!.slice(0, 2_000))) continue;
           if (matches.length >= maxResults) {
             truncated = true;
             return false;

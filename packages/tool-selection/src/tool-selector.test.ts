@@ -344,3 +344,38 @@ describe('ToolSelector, conversation context', () => {
     expect(withOutput.tools[0]?.name).toBe('write_file');
   });
 });
+
+describe('ToolSelector, a shared semantic index build', () => {
+  it('is not cancelled for everyone when the first caller aborts', async () => {
+    const { ToolRegistry } = await import('./tool-registry.js');
+    const { ToolSelector } = await import('./tool-selector.js');
+    const { createDeterministicEmbedder } = await import('./testing/index.js');
+    const inner = createDeterministicEmbedder();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = {
+      id: inner.id,
+      model: inner.model,
+      embed: async (inputs: readonly string[], options?: { abortSignal?: AbortSignal }) => {
+        await gate;
+        return inner.embed(inputs, options);
+      },
+    };
+    const registry = new ToolRegistry([
+      { name: 'weather', description: 'weather forecast for a city', parameters: {} },
+      { name: 'stocks', description: 'stock prices', parameters: {} },
+    ]);
+    const selector = new ToolSelector({ registry, embedder: slow, strategy: 'semantic' });
+    const controller = new AbortController();
+    const first = selector.select('weather in Paris', { abortSignal: controller.signal });
+    const second = selector.select('weather in Paris');
+    controller.abort();
+    await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+    release();
+    const result = await second;
+    expect(result.strategy).toBe('semantic');
+    expect(result.semanticError).toBeUndefined();
+  });
+});

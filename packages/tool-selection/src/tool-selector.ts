@@ -131,6 +131,26 @@ export interface ToolSelectorStats {
   cachedSelections: number;
 }
 
+/** Waits for a shared promise, giving up (for this caller only) when its signal aborts. */
+function waitOrAbort<T>(promise: Promise<T>, abortSignal: AbortSignal | undefined): Promise<T> {
+  if (abortSignal === undefined) return promise;
+  if (abortSignal.aborted) return Promise.reject(new AbortedError({ cause: abortSignal.reason }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedError({ cause: abortSignal.reason }));
+    abortSignal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        abortSignal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        abortSignal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Characters of one context message read for ranking. */
 const CONTEXT_CHARS = 1_000;
 
@@ -428,10 +448,11 @@ export class ToolSelector {
   #semantic(state: VersionState, abortSignal: AbortSignal | undefined): Promise<SemanticIndex> {
     if (state.semantic === undefined) {
       const start = performance.now();
+      // The build is shared by every caller: it runs without any one caller's signal, and each caller
+      // stops waiting on its own signal (below).
       const built = SemanticIndex.build(state.texts.map(toolEmbeddingText), this.#embedder!, {
         cache: this.#embeddingCache,
         batchSize: this.#embeddingBatchSize,
-        ...(abortSignal ? { abortSignal } : {}),
       });
       state.semantic = built;
       built.then(
@@ -446,12 +467,12 @@ export class ToolSelector {
           );
         },
         () => {
-          // A failed or aborted build is retried by the next call.
+          // A failed build is retried by the next call.
           if (state.semantic === built) state.semantic = undefined;
         },
       );
     }
-    return state.semantic;
+    return waitOrAbort(state.semantic, abortSignal);
   }
 
   async #queryVector(query: string, abortSignal: AbortSignal | undefined): Promise<Float32Array> {

@@ -12,11 +12,11 @@ declare module 'vitest' {
   }
 }
 
-/** Provides a Redis URL: VICTOR_REDIS_URL, or a redis-server started here and stopped after the run. */
+/** Provides a Redis URL: VICTOR_REDIS_URL (or REDIS_URL), or a redis-server started here and stopped after the run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binary = findRedisServer() ?? '';
   project.provide('redisServerBinary', binary);
-  const fromEnvironment = process.env.VICTOR_REDIS_URL;
+  const fromEnvironment = process.env.VICTOR_REDIS_URL ?? process.env.REDIS_URL;
   if (fromEnvironment) {
     project.provide('redisUrl', fromEnvironment);
     project.provide('redisUnavailableReason', '');

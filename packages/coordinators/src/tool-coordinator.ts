@@ -8,10 +8,10 @@ import type {
   ToolResult,
 } from '@victor-ai/core';
 import { invalidOption, noopMetricsSink, systemClock } from '@victor-ai/core';
+import { createExecutor, type Executor } from '@victor-ai/executor';
 import type { ToolMiddlewareChain } from '@victor-ai/middleware';
 import { callPaths, conflicts, type ScheduledCall } from './conflicts.js';
 import { CoordinatorMetrics } from './metric-names.js';
-import { Semaphore } from './semaphore.js';
 
 /** The part of `ToolResultCache` (from `@victor-ai/cache`) the tool coordinator uses. */
 export interface ToolResultCacheLike {
@@ -47,7 +47,7 @@ export interface ToolCoordinatorOptions {
  */
 export class ToolCoordinator {
   private readonly options: ToolCoordinatorOptions;
-  private readonly semaphore: Semaphore;
+  private readonly executor: Executor;
   private readonly rootDir: string;
   private readonly metrics: MetricsSink;
   private readonly clock: Clock;
@@ -62,7 +62,13 @@ export class ToolCoordinator {
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw invalidOption('concurrency', 'a positive integer', concurrency);
     this.options = options;
-    this.semaphore = new Semaphore(concurrency);
+    // The runtime's bounded executor: FIFO, and a call aborted while it waits leaves the queue.
+    this.executor = createExecutor({
+      concurrency,
+      maxQueue: Number.POSITIVE_INFINITY,
+      name: 'tools',
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
     this.rootDir = options.rootDir ?? process.cwd();
     this.metrics = options.metrics ?? noopMetricsSink;
     this.clock = options.clock ?? systemClock;
@@ -101,45 +107,46 @@ export class ToolCoordinator {
         error: { code: 'TOOL_NOT_FOUND', message: `there is no tool named ${JSON.stringify(call.name)}` },
       };
     }
-    if (!this.semaphore.tryAcquire()) {
-      try {
-        await this.semaphore.acquire(context.abortSignal);
-      } catch (error) {
-        return {
-          toolCallId: call.id,
-          name: call.name,
-          ok: false,
-          error: {
-            code: 'ABORTED',
-            message: `aborted before it ran: ${error instanceof Error ? error.message : String(error)}`,
-          },
-        };
-      }
-    }
-    const started = this.clock.now();
     try {
-      const cache = this.options.resultCache;
-      if (cache === undefined || tool.definition.readOnly !== true) {
-        const result = await this.options.chain.execute(this.withInvalidation(tool), call, context);
-        this.report(call.name, result, started);
-        return result;
-      }
-      // Through the tool-result cache: one small wrapper per call records whether the cache answered.
-      let cached = false;
-      const through: Tool = {
-        definition: tool.definition,
-        execute: async (args, toolContext) => {
-          const outcome = await cache.execute(tool, args, toolContext);
-          cached = outcome.cached;
-          return outcome.output;
+      return await this.executor.run(
+        () => this.runNow(tool, call, context),
+        context.abortSignal ? { abortSignal: context.abortSignal } : undefined,
+      );
+    } catch (error) {
+      // Only the wait can fail here (runNow never rejects): the turn was aborted before the call ran.
+      return {
+        toolCallId: call.id,
+        name: call.name,
+        ok: false,
+        error: {
+          code: 'ABORTED',
+          message: `aborted before it ran: ${error instanceof Error ? error.message : String(error)}`,
         },
       };
-      const result = await this.options.chain.execute(through, call, context);
-      this.report(call.name, result, started);
-      return cached && result.ok ? { ...result, cached: true } : result;
-    } finally {
-      this.semaphore.release();
     }
+  }
+
+  private async runNow(tool: Tool, call: ToolCall, context: ToolContext): Promise<ToolResult> {
+    const started = this.clock.now();
+    const cache = this.options.resultCache;
+    if (cache === undefined || tool.definition.readOnly !== true) {
+      const result = await this.options.chain.execute(this.withInvalidation(tool), call, context);
+      this.report(call.name, result, started);
+      return result;
+    }
+    // Through the tool-result cache: one small wrapper per call records whether the cache answered.
+    let cached = false;
+    const through: Tool = {
+      definition: tool.definition,
+      execute: async (args, toolContext) => {
+        const outcome = await cache.execute(tool, args, toolContext);
+        cached = outcome.cached;
+        return outcome.output;
+      },
+    };
+    const result = await this.options.chain.execute(through, call, context);
+    this.report(call.name, result, started);
+    return cached && result.ok ? { ...result, cached: true } : result;
   }
 
   /** Tools that write go through the cache too, so the reads they affect are invalidated. */

@@ -28,6 +28,11 @@ export interface MiddlewareScope {
 /** What a tool middleware sees besides the call. */
 export interface MiddlewareContext extends ToolContext {
   definition: ToolDefinition;
+  /**
+   * True when the chain runs a guard a second time, on arguments that a later middleware rewrote. A guard
+   * that counts calls (a rate limit) should not count this one again.
+   */
+  recheck?: boolean;
 }
 
 /**

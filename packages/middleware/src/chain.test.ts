@@ -518,3 +518,44 @@ describe('createToolMiddlewareChain', () => {
     });
   });
 });
+
+describe('createToolMiddlewareChain, a rewrite after a guard', () => {
+  const shell: Tool = {
+    definition: { name: 'run_shell', description: 'runs', parameters: {}, tags: ['shell'] },
+    execute: vi.fn(() => 'ran'),
+  };
+  const shellCall: ToolCall = { id: 'c', name: 'run_shell', arguments: { command: 'make clean' } };
+
+  it('is judged again by the guards that ran before it', async () => {
+    const { createSafetyMiddleware } = await import('./safety-middleware.js');
+    const chain = createToolMiddlewareChain([
+      createSafetyMiddleware({ workspaceRoot: '/srv/ws' }),
+      {
+        name: 'expand-alias',
+        priority: 90,
+        before: () => ({ type: 'rewrite', arguments: { command: 'rm -rf /' } }),
+      },
+    ]);
+    const result = await chain.execute(shell, shellCall);
+    expect(result).toMatchObject({ ok: false, error: { code: 'DANGEROUS_COMMAND' } });
+    expect(shell.execute).not.toHaveBeenCalled();
+  });
+
+  it('does not count the call twice in a rate limit', async () => {
+    const { createRateLimitMiddleware } = await import('./rate-limit-middleware.js');
+    const limiter = createRateLimitMiddleware({ limit: { capacity: 1, refillPerSecond: 0.001 } });
+    const chain = createToolMiddlewareChain([
+      limiter,
+      {
+        name: 'normalise',
+        priority: 90,
+        before: (c) => ({ type: 'rewrite', arguments: { ...c.arguments, n: 1 } }),
+      },
+    ]);
+    const result = await chain.execute(
+      makeTool(() => 'ok', { ...definition, name: 'run_shell' }),
+      shellCall,
+    );
+    expect(result).toMatchObject({ ok: true, output: 'ok' });
+  });
+});

@@ -183,6 +183,8 @@ export function createRateLimitMiddleware(options: RateLimitMiddlewareOptions): 
     priority,
     kind: 'guard',
     before(call, context) {
+      // The call was counted when it first passed; a recheck of rewritten arguments is not a new call.
+      if (context.recheck === true) return undefined;
       const bucketKey = key(call, context);
       const tokens = cost === undefined ? 1 : cost(call, context);
       const verdict = store.take(bucketKey, toolLimits[call.name] ?? limit, tokens, clock.epochMs());

@@ -7,6 +7,7 @@ import type { Tool, ToolCall, ToolDefinition } from '@victor-ai/core';
 import { createWorkerPool, defineWorkerTask } from '@victor-ai/executor';
 import { createToolMiddlewareChain } from '@victor-ai/middleware';
 import { createEmbedder, createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
+import { seededRandom } from '@victor-ai/provider-pool/testing';
 import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
 import { Pool } from 'undici';
 import { AGENT_MESSAGES, createBenchAgent } from './agent-fixture.js';
@@ -28,21 +29,9 @@ const VERBS =
     ' ',
   );
 
-/** A deterministic pseudo-random generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` synthetic tools with varied names, descriptions and parameters (same seed, same tools). */
 export function syntheticTools(count: number, seed = 1): ToolDefinition[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
   const tools: ToolDefinition[] = [];
   for (let i = 0; i < count; i++) {
@@ -74,7 +63,7 @@ export function toolSelectionLatency(
     strategy: 'lexical',
     cacheSize: 0,
   });
-  const next = random(7);
+  const next = seededRandom(7);
   const queries = Array.from({ length: 200 }, () => {
     const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
     return `please ${pick(VERBS)} the ${pick(WORDS)} for my ${pick(WORDS)}`;
@@ -139,7 +128,7 @@ export async function cacheTrace(): Promise<{ hitRate: number; staleReads: numbe
     cache: new MemoryCache<unknown>({ name: 'tool-result' }),
     rootDir: '/ws',
   });
-  const next = random(42);
+  const next = seededRandom(42);
   let reads = 0;
   let hits = 0;
   let staleReads = 0;

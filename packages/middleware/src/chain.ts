@@ -435,6 +435,14 @@ export function createToolMiddlewareChain(
     context: MiddlewareContext,
   ): MaybePromise<BeforeOutcome> {
     const entries = plan.entries;
+    // The same decision rules as the first pass (a block stops, an invalid decision fails closed), except
+    // that a further rewrite lets the arguments stand as they are.
+    const judge = (entry: Entry, decision: MiddlewareDecision | undefined): ToolResult | undefined => {
+      const next = applyDecision(call, entry, decision);
+      if (next === undefined)
+        return beforeFailure(call, entry, new TypeError(`invalid decision ${describeValue(decision)}`));
+      return 'toolCallId' in next ? next : undefined;
+    };
     for (let index = start; index < end; index++) {
       const entry = entries[index]!;
       if (!entry.guard || entry.middleware.before === undefined) continue;
@@ -446,29 +454,17 @@ export function createToolMiddlewareChain(
       }
       if (isThenable<MiddlewareDecision | undefined>(decision)) {
         return Promise.resolve(decision).then(
-          (value) =>
-            value?.type === 'block'
-              ? stop(
-                  plan,
-                  entries.length,
-                  call,
-                  blockedResult(call, entry, String(value.code), String(value.reason)),
-                  context,
-                )
-              : guardPass(plan, index + 1, end, call, again, context),
+          (value) => {
+            const blocked = judge(entry, value);
+            return blocked
+              ? stop(plan, entries.length, call, blocked, context)
+              : guardPass(plan, index + 1, end, call, again, context);
+          },
           (error: unknown) => stop(plan, entries.length, call, beforeFailure(call, entry, error)!, context),
         );
       }
-      // A block stops the call; a pass or a further rewrite lets the arguments stand as they are.
-      if (decision?.type === 'block') {
-        return stop(
-          plan,
-          entries.length,
-          call,
-          blockedResult(call, entry, String(decision.code), String(decision.reason)),
-          context,
-        );
-      }
+      const blocked = judge(entry, decision);
+      if (blocked) return stop(plan, entries.length, call, blocked, context);
     }
     return { proceed: true, call };
   }

@@ -9,6 +9,6 @@ export type {
   LoopbackServerOptions,
   LoopbackToolCall,
 } from './loopback-server.js';
-export { createLoopbackServer, loopbackEmbedding } from './loopback-server.js';
+export { createLoopbackServer, loopbackEmbedding, seededRandom } from './loopback-server.js';
 export type { Recording, RecordingApi, ReplayResult, ServedRecording } from './replay.js';
 export { replayRecordings, serveRecording } from './replay.js';

@@ -346,7 +346,7 @@ export function loopbackEmbedding(text: string, dimensions: number): Float32Arra
   const vector = new Float32Array(dimensions);
   let hash = 2166136261;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
-  const random = mulberry32(hash >>> 0);
+  const random = seededRandom(hash >>> 0);
   let norm = 0;
   for (let i = 0; i < dimensions; i++) {
     const value = random() * 2 - 1;
@@ -382,8 +382,8 @@ function embeddingsBody(body: Record<string, unknown>, model: string, dimensions
   });
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same sequence. */
-function mulberry32(seed: number): () => number {
+/** A small seeded generator (mulberry32) of numbers in [0, 1): the same seed gives the same sequence, for reproducible test data and fault rates. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -429,7 +429,7 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
   const model = options.model ?? 'loopback-1';
   const keep = options.recordRequests ?? 100;
   const faults = checkFaultRates(options.faults);
-  const random = mulberry32(faults?.seed ?? 1);
+  const random = seededRandom(faults?.seed ?? 1);
   const dimensions = options.embeddingDimensions ?? 8;
   if (!Number.isInteger(dimensions) || dimensions <= 0) {
     throw invalidOption('embeddingDimensions', 'a positive integer', dimensions);

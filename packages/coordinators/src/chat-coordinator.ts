@@ -202,7 +202,6 @@ export class ChatCoordinator {
         if (hit !== undefined) return this.finishCached(prepared, hit, started);
       }
       const progress = this.progress();
-      const toolContext = this.toolContext(options);
       for (let step = 1; ; step++) {
         const providerStarted = clock.now();
         const response = await prepared.provider.chat(request);
@@ -211,7 +210,7 @@ export class ChatCoordinator {
         if (response.toolCalls.length === 0 || step >= this.parts.maxSteps) {
           return this.finish(prepared, response, progress, step, started);
         }
-        request = await this.runTools(request, response.message, response.toolCalls, progress, toolContext);
+        request = await this.runTools(request, response.message, response.toolCalls, progress, options);
       }
     } catch (error) {
       metrics.increment(CoordinatorMetrics.chatRequests, OUTCOME_ERROR);
@@ -245,7 +244,6 @@ export class ChatCoordinator {
         }
       }
       const progress = this.progress();
-      const toolContext = this.toolContext(options);
       let ttftMs: number | undefined;
       for (let step = 1; ; step++) {
         let text = '';
@@ -301,7 +299,7 @@ export class ChatCoordinator {
           return;
         }
         const before = progress.toolResults.length;
-        request = await this.runTools(request, message, calls, progress, toolContext);
+        request = await this.runTools(request, message, calls, progress, options);
         for (let i = before; i < progress.toolResults.length; i++) {
           yield { type: 'tool-result', result: progress.toolResults[i]! };
         }
@@ -328,8 +326,10 @@ export class ChatCoordinator {
     message: AssistantMessage,
     calls: readonly ToolCall[],
     progress: Progress,
-    context: ToolContext,
+    options: TurnOptions,
   ): Promise<ChatRequest> {
+    // Built only when the model calls tools: most turns never need it.
+    const context = this.toolContext(options);
     const { clock } = this.parts;
     const started = clock.now();
     const results = await this.parts.tools().run(calls, context);

@@ -349,6 +349,9 @@ describe('RedisCache', () => {
       proxy.cut();
       // The commands never reached Redis: the entries are still there.
       expect(await raw.exists(`${cache.prefix}k`, `${cache.prefix}j`)).toBe(2);
+      // Let the client see the cut before the network comes back; otherwise a read may still go out on the
+      // old, dead socket (and rightly fail as a miss) before the client notices and reconnects.
+      await vi.waitFor(() => expect(cache.client.status).not.toBe('ready'), { timeout: 5_000, interval: 5 });
       proxy.restore();
       await vi.waitFor(() => expect(cache.client.status).toBe('ready'), { timeout: 5_000, interval: 10 });
       // The first read after the reconnection already sees them gone.

@@ -99,6 +99,29 @@ describe('createPerformanceMonitor', () => {
       ]);
     });
 
+    it('should follow a label object that is mutated after use into its new series', () => {
+      const monitor = createPerformanceMonitor();
+      const labels: Record<string, string> = { route: '/a' };
+      monitor.increment('requests_total', labels);
+      labels.route = '/b';
+      monitor.increment('requests_total', labels);
+      labels.status = '200';
+      monitor.increment('requests_total', labels);
+      monitor.observe('request_seconds', 0.5, labels);
+      delete labels.status;
+      labels.route = '/a';
+      monitor.increment('requests_total', labels, 2);
+      expect(monitor.summary().counters.requests_total).toEqual([
+        { labels: { route: '/a' }, value: 3 },
+        { labels: { route: '/b' }, value: 1 },
+        { labels: { route: '/b', status: '200' }, value: 1 },
+      ]);
+      expect(monitor.summary().histograms.request_seconds?.[0]?.labels).toEqual({
+        route: '/b',
+        status: '200',
+      });
+    });
+
     it('should treat an empty label object as no labels', () => {
       const monitor = createPerformanceMonitor();
       monitor.increment('hits_total');

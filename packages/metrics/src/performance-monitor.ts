@@ -6,7 +6,7 @@ import type { MetricDefinition, MetricType } from './metric-names.js';
 import { MetricNames, standardMetricDefinitions } from './metric-names.js';
 import { RequestTimer, type RequestTimerTargets, type TracingOptions } from './request-timer.js';
 import type { AnySeries, CounterHandle, DropReason, GaugeHandle, HistogramHandle } from './series.js';
-import { CounterSeries, GaugeSeries, HistogramSeries, MetricFamily } from './series.js';
+import { CounterSeries, GaugeSeries, HistogramSeries, MetricFamily, sameLabels } from './series.js';
 
 /** Default histogram bucket bounds in seconds: 10 µs to 60 s, fine enough for runtime overhead. */
 export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([
@@ -380,7 +380,11 @@ class Monitor implements PerformanceMonitor {
       return undefined;
     }
     if (labels === undefined) return family.unlabeled ?? this.#series(family, EMPTY_LABELS);
-    return family.byIdentity.get(labels) ?? this.#series(family, labels);
+    const known = family.byIdentity.get(labels);
+    // A frozen object cannot have changed; any other is checked against its series, so that a label object
+    // mutated after use lands in the right series instead of the one it named first.
+    if (known !== undefined && (Object.isFrozen(labels) || sameLabels(labels, known.labels))) return known;
+    return this.#series(family, labels);
   }
 
   #series(family: MetricFamily, labels: MetricLabels): AnySeries | undefined {

@@ -109,6 +109,23 @@ export class HistogramSeries implements HistogramHandle {
   }
 }
 
+/**
+ * Whether `labels` still names the series whose (frozen, stringified) labels are `seriesLabels`: same
+ * names, same values once stringified. Allocates nothing.
+ */
+export function sameLabels(labels: MetricLabels, seriesLabels: MetricLabels): boolean {
+  let count = 0;
+  for (const name in labels) {
+    const expected = seriesLabels[name];
+    if (expected === undefined) return false;
+    const value = labels[name];
+    if (value !== expected && String(value) !== expected) return false;
+    count++;
+  }
+  for (const _name in seriesLabels) count--;
+  return count === 0;
+}
+
 /** A series of any kind. */
 export type AnySeries = CounterSeries | GaugeSeries | HistogramSeries;
 

@@ -1,5 +1,6 @@
+import { getEventListeners } from 'node:events';
 import { MemoryCache } from '@victor-ai/cache';
-import type { Message, Tool, ToolDefinition, ToolMiddleware } from '@victor-ai/core';
+import type { Message, Provider, Tool, ToolDefinition, ToolMiddleware } from '@victor-ai/core';
 import { delay } from '@victor-ai/core';
 import { createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
 import {
@@ -372,6 +373,106 @@ describe('createAgent', () => {
       await agent.close();
       await expect(agent.chat('x')).rejects.toThrow('closed');
       await expect(collect(agent.stream('x'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+    });
+
+    it('aborts a turn waiting for the model, and cancels its request', async () => {
+      server.configure({ latencyMs: 10_000 });
+      try {
+        const agent = agentWith();
+        const requestsBefore = server.requestCount;
+        const cancelledBefore = server.cancelledCount;
+        const outcome = agent.chat('a slow question').catch((error: unknown) => error);
+        await expect.poll(() => server.requestCount).toBe(requestsBefore + 1);
+        await agent.close();
+        expect(await outcome).toMatchObject({ code: 'ABORTED', message: expect.stringMatching(/closed/) });
+        await expect.poll(() => server.cancelledCount).toBe(cancelledBefore + 1);
+        expect(agent.history()).toEqual([]);
+      } finally {
+        server.configure({ latencyMs: 0 });
+      }
+    });
+
+    it("aborts a running tool through its signal, the caller's own signal still counting", async () => {
+      script = toolScript([{ name: 'wait', arguments: {} }]);
+      let toolSignal: AbortSignal | undefined;
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const agent = agentWith({
+        tools: [
+          tool(
+            { name: 'wait' },
+            (_args, context) =>
+              new Promise((_resolve, reject) => {
+                toolSignal = context.abortSignal;
+                context.abortSignal?.addEventListener('abort', () => reject(context.abortSignal?.reason));
+                started();
+              }),
+          ),
+        ],
+      });
+      const own = new AbortController();
+      const outcome = agent.chat('wait for it', { abortSignal: own.signal }).catch((error: unknown) => error);
+      await running;
+      expect(toolSignal?.aborted).toBe(false);
+      await agent.close();
+      expect(toolSignal?.aborted).toBe(true);
+      expect(own.signal.aborted).toBe(false);
+      expect(await outcome).toMatchObject({ code: 'ABORTED' });
+      expect(agent.history()).toEqual([]);
+    });
+
+    it('leaves no listener on its close signal once turns are done, however many ran at once', async () => {
+      const signals = new Set<AbortSignal>();
+      const inner = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      const provider: Provider = {
+        id: 'watching',
+        chat(request) {
+          if (request.abortSignal) signals.add(request.abortSignal);
+          return inner.chat(request);
+        },
+        stream(request) {
+          if (request.abortSignal) signals.add(request.abortSignal);
+          return inner.stream(request);
+        },
+        close: () => inner.close(),
+      };
+      const agent = agentWith({ provider });
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        await Promise.all(Array.from({ length: 40 }, (_, index) => agent.chat(`question ${index}`)));
+        await Promise.all(Array.from({ length: 20 }, (_, index) => collect(agent.stream(`stream ${index}`))));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(signals.size).toBe(1);
+      const [signal] = [...signals];
+      expect(getEventListeners(signal!, 'abort')).toHaveLength(0);
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
+    });
+
+    it('ends a running stream with an ABORTED error', async () => {
+      server.configure({ chunkGapMs: 20 });
+      try {
+        script = () => ({ text: 'z'.repeat(200), chunkSize: 1 });
+        const agent = agentWith();
+        const seen: string[] = [];
+        const run = async () => {
+          for await (const event of agent.stream('a long answer')) {
+            seen.push(event.type);
+            if (event.type === 'text-delta' && seen.filter((type) => type === 'text-delta').length === 2) {
+              void agent.close();
+            }
+          }
+        };
+        await expect(run()).rejects.toMatchObject({ code: 'ABORTED' });
+        expect(seen.filter((type) => type === 'text-delta').length).toBeLessThan(200);
+      } finally {
+        server.configure({ chunkGapMs: 0 });
+      }
     });
   });
 });

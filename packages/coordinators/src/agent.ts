@@ -1,6 +1,7 @@
+import { setMaxListeners } from 'node:events';
 import { ToolResultCache } from '@victor-ai/cache';
 import type { Message, Provider, Tool, ToolDefinition } from '@victor-ai/core';
-import { InvalidArgumentsError, noopMetricsSink, systemClock } from '@victor-ai/core';
+import { AbortedError, InvalidArgumentsError, noopMetricsSink, systemClock } from '@victor-ai/core';
 import { createToolMiddlewareChain } from '@victor-ai/middleware';
 import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
 import { ChatCoordinator } from './chat-coordinator.js';
@@ -35,8 +36,11 @@ export interface Agent {
   /** The parts built so far (they are built on first use). */
   built(): AgentPart[];
   /**
-   * Closes the providers (unless `closeProviders: false`); later turns reject. Turns already running finish
-   * or fail on their own. Caches and other objects passed in the config belong to the caller.
+   * Closes the agent: later turns reject, turns still running are aborted (their model requests are
+   * cancelled, their tools' `abortSignal` fires, and they reject or end with an `ABORTED` error), then the
+   * providers are closed (unless `closeProviders: false`). A tool that ignores its signal may still be
+   * running when this resolves; its result is dropped. Caches and other objects passed in the config
+   * belong to the caller.
    */
   close(): Promise<void>;
 }
@@ -62,6 +66,20 @@ export function createAgent(config: AgentConfig): Agent {
   const tools: readonly Tool[] = options.tools ?? [];
   const built = new Set<AgentPart>();
   let closed = false;
+  // One signal for every turn, aborted by close(): no per-turn allocation unless the caller brings a signal.
+  const closing = new AbortController();
+  // Each running request listens to it (and stops listening when done): any number may run at once.
+  setMaxListeners(0, closing.signal);
+  const withCloseSignal = (turnOptions: TurnOptions | undefined): TurnOptions => {
+    if (turnOptions === undefined) return closeOnlyOptions;
+    const { abortSignal } = turnOptions;
+    return {
+      ...turnOptions,
+      abortSignal:
+        abortSignal === undefined ? closing.signal : AbortSignal.any([abortSignal, closing.signal]),
+    };
+  };
+  const closeOnlyOptions: TurnOptions = Object.freeze({ abortSignal: closing.signal });
 
   const lazy = <T>(part: AgentPart, create: () => T): (() => T) => {
     let value: T | undefined;
@@ -173,11 +191,11 @@ export function createAgent(config: AgentConfig): Agent {
     providers,
     chat(input, turnOptions) {
       if (closed) return Promise.reject(closedError());
-      return chat().chat(input, turnOptions);
+      return chat().chat(input, withCloseSignal(turnOptions));
     },
     stream(input, turnOptions) {
       if (closed) return closedStream();
-      return chat().stream(input, turnOptions);
+      return chat().stream(input, withCloseSignal(turnOptions));
     },
     history(conversationId = 'default') {
       return built.has('context') ? context().history(conversationId) : [];
@@ -188,6 +206,7 @@ export function createAgent(config: AgentConfig): Agent {
     async close() {
       if (closed) return;
       closed = true;
+      closing.abort(new AbortedError({ message: 'the agent was closed' }));
       if (options.closeProviders !== false) await providers.close();
     },
   };

@@ -17,7 +17,7 @@ import type {
   Usage,
   UserMessage,
 } from '@victor-ai/core';
-import { InvalidArgumentsError, InvalidResponseError } from '@victor-ai/core';
+import { abortReason, InvalidArgumentsError, InvalidResponseError } from '@victor-ai/core';
 import type {
   SelectionStrategy,
   SelectOptions,
@@ -334,6 +334,8 @@ export class ChatCoordinator {
     const started = clock.now();
     const results = await this.parts.tools().run(calls, context);
     progress.toolMs += clock.now() - started;
+    // An aborted turn (by its caller, or by the agent's close) does not go back to the model.
+    if (options.abortSignal?.aborted) throw abortReason(options.abortSignal);
     if (!progress.sideEffects) progress.sideEffects = calls.some((call) => !this.parts.isReadOnly(call.name));
     progress.toolResults.push(...results);
     const toolMessages = results.map(toolMessage);

@@ -1,5 +1,6 @@
 import type { ChatResponse, ToolCall, Usage } from '@victor-ai/core';
 import { InvalidResponseError } from '@victor-ai/core';
+import { chatResponse } from '../chat-response.js';
 import { mapStopReason } from './stop-reason.js';
 
 /**
@@ -69,17 +70,12 @@ export function decodeMessagesResponse(body: unknown): ChatResponse {
       });
     }
   }
-  const response: ChatResponse = {
-    message:
-      toolCalls.length > 0
-        ? { role: 'assistant', content: text, toolCalls }
-        : { role: 'assistant', content: text },
+  return chatResponse(
     text,
     toolCalls,
-    finishReason: mapStopReason(record.stop_reason),
-    usage: decodeAnthropicUsage(record.usage),
-  };
-  if (typeof record.id === 'string') response.id = record.id;
-  if (typeof record.model === 'string') response.model = record.model;
-  return response;
+    mapStopReason(record.stop_reason),
+    decodeAnthropicUsage(record.usage),
+    record.id,
+    record.model,
+  );
 }

@@ -7,6 +7,7 @@ import {
 } from '@victor-ai/core';
 import { streamError } from '../http-errors.js';
 import type { StreamDecoder } from '../http-provider.js';
+import { parseStreamEventJson } from '../stream-event-json.js';
 import { decodeAnthropicUsage } from './decode-response.js';
 import { mapStopReason } from './stop-reason.js';
 
@@ -44,24 +45,9 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   /** Decodes one `data` payload, pushing the events it yields onto `out`. */
   push(data: string, out: StreamEvent[]): void {
     if (this.finished) return;
-    let event: Record<string, unknown>;
-    try {
-      event = JSON.parse(data);
-    } catch (error) {
-      this.fail(
-        out,
-        new InvalidResponseError({
-          message: `malformed stream event: ${JSON.stringify(data.slice(0, 120))}`,
-          cause: error,
-        }),
-      );
-      return;
-    }
-    if (typeof event !== 'object' || event === null) {
-      this.fail(
-        out,
-        new InvalidResponseError({ message: `stream event is not an object: ${data.slice(0, 120)}` }),
-      );
+    const event = parseStreamEventJson(data);
+    if (event instanceof InvalidResponseError) {
+      this.fail(out, event);
       return;
     }
     switch (event.type) {

@@ -1,5 +1,6 @@
 import type { ChatResponse, ToolCall, Usage } from '@victor-ai/core';
 import { InvalidResponseError, parseToolArguments } from '@victor-ai/core';
+import { chatResponse } from '../chat-response.js';
 import { mapFinishReason } from './finish-reason.js';
 
 /** Reads a Chat Completions `usage` object; missing counts are 0. */
@@ -71,17 +72,12 @@ export function decodeChatResponse(body: unknown): ChatResponse {
       });
     }
   }
-  const response: ChatResponse = {
-    message:
-      toolCalls.length > 0
-        ? { role: 'assistant', content: text, toolCalls }
-        : { role: 'assistant', content: text },
+  return chatResponse(
     text,
     toolCalls,
-    finishReason: mapFinishReason(choice.finish_reason),
-    usage: decodeUsage(record?.usage),
-  };
-  if (typeof record?.id === 'string') response.id = record.id;
-  if (typeof record?.model === 'string') response.model = record.model;
-  return response;
+    mapFinishReason(choice.finish_reason),
+    decodeUsage(record?.usage),
+    record?.id,
+    record?.model,
+  );
 }

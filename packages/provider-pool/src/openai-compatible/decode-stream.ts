@@ -2,6 +2,7 @@ import type { FinishReason, StreamEvent, Usage } from '@victor-ai/core';
 import { ConnectionError, InvalidResponseError, parseToolArguments, VictorError } from '@victor-ai/core';
 import { streamError } from '../http-errors.js';
 import type { StreamDecoder } from '../http-provider.js';
+import { parseStreamEventJson } from '../stream-event-json.js';
 import { contentText, decodeUsage } from './decode-response.js';
 import { mapFinishReason } from './finish-reason.js';
 
@@ -43,32 +44,18 @@ export class OpenAIStreamDecoder implements StreamDecoder {
       this.finish(out);
       return;
     }
-    let chunk: {
+    const parsed = parseStreamEventJson(data);
+    if (parsed instanceof InvalidResponseError) {
+      this.fail(out, parsed);
+      return;
+    }
+    const chunk = parsed as {
       id?: unknown;
       model?: unknown;
       choices?: unknown;
       usage?: unknown;
       error?: { message?: unknown; code?: unknown };
     };
-    try {
-      chunk = JSON.parse(data);
-    } catch (error) {
-      this.fail(
-        out,
-        new InvalidResponseError({
-          message: `malformed stream event: ${JSON.stringify(data.slice(0, 120))}`,
-          cause: error,
-        }),
-      );
-      return;
-    }
-    if (typeof chunk !== 'object' || chunk === null) {
-      this.fail(
-        out,
-        new InvalidResponseError({ message: `stream event is not an object: ${data.slice(0, 120)}` }),
-      );
-      return;
-    }
     if (chunk.error !== undefined && chunk.error !== null) {
       this.fail(out, streamError(chunk.error as { type?: unknown; code?: unknown; message?: unknown }));
       return;

@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MemoryCache, ToolResultCache } from '@victor-ai/cache';
+import { generateTrace, ROOT_DIR, runTrace } from '@victor-ai/agent-trace';
+import { MemoryCache, responseCacheKey, ToolResultCache } from '@victor-ai/cache';
 import { BatchProcessor, ToolCoordinator } from '@victor-ai/coordinators';
 import type { Tool, ToolCall, ToolDefinition } from '@victor-ai/core';
 import { createWorkerPool, defineWorkerTask } from '@victor-ai/executor';
@@ -89,74 +90,37 @@ export function toolSelectionLatency(
 }
 
 /**
- * The standard agent trace over a tool-result cache: 30 files, reads skewed toward a few, listings,
- * writes through a write tool and shell commands that change a file without naming it. Every read's
- * answer is checked against the files as they are at that moment: a stale read is one that differs.
- * Files changed outside the agent's tools are not in the trace: no tool-result cache can see those.
+ * The standard agent trace (`@victor-ai/agent-trace`, seed 42, 5,000 turns: tool selections, deterministic
+ * prompts, read-only tool calls with path and path-less writes interleaved) through `MemoryCache`s and a
+ * `ToolResultCache`. Every cached answer is checked against the truth at that moment: a stale read is one
+ * that differs. The oracle hit rate is what a perfect cache reaches on the same trace.
  */
-export async function cacheTrace(): Promise<{ hitRate: number; staleReads: number; reads: number }> {
-  const files = new Map<string, string>();
-  for (let i = 0; i < 30; i++) files.set(`/ws/src/file${i}.ts`, `version 0 of file ${i}`);
-  const listing = () => [...files.keys()].sort().join('\n');
-  const tools: Record<string, Tool> = {
-    read_file: {
-      definition: { name: 'read_file', description: '', parameters: {}, readOnly: true },
-      execute: (args) => files.get(String(args.path)) ?? 'missing',
-    },
-    list_directory: {
-      definition: { name: 'list_directory', description: '', parameters: {}, readOnly: true },
-      execute: () => listing(),
-    },
-    write_file: {
-      definition: { name: 'write_file', description: '', parameters: {} },
-      execute: (args) => {
-        files.set(String(args.path), String(args.content));
-        return 'ok';
-      },
-    },
-    // A shell command names no path: it may change any file (here, one the cache cannot guess).
-    shell: {
-      definition: { name: 'shell', description: '', parameters: {}, tags: ['shell'] },
-      execute: (args) => {
-        const path = `/ws/src/file${Number(args.seed) % 30}.ts`;
-        files.set(path, `changed by ${String(args.command)}`);
-        return 'ok';
-      },
-    },
+export async function cacheTrace(): Promise<{
+  hitRate: number;
+  oracleHitRate: number;
+  toolResultHitRate: number;
+  staleReads: number;
+  lookups: number;
+}> {
+  const caches = {
+    selection: new MemoryCache<unknown>({ name: 'selection' }),
+    response: new MemoryCache<unknown>({ name: 'response' }),
+    toolResults: new ToolResultCache({
+      cache: new MemoryCache<unknown>({ name: 'tool-result' }),
+      rootDir: ROOT_DIR,
+      ttlMs: 600_000,
+    }),
   };
-  const cache = new ToolResultCache({
-    cache: new MemoryCache<unknown>({ name: 'tool-result' }),
-    rootDir: '/ws',
+  const result = await runTrace(generateTrace({ seed: 42, turns: 5_000 }), () => caches, {
+    responseKey: (request, tenantId) => responseCacheKey(request, { tenantId }),
   });
-  const next = seededRandom(42);
-  let reads = 0;
-  let hits = 0;
-  let staleReads = 0;
-  for (let step = 0; step < 3000; step++) {
-    const roll = next();
-    if (roll < 0.02) {
-      await cache.execute(tools.shell!, {
-        command: `codegen --step ${step}`,
-        seed: Math.floor(next() * 1000),
-      });
-    } else if (roll < 0.1) {
-      const path = `/ws/src/file${Math.floor(next() * 30)}.ts`;
-      await cache.execute(tools.write_file!, { path, content: `version ${step} of ${path}` });
-    } else if (roll < 0.2) {
-      reads++;
-      const { output, cached } = await cache.execute(tools.list_directory!, { path: '/ws/src' });
-      if (cached) hits++;
-      if (output !== listing()) staleReads++;
-    } else {
-      reads++;
-      // Skewed toward the first files, as an agent rereads what it works on.
-      const path = `/ws/src/file${Math.floor(next() ** 2 * 30)}.ts`;
-      const { output, cached } = await cache.execute(tools.read_file!, { path });
-      if (cached) hits++;
-      if (output !== files.get(path)) staleReads++;
-    }
-  }
-  return { hitRate: round(hits / reads, 3), staleReads, reads };
+  return {
+    hitRate: round(result.hitRate, 3),
+    oracleHitRate: round(result.oracleHitRate, 3),
+    toolResultHitRate: round(result.toolResultHitRate, 3),
+    staleReads: result.staleReads,
+    lookups: result.lookups,
+  };
 }
 
 /** Time of 8 independent 20 ms tool calls run one at a time over run at once. */

@@ -1,14 +1,22 @@
-// Micro-benchmarks of @victor-ai/cache against raw baselines measured in the same run, then the agent
-// trace (see agent-trace.mjs). Build first: `pnpm --filter @victor-ai/cache build && pnpm --filter
-// @victor-ai/cache bench`. Redis: VICTOR_REDIS_URL, else a redis-server started here on a free port, else
-// the Redis rows are skipped (said so). Every headline number is a ratio to its baseline's p50.
+// Micro-benchmarks of @victor-ai/cache against raw baselines measured in the same run, then the standard
+// agent trace (@victor-ai/agent-trace, documented in benchmarks/agent-trace/README.md). Build first:
+// `pnpm --filter @victor-ai/cache build && pnpm --filter @victor-ai/cache bench`. Redis: VICTOR_REDIS_URL,
+// else a redis-server started here on a free port, else the Redis rows are skipped (said so). Every
+// headline number is a ratio to its baseline's p50.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { generateTrace, ROOT_DIR, runTrace } from '@victor-ai/agent-trace';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Bench } from 'tinybench';
-import { getOrCompute, MemoryCache, RedisCache, TieredCache } from '../dist/index.js';
-import { generateTrace, runTrace, traceToolResultCache } from './agent-trace.mjs';
+import {
+  getOrCompute,
+  MemoryCache,
+  RedisCache,
+  responseCacheKey,
+  TieredCache,
+  ToolResultCache,
+} from '../dist/index.js';
 
 const PASSES = Number(process.env.BENCH_PASSES ?? 7);
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 200);
@@ -172,28 +180,50 @@ async function redisBench(url) {
   await Promise.all([raw.quit(), redis.close(), tiered.close()]);
 }
 
+/** A ToolResultCache over `cache` for the trace's repository. */
+function traceToolResultCache(cache) {
+  return new ToolResultCache({ cache, rootDir: ROOT_DIR, ttlMs: 600_000 });
+}
+
+const traceOptions = { responseKey: (request, tenantId) => responseCacheKey(request, { tenantId }) };
+
 function printTrace(label, result) {
   const pct = (n, d) => `${((100 * n) / d).toFixed(1)}%`;
   console.log(
     `| ${label} | ${pct(result.hits, result.lookups)} | ${pct(result.oracleHits, result.lookups)} | ` +
       `${pct(result.selection.hits, result.selection.lookups)} | ${pct(result.response.hits, result.response.lookups)} | ` +
-      `${pct(result.toolResult.hits, result.toolResult.lookups)} | ${result.staleReads} | ${result.writes} |`,
+      `${pct(result.toolResult.hits, result.toolResult.lookups)} | ${pct(result.toolResult.oracleHits, result.toolResult.lookups)} | ` +
+      `${result.staleReads} | ${result.writes} (${result.pathlessWrites} path-less) |`,
   );
 }
 
 async function traceBench(url) {
   const trace = generateTrace({ seed: 42, turns: 5_000 });
-  console.log('\n## Agent trace (seed 42, 5,000 turns; see bench/agent-trace.mjs)');
+  console.log('\n## Standard agent trace (seed 42, 5,000 turns; @victor-ai/agent-trace)');
   console.log(
-    '| caches | hit rate | oracle hit rate | selection | response | tool results | stale reads | writes |',
+    '| caches | hit rate | oracle hit rate | selection | response | tool results | tool results, oracle | stale reads | writes |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   const memory = {
     selection: new MemoryCache({ name: 'selection' }),
     response: new MemoryCache({ name: 'response' }),
     toolResults: traceToolResultCache(new MemoryCache({ name: 'tool-result' })),
   };
-  printTrace('MemoryCache, one process', await runTrace(trace, () => memory));
+  printTrace('MemoryCache, one process', await runTrace(trace, () => memory, traceOptions));
+  // The same turns without their path-less shell writes: what those writes cost.
+  const withoutShell = trace.map((turn) => ({
+    ...turn,
+    calls: turn.calls.filter((call) => call.name !== 'shell'),
+  }));
+  const fresh = {
+    selection: new MemoryCache({ name: 'selection' }),
+    response: new MemoryCache({ name: 'response' }),
+    toolResults: traceToolResultCache(new MemoryCache({ name: 'tool-result' })),
+  };
+  printTrace(
+    'MemoryCache, the trace without its shell calls',
+    await runTrace(withoutShell, () => fresh, traceOptions),
+  );
   if (url === undefined) return;
   // Two TieredCache instances with their own connections and memory tiers take turns, as two processes
   // serving one conversation would; writes in one must invalidate the other's memory tier.
@@ -211,6 +241,7 @@ async function traceBench(url) {
   );
   const sets = instances.map((set) => ({ ...set, toolResults: traceToolResultCache(set.toolCache) }));
   const result = await runTrace(trace, (turn) => sets[turn % 2], {
+    ...traceOptions,
     // Agent turns are milliseconds apart; one event-loop turn lets the invalidation message arrive.
     betweenTurns: () => new Promise((resolve) => setTimeout(resolve, 1)),
   });

@@ -135,6 +135,80 @@ describe('ToolResultCache', () => {
     );
   });
 
+  describe('a writing tool that reports what it changed', () => {
+    const reporting = (changed: string[] | undefined, fail = false): Tool => ({
+      definition: { name: 'codegen', description: 'changes files it reports', parameters: {} },
+      execute: (_args, context) => {
+        for (const path of changed ?? []) tools.files.set(path.replace(/^(?!\/)/, '/repo/'), 'generated');
+        if (changed !== undefined) context.reportChangedPaths?.(changed);
+        if (fail) throw new Error('codegen failed');
+        return 'ok';
+      },
+    });
+
+    it('drops only the reads those paths affect, relative paths resolved against the root', async () => {
+      await cache.execute(tools.read, { path: '/repo/src/a.ts' });
+      await cache.execute(tools.read, { path: '/repo/README.md' });
+      await cache.execute(tools.list, { directory: '/repo/src' });
+      await cache.execute(tools.search, { query: 'generated' });
+      await cache.execute(reporting(['src/a.ts']), {});
+      expect(await cache.execute(tools.read, { path: '/repo/src/a.ts' })).toEqual({
+        output: 'generated',
+        cached: false,
+      });
+      expect((await cache.execute(tools.list, { directory: '/repo/src' })).cached).toBe(false);
+      expect(await cache.execute(tools.search, { query: 'generated' })).toEqual({
+        output: ['/repo/src/a.ts'],
+        cached: false,
+      });
+      expect((await cache.execute(tools.read, { path: '/repo/README.md' })).cached).toBe(true);
+    });
+
+    it('keeps every cached read when it reports that nothing changed', async () => {
+      await cache.execute(tools.read, { path: '/repo/src/a.ts' });
+      await cache.execute(reporting([]), {});
+      expect((await cache.execute(tools.read, { path: '/repo/src/a.ts' })).cached).toBe(true);
+    });
+
+    it('drops every cached read of the tenant when it fails after reporting, or reports a bad value', async () => {
+      await cache.execute(tools.read, { path: '/repo/README.md' });
+      await expect(cache.execute(reporting(['src/a.ts'], true), {})).rejects.toThrow('codegen failed');
+      expect((await cache.execute(tools.read, { path: '/repo/README.md' })).cached).toBe(false);
+
+      const bad: Tool = {
+        definition: { name: 'bad', description: '', parameters: {} },
+        execute: (_args, context) => {
+          context.reportChangedPaths?.('src/a.ts' as unknown as string[]);
+          return 'ok';
+        },
+      };
+      await expect(cache.execute(bad, {})).rejects.toMatchObject({
+        code: 'INVALID_CONFIG',
+        message: expect.stringContaining('reportChangedPaths(paths) must be an array of path strings'),
+      });
+      expect((await cache.execute(tools.read, { path: '/repo/README.md' })).cached).toBe(false);
+    });
+
+    it('adds reported paths to the ones its arguments name', async () => {
+      await cache.execute(tools.read, { path: '/repo/src/a.ts' });
+      await cache.execute(tools.read, { path: '/repo/src/b.ts' });
+      await cache.execute(tools.read, { path: '/repo/README.md' });
+      const writeAndFormat: Tool = {
+        definition: { name: 'write_and_format', description: '', parameters: {} },
+        execute: (args, context) => {
+          tools.files.set(String(args.file), 'x');
+          tools.files.set('/repo/src/b.ts', 'formatted');
+          context.reportChangedPaths?.(['/repo/src/b.ts']);
+          return 'ok';
+        },
+      };
+      await cache.execute(writeAndFormat, { file: '/repo/src/a.ts' });
+      expect((await cache.execute(tools.read, { path: '/repo/src/a.ts' })).cached).toBe(false);
+      expect((await cache.execute(tools.read, { path: '/repo/src/b.ts' })).output).toBe('formatted');
+      expect((await cache.execute(tools.read, { path: '/repo/README.md' })).cached).toBe(true);
+    });
+  });
+
   it('keeps tenants apart', async () => {
     await cache.execute(tools.read, { path: '/repo/src/a.ts' }, { tenantId: 't1' });
     expect((await cache.execute(tools.read, { path: '/repo/src/a.ts' }, { tenantId: 't2' })).cached).toBe(
@@ -156,14 +230,22 @@ describe('ToolResultCache', () => {
 });
 
 describe('ToolResultCache invalidation rule', () => {
-  const segment = fc.constantFrom('a', 'b', 'c');
-  const path = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => `/repo/${parts.join('/')}`);
+  // A small space of paths, so that reads, writes and reports often meet on the same ones.
+  const segment = fc.constantFrom('a', 'b');
+  const path = fc.array(segment, { minLength: 1, maxLength: 2 }).map((parts) => `/repo/${parts.join('/')}`);
   const operation = fc.oneof(
     fc.record({ kind: fc.constant('read' as const), path }),
     fc.record({ kind: fc.constant('list' as const), path }),
     fc.record({ kind: fc.constant('search' as const), query: fc.constantFrom('1', '2', '3') }),
     fc.record({ kind: fc.constant('write' as const), path, content: fc.constantFrom('1', '2', '3') }),
     fc.record({ kind: fc.constant('remove' as const), path }),
+    // A path-less command that changes files and reports them, all, or reports nothing.
+    fc.record({
+      kind: fc.constant('shell' as const),
+      paths: fc.array(path, { maxLength: 3 }),
+      content: fc.constantFrom('1', '2', '3'),
+      reports: fc.boolean(),
+    }),
   );
 
   it('never serves a stale read, over random sequences of reads and writes', async () => {
@@ -194,6 +276,13 @@ describe('ToolResultCache invalidation rule', () => {
             if (file === args.path || file.startsWith(`${args.path}/`)) files.delete(file);
           }
         });
+        const shell = tool('shell', false, (args, context) => {
+          // `targets`, not `paths`: the cache must not see them as path arguments.
+          const changed = args.targets as string[];
+          for (const file of changed) files.set(file, String(args.content));
+          // Reported relative to the root, as a tool in the workspace would.
+          if (args.reports) context.reportChangedPaths?.(changed.map((file) => file.slice('/repo/'.length)));
+        });
         const cache = new ToolResultCache({ cache: new MemoryCache({ name: 'property' }), rootDir: '/repo' });
         for (const step of operations) {
           let reader: Tool | undefined;
@@ -203,6 +292,8 @@ describe('ToolResultCache invalidation rule', () => {
           else if (step.kind === 'search') [reader, args] = [search, { query: step.query }];
           else if (step.kind === 'write')
             await cache.execute(write, { file: step.path, content: step.content });
+          else if (step.kind === 'shell')
+            await cache.execute(shell, { targets: step.paths, content: step.content, reports: step.reports });
           else await cache.execute(remove, { path: step.path });
           if (reader === undefined) continue;
           const { output } = await cache.execute(reader, args);

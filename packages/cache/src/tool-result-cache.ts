@@ -27,7 +27,9 @@ const DEFAULT_PATH_ARGUMENTS = Object.freeze(['path', 'paths', 'file', 'director
  * tenant, whose path is P, an ancestor of P (a listing or search of a directory above it) or a descendant
  * of P (a file under a directory that was written, moved or deleted). A read with no path argument counts
  * as a read of `rootDir`, so every write removes it. A writing tool with no path argument removes all of
- * the tenant's cached results. Tools not marked `readOnly` are never cached.
+ * the tenant's cached results, unless it reports what it changed through `context.reportChangedPaths`:
+ * then only the reads those paths affect (by the same rule) are removed. Tools not marked `readOnly` are
+ * never cached.
  */
 export class ToolResultCache {
   private readonly cache: Cache<unknown>;
@@ -95,12 +97,37 @@ export class ToolResultCache {
     }
     this.activeWrites++;
     this.generation++;
+    const named = this.pathsOf(args).length > 0;
+    // What the tool reports it changed, if it reports; checked when reported, used once it has returned.
+    let reported: string[] | undefined;
+    let completed = false;
+    let succeeded = false;
+    const reportChangedPaths = (paths: readonly string[]): void => {
+      if (!Array.isArray(paths) || paths.some((path) => typeof path !== 'string')) {
+        throw invalidOption('reportChangedPaths(paths)', 'an array of path strings', paths);
+      }
+      if (completed) return;
+      reported ??= [];
+      for (const path of paths) reported.push(this.resolve(path));
+    };
     try {
-      await this.invalidateForWrite(args, context.tenantId);
-      return { output: await tool.execute(args, context), cached: false };
+      // A tool that names no path may change anything, but it may also report what it changed: its
+      // cached reads are judged after it ran. Reads that overlap it are not served from the cache anyway.
+      if (named) await this.invalidateForWrite(args, context.tenantId);
+      const output = await tool.execute(args, { ...context, reportChangedPaths });
+      succeeded = true;
+      return { output, cached: false };
     } finally {
+      completed = true;
       try {
-        await this.invalidateForWrite(args, context.tenantId);
+        if (named) await this.invalidateForWrite(args, context.tenantId);
+        if (succeeded && reported !== undefined) {
+          if (reported.length > 0) await this.cache.invalidateTags(this.pathTags(reported, context.tenantId));
+        } else if (!named || reported !== undefined) {
+          // Nothing reported by a tool that names no path, or a tool that failed after reporting (it may
+          // have changed more): every cached result of the tenant goes.
+          await this.cache.invalidateTags([`${scopeOf(context.tenantId)}*`]);
+        }
       } finally {
         this.generation++;
         this.activeWrites--;
@@ -156,9 +183,14 @@ export class ToolResultCache {
 
   /** The tags a write with these arguments invalidates. */
   writeTags(args: Readonly<Record<string, unknown>>, tenantId: string | undefined): string[] {
-    const scope = scopeOf(tenantId);
     const paths = this.pathsOf(args);
-    if (paths.length === 0) return [`${scope}*`];
+    if (paths.length === 0) return [`${scopeOf(tenantId)}*`];
+    return this.pathTags(paths, tenantId);
+  }
+
+  /** The tags a change of these (resolved) paths invalidates: reads of them, above them and below them. */
+  private pathTags(paths: readonly string[], tenantId: string | undefined): string[] {
+    const scope = scopeOf(tenantId);
     const tags = new Set<string>();
     for (const path of paths) {
       tags.add(`${scope}u:${path}`);
@@ -193,8 +225,11 @@ function scopeOf(tenantId: string | undefined): string {
 function ancestorsOf(path: string): string[] {
   const out = [path];
   let current = path;
-  while (current !== '/') {
-    current = posix.dirname(current);
+  for (;;) {
+    const parent = posix.dirname(current);
+    // `/` for absolute paths; never loop on a path that is not one.
+    if (parent === current) break;
+    current = parent;
     out.push(current);
   }
   return out;

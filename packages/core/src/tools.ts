@@ -37,6 +37,14 @@ export interface ToolContext {
   userId?: string;
   /** Free-form data the caller passes through the turn. */
   metadata?: Readonly<Record<string, unknown>>;
+  /**
+   * Present when a tool-result cache runs a tool that writes. A tool that knows exactly which files it
+   * created, changed or deleted (absolute, or relative to the cache's root) reports them here, and only
+   * the cached reads those paths affect are dropped, instead of every cached read its arguments may touch
+   * (for a tool with no path argument, such as a shell: all of them). Report every changed path, in one
+   * call or several, or do not call it at all; an empty list says that nothing changed.
+   */
+  reportChangedPaths?: (paths: readonly string[]) => void;
 }
 
 /** The outcome of one tool call; failures are results too, so the model can read them. */

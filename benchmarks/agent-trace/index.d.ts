@@ -8,7 +8,10 @@ export interface TraceTool {
     parameters: { [key: string]: unknown };
     readOnly: boolean;
   };
-  execute(args: Record<string, unknown>, context?: unknown): unknown;
+  execute(
+    args: Record<string, unknown>,
+    context?: { reportChangedPaths?: (paths: readonly string[]) => void },
+  ): unknown;
 }
 
 /** One tool call of a turn. */
@@ -62,6 +65,11 @@ export interface RunTraceOptions {
   responseKey?: (request: TraceRequest, tenantId: string) => string;
   /** Awaited after every turn (for example, to let an invalidation message arrive). */
   betweenTurns?: (turnIndex: number) => unknown;
+  /**
+   * The shell tool reports the file it changed through `context.reportChangedPaths` (as a shell tool that
+   * compares the workspace before and after a command can). Default false: it reports nothing.
+   */
+  shellReportsChanges?: boolean;
 }
 
 /** Lookups, hits, stale reads and oracle hits of one kind of lookup. */
@@ -126,8 +134,8 @@ export function summarizeTrace(trace: readonly TraceTurn[]): {
   calls: number;
   byTool: Record<TraceToolName, number>;
 };
-/** The tools over a fresh repository (`files`: path to content). */
-export function createTraceTools(): {
+/** The tools over a fresh repository (`files`: path to content); see `RunTraceOptions.shellReportsChanges`. */
+export function createTraceTools(options?: { shellReportsChanges?: boolean }): {
   files: Map<string, string>;
   tools: Record<TraceToolName, TraceTool>;
 };

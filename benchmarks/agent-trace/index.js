@@ -141,7 +141,7 @@ function initialContent(path) {
  * The tools over one tenant's `files` (a Map from path to content). `onRun` is called each time a
  * tool's `execute` runs, so the runner can tell that a cache really ran a write.
  */
-function createTools(files, onRun = () => {}) {
+function createTools(files, onRun = () => {}, { shellReportsChanges = false } = {}) {
   const read = {
     read_file: (args) => files.get(args.path) ?? null,
     list_dir: (args) => [...files.keys()].filter((path) => path.startsWith(`${args.directory}/`)).sort(),
@@ -153,9 +153,9 @@ function createTools(files, onRun = () => {}) {
   };
   const tool = (name, readOnly, run) => ({
     definition: { name, description: `${name} (agent trace)`, parameters: {}, readOnly },
-    execute(args) {
+    execute(args, context) {
       onRun(name);
-      return run(args);
+      return run(args, context ?? {});
     },
   });
   return {
@@ -167,10 +167,16 @@ function createTools(files, onRun = () => {}) {
         files.set(args.file, args.content);
         return 'ok';
       }),
-      shell: tool('shell', false, (args) => {
+      shell: tool('shell', false, (args, context) => {
         const match = CODEGEN.exec(args.command);
-        if (!match) return 'command not found';
-        files.set(FILES[Number(match[1])], `export const generated = ${match[2]}; // cache`);
+        if (!match) {
+          if (shellReportsChanges) context.reportChangedPaths?.([]);
+          return 'command not found';
+        }
+        const path = FILES[Number(match[1])];
+        files.set(path, `export const generated = ${match[2]}; // cache`);
+        // Like a shell tool that compares the workspace before and after the command (the demo's does).
+        if (shellReportsChanges) context.reportChangedPaths?.([path]);
         return 'ok';
       }),
     },
@@ -180,9 +186,9 @@ function createTools(files, onRun = () => {}) {
 }
 
 /** The tools of the trace over a fresh repository, for callers that want to run calls by hand. */
-export function createTraceTools() {
+export function createTraceTools({ shellReportsChanges = false } = {}) {
   const files = new Map(FILES.map((path) => [path, initialContent(path)]));
-  return { files, tools: createTools(files).tools };
+  return { files, tools: createTools(files, undefined, { shellReportsChanges }).tools };
 }
 
 function defaultResponseKey(request, tenantId) {
@@ -206,7 +212,11 @@ function answerFor(prompt, tenant) {
  * tenantId)` makes the response cache's key; `betweenTurns` is awaited after each turn. Resolves to the
  * counts, the hit rate, the oracle hit rate and the stale reads.
  */
-export async function runTrace(trace, caches, { responseKey = defaultResponseKey, betweenTurns } = {}) {
+export async function runTrace(
+  trace,
+  caches,
+  { responseKey = defaultResponseKey, betweenTurns, shellReportsChanges = false } = {},
+) {
   if (typeof caches !== 'function') throw new TypeError('runTrace: caches must be a function of the turn');
   const repositories = new Map();
   let runs = 0;
@@ -214,7 +224,7 @@ export async function runTrace(trace, caches, { responseKey = defaultResponseKey
     const files = new Map(FILES.map((path) => [path, initialContent(path)]));
     repositories.set(
       tenant,
-      createTools(files, () => runs++),
+      createTools(files, () => runs++, { shellReportsChanges }),
     );
   }
   const kind = () => ({ lookups: 0, hits: 0, stale: 0, oracleHits: 0 });

@@ -181,6 +181,20 @@ describe('createTraceTools', () => {
   });
 });
 
+describe('createTraceTools with shellReportsChanges', () => {
+  it('has the shell report the file it rewrote, and nothing for an unknown command', () => {
+    const { tools } = createTraceTools({ shellReportsChanges: true });
+    const reports: string[][] = [];
+    const context = { reportChangedPaths: (paths: readonly string[]) => reports.push([...paths]) };
+    tools.shell.execute({ command: 'codegen --module 3 --step 9' }, context);
+    tools.shell.execute({ command: 'make coffee' }, context);
+    expect(reports).toEqual([[FILES[3]], []]);
+    const silent = createTraceTools().tools;
+    silent.shell.execute({ command: 'codegen --module 3 --step 9' }, context);
+    expect(reports).toHaveLength(2);
+  });
+});
+
 describe('runTrace', () => {
   const trace = generateTrace({ seed: 42, turns: 2_000 });
 

@@ -101,25 +101,35 @@ export async function cacheTrace(): Promise<{
   toolResultHitRate: number;
   staleReads: number;
   lookups: number;
+  reportingShellHitRate: number;
+  reportingShellStaleReads: number;
 }> {
-  const caches = {
-    selection: new MemoryCache<unknown>({ name: 'selection' }),
-    response: new MemoryCache<unknown>({ name: 'response' }),
-    toolResults: new ToolResultCache({
-      cache: new MemoryCache<unknown>({ name: 'tool-result' }),
-      rootDir: ROOT_DIR,
-      ttlMs: 600_000,
-    }),
+  const run = (shellReportsChanges: boolean) => {
+    const caches = {
+      selection: new MemoryCache<unknown>({ name: 'selection' }),
+      response: new MemoryCache<unknown>({ name: 'response' }),
+      toolResults: new ToolResultCache({
+        cache: new MemoryCache<unknown>({ name: 'tool-result' }),
+        rootDir: ROOT_DIR,
+        ttlMs: 600_000,
+      }),
+    };
+    return runTrace(generateTrace({ seed: 42, turns: 5_000 }), () => caches, {
+      responseKey: (request, tenantId) => responseCacheKey(request, { tenantId }),
+      shellReportsChanges,
+    });
   };
-  const result = await runTrace(generateTrace({ seed: 42, turns: 5_000 }), () => caches, {
-    responseKey: (request, tenantId) => responseCacheKey(request, { tenantId }),
-  });
+  const result = await run(false);
+  // The same trace with a shell tool that reports the file it changed (`context.reportChangedPaths`).
+  const reporting = await run(true);
   return {
     hitRate: round(result.hitRate, 3),
     oracleHitRate: round(result.oracleHitRate, 3),
     toolResultHitRate: round(result.toolResultHitRate, 3),
     staleReads: result.staleReads,
     lookups: result.lookups,
+    reportingShellHitRate: round(reporting.hitRate, 3),
+    reportingShellStaleReads: reporting.staleReads,
   };
 }
 

@@ -153,7 +153,13 @@ function printTable(report: Record<string, unknown>): void {
     ['ADR-005: TTFT p50 / total p50', `${a.ttftP50Ms} / ${a.totalP50Ms} ms`],
     ['ADR-005: overhead', `${a.overheadPct} %`],
   ];
-  const c = report.cache as { hitRate: number; oracleHitRate: number; staleReads: number };
+  const c = report.cache as {
+    hitRate: number;
+    oracleHitRate: number;
+    staleReads: number;
+    reportingShellHitRate: number;
+    reportingShellStaleReads: number;
+  };
   const m = report.memory as { idleHeapMB: number; peakHeapMB: number };
   const ts = report.toolSelection as Record<string, { p50Us: number; p99Us: number }>;
   const pt = report.parallelTools as { speedup: number };
@@ -165,7 +171,7 @@ function printTable(report: Record<string, unknown>): void {
   rows.push(
     [
       'agent trace: cache hit rate (oracle) / stale reads',
-      `${c.hitRate} (${c.oracleHitRate}) / ${c.staleReads}`,
+      `${c.hitRate} (${c.oracleHitRate}) / ${c.staleReads}; shell reporting its changes: ${c.reportingShellHitRate} / ${c.reportingShellStaleReads}`,
     ],
     ['agent heap idle / peak', `${m.idleHeapMB} / ${m.peakHeapMB} MB`],
     ...Object.entries(ts).map(([count, value]): [string, string] => [

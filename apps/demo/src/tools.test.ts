@@ -198,6 +198,35 @@ describe('createWorkspaceTools', () => {
       await expect.poll(alive, { timeout: 2_000 }).toBe(false);
     });
 
+    describe('under a tool-result cache (reportChangedPaths given)', () => {
+      async function reported(command: string): Promise<string[] | undefined> {
+        let paths: string[] | undefined;
+        await tools.run_shell!.execute(
+          { command },
+          { reportChangedPaths: (changed) => (paths = [...(paths ?? []), ...changed]) },
+        );
+        return paths?.map((path) => path.slice(workspace.root.length + 1)).sort();
+      }
+
+      it('reports every file and folder the command created, changed or deleted', async () => {
+        expect(
+          await reported(
+            'echo more >> src/a.js; mkdir gen; echo b > gen/b.js; rm README.md; echo x > node_modules/skip.js',
+          ),
+        ).toEqual(['README.md', 'gen', 'gen/b.js', 'node_modules/skip.js', 'src/a.js']);
+      });
+
+      it('reports that nothing changed after a command that only reads', async () => {
+        expect(await reported('cat README.md src/a.js; ls -R')).toEqual([]);
+      });
+
+      it('reports nothing at all when the workspace is too large to compare', async () => {
+        mkdirSync(join(root, 'many'));
+        for (let i = 0; i < 2_001; i++) writeFileSync(join(root, 'many', `f${i}`), '');
+        expect(await reported('echo changed > README.md')).toBeUndefined();
+      });
+    });
+
     it('does not pass API keys from the environment to the command', async () => {
       process.env.VICTOR_API_KEY = 'sk-test-not-for-commands';
       try {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { JsonSchema, Tool, ToolContext } from '@victor-ai/core';
 import { type Workspace, WorkspaceError } from './workspace.js';
@@ -51,6 +51,41 @@ async function walk(
     if (!(await visit(path, isDirectory))) return;
     if (isDirectory && depth > 1) await walk(path, depth - 1, visit);
   }
+}
+
+/** Most files and folders `run_shell` compares before and after a command; above it, it reports nothing. */
+const MAX_TRACKED_ENTRIES = 2_000;
+
+/**
+ * Every file and folder under `root` (all of them, skipped folders included) with what any write changes:
+ * inode, size, and modification and change times in nanoseconds. `null` when there are more than `limit`
+ * or one vanished while being read: then nobody can say what a command changed.
+ */
+async function fileStates(root: string, limit: number): Promise<Map<string, string> | null> {
+  const states = new Map<string, string>();
+  const pending = [root];
+  try {
+    for (let directory = pending.pop(); directory !== undefined; directory = pending.pop()) {
+      for (const entry of await readdir(directory, { withFileTypes: true })) {
+        const path = `${directory}/${entry.name}`;
+        const info = await lstat(path, { bigint: true });
+        states.set(path, `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`);
+        if (states.size > limit) return null;
+        if (entry.isDirectory()) pending.push(path);
+      }
+    }
+  } catch {
+    return null;
+  }
+  return states;
+}
+
+/** Paths created, changed or deleted between two `fileStates`. */
+function changedPaths(before: Map<string, string>, after: Map<string, string>): string[] {
+  const changed: string[] = [];
+  for (const [path, state] of after) if (before.get(path) !== state) changed.push(path);
+  for (const path of before.keys()) if (!after.has(path)) changed.push(path);
+  return changed;
 }
 
 /** Lines of a text, a final newline not starting another one. */
@@ -389,7 +424,15 @@ export function createWorkspaceTools(
         typeof args.timeoutMs === 'number' ? args.timeoutMs : shellTimeoutMs,
         60_000,
       );
+      // Under a tool-result cache, say which files the command changed, so that only the cached reads of
+      // those are dropped (the workspace's files compared before and after; nothing said when it is large).
+      const report = context.reportChangedPaths;
+      const before = report ? await fileStates(workspace.root, MAX_TRACKED_ENTRIES) : null;
       const result = await runCommand(args.command as string, workspace.root, timeoutMs, context.abortSignal);
+      if (report && before !== null) {
+        const after = await fileStates(workspace.root, MAX_TRACKED_ENTRIES);
+        if (after !== null) report(changedPaths(before, after));
+      }
       return produced({ command: args.command, ...result });
     },
   };

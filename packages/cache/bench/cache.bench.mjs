@@ -210,6 +210,16 @@ async function traceBench(url) {
     toolResults: traceToolResultCache(new MemoryCache({ name: 'tool-result' })),
   };
   printTrace('MemoryCache, one process', await runTrace(trace, () => memory, traceOptions));
+  // The same trace with a shell tool that reports the file it changed (`context.reportChangedPaths`).
+  const reporting = {
+    selection: new MemoryCache({ name: 'selection' }),
+    response: new MemoryCache({ name: 'response' }),
+    toolResults: traceToolResultCache(new MemoryCache({ name: 'tool-result' })),
+  };
+  printTrace(
+    'MemoryCache, the shell tool reporting what it changed',
+    await runTrace(trace, () => reporting, { ...traceOptions, shellReportsChanges: true }),
+  );
   // The same turns without their path-less shell writes: what those writes cost.
   const withoutShell = trace.map((turn) => ({
     ...turn,

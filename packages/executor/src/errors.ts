@@ -1,8 +1,4 @@
-import { VictorError, type VictorErrorCode } from '@victor-ai/core';
-
-// These codes are not in core's `VictorErrorCode` union yet; the casts go away once core lists them.
-const WORKER_CRASHED: VictorErrorCode = 'WORKER_CRASHED';
-const WORKER_TASK_FAILED: VictorErrorCode = 'WORKER_TASK_FAILED';
+import { VictorError } from '@victor-ai/core';
 
 /** What a worker pool task is: the module URL and the export the worker calls. */
 export interface WorkerTaskIdentity {
@@ -20,7 +16,7 @@ export class WorkerCrashedError extends VictorError {
   readonly exportName: string;
 
   constructor(options: { message?: string; cause?: unknown } & WorkerTaskIdentity) {
-    super(WORKER_CRASHED, {
+    super('WORKER_CRASHED', {
       message:
         options.message ??
         `worker crashed while running "${options.exportName}" from ${options.moduleUrl}: ${describeCause(options.cause)}`,
@@ -53,7 +49,7 @@ export class WorkerTaskError extends VictorError {
       isRetryable?: boolean;
     },
   ) {
-    super(WORKER_TASK_FAILED, {
+    super('WORKER_TASK_FAILED', {
       message: `"${options.exportName}" threw ${options.remoteName}: ${options.remoteMessage}`,
       isRetryable: options.isRetryable ?? false,
     });

@@ -550,6 +550,47 @@ describe('createAgent, history and edge cases', () => {
     expect(sent.some((message) => message.tool_calls !== undefined)).toBe(false);
   });
 
+  it('passes toolSelection.cacheSize to the selector (0: every selection computed)', async () => {
+    const many = Array.from({ length: 20 }, (_, index) =>
+      tool({ name: `tool_${index}`, description: `unrelated ${index}` }, () => 'x'),
+    );
+    const selectionLookups = (cacheSize: number | undefined) => {
+      const counts: Record<string, number> = {};
+      const metrics = {
+        increment(name: string, labels?: Readonly<Record<string, string>>) {
+          if (name === 'victor_tool_selection_cache_total') {
+            counts[labels!.cache!] = (counts[labels!.cache!] ?? 0) + 1;
+          }
+        },
+        gauge() {},
+        observe() {},
+      };
+      return {
+        agent: agentWith({
+          tools: many,
+          metrics,
+          toolSelection: cacheSize === undefined ? { k: 3 } : { k: 3, cacheSize },
+        }),
+        counts,
+      };
+    };
+    const off = selectionLookups(0);
+    const on = selectionLookups(undefined);
+    for (const { agent } of [off, on]) {
+      await agent.chat([{ role: 'user', content: 'unrelated 3' }]);
+      await agent.chat([{ role: 'user', content: 'unrelated 3' }]);
+    }
+    expect(off.counts).toEqual({});
+    expect(on.counts).toEqual({ miss: 1, hit: 1 });
+    expect(() =>
+      createAgent({
+        provider: createOpenAICompatibleProvider({ baseURL: server.baseURL }),
+        model: 'm',
+        toolSelection: { cacheSize: -1 },
+      }),
+    ).toThrow(/config\.toolSelection\.cacheSize/);
+  });
+
   it('offers the tool a named toolChoice asks for, even when selection would drop it', async () => {
     const many = Array.from({ length: 30 }, (_, index) =>
       tool({ name: `tool_${index}`, description: `unrelated ${index}` }, () => 'x'),

@@ -128,6 +128,7 @@ export function createAgent(config: AgentConfig): Agent {
           ...(selection.embedder ? { embedder: selection.embedder } : {}),
           ...(selection.strategy ? { strategy: selection.strategy } : { strategy: 'lexical' as const }),
           ...(selection.k !== undefined ? { k: selection.k } : {}),
+          ...(selection.cacheSize !== undefined ? { cacheSize: selection.cacheSize } : {}),
         })
       : undefined,
   );

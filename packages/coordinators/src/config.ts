@@ -67,6 +67,8 @@ export const agentConfigSchema = z
         /** Selection runs only when more tools than this are registered; default 12. */
         minTools: z.number().int().nonnegative().optional(),
         strategy: z.enum(['lexical', 'semantic', 'hybrid']).optional(),
+        /** Selections kept by the selector's result cache; 1,000 unless set, 0 turns it off. */
+        cacheSize: z.number().int().nonnegative().optional(),
         embedder: z.custom<Embedder>(hasMethods('embed'), { message: 'must be an Embedder' }).optional(),
       })
       .strict()

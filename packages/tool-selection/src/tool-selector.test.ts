@@ -134,14 +134,42 @@ describe('ToolSelector', () => {
       expect(selector.selectSync('file').cached).toBe(false);
     });
 
-    it('evicts the least recently used selection past cacheSize', () => {
+    it('past cacheSize, replaces the least recently used selection with a query looked up before', () => {
       const { selector } = setup({ cacheSize: 2 });
       selector.selectSync('file');
       selector.selectSync('weather');
-      selector.selectSync('file');
-      selector.selectSync('email');
+      expect(selector.selectSync('file').cached).toBe(true);
+      // The cache is full: `email`, looked up for the first time, is not kept.
+      expect(selector.selectSync('email').cached).toBe(false);
+      // Looked up a second time, it takes the place of the least recently used selection, `weather`.
+      expect(selector.selectSync('email').cached).toBe(false);
+      expect(selector.selectSync('email').cached).toBe(true);
       expect(selector.selectSync('file').cached).toBe(true);
       expect(selector.selectSync('weather').cached).toBe(false);
+      expect(selector.stats().cachedSelections).toBe(2);
+    });
+
+    it('keeps a full cache as it is under queries that never repeat', () => {
+      const { selector } = setup({ cacheSize: 2 });
+      selector.selectSync('file');
+      selector.selectSync('weather');
+      for (let i = 0; i < 100; i++)
+        expect(selector.selectSync(`send an email number ${i}`).cached).toBe(false);
+      expect(selector.selectSync('file').cached).toBe(true);
+      expect(selector.selectSync('weather').cached).toBe(true);
+    });
+
+    it('starts afresh when the registry changes, whatever was popular before', () => {
+      const { registry, selector } = setup({ cacheSize: 1 });
+      for (let i = 0; i < 5; i++) selector.selectSync('file');
+      registry.add({
+        name: 'fax',
+        description: 'Send a fax.',
+        parameters: { type: 'object', properties: {} },
+      });
+      expect(selector.selectSync('weather').cached).toBe(false);
+      expect(selector.selectSync('weather').cached).toBe(true);
+      expect(selector.selectSync('file').cached).toBe(false);
     });
   });
 

@@ -11,6 +11,7 @@ import {
   type ToolDefinition,
   VictorError,
 } from '@victor-ai/core';
+import { AdmissionFilter, hash32 } from './admission.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { type FusedHit, reciprocalRankFusion, weightedFusion } from './fusion.js';
 import { type Bm25Options, LexicalIndex, type SearchHits } from './lexical-index.js';
@@ -231,6 +232,7 @@ export class ToolSelector {
   readonly #contextMessages: number;
   readonly #metrics: MetricsSink;
   readonly #cache = new Map<string, CacheEntry>();
+  readonly #admission: AdmissionFilter | undefined;
   readonly #queryVectors = new Map<string, Float32Array>();
   // Queries whose vectors are being embedded in the background for selectSync.
   readonly #warming = new Set<string>();
@@ -288,6 +290,7 @@ export class ToolSelector {
     this.#fusionDepth = options.fusionDepth ?? 50;
     this.#minRelevance = options.minRelevance ?? 0;
     this.#cacheSize = options.cacheSize ?? 1000;
+    this.#admission = this.#cacheSize > 0 ? new AdmissionFilter(this.#cacheSize) : undefined;
     this.#queryVectorCacheSize = options.queryVectorCacheSize ?? 1000;
     this.#embeddingCache = options.embeddingCache ?? new EmbeddingCache();
     this.#embeddingBatchSize = options.embeddingBatchSize ?? 128;
@@ -536,6 +539,19 @@ export class ToolSelector {
     return entry.selection;
   }
 
+  /**
+   * Keeps a computed selection. A full cache takes it, in place of its least recently used entry, only
+   * when its query was looked up before (see `AdmissionFilter`) or that entry is of an older registry.
+   */
+  #store(key: string, repeated: boolean, version: number, selection: ToolSelection): void {
+    if (this.#cache.size >= this.#cacheSize) {
+      const victimKey = this.#cache.keys().next().value as string;
+      if (!repeated && this.#cache.get(victimKey)!.version === version) return;
+      this.#cache.delete(victimKey);
+    }
+    this.#cache.set(key, { version, selection: Object.freeze({ ...selection, cached: true }) });
+  }
+
   #mask(state: VersionState, options: SelectOptions): Uint8Array | undefined {
     const { categories, tags, readOnly } = options;
     if (categories === undefined && tags === undefined && readOnly === undefined) return undefined;
@@ -577,7 +593,9 @@ export class ToolSelector {
     const state = pinnedState ?? this.#current();
     const cacheable = useCache && this.#cacheSize > 0;
     const key = cacheable ? (knownKey ?? this.#key(query, options, strategy)) : '';
+    let repeated = false;
     if (cacheable) {
+      repeated = this.#admission!.lookedUpBefore(hash32(key));
       const hit = this.#fromCache(key, state.version);
       if (hit !== undefined) {
         this.#metrics.observe(
@@ -654,13 +672,7 @@ export class ToolSelector {
       registryVersion: state.version,
       cached: false,
     });
-    if (cacheable) {
-      if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
-      this.#cache.set(key, {
-        version: state.version,
-        selection: Object.freeze({ ...selection, cached: true }),
-      });
-    }
+    if (cacheable) this.#store(key, repeated, state.version, selection);
     this.#metrics.observe(
       'victor_tool_selection_duration_seconds',
       (performance.now() - start) / 1000,

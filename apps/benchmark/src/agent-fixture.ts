@@ -73,8 +73,9 @@ const TOPICS = (
 ).split(' ');
 
 /**
- * Distinct turns, more than the tool selector's result cache holds (1,000), so that sent in a cycle every
- * selection is computed, as it is for real users' messages. Each names a verb and a subject of the tools.
+ * Distinct turns, sent in a cycle. The measured agent's selection cache is off (`cacheSize: 0`), so every
+ * selection is computed, as it is for real users' messages (which never repeat, and which a full default
+ * cache does not admit). Each names a verb and a subject of the tools.
  */
 export function agentTurns(count = 2000): Array<readonly Message[]> {
   const turns: Array<readonly Message[]> = [];
@@ -88,7 +89,10 @@ export function agentTurns(count = 2000): Array<readonly Message[]> {
   return turns;
 }
 
-/** The agent the benchmark measures: 55 tools, lexical selection on, three middlewares, cache off. */
+/**
+ * The agent the benchmark measures: 55 tools, lexical selection on and computed every turn (its result
+ * cache off), three middlewares, response cache off.
+ */
 export function createBenchAgent(baseURL: string, connections: number): Agent {
   return createBenchAgentWith(createOpenAICompatibleProvider({ baseURL, connections }));
 }
@@ -99,7 +103,7 @@ function createBenchAgentWith(provider: Provider): Agent {
     model: MODEL,
     systemPrompt: AGENT_SYSTEM_PROMPT,
     tools: benchTools(),
-    toolSelection: { k: AGENT_K },
+    toolSelection: { k: AGENT_K, cacheSize: 0 },
     middleware: [
       createSafetyMiddleware({ workspaceRoot: '/tmp/victor-bench' }),
       createValidationMiddleware(),

@@ -63,7 +63,20 @@ const full = createAgent({
   middleware: [guard('safety'), guard('validation'), guard('audit')],
 });
 
-// Distinct turns, more than the selector's result cache holds, so every selection is computed.
+// The same agent with the selector's result cache off: every selection computed, nothing cached.
+const uncached = createAgent({
+  provider: instant,
+  model: 'm',
+  systemPrompt: 'Be brief.',
+  tools,
+  toolSelection: { k: 8, cacheSize: 0 },
+  middleware: [guard('safety'), guard('validation'), guard('audit')],
+});
+
+// 2,000 distinct turns sent in a cycle, more than the selector's result cache holds (1,000). With the
+// cache on, each turn's query was looked up one cycle before, so a full cache keeps admitting and dropping
+// selections (an LRU's worst case): every selection is computed, and the churn costs the GC. With the cache
+// off, every selection is computed and nothing is kept.
 const topics = 'foxes rivers parsers tokens caches sockets queues tenants metrics schemas'.split(' ');
 const distinct = Array.from({ length: 2000 }, (_, i) => [
   {
@@ -84,7 +97,10 @@ bench
   .add('agent.chat, 55 tools, selection, 3 middlewares', async () => {
     await full.chat(messages);
   })
-  .add('agent.chat, 55 tools, selection (distinct turns), 3 middlewares', async () => {
+  .add('agent.chat, 55 tools, distinct turns, selection cache off, 3 middlewares', async () => {
+    await uncached.chat(distinct[next++ % distinct.length]);
+  })
+  .add('agent.chat, 55 tools, distinct turns in a cycle, selection cache churning, 3 middlewares', async () => {
     await full.chat(distinct[next++ % distinct.length]);
   })
   .add('agent.stream, 55 tools, selection, 3 middlewares', async () => {

@@ -2,7 +2,7 @@ import { InvalidConfigError } from '@victor-ai/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixtureTools } from './__fixtures__/tools.js';
-import { insertTopK, LexicalIndex } from './lexical-index.js';
+import { insertTopK, LexicalIndex, mayNameATool } from './lexical-index.js';
 import { ToolRegistry } from './tool-registry.js';
 import { toolText } from './tool-text.js';
 
@@ -119,6 +119,29 @@ describe('LexicalIndex', () => {
       expect(index.memoryBytes).toBeGreaterThan(0);
       expect(index.documentCount).toBe(tools.length);
     });
+  });
+});
+
+describe('mayNameATool', () => {
+  // The pattern the index matches tool names with (NAME_CANDIDATES in lexical-index.ts).
+  const candidates = /[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+|[a-z0-9]+[A-Z][A-Za-z0-9]*/;
+
+  it('says true exactly when the name pattern can match (property)', () => {
+    const alphabet = fc.constantFrom('a', 'z', 'Q', 'Z', '0', '9', '_', '.', '-', ' ', ',', 'é', 'É', '\n');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 12 }), (chars) => {
+        const text = chars.join('');
+        expect(mayNameATool(text)).toBe(candidates.test(text));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('skips plain sentences and finds names in them', () => {
+    expect(mayNameATool('read the files about foxes and rivers, turn 12.')).toBe(false);
+    expect(mayNameATool('use lawsuit_search to find it')).toBe(true);
+    expect(mayNameATool('call getWeather for Paris')).toBe(true);
+    expect(mayNameATool('v2.1 is out')).toBe(true);
   });
 });
 

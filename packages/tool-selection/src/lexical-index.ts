@@ -65,6 +65,34 @@ export interface SearchHits {
 const NAME_LIKE = /^[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+$|^[a-z0-9]+[A-Z][A-Za-z0-9]*$/;
 const NAME_CANDIDATES = /[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+|[a-z0-9]+[A-Z][A-Za-z0-9]*/g;
 
+function isAsciiAlphanumeric(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+/**
+ * Whether `NAME_CANDIDATES` can match anywhere in `text`: a `_`, `.` or `-` between two letters or digits,
+ * or a capital after a lower-case letter or digit. One pass over the characters; most queries are plain
+ * sentences, and the regular expression costs more than this check.
+ */
+export function mayNameATool(text: string): boolean {
+  let previous = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 65 && code <= 90) {
+      if ((previous >= 97 && previous <= 122) || (previous >= 48 && previous <= 57)) return true;
+    } else if (
+      (code === 95 || code === 46 || code === 45) &&
+      isAsciiAlphanumeric(previous) &&
+      i + 1 < text.length &&
+      isAsciiAlphanumeric(text.charCodeAt(i + 1))
+    ) {
+      return true;
+    }
+    previous = code;
+  }
+  return false;
+}
+
 function checkNumber(option: string, value: number | undefined, min: number, max: number): void {
   if (value !== undefined && !(typeof value === 'number' && value >= min && value <= max)) {
     throw invalidOption(option, `a number from ${min} to ${max}`, value);
@@ -93,6 +121,9 @@ export class LexicalIndex {
   readonly #matched: Float32Array;
   // Query words seen before, with their term id (-1: stop word or not in the index).
   readonly #termIdByWord = new Map<string, number>();
+  // A query's weight per term id while it is prepared (zero between calls), and its term ids in order.
+  readonly #queryWeights: Float64Array;
+  readonly #queryTerms: number[] = [];
 
   private constructor(
     documentCount: number,
@@ -119,6 +150,7 @@ export class LexicalIndex {
     this.#matched = new Float32Array(documentCount);
     this.#accumulator = new Float32Array(documentCount);
     this.#touched = new Uint32Array(documentCount);
+    this.#queryWeights = new Float64Array(terms.size);
   }
 
   /** Builds the index over tool texts (document i is `texts[i]`). */
@@ -275,7 +307,8 @@ export class LexicalIndex {
       this.#postingImpacts.byteLength +
       this.#accumulator.byteLength +
       this.#touched.byteLength +
-      this.#matched.byteLength
+      this.#matched.byteLength +
+      this.#queryWeights.byteLength
     );
   }
 
@@ -284,23 +317,26 @@ export class LexicalIndex {
    * terms at `contextWeight` each.
    */
   prepare(query: string, context?: string, contextWeight = 0.3): LexicalQuery {
-    const weightsById = new Map<number, number>();
-    this.#addTerms(query, 1, weightsById);
+    const terms = this.#queryTerms;
+    const queryWeights = this.#queryWeights;
+    terms.length = 0;
+    this.#addTerms(query, 1);
     if (context !== undefined && context !== '' && contextWeight > 0) {
-      this.#addTerms(context, contextWeight, weightsById);
+      this.#addTerms(context, contextWeight);
     }
-    const termIds = new Uint32Array(weightsById.size);
-    const weights = new Float32Array(weightsById.size);
+    const termIds = new Uint32Array(terms.length);
+    const weights = new Float32Array(terms.length);
     let maxScore = 0;
-    let index = 0;
-    for (const [termId, weight] of weightsById) {
+    for (let index = 0; index < terms.length; index++) {
+      const termId = terms[index]!;
+      const weight = queryWeights[termId]!;
+      queryWeights[termId] = 0;
       termIds[index] = termId;
       weights[index] = weight;
       maxScore += weight * this.#idf[termId]! * (this.#k1 + 1);
-      index++;
     }
     const mentioned: number[] = [];
-    if (this.#nameMentionBoost > 0 && this.#documentsByName.size > 0) {
+    if (this.#nameMentionBoost > 0 && this.#documentsByName.size > 0 && mayNameATool(query)) {
       for (const candidate of query.match(NAME_CANDIDATES) ?? []) {
         const document = this.#documentsByName.get(candidate.toLowerCase());
         if (document !== undefined && !mentioned.includes(document)) mentioned.push(document);
@@ -309,8 +345,10 @@ export class LexicalIndex {
     return { termIds, weights, maxScore, mentioned };
   }
 
-  #addTerms(text: string, weight: number, weightsById: Map<number, number>): void {
+  #addTerms(text: string, weight: number): void {
     const termIdByWord = this.#termIdByWord;
+    const queryWeights = this.#queryWeights;
+    const terms = this.#queryTerms;
     for (const word of splitWords(text)) {
       let termId = termIdByWord.get(word);
       if (termId === undefined) {
@@ -320,7 +358,10 @@ export class LexicalIndex {
         if (termIdByWord.size >= 100_000) termIdByWord.clear();
         termIdByWord.set(word, termId);
       }
-      if (termId >= 0) weightsById.set(termId, (weightsById.get(termId) ?? 0) + weight);
+      if (termId >= 0) {
+        if (queryWeights[termId] === 0) terms.push(termId);
+        queryWeights[termId]! += weight;
+      }
     }
   }
 

@@ -100,9 +100,12 @@ bench
   .add('agent.chat, 55 tools, distinct turns, selection cache off, 3 middlewares', async () => {
     await uncached.chat(distinct[next++ % distinct.length]);
   })
-  .add('agent.chat, 55 tools, distinct turns in a cycle, selection cache churning, 3 middlewares', async () => {
-    await full.chat(distinct[next++ % distinct.length]);
-  })
+  .add(
+    'agent.chat, 55 tools, distinct turns in a cycle, selection cache churning, 3 middlewares',
+    async () => {
+      await full.chat(distinct[next++ % distinct.length]);
+    },
+  )
   .add('agent.stream, 55 tools, selection, 3 middlewares', async () => {
     for await (const _event of full.stream(messages)) {
       // drain

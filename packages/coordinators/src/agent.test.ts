@@ -439,19 +439,37 @@ describe('createAgent', () => {
         close: () => inner.close(),
       };
       const agent = agentWith({ provider });
-      const warnings: Error[] = [];
-      const onWarning = (warning: Error) => warnings.push(warning);
-      process.on('warning', onWarning);
-      try {
-        await Promise.all(Array.from({ length: 40 }, (_, index) => agent.chat(`question ${index}`)));
-        await Promise.all(Array.from({ length: 20 }, (_, index) => collect(agent.stream(`stream ${index}`))));
-      } finally {
-        process.off('warning', onWarning);
-      }
+      await Promise.all(Array.from({ length: 40 }, (_, index) => agent.chat(`question ${index}`)));
+      await Promise.all(Array.from({ length: 20 }, (_, index) => collect(agent.stream(`stream ${index}`))));
+      // Turns without a signal of their own all get the agent's close signal itself.
       expect(signals.size).toBe(1);
-      const [signal] = [...signals];
-      expect(getEventListeners(signal!, 'abort')).toHaveLength(0);
-      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
+      const [closeSignal] = [...signals];
+      expect(getEventListeners(closeSignal!, 'abort')).toHaveLength(0);
+      // Turns with a signal of their own get a combination, undone when they end, read or not.
+      const own = Array.from({ length: 30 }, () => new AbortController().signal);
+      await Promise.all(
+        own.slice(0, 20).map((signal, index) => agent.chat(`q${index}`, { abortSignal: signal })),
+      );
+      await Promise.all(
+        own.slice(20).map((signal, index) => collect(agent.stream(`s${index}`, { abortSignal: signal }))),
+      );
+      agent.stream('never read', { abortSignal: new AbortController().signal });
+      expect(signals.size).toBe(31);
+      expect(getEventListeners(closeSignal!, 'abort')).toHaveLength(0);
+      for (const signal of own) expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    });
+
+    it('treats a null abortSignal as none, and refuses one that is not an AbortSignal, naming it', async () => {
+      script = () => ({ text: 'fine' });
+      const agent = agentWith();
+      expect((await agent.chat('x', { abortSignal: null as unknown as AbortSignal })).text).toBe('fine');
+      await expect(agent.chat('x', { abortSignal: 'soon' as unknown as AbortSignal })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENTS',
+        message: 'abortSignal must be an AbortSignal, got "soon"',
+      });
+      await expect(
+        collect(agent.stream('x', { abortSignal: {} as unknown as AbortSignal })),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
     });
 
     it('ends a running stream with an ABORTED error', async () => {

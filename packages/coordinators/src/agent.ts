@@ -1,7 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { ToolResultCache } from '@victor-ai/cache';
 import type { Message, Provider, Tool, ToolDefinition } from '@victor-ai/core';
-import { AbortedError, InvalidArgumentsError, noopMetricsSink, systemClock } from '@victor-ai/core';
+import {
+  AbortedError,
+  combineSignals,
+  InvalidArgumentsError,
+  noopMetricsSink,
+  systemClock,
+} from '@victor-ai/core';
 import { createToolMiddlewareChain } from '@victor-ai/middleware';
 import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
 import { ChatCoordinator } from './chat-coordinator.js';
@@ -66,20 +72,36 @@ export function createAgent(config: AgentConfig): Agent {
   const tools: readonly Tool[] = options.tools ?? [];
   const built = new Set<AgentPart>();
   let closed = false;
-  // One signal for every turn, aborted by close(): no per-turn allocation unless the caller brings a signal.
+  // One signal for every turn, aborted by close(). A turn without a signal of its own gets it as it is (no
+  // allocation); a turn with one gets both combined, and the combination is undone when the turn ends.
   const closing = new AbortController();
-  // Each running request listens to it (and stops listening when done): any number may run at once.
+  // Each running request and tool may listen to it (and stops when done): any number may run at once.
   setMaxListeners(0, closing.signal);
-  const withCloseSignal = (turnOptions: TurnOptions | undefined): TurnOptions => {
-    if (turnOptions === undefined) return closeOnlyOptions;
-    const { abortSignal } = turnOptions;
-    return {
-      ...turnOptions,
-      abortSignal:
-        abortSignal === undefined ? closing.signal : AbortSignal.any([abortSignal, closing.signal]),
-    };
-  };
   const closeOnlyOptions: TurnOptions = Object.freeze({ abortSignal: closing.signal });
+  const ownSignal = (turnOptions: TurnOptions | undefined): AbortSignal | undefined => {
+    const signal = turnOptions?.abortSignal ?? undefined;
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      throw new InvalidArgumentsError({
+        message: `abortSignal must be an AbortSignal, got ${describeValue(signal)}`,
+      });
+    }
+    return signal;
+  };
+  const withCloseSignal = (turnOptions: TurnOptions | undefined, signal: AbortSignal): TurnOptions =>
+    turnOptions === undefined ? closeOnlyOptions : { ...turnOptions, abortSignal: signal };
+  async function* streamWithOwnSignal(
+    input: string | readonly Message[],
+    turnOptions: TurnOptions,
+    own: AbortSignal,
+  ): AsyncGenerator<AgentStreamEvent, void, undefined> {
+    // Combined on the first next(), so a stream that is never read attaches nothing.
+    const combined = combineSignals([own, closing.signal]);
+    try {
+      yield* chat().stream(input, { ...turnOptions, abortSignal: combined.signal! });
+    } finally {
+      combined.dispose();
+    }
+  }
 
   const lazy = <T>(part: AgentPart, create: () => T): (() => T) => {
     let value: T | undefined;
@@ -184,19 +206,37 @@ export function createAgent(config: AgentConfig): Agent {
       }),
   );
   const closedError = () => new InvalidArgumentsError({ message: 'the agent is closed: create a new one' });
-  const closedStream = (): AsyncIterable<AgentStreamEvent> => ({
-    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(closedError()) }),
+  const failedStream = (error: unknown): AsyncIterable<AgentStreamEvent> => ({
+    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }),
   });
+  const closedStream = (): AsyncIterable<AgentStreamEvent> => failedStream(closedError());
 
   return {
     providers,
     chat(input, turnOptions) {
       if (closed) return Promise.reject(closedError());
-      return chat().chat(input, withCloseSignal(turnOptions));
+      let own: AbortSignal | undefined;
+      try {
+        own = ownSignal(turnOptions);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (own === undefined) return chat().chat(input, withCloseSignal(turnOptions, closing.signal));
+      const combined = combineSignals([own, closing.signal]);
+      return chat()
+        .chat(input, { ...turnOptions, abortSignal: combined.signal! })
+        .finally(combined.dispose);
     },
     stream(input, turnOptions) {
       if (closed) return closedStream();
-      return chat().stream(input, withCloseSignal(turnOptions));
+      let own: AbortSignal | undefined;
+      try {
+        own = ownSignal(turnOptions);
+      } catch (error) {
+        return failedStream(error);
+      }
+      if (own === undefined) return chat().stream(input, withCloseSignal(turnOptions, closing.signal));
+      return streamWithOwnSignal(input, turnOptions!, own);
     },
     history(conversationId = 'default') {
       return built.has('context') ? context().history(conversationId) : [];
@@ -211,4 +251,19 @@ export function createAgent(config: AgentConfig): Agent {
       if (options.closeProviders !== false) await providers.close();
     },
   };
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AbortSignal).aborted === 'boolean' &&
+    typeof (value as AbortSignal).addEventListener === 'function'
+  );
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'an object';
+  return String(value);
 }

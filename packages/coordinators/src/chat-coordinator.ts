@@ -105,6 +105,10 @@ function definitionsOf(selection: ToolSelection): ToolDefinition[] {
   return definitions;
 }
 
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortReason(signal);
+}
+
 function lastUserText(messages: readonly Message[], pending: UserMessage | undefined): string {
   if (pending !== undefined) return pending.content;
   for (let i = messages.length - 1; i >= 0; i--) {
@@ -194,6 +198,8 @@ export class ChatCoordinator {
     const { clock, metrics } = this.parts;
     const started = clock.now();
     try {
+      // A turn aborted before it started (by its caller, or by the agent's close) does nothing.
+      throwIfAborted(options.abortSignal);
       const preparing = this.prepare(input, options);
       const prepared = isPromise(preparing) ? await preparing : preparing;
       let { request } = prepared;
@@ -211,6 +217,8 @@ export class ChatCoordinator {
           return this.finish(prepared, response, progress, step, started);
         }
         request = await this.runTools(request, response.message, response.toolCalls, progress, options);
+        // An aborted turn does not go back to the model.
+        throwIfAborted(options.abortSignal);
       }
     } catch (error) {
       metrics.increment(CoordinatorMetrics.chatRequests, OUTCOME_ERROR);
@@ -226,6 +234,7 @@ export class ChatCoordinator {
     const started = clock.now();
     let succeeded = false;
     try {
+      throwIfAborted(options.abortSignal);
       const preparing = this.prepare(input, options);
       const prepared = isPromise(preparing) ? await preparing : preparing;
       let { request } = prepared;
@@ -303,6 +312,8 @@ export class ChatCoordinator {
         for (let i = before; i < progress.toolResults.length; i++) {
           yield { type: 'tool-result', result: progress.toolResults[i]! };
         }
+        // The results of tools that ran are passed on; an aborted turn then ends here.
+        throwIfAborted(options.abortSignal);
       }
     } finally {
       if (!succeeded) metrics.increment(CoordinatorMetrics.chatRequests, OUTCOME_ERROR);
@@ -334,8 +345,6 @@ export class ChatCoordinator {
     const started = clock.now();
     const results = await this.parts.tools().run(calls, context);
     progress.toolMs += clock.now() - started;
-    // An aborted turn (by its caller, or by the agent's close) does not go back to the model.
-    if (options.abortSignal?.aborted) throw abortReason(options.abortSignal);
     if (!progress.sideEffects) progress.sideEffects = calls.some((call) => !this.parts.isReadOnly(call.name));
     progress.toolResults.push(...results);
     const toolMessages = results.map(toolMessage);

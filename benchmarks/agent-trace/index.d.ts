@@ -7,6 +7,8 @@ export interface TraceTool {
     description: string;
     parameters: { [key: string]: unknown };
     readOnly: boolean;
+    /** Set on the shell when it reports what it changed (`shellReportsChanges`). */
+    reportsChangedPaths?: boolean;
   };
   execute(
     args: Record<string, unknown>,

@@ -151,8 +151,8 @@ function createTools(files, onRun = () => {}, { shellReportsChanges = false } = 
         .map(([path]) => path)
         .sort(),
   };
-  const tool = (name, readOnly, run) => ({
-    definition: { name, description: `${name} (agent trace)`, parameters: {}, readOnly },
+  const tool = (name, readOnly, run, extra = {}) => ({
+    definition: { name, description: `${name} (agent trace)`, parameters: {}, readOnly, ...extra },
     execute(args, context) {
       onRun(name);
       return run(args, context ?? {});
@@ -167,18 +167,23 @@ function createTools(files, onRun = () => {}, { shellReportsChanges = false } = 
         files.set(args.file, args.content);
         return 'ok';
       }),
-      shell: tool('shell', false, (args, context) => {
-        const match = CODEGEN.exec(args.command);
-        if (!match) {
-          if (shellReportsChanges) context.reportChangedPaths?.([]);
-          return 'command not found';
-        }
-        const path = FILES[Number(match[1])];
-        files.set(path, `export const generated = ${match[2]}; // cache`);
-        // Like a shell tool that compares the workspace before and after the command (the demo's does).
-        if (shellReportsChanges) context.reportChangedPaths?.([path]);
-        return 'ok';
-      }),
+      shell: tool(
+        'shell',
+        false,
+        (args, context) => {
+          const match = CODEGEN.exec(args.command);
+          if (!match) {
+            if (shellReportsChanges) context.reportChangedPaths?.([]);
+            return 'command not found';
+          }
+          const path = FILES[Number(match[1])];
+          files.set(path, `export const generated = ${match[2]}; // cache`);
+          // Like a shell tool that compares the workspace before and after the command (the demo's does).
+          if (shellReportsChanges) context.reportChangedPaths?.([path]);
+          return 'ok';
+        },
+        shellReportsChanges ? { reportsChangedPaths: true } : {},
+      ),
     },
     /** The true answer of a read-only call, computed without counting as a run. */
     truth: (name, args) => read[name](args),

@@ -220,6 +220,11 @@ describe('createWorkspaceTools', () => {
         expect(await reported('cat README.md src/a.js; ls -R')).toEqual([]);
       });
 
+      it('reports nothing at all when the workspace holds a symbolic link', async () => {
+        symlinkSync(join(root, 'README.md'), join(root, 'src', 'readme-link.md'));
+        expect(await reported('printf new > README.md')).toBeUndefined();
+      });
+
       it('reports nothing at all when the workspace is too large to compare', async () => {
         mkdirSync(join(root, 'many'));
         for (let i = 0; i < 2_001; i++) writeFileSync(join(root, 'many', `f${i}`), '');

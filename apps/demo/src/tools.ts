@@ -58,20 +58,26 @@ const MAX_TRACKED_ENTRIES = 2_000;
 
 /**
  * Every file and folder under `root` (all of them, skipped folders included) with what any write changes:
- * inode, size, and modification and change times in nanoseconds. `null` when there are more than `limit`
- * or one vanished while being read: then nobody can say what a command changed.
+ * inode, size, and modification and change times in nanoseconds. `null`, so that nothing is reported and
+ * the cache drops every cached read, when there are more than `limit` entries, when one vanished while
+ * being read, or when the workspace holds a symbolic link: a read through a link is cached under the
+ * link's path, and a command that changes the file behind it would be reported under the other path.
  */
 async function fileStates(root: string, limit: number): Promise<Map<string, string> | null> {
   const states = new Map<string, string>();
   const pending = [root];
   try {
     for (let directory = pending.pop(); directory !== undefined; directory = pending.pop()) {
-      for (const entry of await readdir(directory, { withFileTypes: true })) {
-        const path = `${directory}/${entry.name}`;
-        const info = await lstat(path, { bigint: true });
-        states.set(path, `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`);
-        if (states.size > limit) return null;
-        if (entry.isDirectory()) pending.push(path);
+      const entries = await readdir(directory, { withFileTypes: true });
+      if (states.size + entries.length > limit) return null;
+      if (entries.some((entry) => entry.isSymbolicLink())) return null;
+      const paths = entries.map((entry) => `${directory}/${entry.name}`);
+      const infos = await Promise.all(paths.map((path) => lstat(path, { bigint: true })));
+      for (let i = 0; i < paths.length; i++) {
+        const info = infos[i]!;
+        if (info.isSymbolicLink()) return null;
+        states.set(paths[i]!, `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`);
+        if (info.isDirectory()) pending.push(paths[i]!);
       }
     }
   } catch {
@@ -418,6 +424,9 @@ export function createWorkspaceTools(
       category: 'shell',
       tags: ['shell', 'command', 'run', 'execute', 'tests', 'build', 'script', 'disk'],
       readOnly: false,
+      // It compares the workspace before and after the command, and reports what changed (or nothing,
+      // when it cannot tell: then the cache drops every cached read).
+      reportsChangedPaths: true,
     },
     async execute(args, context: ToolContext) {
       const timeoutMs = Math.min(

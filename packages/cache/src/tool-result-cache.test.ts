@@ -136,8 +136,13 @@ describe('ToolResultCache', () => {
   });
 
   describe('a writing tool that reports what it changed', () => {
-    const reporting = (changed: string[] | undefined, fail = false): Tool => ({
-      definition: { name: 'codegen', description: 'changes files it reports', parameters: {} },
+    const reporting = (changed: string[] | undefined, fail = false, declared = true): Tool => ({
+      definition: {
+        name: 'codegen',
+        description: 'changes files it reports',
+        parameters: {},
+        reportsChangedPaths: declared,
+      },
       execute: (_args, context) => {
         for (const path of changed ?? []) tools.files.set(path.replace(/^(?!\/)/, '/repo/'), 'generated');
         if (changed !== undefined) context.reportChangedPaths?.(changed);
@@ -176,7 +181,7 @@ describe('ToolResultCache', () => {
       expect((await cache.execute(tools.read, { path: '/repo/README.md' })).cached).toBe(false);
 
       const bad: Tool = {
-        definition: { name: 'bad', description: '', parameters: {} },
+        definition: { name: 'bad', description: '', parameters: {}, reportsChangedPaths: true },
         execute: (_args, context) => {
           context.reportChangedPaths?.('src/a.ts' as unknown as string[]);
           return 'ok';
@@ -187,6 +192,70 @@ describe('ToolResultCache', () => {
         message: expect.stringContaining('reportChangedPaths(paths) must be an array of path strings'),
       });
       expect((await cache.execute(tools.read, { path: '/repo/README.md' })).cached).toBe(false);
+    });
+
+    it('drops every cached read of the tenant when it does not declare reportsChangedPaths', async () => {
+      await cache.execute(tools.read, { path: '/repo/README.md' });
+      await cache.execute(reporting(['src/a.ts'], false, false), {});
+      expect((await cache.execute(tools.read, { path: '/repo/README.md' })).cached).toBe(false);
+    });
+
+    it('drops every cached read of the tenant after a bad report from a tool with path arguments', async () => {
+      await cache.execute(tools.read, { path: '/repo/README.md' });
+      const badNamed: Tool = {
+        definition: { name: 'bad_named', description: '', parameters: {} },
+        execute: (_args, context) => {
+          try {
+            context.reportChangedPaths?.('/repo/README.md' as unknown as string[]);
+          } catch {
+            // A tool that swallows the error still leaves a report nobody can trust.
+          }
+          return 'ok';
+        },
+      };
+      await cache.execute(badNamed, { path: '/repo/src/a.ts' });
+      expect((await cache.execute(tools.read, { path: '/repo/README.md' })).cached).toBe(false);
+    });
+
+    it('drops at once what a tool reports after it returned', async () => {
+      await cache.execute(tools.read, { path: '/repo/README.md' });
+      await cache.execute(tools.read, { path: '/repo/src/b.ts' });
+      let later: ((paths: readonly string[]) => void) | undefined;
+      const background: Tool = {
+        definition: { name: 'background', description: '', parameters: {}, reportsChangedPaths: true },
+        execute: (_args, context) => {
+          context.reportChangedPaths?.([]);
+          later = context.reportChangedPaths;
+          return 'started';
+        },
+      };
+      await cache.execute(background, {});
+      expect((await cache.execute(tools.read, { path: '/repo/README.md' })).cached).toBe(true);
+      tools.files.set('/repo/README.md', 'r2');
+      later?.(['README.md']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await cache.execute(tools.read, { path: '/repo/README.md' })).toEqual({
+        output: 'r2',
+        cached: false,
+      });
+      expect((await cache.execute(tools.read, { path: '/repo/src/b.ts' })).cached).toBe(true);
+    });
+
+    it('without the declaration, drops every read before it runs, so other instances on the cache miss too', async () => {
+      const shared = new MemoryCache<unknown>({ name: 'shared' });
+      const first = new ToolResultCache({ cache: shared, rootDir: '/repo' });
+      const second = new ToolResultCache({ cache: shared, rootDir: '/repo' });
+      await second.execute(tools.read, { path: '/repo/README.md' });
+      let duringRun: boolean | undefined;
+      const command: Tool = {
+        definition: { name: 'make', description: '', parameters: {} },
+        execute: async () => {
+          duringRun = (await second.execute(tools.read, { path: '/repo/README.md' })).cached;
+          return 'ok';
+        },
+      };
+      await first.execute(command, {});
+      expect(duringRun).toBe(false);
     });
 
     it('adds reported paths to the ones its arguments name', async () => {
@@ -245,6 +314,7 @@ describe('ToolResultCache invalidation rule', () => {
       paths: fc.array(path, { maxLength: 3 }),
       content: fc.constantFrom('1', '2', '3'),
       reports: fc.boolean(),
+      declares: fc.boolean(),
     }),
   );
 
@@ -293,7 +363,10 @@ describe('ToolResultCache invalidation rule', () => {
           else if (step.kind === 'write')
             await cache.execute(write, { file: step.path, content: step.content });
           else if (step.kind === 'shell')
-            await cache.execute(shell, { targets: step.paths, content: step.content, reports: step.reports });
+            await cache.execute(
+              { ...shell, definition: { ...shell.definition, reportsChangedPaths: step.declares } },
+              { targets: step.paths, content: step.content, reports: step.reports },
+            );
           else await cache.execute(remove, { path: step.path });
           if (reader === undefined) continue;
           const { output } = await cache.execute(reader, args);

@@ -27,9 +27,11 @@ const DEFAULT_PATH_ARGUMENTS = Object.freeze(['path', 'paths', 'file', 'director
  * tenant, whose path is P, an ancestor of P (a listing or search of a directory above it) or a descendant
  * of P (a file under a directory that was written, moved or deleted). A read with no path argument counts
  * as a read of `rootDir`, so every write removes it. A writing tool with no path argument removes all of
- * the tenant's cached results, unless it reports what it changed through `context.reportChangedPaths`:
- * then only the reads those paths affect (by the same rule) are removed. Tools not marked `readOnly` are
- * never cached.
+ * the tenant's cached results, before and after it runs, unless its definition says `reportsChangedPaths`
+ * and it reports what it changed through `context.reportChangedPaths`: then only the reads those paths
+ * affect (by the same rule) are removed, after it ran. Reported paths of a tool with path arguments are
+ * removed too. A bad report, or a report from a tool that then fails, removes all of the tenant's results.
+ * Tools not marked `readOnly` are never cached.
  */
 export class ToolResultCache {
   private readonly cache: Cache<unknown>;
@@ -97,36 +99,50 @@ export class ToolResultCache {
     }
     this.activeWrites++;
     this.generation++;
+    const { tenantId } = context;
     const named = this.pathsOf(args).length > 0;
-    // What the tool reports it changed, if it reports; checked when reported, used once it has returned.
+    // A tool that declares it reports its changes keeps the other cached reads; any other tool that
+    // names no path may change anything, before it returns and while it runs.
+    const trusted = definition.reportsChangedPaths === true;
     let reported: string[] | undefined;
+    let invalidReport = false;
     let completed = false;
     let succeeded = false;
     const reportChangedPaths = (paths: readonly string[]): void => {
       if (!Array.isArray(paths) || paths.some((path) => typeof path !== 'string')) {
+        invalidReport = true;
         throw invalidOption('reportChangedPaths(paths)', 'an array of path strings', paths);
       }
-      if (completed) return;
+      const resolved = paths.map((path) => this.resolve(path));
+      if (completed) {
+        // Reported after the tool returned (work it left running): dropped at once.
+        if (resolved.length > 0)
+          void this.cache.invalidateTags(this.pathTags(resolved, tenantId)).catch(() => {});
+        return;
+      }
       reported ??= [];
-      for (const path of paths) reported.push(this.resolve(path));
+      reported.push(...resolved);
     };
     try {
-      // A tool that names no path may change anything, but it may also report what it changed: its
-      // cached reads are judged after it ran. Reads that overlap it are not served from the cache anyway.
-      if (named) await this.invalidateForWrite(args, context.tenantId);
+      if (named) await this.invalidateForWrite(args, tenantId);
+      else if (!trusted) await this.cache.invalidateTags([`${scopeOf(tenantId)}*`]);
       const output = await tool.execute(args, { ...context, reportChangedPaths });
       succeeded = true;
       return { output, cached: false };
     } finally {
       completed = true;
       try {
-        if (named) await this.invalidateForWrite(args, context.tenantId);
-        if (succeeded && reported !== undefined) {
-          if (reported.length > 0) await this.cache.invalidateTags(this.pathTags(reported, context.tenantId));
-        } else if (!named || reported !== undefined) {
-          // Nothing reported by a tool that names no path, or a tool that failed after reporting (it may
-          // have changed more): every cached result of the tenant goes.
-          await this.cache.invalidateTags([`${scopeOf(context.tenantId)}*`]);
+        if (named) await this.invalidateForWrite(args, tenantId);
+        if (
+          invalidReport ||
+          (reported !== undefined && !succeeded) ||
+          (!named && (!trusted || reported === undefined))
+        ) {
+          // A bad report, a tool that failed after reporting (it may have changed more), or a tool that
+          // names no path and did not (or may not) say what it changed: all of the tenant's results go.
+          await this.cache.invalidateTags([`${scopeOf(tenantId)}*`]);
+        } else if (reported !== undefined && reported.length > 0) {
+          await this.cache.invalidateTags(this.pathTags(reported, tenantId));
         }
       } finally {
         this.generation++;

@@ -21,6 +21,12 @@ export interface ToolDefinition {
   cpuBound?: boolean;
   /** Always offered to the model, whatever the selector ranks. */
   alwaysInclude?: boolean;
+  /**
+   * The tool writes, and whenever it returns it has reported every file it created, changed or deleted
+   * through `ToolContext.reportChangedPaths`. A tool-result cache then keeps the other cached reads while
+   * it runs and after, instead of dropping all of them (as it must for a writing tool that names no path).
+   */
+  reportsChangedPaths?: boolean;
 }
 
 /** A model's request to run a tool, with its arguments parsed. */
@@ -39,10 +45,10 @@ export interface ToolContext {
   metadata?: Readonly<Record<string, unknown>>;
   /**
    * Present when a tool-result cache runs a tool that writes. A tool that knows exactly which files it
-   * created, changed or deleted (absolute, or relative to the cache's root) reports them here, and only
-   * the cached reads those paths affect are dropped, instead of every cached read its arguments may touch
-   * (for a tool with no path argument, such as a shell: all of them). Report every changed path, in one
-   * call or several, or do not call it at all; an empty list says that nothing changed.
+   * created, changed or deleted (absolute, or relative to the cache's root) reports them here, in one call
+   * or several before it returns; an empty list says that nothing changed. With `reportsChangedPaths` in
+   * its definition, only the cached reads those paths affect are dropped, instead of all of them for a
+   * tool with no path argument (such as a shell). Paths reported after the tool returned are dropped at once.
    */
   reportChangedPaths?: (paths: readonly string[]) => void;
 }

@@ -111,7 +111,8 @@ export class HistogramSeries implements HistogramHandle {
 
 /**
  * Whether `labels` still names the series whose (frozen, stringified) labels are `seriesLabels`: same
- * names, same values once stringified. Allocates nothing.
+ * names, same values once stringified. Allocates nothing for string values (a number is stringified). An
+ * object with inherited enumerable properties never matches, so it takes the slow path, still correctly.
  */
 export function sameLabels(labels: MetricLabels, seriesLabels: MetricLabels): boolean {
   let count = 0;

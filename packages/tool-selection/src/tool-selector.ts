@@ -541,13 +541,14 @@ export class ToolSelector {
 
   /**
    * Keeps a computed selection. A full cache takes it, in place of its least recently used entry, only
-   * when its query was looked up before (see `AdmissionFilter`) or that entry is of an older registry.
+   * when its query was looked up before (see `AdmissionFilter`). A selection made for a registry version
+   * that is no longer current (a slow semantic select) is not kept: it could never be served.
    */
   #store(key: string, repeated: boolean, version: number, selection: ToolSelection): void {
+    if (this.#state !== undefined && version !== this.#state.version) return;
     if (this.#cache.size >= this.#cacheSize) {
-      const victimKey = this.#cache.keys().next().value as string;
-      if (!repeated && this.#cache.get(victimKey)!.version === version) return;
-      this.#cache.delete(victimKey);
+      if (!repeated) return;
+      this.#cache.delete(this.#cache.keys().next().value as string);
     }
     this.#cache.set(key, { version, selection: Object.freeze({ ...selection, cached: true }) });
   }

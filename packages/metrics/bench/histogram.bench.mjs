@@ -1,24 +1,14 @@
 // Histogram recording cost and accuracy: this package's log-linear histogram vs hdr-histogram-js, plus the
 // monitor's MetricsSink paths. Run after a build: `pnpm --filter @victor-ai/metrics bench` (add `--json` for
 // machine-readable output). Each task records a batch of 1,000 values; ns/record = task p50 / 1,000.
+// Deterministic pseudo-random numbers (mulberry32, the benchmarks' shared generator): every run sees the same data.
+import { random } from '@victor-ai/agent-trace';
 import * as hdr from 'hdr-histogram-js';
 import { Bench } from 'tinybench';
 import { createPerformanceMonitor, LogLinearHistogram, MetricNames } from '../dist/index.js';
 
 const BATCH = 1000;
 const json = process.argv.includes('--json');
-
-// Deterministic pseudo-random numbers (mulberry32) so that every run sees the same data.
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Latency-like data in seconds: log-normal around 2 ms, with a 1% tail around 400 ms. */
 function latencies(count, seed) {

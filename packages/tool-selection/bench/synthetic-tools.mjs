@@ -1,18 +1,10 @@
 // Deterministic synthetic tool pools and queries for benchmarks: realistic shapes (verb_noun names,
 // 8-30 word descriptions, 1-6 described parameters) over a Zipf-distributed vocabulary of pseudo-words,
-// so postings lists have the skew of real text. Same seed, same pool.
+// so postings lists have the skew of real text. Same seed, same pool. The seeded generator (mulberry32) is
+// the benchmarks' shared one.
+import { random } from '@victor-ai/agent-trace';
 
-/** mulberry32: a small seeded PRNG. */
-export function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { random };
 
 const VERBS = (
   'get list create delete update search find send fetch read write compute calculate convert translate ' +

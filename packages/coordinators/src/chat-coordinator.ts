@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isDeterministicRequest, responseCacheKey } from '@victor-ai/cache';
 import type {
   AssistantMessage,
@@ -103,6 +104,23 @@ function definitionsOf(selection: ToolSelection): ToolDefinition[] {
     if (selection.cached) definitionsBySelection.set(selection, definitions);
   }
   return definitions;
+}
+
+const NO_STEP_SIGNAL = Object.freeze({ signal: undefined, dispose() {} });
+
+/** A signal of one step's tool calls that follows `parent`; `dispose()` stops following it. */
+function stepSignal(parent: AbortSignal | undefined): { signal: AbortSignal | undefined; dispose(): void } {
+  if (parent === undefined) return NO_STEP_SIGNAL;
+  const controller = new AbortController();
+  // As many tools (and their timeouts) as run at once may listen.
+  setMaxListeners(0, controller.signal);
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { signal: controller.signal, dispose() {} };
+  }
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -339,11 +357,18 @@ export class ChatCoordinator {
     progress: Progress,
     options: TurnOptions,
   ): Promise<ChatRequest> {
-    // Built only when the model calls tools: most turns never need it.
-    const context = this.toolContext(options);
+    // Built only when the model calls tools: most turns never need it. The tools get a signal of this
+    // step's own, so that a listener a tool forgets to remove dies with the step, not with the agent.
+    const signal = stepSignal(options.abortSignal);
+    const context = this.toolContext(options, signal.signal);
     const { clock } = this.parts;
     const started = clock.now();
-    const results = await this.parts.tools().run(calls, context);
+    let results: ToolResult[];
+    try {
+      results = await this.parts.tools().run(calls, context);
+    } finally {
+      signal.dispose();
+    }
     progress.toolMs += clock.now() - started;
     if (!progress.sideEffects) progress.sideEffects = calls.some((call) => !this.parts.isReadOnly(call.name));
     progress.toolResults.push(...results);
@@ -368,9 +393,9 @@ export class ChatCoordinator {
     return hit;
   }
 
-  private toolContext(options: TurnOptions): ToolContext {
+  private toolContext(options: TurnOptions, abortSignal: AbortSignal | undefined): ToolContext {
     const context: ToolContext = {};
-    if (options.abortSignal) context.abortSignal = options.abortSignal;
+    if (abortSignal) context.abortSignal = abortSignal;
     if (options.tenantId !== undefined) context.tenantId = options.tenantId;
     if (options.userId !== undefined) context.userId = options.userId;
     return context;

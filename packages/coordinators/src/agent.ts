@@ -87,8 +87,8 @@ export function createAgent(config: AgentConfig): Agent {
     }
     return signal;
   };
-  const withCloseSignal = (turnOptions: TurnOptions | undefined, signal: AbortSignal): TurnOptions =>
-    turnOptions === undefined ? closeOnlyOptions : { ...turnOptions, abortSignal: signal };
+  const withCloseSignal = (turnOptions: TurnOptions | undefined): TurnOptions =>
+    turnOptions === undefined ? closeOnlyOptions : { ...turnOptions, abortSignal: closing.signal };
   async function* streamWithOwnSignal(
     input: string | readonly Message[],
     turnOptions: TurnOptions,
@@ -221,7 +221,7 @@ export function createAgent(config: AgentConfig): Agent {
       } catch (error) {
         return Promise.reject(error);
       }
-      if (own === undefined) return chat().chat(input, withCloseSignal(turnOptions, closing.signal));
+      if (own === undefined) return chat().chat(input, withCloseSignal(turnOptions));
       const combined = combineSignals([own, closing.signal]);
       return chat()
         .chat(input, { ...turnOptions, abortSignal: combined.signal! })
@@ -235,7 +235,7 @@ export function createAgent(config: AgentConfig): Agent {
       } catch (error) {
         return failedStream(error);
       }
-      if (own === undefined) return chat().stream(input, withCloseSignal(turnOptions, closing.signal));
+      if (own === undefined) return chat().stream(input, withCloseSignal(turnOptions));
       return streamWithOwnSignal(input, turnOptions!, own);
     },
     history(conversationId = 'default') {

@@ -1,4 +1,5 @@
 import type { MetricLabels, MetricsSink } from '@victor-ai/core';
+import type { CacheStats } from './types.js';
 
 /** Prometheus names of the series every cache of this package reports. */
 export const CACHE_METRICS = Object.freeze({
@@ -26,6 +27,52 @@ export class CacheMetricLabels {
       this.byOperation.set(operation, labels);
     }
     return labels;
+  }
+}
+
+/** A cache's `stats()` counters and the matching metrics, counted together. */
+export class CacheCounters {
+  private counts: CacheStats = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+
+  constructor(
+    private readonly metrics: MetricsSink,
+    private readonly labels: CacheMetricLabels,
+  ) {}
+
+  hit(): void {
+    this.counts.hits++;
+    this.metrics.increment(CACHE_METRICS.hits, this.labels.base);
+  }
+
+  /** A value served after its TTL, within its stale-while-revalidate window. */
+  staleHit(): void {
+    this.counts.staleHits++;
+    this.metrics.increment(CACHE_METRICS.staleHits, this.labels.base);
+  }
+
+  miss(): void {
+    this.counts.misses++;
+    this.metrics.increment(CACHE_METRICS.misses, this.labels.base);
+  }
+
+  eviction(): void {
+    this.counts.evictions++;
+    this.metrics.increment(CACHE_METRICS.evictions, this.labels.base);
+  }
+
+  /** A failed operation (`get`, `set`, `encode`, ...), counted under its `operation` label. */
+  error(operation: string): void {
+    this.counts.errors++;
+    this.metrics.increment(CACHE_METRICS.errors, this.labels.operation(operation));
+  }
+
+  /** A copy of the counters. */
+  snapshot(): CacheStats {
+    return { ...this.counts };
+  }
+
+  reset(): void {
+    this.counts = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
   }
 }
 

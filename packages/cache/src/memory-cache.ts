@@ -1,7 +1,7 @@
 import type { Clock, MetricsSink } from '@victor-ai/core';
 import { InvalidArgumentsError, invalidOption, noopMetricsSink, systemClock } from '@victor-ai/core';
 import { LRUCache } from 'lru-cache';
-import { CACHE_METRICS, CacheMetricLabels } from './cache-metrics.js';
+import { CacheCounters, CacheMetricLabels } from './cache-metrics.js';
 import type { ComputeFunction, GetOrComputeOptions } from './get-or-compute.js';
 import { getOrComputeAfterMiss } from './get-or-compute.js';
 import {
@@ -64,7 +64,7 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
   private readonly labels: CacheMetricLabels;
   private readonly defaultTtlMs: number;
   private readonly defaultStaleMs: number;
-  private counters: CacheStats = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+  private readonly counters: CacheCounters;
 
   constructor(options: MemoryCacheOptions<Value>) {
     this.name = checkName(options?.name);
@@ -82,6 +82,7 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
     this.clock = options.clock ?? systemClock;
     this.metrics = options.metrics ?? noopMetricsSink;
     this.labels = new CacheMetricLabels(this.name, 'memory');
+    this.counters = new CacheCounters(this.metrics, this.labels);
     const sizeOf = options.sizeOf ?? estimateSize;
     const clock = this.clock;
     this.lru = new LRUCache<string, MemoryEntry<Value>>({
@@ -101,8 +102,7 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
       dispose: (entry, key, reason) => {
         this.untag(key, entry.tags);
         if (reason === 'evict') {
-          this.counters.evictions++;
-          this.metrics.increment(CACHE_METRICS.evictions, this.labels.base);
+          this.counters.eviction();
         }
       },
     });
@@ -120,22 +120,22 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
 
   /** Hits, misses, stale hits, evictions since creation or the last `resetStats`. */
   stats(): CacheStats {
-    return { ...this.counters };
+    return this.counters.snapshot();
   }
 
   /** Sets every counter of `stats()` back to zero. */
   resetStats(): void {
-    this.counters = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+    this.counters.reset();
   }
 
   /** The fresh value for `key`, or `undefined`; stale entries count as misses here. */
   get(key: string): Promise<Value | undefined> {
     const entry = this.lru.get(key);
     if (entry !== undefined && this.clock.now() < entry.freshUntil) {
-      this.recordHit();
+      this.counters.hit();
       return Promise.resolve(entry.value);
     }
-    this.recordMiss();
+    this.counters.miss();
     return Promise.resolve(undefined);
   }
 
@@ -151,15 +151,14 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
     if (entry === undefined || now >= entry.expiresAt) {
       // lru-cache drops expired entries too; this check makes the end of the window exact.
       if (entry !== undefined) this.lru.delete(key);
-      this.recordMiss();
+      this.counters.miss();
       return undefined;
     }
     const stale = now >= entry.freshUntil;
     if (stale) {
-      this.counters.staleHits++;
-      this.metrics.increment(CACHE_METRICS.staleHits, this.labels.base);
+      this.counters.staleHit();
     } else {
-      this.recordHit();
+      this.counters.hit();
     }
     return { value: entry.value, stale, freshUntilEpochMs: entry.freshUntilEpochMs };
   }
@@ -251,16 +250,6 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
     const entry = this.lookup(key);
     if (entry !== undefined && !entry.stale) return Promise.resolve(entry.value);
     return getOrComputeAfterMiss(this, key, compute, options ?? {}, entry);
-  }
-
-  private recordHit(): void {
-    this.counters.hits++;
-    this.metrics.increment(CACHE_METRICS.hits, this.labels.base);
-  }
-
-  private recordMiss(): void {
-    this.counters.misses++;
-    this.metrics.increment(CACHE_METRICS.misses, this.labels.base);
   }
 
   private untag(key: string, tags: readonly string[] | undefined): void {

@@ -8,7 +8,7 @@ import {
   systemClock,
 } from '@victor-ai/core';
 import { Redis } from 'ioredis';
-import { CACHE_METRICS, CacheMetricLabels } from './cache-metrics.js';
+import { CACHE_METRICS, CacheCounters, CacheMetricLabels } from './cache-metrics.js';
 import type { ComputeFunction, GetOrComputeOptions } from './get-or-compute.js';
 import { getOrCompute } from './get-or-compute.js';
 import { checkName, checkNonNegativeInteger, checkPositiveInteger, checkTags, checkTtl } from './options.js';
@@ -133,7 +133,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   readonly defaultStaleMs: number;
   private readonly commandTimeoutMs: number;
   private readonly onWarning: CacheWarningHandler;
-  private counters: CacheStats = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+  private readonly counters: CacheCounters;
   private degraded = false;
   private closed = false;
   private subscriber: Redis | undefined;
@@ -179,6 +179,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     this.clock = options.clock ?? systemClock;
     this.metrics = options.metrics ?? noopMetricsSink;
     this.labels = new CacheMetricLabels(this.name, 'redis');
+    this.counters = new CacheCounters(this.metrics, this.labels);
     this.onWarning = options.onWarning ?? ((message, error) => console.warn(message, error ?? ''));
     if (options.client !== undefined && options.url !== undefined) {
       throw invalidOption('url', 'left out when client is given', options.url);
@@ -232,12 +233,12 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
 
   /** Hits, misses, stale hits and errors since creation or the last `resetStats`. */
   stats(): CacheStats {
-    return { ...this.counters };
+    return this.counters.snapshot();
   }
 
   /** Sets every counter of `stats()` back to zero. */
   resetStats(): void {
-    this.counters = { hits: 0, misses: 0, staleHits: 0, evictions: 0, errors: 0 };
+    this.counters.reset();
   }
 
   /** The fresh value for `key`, or `undefined` (also when Redis is down or slow). */
@@ -289,8 +290,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       payload = JSON.stringify(stored);
     } catch (error) {
       // A value with no JSON form (a cycle, a bigint) is not stored; the caller's work goes on.
-      this.counters.errors++;
-      this.metrics.increment(CACHE_METRICS.errors, this.labels.operation('encode'));
+      this.counters.error('encode');
       this.onWarning(
         `@victor-ai/cache: value for key ${JSON.stringify(key)} has no JSON form; not stored`,
         error,
@@ -493,7 +493,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   /** Parses a stored entry; past its TTL it is a miss unless `allowStale` and inside its stale window. */
   private decode(raw: string | null, allowStale: boolean): CacheLookup<Value> | undefined {
     if (raw === null) {
-      this.recordMiss();
+      this.counters.miss();
       return undefined;
     }
     let stored: StoredEntry<Value>;
@@ -501,22 +501,20 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       stored = JSON.parse(raw) as StoredEntry<Value>;
     } catch (error) {
       this.markDegraded('decode', error);
-      this.recordMiss();
+      this.counters.miss();
       return undefined;
     }
     const now = this.clock.epochMs();
     if (now >= (allowStale ? (stored.s ?? stored.f) : stored.f)) {
       // Past its stale window by our clock, though Redis has not dropped it yet.
-      this.recordMiss();
+      this.counters.miss();
       return undefined;
     }
     const stale = now >= stored.f;
     if (stale) {
-      this.counters.staleHits++;
-      this.metrics.increment(CACHE_METRICS.staleHits, this.labels.base);
+      this.counters.staleHit();
     } else {
-      this.counters.hits++;
-      this.metrics.increment(CACHE_METRICS.hits, this.labels.base);
+      this.counters.hit();
     }
     const lookup: CacheLookup<Value> & { tags?: readonly string[] } = {
       value: stored.v,
@@ -525,11 +523,6 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     };
     if (stored.t !== undefined) lookup.tags = stored.t;
     return lookup;
-  }
-
-  private recordMiss(): void {
-    this.counters.misses++;
-    this.metrics.increment(CACHE_METRICS.misses, this.labels.base);
   }
 
   /**
@@ -628,8 +621,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   }
 
   private fail(operation: string, error: unknown): typeof FAILED {
-    this.counters.errors++;
-    this.metrics.increment(CACHE_METRICS.errors, this.labels.operation(operation));
+    this.counters.error(operation);
     this.markDegraded(operation, error);
     return FAILED;
   }

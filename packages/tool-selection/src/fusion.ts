@@ -18,21 +18,8 @@ export function reciprocalRankFusion(
   k: number,
   rrfK = 60,
 ): FusedHit[] {
-  const byDocument = new Map<number, FusedHit>();
-  lexical.documents.forEach((document, rank) => {
-    byDocument.set(document, { document, score: 1 / (rrfK + rank + 1), lexicalRank: rank, semanticRank: -1 });
-  });
-  semantic.documents.forEach((document, rank) => {
-    const contribution = 1 / (rrfK + rank + 1);
-    const hit = byDocument.get(document);
-    if (hit === undefined)
-      byDocument.set(document, { document, score: contribution, lexicalRank: -1, semanticRank: rank });
-    else {
-      hit.score += contribution;
-      hit.semanticRank = rank;
-    }
-  });
-  return topFused(byDocument, k);
+  const byRank = (rank: number) => 1 / (rrfK + rank + 1);
+  return fuse(lexical, semantic, byRank, byRank, k);
 }
 
 /**
@@ -46,18 +33,30 @@ export function weightedFusion(
   k: number,
   lexicalWeight = 0.5,
 ): FusedHit[] {
-  const byDocument = new Map<number, FusedHit>();
   const scale = lexicalMaxScore > 0 ? lexicalWeight / lexicalMaxScore : 0;
+  return fuse(
+    lexical,
+    semantic,
+    (rank) => lexical.scores[rank]! * scale,
+    (rank) => (1 - lexicalWeight) * Math.max(0, semantic.scores[rank]!),
+    k,
+  );
+}
+
+/** Adds each document's contribution from both lists (by rank) and keeps the `k` best. */
+function fuse(
+  lexical: SearchHits,
+  semantic: SearchHits,
+  lexicalScore: (rank: number) => number,
+  semanticScore: (rank: number) => number,
+  k: number,
+): FusedHit[] {
+  const byDocument = new Map<number, FusedHit>();
   lexical.documents.forEach((document, rank) => {
-    byDocument.set(document, {
-      document,
-      score: lexical.scores[rank]! * scale,
-      lexicalRank: rank,
-      semanticRank: -1,
-    });
+    byDocument.set(document, { document, score: lexicalScore(rank), lexicalRank: rank, semanticRank: -1 });
   });
   semantic.documents.forEach((document, rank) => {
-    const contribution = (1 - lexicalWeight) * Math.max(0, semantic.scores[rank]!);
+    const contribution = semanticScore(rank);
     const hit = byDocument.get(document);
     if (hit === undefined)
       byDocument.set(document, { document, score: contribution, lexicalRank: -1, semanticRank: rank });
@@ -66,10 +65,6 @@ export function weightedFusion(
       hit.semanticRank = rank;
     }
   });
-  return topFused(byDocument, k);
-}
-
-function topFused(byDocument: Map<number, FusedHit>, k: number): FusedHit[] {
   const hits = [...byDocument.values()];
   hits.sort((a, b) => b.score - a.score || a.document - b.document);
   if (hits.length > k) hits.length = k;

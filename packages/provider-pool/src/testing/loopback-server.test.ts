@@ -58,6 +58,23 @@ describe('createLoopbackServer', () => {
     expect(json.headers['content-type']).toBe('application/json');
   });
 
+  it('keeps recorded request bodies within recordBytes, always keeping the latest', async () => {
+    const server = await createLoopbackServer({ recordBytes: 10_000 });
+    servers.push(server);
+    const big = 'x'.repeat(4_000);
+    for (let i = 0; i < 5; i++) {
+      await post(server, '/v1/chat/completions', { messages: [{ role: 'user', content: `${i}${big}` }] });
+    }
+    // Each body is a little over 4,000 bytes: two fit in 10,000 bytes, not three.
+    expect(server.requests.map((seen) => seen.index)).toEqual([3, 4]);
+    await post(server, '/v1/chat/completions', { messages: [{ role: 'user', content: 'y'.repeat(20_000) }] });
+    expect(server.requests.map((seen) => seen.index)).toEqual([5]);
+  });
+
+  it('refuses a negative recordBytes', async () => {
+    await expect(createLoopbackServer({ recordBytes: -1 })).rejects.toThrow('recordBytes');
+  });
+
   it('answers 404 for unknown routes', async () => {
     const server = await createLoopbackServer();
     servers.push(server);

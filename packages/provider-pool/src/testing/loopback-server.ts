@@ -101,6 +101,11 @@ export interface LoopbackServerOptions {
   reply?: (request: LoopbackRequest) => LoopbackReply | undefined;
   /** Keep this many of the latest request bodies in `requests`; default 100. */
   recordRequests?: number;
+  /**
+   * Keep the latest requests in `requests` only while their raw bodies total at most this many bytes;
+   * default 8 MiB (the latest request is always kept). Bounds the server's memory under large bodies.
+   */
+  recordBytes?: number;
   /** Faults injected at random into unscripted requests; none by default. */
   faults?: LoopbackFaultRates;
   /** Length of the deterministic vectors `/v1/embeddings` answers; default 8. */
@@ -428,6 +433,7 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
   let chunkGapMs = nonNegative('chunkGapMs', options.chunkGapMs);
   const model = options.model ?? 'loopback-1';
   const keep = options.recordRequests ?? 100;
+  const keepBytes = nonNegative('recordBytes', options.recordBytes ?? 8 * 1024 * 1024);
   const faults = checkFaultRates(options.faults);
   const random = seededRandom(faults?.seed ?? 1);
   const dimensions = options.embeddingDimensions ?? 8;
@@ -436,6 +442,9 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
   }
   const queue: LoopbackReply[] = [];
   const requests: LoopbackRequest[] = [];
+  // Raw body sizes of `requests`, in the same order.
+  const recordedSizes: number[] = [];
+  let recordedBytes = 0;
   const replyCounts: Record<string, number> = {};
   const sockets = new Set<Socket>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -638,8 +647,14 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
         api: routeOf(method, path),
       };
       if (keep > 0) {
+        const size = parts.reduce((total, part) => total + part.length, 0);
         requests.push(request);
-        if (requests.length > keep) requests.shift();
+        recordedSizes.push(size);
+        recordedBytes += size;
+        while (requests.length > keep || (recordedBytes > keepBytes && requests.length > 1)) {
+          requests.shift();
+          recordedBytes -= recordedSizes.shift()!;
+        }
       }
       if (request.api !== 'unknown') {
         answer(request, response);

@@ -114,6 +114,34 @@ describe('RedisCache', () => {
       expect(await cache.getMany([])).toEqual([]);
     });
 
+    it('stores the other entries of a setMany whose one value has no JSON form, and stays available', async () => {
+      const metrics = new RecordingMetrics();
+      const warnings: string[] = [];
+      const cache = open({ name: 'many', metrics, onWarning: (message) => warnings.push(message) });
+      await cache.set('big', 'old');
+      const stored = await cache.setMany([
+        ['a', 1],
+        ['big', 10n],
+        ['b', 2],
+      ]);
+      expect(cache.available).toBe(true);
+      // The old value of the entry that could not be written is gone, not left behind.
+      expect(await cache.getMany(['a', 'big', 'b'])).toEqual([1, undefined, 2]);
+      expect(stored).toBe(2);
+      expect(metrics.total('victor_cache_errors_total', { operation: 'encode' })).toBe(1);
+      expect(metrics.total('victor_cache_errors_total', { operation: 'set' })).toBe(0);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('["big"]');
+    });
+
+    it('deletes the old value of a set whose value has no JSON form', async () => {
+      const cache = open();
+      await cache.set('k', 'old');
+      expect(await cache.store('k', { n: 1n })).toBe(false);
+      expect(await cache.get('k')).toBeUndefined();
+      expect(cache.available).toBe(true);
+    });
+
     it('gives a lock to one holder at a time, and back after release', async () => {
       const first = open();
       const second = new RedisCache({
@@ -358,6 +386,25 @@ describe('RedisCache', () => {
       expect(await cache.get('k')).toBeUndefined();
       expect(await cache.get('j')).toBeUndefined();
       expect(await raw.exists(`${cache.prefix}k`, `${cache.prefix}j`)).toBe(0);
+    });
+
+    it('deletes the old values of a setMany lost with the connection before anything else once back', async () => {
+      const cache = open({ failFastMs: 0 });
+      await cache.set('a', 'old');
+      await cache.set('b', 'old');
+      proxy.blackhole();
+      const stored = await cache.setMany([
+        ['a', 'new'],
+        ['b', 'new'],
+      ]);
+      proxy.cut();
+      expect(await raw.exists(`${cache.prefix}a`, `${cache.prefix}b`)).toBe(2);
+      await vi.waitFor(() => expect(cache.client.status).not.toBe('ready'), { timeout: 5_000, interval: 5 });
+      proxy.restore();
+      await vi.waitFor(() => expect(cache.client.status).toBe('ready'), { timeout: 5_000, interval: 10 });
+      expect(await cache.getMany(['a', 'b'])).toEqual([undefined, undefined]);
+      expect(await raw.exists(`${cache.prefix}a`, `${cache.prefix}b`)).toBe(0);
+      expect(stored).toBe(0);
     });
 
     it('answers at once for failFastMs after a timeout instead of sending more commands', async () => {

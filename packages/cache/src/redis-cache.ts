@@ -149,6 +149,8 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   /** `clock.now()` before which commands are not sent after a failure. */
   private retryAt = 0;
   private readonly failFastMs: number;
+  /** The error of the last value that could not be encoded, for the warning. */
+  private lastEncodeError: unknown;
 
   constructor(options: RedisCacheOptions) {
     this.name = checkName(options?.name);
@@ -285,16 +287,15 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     const stored: StoredEntry<Value> = { f: this.clock.epochMs() + ttlMs, v: value };
     if (staleMs > 0) stored.s = stored.f + staleMs;
     if (tags !== undefined) stored.t = tags;
-    let payload: string;
-    try {
-      payload = JSON.stringify(stored);
-    } catch (error) {
-      // A value with no JSON form (a cycle, a bigint) is not stored; the caller's work goes on.
-      this.counters.error('encode');
+    const payload = this.encode(stored);
+    if (payload === FAILED) {
+      // A value with no JSON form (a cycle, a bigint) is not stored, and the old value must not outlive
+      // the write; the caller's work goes on.
       this.onWarning(
         `@victor-ai/cache: value for key ${JSON.stringify(key)} has no JSON form; not stored`,
-        error,
+        this.lastEncodeError,
       );
+      await this.delete(key);
       return false;
     }
     const keepMs = Math.ceil(ttlMs + staleMs);
@@ -319,12 +320,17 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     return reply !== FAILED;
   }
 
-  /** Stores many entries in one pipelined round trip (no tags). */
+  /**
+   * Stores many entries in one pipelined round trip (no tags). Values are encoded before anything is sent:
+   * an entry with no JSON form (a bigint, a cycle) is not stored, its old value is deleted in the same
+   * round trip, and it is counted under `operation="encode"`; the other entries are stored. Resolves to
+   * how many entries Redis took (0 while Redis is down; their old values are then deleted once it is back).
+   */
   async setMany(
     entries: ReadonlyArray<readonly [key: string, value: Value]>,
     options?: Omit<CacheWriteOptions, 'tags'>,
-  ): Promise<void> {
-    if (entries.length === 0) return;
+  ): Promise<number> {
+    if (entries.length === 0) return 0;
     const ttlMs = options?.ttlMs === undefined ? this.defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
     const staleMs =
       options?.staleWhileRevalidateMs === undefined
@@ -332,15 +338,48 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
         : checkNonNegativeInteger('staleWhileRevalidateMs', options.staleWhileRevalidateMs);
     const freshUntil = this.clock.epochMs() + ttlMs;
     const keepMs = Math.ceil(ttlMs + staleMs);
-    await this.run('set', () => {
+    // Encoded here, not inside the Redis call: a value that cannot be encoded is the caller's problem,
+    // not a sign that Redis is down.
+    const writes: Array<readonly [fullKey: string, payload: string | undefined]> = [];
+    const unencodable: string[] = [];
+    let firstError: unknown;
+    for (const [key, value] of entries) {
+      const stored: StoredEntry<Value> = { f: freshUntil, v: value };
+      if (staleMs > 0) stored.s = freshUntil + staleMs;
+      const payload = value === undefined ? undefined : this.encode(stored);
+      if (payload === FAILED) {
+        unencodable.push(key);
+        firstError ??= this.lastEncodeError;
+        writes.push([this.prefix + key, undefined]);
+      } else {
+        writes.push([this.prefix + key, payload]);
+      }
+    }
+    if (unencodable.length > 0) {
+      this.onWarning(
+        `@victor-ai/cache: values for keys ${JSON.stringify(unencodable)} have no JSON form; not stored`,
+        firstError,
+      );
+    }
+    const reply = await this.run('set', () => {
       const pipeline = this.client.pipeline();
-      for (const [key, value] of entries) {
-        const stored: StoredEntry<Value> = { f: freshUntil, v: value };
-        if (staleMs > 0) stored.s = freshUntil + staleMs;
-        pipeline.set(this.prefix + key, JSON.stringify(stored), 'PX', keepMs);
+      for (const [fullKey, payload] of writes) {
+        // `undefined` (or a value with no JSON form) replaces the old value with nothing.
+        if (payload === undefined) pipeline.del(fullKey);
+        else pipeline.set(fullKey, payload, 'PX', keepMs);
       }
       return pipeline.exec();
     });
+    if (reply === FAILED || reply === null) {
+      // The old values must not outlive writes that did not reach Redis: delete them before anything else.
+      for (const [fullKey] of writes) this.pending.keys.add(fullKey);
+      return 0;
+    }
+    let taken = 0;
+    reply.forEach(([error], index) => {
+      if (error === null && writes[index]?.[1] !== undefined) taken++;
+    });
+    return taken;
   }
 
   /** Removes `key`; resolves to whether it was there (false when Redis is down; the delete is sent on return). */
@@ -484,6 +523,19 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
         }
       }),
     );
+  }
+
+  /** JSON text of an entry, or `FAILED` (counted as an `encode` error, the error kept for the warning). */
+  private encode(stored: StoredEntry<Value>): string | typeof FAILED {
+    try {
+      const text = JSON.stringify(stored);
+      if (typeof text === 'string') return text;
+      this.lastEncodeError = new TypeError('JSON.stringify returned undefined');
+    } catch (error) {
+      this.lastEncodeError = error;
+    }
+    this.counters.error('encode');
+    return FAILED;
   }
 
   private tagKey(tag: string): string {

@@ -6,7 +6,7 @@ import { fromAISDKError } from './errors.js';
 export interface FromAISDKEmbeddingModelOptions {
   /** The embedder's id (what caches of vectors are keyed by); default `ai-sdk:<provider>:<modelId>`. */
   id?: string;
-  /** Values per `doEmbed` call when the model states no limit; default 256. */
+  /** Values per `doEmbed` call, at most the model's `maxEmbeddingsPerCall`; default that limit, or 256 without one. */
   batchSize?: number;
 }
 
@@ -32,7 +32,8 @@ export function fromAISDKEmbeddingModel(
   const resolveLimits = async () => {
     const max = await model.maxEmbeddingsPerCall;
     const parallel = await model.supportsParallelCalls;
-    const size = max === undefined || !Number.isFinite(max) ? batchSize : Math.max(1, Math.floor(max));
+    const limit = max === undefined || !Number.isFinite(max) ? undefined : Math.max(1, Math.floor(max));
+    const size = Math.min(batchSize ?? limit ?? 256, limit ?? Number.POSITIVE_INFINITY);
     return { size, parallel };
   };
 

@@ -1,9 +1,9 @@
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import {
-  type JsonSchema,
   invalidOption,
-  MiddlewarePriority,
+  type JsonSchema,
   type MiddlewareContext,
+  MiddlewarePriority,
   type Tool,
   type ToolCall,
   type ToolMiddleware,
@@ -49,7 +49,10 @@ export interface ConnectMcpServersOptions {
    * Asked before a destructive tool runs (MCP `destructiveHint`, which the spec takes as true for a tool that
    * is not `readOnlyHint`). Without it, and without `allowDestructive`, destructive calls are refused.
    */
-  approveDestructive?: (call: ToolCall, context: MiddlewareContext) => ApprovalAnswer | Promise<ApprovalAnswer>;
+  approveDestructive?: (
+    call: ToolCall,
+    context: MiddlewareContext,
+  ) => ApprovalAnswer | Promise<ApprovalAnswer>;
   /** Destructive tools run without approval. Default false. */
   allowDestructive?: boolean;
   /** Take `readOnlyHint` as core's `readOnly` (cached, run alongside others); default true. */
@@ -105,7 +108,11 @@ interface Entry {
 }
 
 const SERVER_NAME = /^[a-zA-Z0-9_-]{1,32}$/;
-const DEFAULT_RECONNECT: Required<McpReconnectOptions> = { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 30_000 };
+const DEFAULT_RECONNECT: Required<McpReconnectOptions> = {
+  maxAttempts: 5,
+  initialDelayMs: 500,
+  maxDelayMs: 30_000,
+};
 const VERSION = '0.1.0';
 
 function positive(option: string, value: number | undefined): void {
@@ -114,7 +121,8 @@ function positive(option: string, value: number | undefined): void {
 }
 
 function checkServers(servers: readonly McpServerConfig[]): void {
-  if (!Array.isArray(servers)) throw invalidOption('servers', 'an array of MCP server configurations', servers);
+  if (!Array.isArray(servers))
+    throw invalidOption('servers', 'an array of MCP server configurations', servers);
   const names = new Set<string>();
   servers.forEach((server, index) => {
     const at = `servers[${index}]`;
@@ -172,7 +180,8 @@ export async function connectMcpServers(
     positive('reconnect.maxDelayMs', reconnect.maxDelayMs);
   }
   const maxMedia = options.maxMedia ?? 100;
-  if (!Number.isInteger(maxMedia) || maxMedia < 0) throw invalidOption('maxMedia', 'an integer >= 0', maxMedia);
+  if (!Number.isInteger(maxMedia) || maxMedia < 0)
+    throw invalidOption('maxMedia', 'an integer >= 0', maxMedia);
   const registry = options.registry ?? new ToolRegistry();
   if (!(registry instanceof ToolRegistry)) throw invalidOption('registry', 'a ToolRegistry', registry);
   const trustReadOnly = options.trustReadOnlyHint ?? true;
@@ -236,7 +245,8 @@ export async function connectMcpServers(
         }
         const result = await connection.call(mcp.name, args, {
           ...(context.abortSignal ? { abortSignal: context.abortSignal } : {}),
-          onProgress: (progress) => emit({ type: 'tool-progress', server: connection.name, tool: name, progress }),
+          onProgress: (progress) =>
+            emit({ type: 'tool-progress', server: connection.name, tool: name, progress }),
         });
         if (result.isError === true) {
           throw new McpToolError({
@@ -263,7 +273,12 @@ export async function connectMcpServers(
       for (const mcp of tools) {
         if (!isObjectSchema(mcp.inputSchema)) {
           if (connection === changed)
-            emit({ type: 'tool-skipped', server: connection.name, tool: mcp.name, reason: 'inputSchema is not an object schema' });
+            emit({
+              type: 'tool-skipped',
+              server: connection.name,
+              tool: mcp.name,
+              reason: 'inputSchema is not an object schema',
+            });
           continue;
         }
         requests.push({ server: connection.name, prefix, original: mcp.name });
@@ -310,9 +325,12 @@ export async function connectMcpServers(
     }
     byName.clear();
     for (const [name, entry] of next) byName.set(name, entry);
-    const known = new Set(currentRenames.map((rename) => `${rename.server}\u0000${rename.original}\u0000${rename.name}`));
+    const known = new Set(
+      currentRenames.map((rename) => `${rename.server}\u0000${rename.original}\u0000${rename.name}`),
+    );
     for (const rename of renames) {
-      if (!known.has(`${rename.server}\u0000${rename.original}\u0000${rename.name}`)) emit({ type: 'tool-renamed', rename });
+      if (!known.has(`${rename.server}\u0000${rename.original}\u0000${rename.name}`))
+        emit({ type: 'tool-renamed', rename });
     }
     currentRenames = Object.freeze(renames);
     const replaced = new Set(added.map((tool) => tool.definition.name));
@@ -334,7 +352,11 @@ export async function connectMcpServers(
         },
         stateChanged(connection, state, error) {
           if (state === 'connected') {
-            emit({ type: 'server-connected', server: connection.name, tools: listed.get(connection)?.length ?? 0 });
+            emit({
+              type: 'server-connected',
+              server: connection.name,
+              tools: listed.get(connection)?.length ?? 0,
+            });
           } else if (state === 'reconnecting' && error) {
             emit({ type: 'server-disconnected', server: connection.name, error });
           } else if (state === 'failed' && error) {
@@ -354,7 +376,12 @@ export async function connectMcpServers(
       connection.start().catch((error: unknown) => {
         const failure = McpServerError.isInstance(error)
           ? error
-          : new McpServerError({ server: connection.name, failure: 'start-failed', message: String(error), cause: error });
+          : new McpServerError({
+              server: connection.name,
+              failure: 'start-failed',
+              message: String(error),
+              cause: error,
+            });
         startFailures.set(connection, failure);
         emit({ type: 'server-failed', server: connection.name, error: failure });
       }),
@@ -370,7 +397,8 @@ export async function connectMcpServers(
       if (options.approveDestructive === undefined) {
         return {
           approved: false,
-          reason: 'destructive MCP tools need approveDestructive (or allowDestructive: true) in connectMcpServers',
+          reason:
+            'destructive MCP tools need approveDestructive (or allowDestructive: true) in connectMcpServers',
         };
       }
       return options.approveDestructive(call, context);
@@ -384,13 +412,16 @@ export async function connectMcpServers(
         if (value === undefined || value.type !== 'block') approved.add(call.arguments);
         return value;
       };
-      return decision instanceof Promise ? decision.then(record) : record(decision as Awaited<typeof decision>);
+      return decision instanceof Promise
+        ? decision.then(record)
+        : record(decision as Awaited<typeof decision>);
     },
   };
   // The scope's rules are alternatives: only the predicate (tag and ownership together) must decide.
   guard.appliesTo = {
     predicate: (definition) =>
-      definition.tags?.includes('destructive') === true && byName.get(definition.name)?.tool.definition === definition,
+      definition.tags?.includes('destructive') === true &&
+      byName.get(definition.name)?.tool.definition === definition,
   };
 
   return {
@@ -410,7 +441,10 @@ export async function connectMcpServers(
     },
     failures() {
       return connections
-        .map((connection) => startFailures.get(connection) ?? (connection.state === 'failed' ? connection.error : undefined))
+        .map(
+          (connection) =>
+            startFailures.get(connection) ?? (connection.state === 'failed' ? connection.error : undefined),
+        )
         .filter((error): error is McpServerError => error !== undefined);
     },
     renames() {
@@ -425,7 +459,8 @@ export async function connectMcpServers(
     },
     async refresh(server) {
       const targets = connections.filter((connection) => server === undefined || connection.name === server);
-      if (server !== undefined && targets.length === 0) throw invalidOption('server', 'the name of a connected server', server);
+      if (server !== undefined && targets.length === 0)
+        throw invalidOption('server', 'the name of a connected server', server);
       await Promise.all(targets.map((connection) => connection.refresh()));
     },
     async close() {

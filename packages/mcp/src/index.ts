@@ -5,6 +5,13 @@ export type {
   McpToolSource,
 } from './connect-mcp-servers.js';
 export { connectMcpServers } from './connect-mcp-servers.js';
+export type {
+  CreateMcpServerOptions,
+  McpHttpEndpoint,
+  ToolSearchHit,
+  VictorMcpServer,
+} from './create-mcp-server.js';
+export { createMcpServer, toCallToolResult } from './create-mcp-server.js';
 export type { McpServerFailure } from './errors.js';
 export { McpServerError, McpToolError } from './errors.js';
 export type { McpMedia, McpMediaReference, McpToolOutput } from './results.js';

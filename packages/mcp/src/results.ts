@@ -42,7 +42,8 @@ export function contentText(content: readonly unknown[] | undefined): string {
   if (!Array.isArray(content)) return '';
   let text = '';
   for (const block of content as ContentBlock[]) {
-    if (block?.type === 'text' && typeof block.text === 'string') text = text === '' ? block.text : `${text}\n\n${block.text}`;
+    if (block?.type === 'text' && typeof block.text === 'string')
+      text = text === '' ? block.text : `${text}\n\n${block.text}`;
   }
   return text;
 }
@@ -65,6 +66,8 @@ export function toToolOutput(
     return content[0].text ?? '';
   }
   const output: McpToolOutput = { text: contentText(content) };
+  const media: McpMediaReference[] = [];
+  const resources: NonNullable<McpToolOutput['resources']> = [];
   if (structured !== undefined) output.structuredContent = structured;
   for (const block of content) {
     if ((block.type === 'image' || block.type === 'audio') && typeof block.data === 'string') {
@@ -72,25 +75,29 @@ export function toToolOutput(
       const ref = `mcp-media:${server}/${digest}`;
       const mimeType = block.mimeType ?? 'application/octet-stream';
       storeMedia(ref, { mimeType, data: block.data });
-      (output.media ??= []).push({
+      media.push({
         type: block.type,
         ref,
         mimeType,
-        bytes: Math.floor((block.data.length * 3) / 4) - (block.data.endsWith('==') ? 2 : block.data.endsWith('=') ? 1 : 0),
+        bytes:
+          Math.floor((block.data.length * 3) / 4) -
+          (block.data.endsWith('==') ? 2 : block.data.endsWith('=') ? 1 : 0),
       });
     } else if (block.type === 'resource_link' && typeof block.uri === 'string') {
-      (output.resources ??= []).push({
+      resources.push({
         uri: block.uri,
         ...(block.name !== undefined ? { name: block.name } : {}),
         ...(block.mimeType !== undefined ? { mimeType: block.mimeType } : {}),
       });
     } else if (block.type === 'resource' && block.resource && typeof block.resource.uri === 'string') {
-      (output.resources ??= []).push({
+      resources.push({
         uri: block.resource.uri,
         ...(block.resource.mimeType !== undefined ? { mimeType: block.resource.mimeType } : {}),
         ...(typeof block.resource.text === 'string' ? { text: block.resource.text } : {}),
       });
     }
   }
+  if (media.length > 0) output.media = media;
+  if (resources.length > 0) output.resources = resources;
   return output;
 }

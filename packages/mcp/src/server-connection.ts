@@ -300,7 +300,11 @@ export class ServerConnection {
         });
       }
       if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
-        throw this.#failure('disconnected', `closed the connection during a call to ${JSON.stringify(tool)}`, error);
+        throw this.#failure(
+          'disconnected',
+          `closed the connection during a call to ${JSON.stringify(tool)}`,
+          error,
+        );
       }
       throw error;
     }

@@ -61,7 +61,8 @@ export function assignToolNames(
   const renames: ToolRename[] = [];
   for (let index = 0; index < requests.length; index++) {
     const request = requests[index]!;
-    const wanted = request.prefix === '' ? request.original : `${request.prefix}${separator}${request.original}`;
+    const wanted =
+      request.prefix === '' ? request.original : `${request.prefix}${separator}${request.original}`;
     let name = fitToolName(wanted);
     let reason: ToolRenameReason | undefined =
       name === wanted ? undefined : sanitizeToolName(wanted).length > MAX_LENGTH ? 'truncated' : 'sanitized';
@@ -77,7 +78,8 @@ export function assignToolNames(
     }
     taken.add(name);
     names[index] = name;
-    if (reason !== undefined) renames.push({ server: request.server, original: request.original, name, reason });
+    if (reason !== undefined)
+      renames.push({ server: request.server, original: request.original, name, reason });
   }
   return { names, renames };
 }

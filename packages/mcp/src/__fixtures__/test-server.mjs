@@ -1,0 +1,166 @@
+// A stdio MCP server built with the SDK for the tests: echo, a call that hangs, a call that kills the
+// process, progress, an image, a tool error, pagination (PAGE_SIZE) and list_changed (add_tool).
+// Usage: node test-server.mjs [--tools N] [--page-size N] [--prefix NAME]
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+
+const flag = (name, fallback) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index < 0 ? fallback : process.argv[index + 1];
+};
+const extraTools = Number(flag('tools', '0'));
+const pageSize = Number(flag('page-size', '1000'));
+const prefix = flag('prefix', 'gen');
+const startedAt = Date.now();
+
+const object = (properties = {}, required = []) => ({ type: 'object', properties, required });
+const tools = [
+  {
+    name: 'echo',
+    description: 'Echo the text back.',
+    inputSchema: object({ text: { type: 'string' } }, ['text']),
+    annotations: { readOnlyHint: true },
+  },
+  { name: 'hang', description: 'Never answers.', inputSchema: object(), annotations: { readOnlyHint: true } },
+  {
+    name: 'crash',
+    description: 'Exits the server process in the middle of the call.',
+    inputSchema: object(),
+    annotations: { readOnlyHint: true },
+  },
+  {
+    name: 'progress',
+    description: 'Reports progress three times, then answers.',
+    inputSchema: object(),
+    annotations: { readOnlyHint: true },
+  },
+  {
+    name: 'image',
+    description: 'Returns a small PNG.',
+    inputSchema: object(),
+    annotations: { readOnlyHint: true },
+  },
+  {
+    name: 'fail',
+    description: 'Answers with isError.',
+    inputSchema: object(),
+    annotations: { readOnlyHint: true },
+  },
+  {
+    name: 'pid',
+    description: 'The server process id and start time.',
+    inputSchema: object(),
+    annotations: { readOnlyHint: true },
+  },
+  {
+    name: 'add_tool',
+    description: 'Adds a tool and sends list_changed.',
+    inputSchema: object({ name: { type: 'string' } }, ['name']),
+    annotations: { destructiveHint: false },
+  },
+  {
+    name: 'delete_everything',
+    description: 'A destructive tool.',
+    inputSchema: object(),
+    annotations: { destructiveHint: true },
+  },
+  {
+    name: 'modern.schema',
+    description: 'A tool whose schema is JSON Schema draft 2020-12.',
+    inputSchema: {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { n: { type: 'integer' } },
+      $defs: { unused: { type: 'string' } },
+    },
+    annotations: { readOnlyHint: true },
+  },
+];
+for (let index = 0; index < extraTools; index++) {
+  tools.push({
+    name: `${prefix}_tool_${index}`,
+    description: `Generated tool ${index} of ${prefix}: handles ${['invoices', 'weather', 'tickets', 'deployments', 'contacts'][index % 5]} number ${index}.`,
+    inputSchema: object({ id: { type: 'string' } }),
+    annotations: { readOnlyHint: true },
+  });
+}
+
+const server = new Server(
+  { name: 'victor-test-server', version: '1.0.0' },
+  { capabilities: { tools: { listChanged: true } } },
+);
+server.setRequestHandler(ListToolsRequestSchema, (request) => {
+  const start = Number(request.params?.cursor ?? '0');
+  const page = tools.slice(start, start + pageSize);
+  const next = start + pageSize;
+  return { tools: page, ...(next < tools.length ? { nextCursor: String(next) } : {}) };
+});
+server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  const { name, arguments: args = {} } = request.params;
+  switch (name) {
+    case 'echo':
+      return { content: [{ type: 'text', text: String(args.text) }] };
+    case 'hang':
+      return new Promise((resolve) => {
+        // Answers only when cancelled, so the test can see notifications/cancelled arrive.
+        extra.signal.addEventListener('abort', () => {
+          process.stderr.write('cancelled hang\n');
+          cancelled++;
+          resolve({ content: [{ type: 'text', text: 'cancelled' }] });
+        });
+      });
+    case 'crash':
+      setTimeout(() => process.exit(3), 5);
+      return new Promise(() => {});
+    case 'progress': {
+      const token = request.params._meta?.progressToken;
+      for (let step = 1; step <= 3; step++) {
+        if (token !== undefined)
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken: token, progress: step, total: 3, message: `step ${step}` },
+          });
+        // The SDK client handles a notification later than a response read in the same chunk: space them.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return { content: [{ type: 'text', text: 'done' }] };
+    }
+    case 'image':
+      return {
+        content: [
+          { type: 'text', text: 'a pixel' },
+          {
+            type: 'image',
+            mimeType: 'image/png',
+            data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+          },
+        ],
+      };
+    case 'fail':
+      return { isError: true, content: [{ type: 'text', text: 'the invoice 42 does not exist' }] };
+    case 'pid':
+      return {
+        content: [{ type: 'text', text: JSON.stringify({ pid: process.pid, startedAt, cancelled }) }],
+      };
+    case 'add_tool':
+      tools.push({
+        name: String(args.name),
+        description: 'Added at run time.',
+        inputSchema: object(),
+        annotations: { readOnlyHint: true },
+      });
+      await server.sendToolListChanged();
+      return { content: [{ type: 'text', text: 'added' }] };
+    case 'delete_everything':
+      return { content: [{ type: 'text', text: 'deleted everything' }] };
+    case 'modern.schema':
+      return { content: [{ type: 'text', text: `n=${args.n}` }] };
+    default:
+      if (tools.some((tool) => tool.name === name))
+        return { content: [{ type: 'text', text: `${name} ran with ${JSON.stringify(args)}` }] };
+      return { isError: true, content: [{ type: 'text', text: `unknown tool ${name}` }] };
+  }
+});
+let cancelled = 0;
+await server.connect(new StdioServerTransport());

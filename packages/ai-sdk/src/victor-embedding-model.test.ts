@@ -1,0 +1,77 @@
+import { APICallError } from '@ai-sdk/provider';
+import {
+  createEmbedder,
+  createOpenAICompatibleProvider,
+  type OpenAICompatibleProvider,
+} from '@victor-ai/provider-pool';
+import {
+  createLoopbackServer,
+  type LoopbackServer,
+  loopbackEmbedding,
+} from '@victor-ai/provider-pool/testing';
+import { embed, embedMany } from 'ai';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createVictorEmbeddingModel } from './victor-embedding-model.js';
+
+let server: LoopbackServer;
+let provider: OpenAICompatibleProvider;
+
+beforeEach(async () => {
+  server = await createLoopbackServer({ embeddingDimensions: 6 });
+  provider = createOpenAICompatibleProvider({ baseURL: server.baseURL, embeddingBatchSize: 3 });
+});
+
+afterEach(async () => {
+  await provider.close();
+  await server.close();
+});
+
+function close(actual: number[], expected: Float32Array): void {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((value, index) => expect(value).toBeCloseTo(expected[index]!, 5));
+}
+
+describe('createVictorEmbeddingModel', () => {
+  it('refuses a provider without embed, naming the option', () => {
+    expect(() => createVictorEmbeddingModel({ provider: { id: 'x' } as never, model: 'e' })).toThrow(
+      /provider must be a Victor Provider with embed\(\)/,
+    );
+  });
+
+  it("embeds one value with the AI SDK's embed()", async () => {
+    const { embedding } = await embed({
+      model: createVictorEmbeddingModel({ provider, model: 'embed-1' }),
+      value: 'hello',
+    });
+    close(embedding, loopbackEmbedding('hello', 6));
+    expect(server.requests[0]!.body.model).toBe('embed-1');
+  });
+
+  it("hands a whole embedMany to Victor, which splits it by the provider's batch size", async () => {
+    const values = Array.from({ length: 7 }, (_, index) => `text ${index}`);
+    const { embeddings } = await embedMany({
+      model: createVictorEmbeddingModel({ provider, model: 'embed-1' }),
+      values,
+    });
+    embeddings.forEach((embedding, index) => close(embedding, loopbackEmbedding(values[index]!, 6)));
+    expect(server.requests.filter((request) => request.api === 'embeddings')).toHaveLength(3);
+  });
+
+  it('works over a core Embedder', async () => {
+    const model = createVictorEmbeddingModel({ embedder: createEmbedder(provider, { model: 'embed-2' }) });
+    expect(model.modelId).toBe('embed-2');
+    const { embedding } = await embed({ model, value: 'x' });
+    close(embedding, loopbackEmbedding('x', 6));
+  });
+
+  it('maps a failure to an APICallError', async () => {
+    server.enqueue({ kind: 'status', status: 500 });
+    const error = await embed({
+      model: createVictorEmbeddingModel({ provider, model: 'embed-1' }),
+      value: 'x',
+      maxRetries: 0,
+    }).catch((caught: unknown) => caught);
+    expect(APICallError.isInstance(error)).toBe(true);
+    expect((error as APICallError).statusCode).toBe(500);
+  });
+});

@@ -28,7 +28,9 @@ afterEach(async () => {
 
 function close(actual: number[], expected: Float32Array): void {
   expect(actual).toHaveLength(expected.length);
-  actual.forEach((value, index) => expect(value).toBeCloseTo(expected[index]!, 5));
+  actual.forEach((value, index) => {
+    expect(value).toBeCloseTo(expected[index]!, 5);
+  });
 }
 
 describe('createVictorEmbeddingModel', () => {
@@ -53,7 +55,9 @@ describe('createVictorEmbeddingModel', () => {
       model: createVictorEmbeddingModel({ provider, model: 'embed-1' }),
       values,
     });
-    embeddings.forEach((embedding, index) => close(embedding, loopbackEmbedding(values[index]!, 6)));
+    embeddings.forEach((embedding, index) => {
+      close(embedding, loopbackEmbedding(values[index]!, 6));
+    });
     expect(server.requests.filter((request) => request.api === 'embeddings')).toHaveLength(3);
   });
 

@@ -1,3 +1,4 @@
 import { createVitestConfig } from '../../tools/vitest.config.base.mjs';
 
-export default createVitestConfig();
+// MCP servers are child processes: starting one takes seconds on a busy 2-core machine.
+export default createVitestConfig({ testTimeout: 60_000 });

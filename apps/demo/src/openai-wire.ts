@@ -8,6 +8,7 @@ import type {
   ToolDefinition,
   Usage,
 } from '@victor-ai/core';
+import { HttpError, parseJson } from '@victor-ai/gateway';
 import { z } from 'zod';
 
 // The OpenAI Chat Completions wire format, as much of it as the demo's serve mode speaks. Unknown fields
@@ -100,19 +101,37 @@ function textOf(content: z.infer<typeof contentSchema>, path: string): string {
     .join('');
 }
 
-function parseArguments(text: string, path: string): Record<string, unknown> {
+function parseArguments(text: string, path: string, maxDepth: number | undefined): Record<string, unknown> {
+  let value: unknown;
   try {
-    const value = JSON.parse(text === '' ? '{}' : text) as unknown;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value))
-      return value as Record<string, unknown>;
-  } catch {
-    // Reported below.
+    value = parseJson(text === '' ? '{}' : text, {
+      what: path,
+      param: path,
+      ...(maxDepth ? { maxDepth } : {}),
+    });
+  } catch (error) {
+    // Too deep is reported as such; any other parse failure as "must be a JSON object" below.
+    if (HttpError.isHttpError(error) && error.reason === 'json_too_deep') throw error;
   }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value))
+    return value as Record<string, unknown>;
   throw new WireError(400, `${path} must be a JSON object`, path);
 }
 
-/** Parses a Chat Completions body into core's `ChatRequest` (and whether it streams); throws `WireError`. */
-export function fromWireRequest(body: unknown): {
+/** Options of `fromWireRequest`. */
+export interface FromWireRequestOptions {
+  /** Deepest nesting accepted in tool-call `arguments` (JSON inside a string); default 64. */
+  maxJsonDepth?: number;
+}
+
+/**
+ * Parses a Chat Completions body into core's `ChatRequest` (and whether it streams); throws `WireError`,
+ * or `HttpError` (`json_too_deep`) for tool-call arguments nested deeper than `maxJsonDepth`.
+ */
+export function fromWireRequest(
+  body: unknown,
+  options: FromWireRequestOptions = {},
+): {
   request: ChatRequest;
   stream: boolean;
   includeUsage: boolean;
@@ -144,6 +163,7 @@ export function fromWireRequest(body: unknown): {
             arguments: parseArguments(
               call.function.arguments,
               `${path}.tool_calls[${callIndex}].function.arguments`,
+              options.maxJsonDepth,
             ),
           })),
         };

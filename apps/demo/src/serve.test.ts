@@ -237,14 +237,19 @@ describe('startServe', () => {
         messages: [] as OpenAI.ChatCompletionMessageParam[],
       }),
     ).rejects.toMatchObject({ status: 400, error: { type: 'invalid_request_error', param: 'messages' } });
-    const response = await fetch(`${serve.url}/v1/chat/completions`, { method: 'POST', body: '{not json' });
+    const response = await fetch(`${serve.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: {
-        message: 'the request body is not valid JSON',
+        message:
+          'the request body is not valid JSON: expected a property name in double quotes at line 1, column 2 (offset 1)',
         type: 'invalid_request_error',
         param: null,
-        code: null,
+        code: 'invalid_json',
       },
     });
   });

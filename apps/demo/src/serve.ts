@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDeterministicRequest, MemoryCache, ResponseCache } from '@victor-ai/cache';
 import { type Agent, createAgent } from '@victor-ai/coordinators';
 import type { ChatRequest, Provider, StreamEvent } from '@victor-ai/core';
 import { VictorError } from '@victor-ai/core';
+import {
+  HttpError,
+  type HttpServerLimits,
+  type RequestContext,
+  startHardenedServer,
+} from '@victor-ai/gateway';
 import { createMetricsHandler, type PerformanceMonitor } from '@victor-ai/metrics';
 import { modelCallTiming } from './instrumentation.js';
 import { fromWireRequest, toWireCompletion, WireChunkEncoder, WireError } from './openai-wire.js';
@@ -21,8 +26,11 @@ export interface ServeOptions {
   host?: string;
   /** TTL of cached answers (temperature-0 requests); default 5 minutes. */
   responseCacheTtlMs?: number;
-  /** Largest request body accepted; default 4 MiB. */
-  maxBodyBytes?: number;
+  /**
+   * Body size and JSON depth limits, timeouts, connection and in-flight caps, the Host allow-list and CORS
+   * (`@victor-ai/gateway`'s `HttpServerLimits`); each has a safe default.
+   */
+  limits?: HttpServerLimits;
 }
 
 /** A running serve mode. */
@@ -58,30 +66,6 @@ function sendJson(
   response.end(text);
 }
 
-function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
-  return new Promise((resolvePromise, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        reject(new WireError(413, `the request body is larger than ${maxBytes} bytes`));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      try {
-        resolvePromise(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        reject(new WireError(400, 'the request body is not valid JSON'));
-      }
-    });
-    request.on('error', reject);
-  });
-}
-
 /** A provider failure as an HTTP status and OpenAI-style error body. */
 function providerFailure(error: unknown): WireError {
   if (error instanceof WireError) return error;
@@ -101,11 +85,27 @@ function providerFailure(error: unknown): WireError {
   );
 }
 
+/** A failure as the `HttpError` the hardened server answers with. */
+function toHttpError(error: unknown): HttpError {
+  if (HttpError.isHttpError(error)) return error;
+  const failure = providerFailure(error);
+  return new HttpError({
+    status: failure.status,
+    reason: failure.status < 500 ? 'invalid_request' : 'upstream_error',
+    message: failure.message,
+    param: failure.param,
+    cause: error,
+  });
+}
+
 /**
  * Starts an OpenAI-compatible server in front of the model: `POST /v1/chat/completions` (streaming SSE
  * and not) runs each request through an agent's model path (the provider coordinator with the model
  * middleware) and a response cache for temperature-0 requests; `GET /v1/models` lists the model;
- * `GET /metrics` is the monitor in the Prometheus text format (`?format=json` for JSON).
+ * `GET /metrics` is the monitor in the Prometheus text format (`?format=json` for JSON). The HTTP server is
+ * `@victor-ai/gateway`'s hardened server: body and JSON depth limits, a Host allow-list, JSON-only POSTs,
+ * timeouts and caps on connections and requests in flight. `X-Victor-Tenant` scopes the response cache
+ * but is not authenticated: any client that sends a tenant's name reads that tenant's cached answers.
  */
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const { monitor } = options;
@@ -121,13 +121,19 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     ttlMs: options.responseCacheTtlMs ?? 5 * 60_000,
   });
   const metricsHandler = createMetricsHandler(monitor);
-  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const created = () => Math.floor(Date.now() / 1000);
-  let inFlight = 0;
-  const active = new Set<ServerResponse>();
 
-  async function completions(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const { request: chat, stream, includeUsage } = fromWireRequest(await readBody(request, maxBodyBytes));
+  async function completions(
+    request: IncomingMessage,
+    response: ServerResponse,
+    context: RequestContext,
+  ): Promise<void> {
+    const maxJsonDepth = options.limits?.maxJsonDepth;
+    const {
+      request: chat,
+      stream,
+      includeUsage,
+    } = fromWireRequest(await context.readJson(), maxJsonDepth === undefined ? {} : { maxJsonDepth });
     if (MODEL_ALIASES.has(chat.model)) chat.model = '';
     const tenant = request.headers['x-victor-tenant'];
     if (typeof tenant === 'string' && tenant !== '') chat.metadata = { ...chat.metadata, tenantId: tenant };
@@ -177,7 +183,6 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
           response.writeHead(200, {
             'content-type': 'text/event-stream; charset=utf-8',
             'cache-control': 'no-cache',
-            connection: 'keep-alive',
             'x-victor-cache': !cacheable ? 'bypass' : calledModel ? 'miss' : 'hit',
           });
           headersSent = true;
@@ -207,83 +212,66 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     }
   }
 
-  const server: Server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path === '/metrics') {
-      metricsHandler(request, response);
-      return;
-    }
-    if (path === '/health' && request.method === 'GET') {
-      sendJson(response, 200, { status: 'ok' });
-      return;
-    }
-    if (path === '/v1/models' && request.method === 'GET') {
-      sendJson(response, 200, {
-        object: 'list',
-        data: [...new Set([options.model, 'victor'])].map((model) => ({
-          id: model,
-          object: 'model',
-          created: 0,
-          owned_by: 'victor',
-        })),
-      });
-      return;
-    }
-    if (path !== '/v1/chat/completions') {
-      sendJson(response, 404, new WireError(404, `no route ${request.method} ${path}`).body());
-      return;
-    }
-    if (request.method !== 'POST') {
-      sendJson(response, 405, new WireError(405, 'use POST').body(), { allow: 'POST' });
-      return;
-    }
-    inFlight++;
-    active.add(response);
-    completions(request, response)
-      .catch((error: unknown) => {
-        const failure = providerFailure(error);
-        if (!response.headersSent) sendJson(response, failure.status, failure.body());
-        else if (!response.writableEnded) response.end();
-      })
-      .finally(() => {
-        inFlight--;
-        active.delete(response);
-      });
+  const server = await startHardenedServer({
+    ...options.limits,
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    handler: async (request, response, context) => {
+      const { path } = context;
+      if (path === '/metrics') {
+        metricsHandler(request, response);
+        return;
+      }
+      if (path === '/health' && request.method === 'GET') {
+        sendJson(response, 200, { status: 'ok' });
+        return;
+      }
+      if (path === '/v1/models' && request.method === 'GET') {
+        sendJson(response, 200, {
+          object: 'list',
+          data: [...new Set([options.model, 'victor'])].map((model) => ({
+            id: model,
+            object: 'model',
+            created: 0,
+            owned_by: 'victor',
+          })),
+        });
+        return;
+      }
+      if (path !== '/v1/chat/completions') {
+        throw new HttpError({
+          status: 404,
+          reason: 'not_found',
+          message: `no route ${request.method} ${path}`,
+        });
+      }
+      if (request.method !== 'POST') {
+        throw new HttpError({
+          status: 405,
+          reason: 'method_not_allowed',
+          message: 'use POST',
+          headers: { allow: 'POST' },
+        });
+      }
+      try {
+        await completions(request, response, context);
+      } catch (error) {
+        throw toHttpError(error);
+      }
+    },
   });
-
-  await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolvePromise();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
+    url: server.url,
+    port: server.port,
     agent,
     get inFlight() {
-      return inFlight;
+      return server.inFlight;
     },
     close(graceMs = 10_000) {
       closing ??= (async () => {
-        const closed = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
-        server.closeIdleConnections();
-        const deadline = setTimeout(() => {
-          for (const response of active) response.destroy();
-          server.closeAllConnections();
-        }, graceMs);
-        deadline.unref();
-        // Keep-alive connections that go idle after their last answer are closed as they do.
-        const idle = setInterval(() => server.closeIdleConnections(), 50);
-        idle.unref();
-        await closed;
-        clearTimeout(deadline);
-        clearInterval(idle);
+        await server.close(graceMs);
         await agent.close();
       })();
       return closing;

@@ -1,35 +1,72 @@
 #!/usr/bin/env node
-// Accuracy and latency of tool selection on a labelled tool set (run `pnpm build` first).
-// Usage: node scripts/eval-toolsel.mjs --tools TOOLS.json --queries QUERIES.jsonl [--k 5]
-//        [--strategy lexical|hybrid|semantic] [--json] [--irrelevant QUERIES.jsonl] [--min-relevance 0.2]
-//        [--fusion rrf|weighted] [--bm25 '{"k1":0.9,"coordination":0}'] [--embeddings-url http://host:port/v1 --embeddings-model MODEL] (hybrid with a real model)
-// TOOLS.json: [{name, description, parameters}]; each query line: {query, expected: [names], category?}.
-// Without --embeddings-url, hybrid and semantic use the deterministic hashing embedder: a smoke check of
-// the code path, not a measure of semantic accuracy.
+// Accuracy and latency of tool selection on labelled tool sets, each against two baselines computed by the
+// same command on the same pool (run `pnpm build` first).
+//
+// Usage: node scripts/eval-toolsel.mjs --set NAME=TOOLS.json,QUERIES.jsonl [--set ...] [--k 5] [--json]
+//        [--config NAME='{"coordination":0}' ...]   more lexical rows (Bm25Options as JSON) beside the default
+//        [--bm25 '{"k1":0.9}']                      options of the default row itself
+//        [--context]                                a row per set that passes each query's earlier messages
+//                                                   (BFCL's `messages`) as conversation context
+//        [--strategy lexical|hybrid|semantic] [--fusion rrf|weighted]
+//        [--embeddings-url http://host:port/v1 --embeddings-model MODEL]   (hybrid with a real model)
+//        [--irrelevant QUERIES.jsonl --min-relevance 0.2]                  (no-tool-fits, first set only)
+//        --tools TOOLS.json --queries QUERIES.jsonl is the same as one --set named after the folder.
+// TOOLS.json: [{name, description, parameters}]; each query line: {query, expected: [names], category?,
+// messages?}. Without --embeddings-url, hybrid and semantic use the deterministic hashing embedder: a smoke
+// check of the code path, not a measure of semantic accuracy.
 import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ToolRegistry, ToolSelector } from '../dist/index.js';
-import { createDeterministicEmbedder } from '../dist/testing.js';
+
+// TOOLSEL_DIST (a folder) lets a development build be measured without the full type-declaration build.
+const dist = process.env.TOOLSEL_DIST
+  ? pathToFileURL(`${process.env.TOOLSEL_DIST.replace(/\/?$/, '/')}`)
+  : new URL('../dist/', import.meta.url);
+const { ToolRegistry, ToolSelector } = await import(new URL('index.js', dist).href);
+const { createDeterministicEmbedder } = await import(new URL('testing.js', dist).href);
 
 const { values } = parseArgs({
   options: {
+    set: { type: 'string', multiple: true, default: [] },
     tools: { type: 'string' },
     queries: { type: 'string' },
+    config: { type: 'string', multiple: true, default: [] },
     k: { type: 'string', default: '5' },
     strategy: { type: 'string', default: 'lexical' },
     json: { type: 'boolean', default: false },
+    context: { type: 'boolean', default: false },
+    baselines: { type: 'boolean', default: true },
+    'no-baselines': { type: 'boolean', default: false },
     irrelevant: { type: 'string' },
     'min-relevance': { type: 'string', default: '0.2' },
     'embeddings-url': { type: 'string' },
     'embeddings-model': { type: 'string' },
     fusion: { type: 'string', default: 'rrf' },
     bm25: { type: 'string' },
+    'by-category': { type: 'boolean', default: false },
   },
 });
-if (!values.tools || !values.queries) {
-  console.error(
-    'usage: eval-toolsel --tools TOOLS.json --queries QUERIES.jsonl [--k 5] [--strategy lexical|hybrid] [--json]',
-  );
+
+const USAGE =
+  'usage: eval-toolsel --set NAME=TOOLS.json,QUERIES.jsonl [--set ...] [--config NAME=JSON ...] [--k 5] [--json]';
+const sets = values.set.map((spec) => {
+  const match = /^([^=]+)=([^,]+),(.+)$/.exec(spec);
+  if (!match) {
+    console.error(`--set must look like NAME=TOOLS.json,QUERIES.jsonl, got ${JSON.stringify(spec)}`);
+    process.exit(2);
+  }
+  return { name: match[1], tools: match[2], queries: match[3] };
+});
+if (values.tools || values.queries) {
+  if (!values.tools || !values.queries) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  sets.push({ name: basename(dirname(values.tools)), tools: values.tools, queries: values.queries });
+}
+if (sets.length === 0) {
+  console.error(USAGE);
   process.exit(2);
 }
 const k = Number(values.k);
@@ -37,6 +74,44 @@ const strategy = values.strategy;
 if (!Number.isInteger(k) || k < 1) throw new Error(`--k must be a positive integer, got ${values.k}`);
 if (!['lexical', 'hybrid', 'semantic'].includes(strategy))
   throw new Error(`--strategy must be lexical, hybrid or semantic, got ${strategy}`);
+
+function parseJson(option, text) {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${option} must be JSON, got ${JSON.stringify(text)}: ${error.message}`);
+  }
+}
+
+// The two baselines of the issue, with the selector's own tokenizer (words split on camelCase and
+// snake_case) but no stemming, no stop-word list, no coordination and no name mentions.
+const PLAIN = { coordination: 0, nameMentionBoost: 0, stemming: false, stopWords: false };
+const BASELINES = [
+  {
+    name: 'plain BM25 (name + description)',
+    bm25: {
+      ...PLAIN,
+      fieldWeights: { name: 1, description: 1, parameterNames: 0, parameterDescriptions: 0, labels: 0 },
+    },
+  },
+  {
+    name: 'BM25F baseline (3 / 1 / 0.5 / 0.3)',
+    bm25: {
+      ...PLAIN,
+      fieldWeights: { name: 3, description: 1, parameterNames: 0.5, parameterDescriptions: 0.3, labels: 0 },
+    },
+  },
+];
+const configs = [
+  ...(values.baselines && !values['no-baselines'] ? BASELINES : []),
+  { name: 'Victor default', bm25: values.bm25 ? parseJson('--bm25', values.bm25) : undefined, main: true },
+  ...values.config.map((spec) => {
+    const at = spec.indexOf('=');
+    if (at < 1) throw new Error(`--config must look like NAME=JSON, got ${JSON.stringify(spec)}`);
+    return { name: spec.slice(0, at), bm25: parseJson('--config', spec.slice(at + 1)) };
+  }),
+];
+if (values.context) configs.push({ name: 'Victor default, earlier messages as context', context: true });
 
 function readJsonLines(path) {
   return readFileSync(path, 'utf8')
@@ -70,147 +145,221 @@ function openAiCompatibleEmbedder(baseUrl, model) {
   };
 }
 
-const tools = JSON.parse(readFileSync(values.tools, 'utf8'));
-const queries = readJsonLines(values.queries);
-// Tool sets from the wild may hold definitions the registry refuses (names outside [a-zA-Z0-9_.-]{1,64},
-// non-object parameters): skip those, say so on stderr, and count their queries as misses.
-const registry = new ToolRegistry();
-let skipped = 0;
-for (const tool of tools) {
-  try {
-    registry.add({ ...tool, parameters: tool.parameters ?? { type: 'object', properties: {} } });
-  } catch (error) {
-    skipped++;
-    if (skipped <= 5) console.error(`skipped: ${error.message}`);
-  }
+/** The messages before the query's own (the last user message), as selector context. */
+function earlierMessages(item) {
+  if (!Array.isArray(item.messages)) return undefined;
+  const messages = item.messages.map((message) => ({ role: message.role, content: message.content ?? '' }));
+  let last = messages.length - 1;
+  while (last >= 0 && messages[last].role !== 'user') last--;
+  const earlier = messages.slice(0, Math.max(0, last)).filter((message) => message.role !== 'system');
+  // BFCL joins a turn's user messages into the query; what is left is the assistant's side.
+  return earlier.length > 0 ? earlier : undefined;
 }
-if (skipped > 0) console.error(`skipped ${skipped} of ${tools.length} tool definitions`);
-let embedder;
-if (strategy !== 'lexical') {
-  embedder = values['embeddings-url']
-    ? openAiCompatibleEmbedder(
-        values['embeddings-url'],
-        values['embeddings-model'] ?? 'text-embedding-3-small',
-      )
-    : createDeterministicEmbedder();
-}
-const depth = Math.max(k, 10);
-const bm25 = values.bm25 ? JSON.parse(values.bm25) : undefined;
-const selector = new ToolSelector({
-  registry,
-  embedder,
-  strategy,
-  k: depth,
-  cacheSize: 0,
-  fusion: values.fusion,
-  bm25,
-});
 
-const buildStart = performance.now();
-await selector.prepare();
-const buildMs = performance.now() - buildStart;
-const stats = selector.stats();
-
-const select =
-  strategy === 'lexical' ? async (query) => selector.selectSync(query) : (query) => selector.select(query);
-
-// Pass 1 ranks and scores; pass 2 times each query again, warm (the selector's result cache is off).
-const totals = { recallAt1: 0, recallAt5: 0, recallAt10: 0, recallAtK: 0, allAt5: 0, mrr: 0 };
-const byCategory = new Map();
-const relevances = [];
-for (const item of queries) {
-  const selection = await select(item.query);
-  const ranked = selection.tools.filter((tool) => tool.signal !== 'always-include').map((tool) => tool.name);
-  const expected = item.expected;
-  const recall = (n) => expected.filter((name) => ranked.slice(0, n).includes(name)).length / expected.length;
-  const first = ranked.findIndex((name) => expected.includes(name));
-  totals.recallAt1 += recall(1);
-  totals.recallAt5 += recall(5);
-  totals.recallAt10 += recall(10);
-  totals.recallAtK += recall(k);
-  totals.allAt5 += recall(5) === 1 ? 1 : 0;
-  totals.mrr += first >= 0 ? 1 / (first + 1) : 0;
-  relevances.push(selection.topRelevance);
-  if (item.category !== undefined) {
-    const entry = byCategory.get(item.category) ?? { queries: 0, recallAt5: 0 };
-    entry.queries++;
-    entry.recallAt5 += recall(5);
-    byCategory.set(item.category, entry);
-  }
-}
-const samples = new Float64Array(queries.length);
-for (let i = 0; i < queries.length; i++) {
-  const start = performance.now();
-  await select(queries[i].query);
-  samples[i] = (performance.now() - start) * 1000;
-}
-samples.sort();
-const percentile = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
-const count = queries.length;
 const round = (value, digits = 4) => Number(value.toFixed(digits));
-const result = {
-  pool: stats.tools,
-  skippedTools: skipped,
-  queries: count,
-  recallAt1: round(totals.recallAt1 / count),
-  recallAt5: round(totals.recallAt5 / count),
-  recallAt10: round(totals.recallAt10 / count),
-  allAt5: round(totals.allAt5 / count),
-  mrr: round(totals.mrr / count),
-  p50Us: round(percentile(50), 1),
-  p99Us: round(percentile(99), 1),
-  buildMs: round(buildMs, 1),
-  k,
-  recallAtK: round(totals.recallAtK / count),
-  strategy,
-  fusion: strategy === 'hybrid' ? values.fusion : undefined,
-  bm25,
-  embedder: embedder ? `${embedder.id}/${embedder.model}` : undefined,
-  lexicalMemoryBytes: stats.lexicalMemoryBytes,
-  semanticMemoryBytes: stats.semanticMemoryBytes,
-};
+const results = [];
 
-if (values.irrelevant) {
-  const minRelevance = Number(values['min-relevance']);
-  let flagged = 0;
-  const irrelevant = readJsonLines(values.irrelevant);
-  for (const item of irrelevant) {
-    if ((await selector.select(item.query, { minRelevance })).noToolFits) flagged++;
+for (const set of sets) {
+  const tools = parseJson(set.tools, readFileSync(set.tools, 'utf8'));
+  const queries = readJsonLines(set.queries);
+  // Tool sets from the wild may hold definitions the registry refuses (names outside [a-zA-Z0-9_.-]{1,64},
+  // non-object parameters): skip those, say so on stderr, and count their queries as misses.
+  const registry = new ToolRegistry();
+  let skipped = 0;
+  for (const tool of tools) {
+    try {
+      registry.add({ ...tool, parameters: tool.parameters ?? { type: 'object', properties: {} } });
+    } catch (error) {
+      skipped++;
+      if (skipped <= 5) console.error(`${set.name}: skipped: ${error.message}`);
+    }
   }
-  const keptRelevant = relevances.filter((relevance) => relevance >= minRelevance).length;
-  result.minRelevance = minRelevance;
-  result.irrelevantQueries = irrelevant.length;
-  result.irrelevantFlagged = round(flagged / irrelevant.length);
-  result.relevantKept = round(keptRelevant / count);
+  if (skipped > 0) console.error(`${set.name}: skipped ${skipped} of ${tools.length} tool definitions`);
+
+  for (const config of configs) {
+    const main = config.main === true;
+    const rowStrategy = main ? strategy : 'lexical';
+    let embedder;
+    if (rowStrategy !== 'lexical') {
+      embedder = values['embeddings-url']
+        ? openAiCompatibleEmbedder(
+            values['embeddings-url'],
+            values['embeddings-model'] ?? 'text-embedding-3-small',
+          )
+        : createDeterministicEmbedder();
+    }
+    const depth = Math.max(k, 10);
+    const selector = new ToolSelector({
+      registry,
+      embedder,
+      strategy: rowStrategy,
+      k: depth,
+      cacheSize: 0,
+      fusion: values.fusion,
+      bm25: config.bm25,
+      minTools: 0,
+    });
+    const buildStart = performance.now();
+    await selector.prepare();
+    const buildMs = performance.now() - buildStart;
+    const stats = selector.stats();
+    const optionsOf = (item) => {
+      if (!config.context) return undefined;
+      const context = earlierMessages(item);
+      return context ? { context } : undefined;
+    };
+    const select =
+      rowStrategy === 'lexical'
+        ? async (item) => selector.selectSync(item.query, optionsOf(item))
+        : (item) => selector.select(item.query, optionsOf(item));
+
+    // Pass 1 ranks and scores; pass 2 times each query again, warm (the selector's result cache is off).
+    const totals = { recallAt1: 0, recallAt5: 0, recallAt10: 0, recallAtK: 0, allAt5: 0, mrr: 0 };
+    const byCategory = new Map();
+    const relevances = [];
+    for (const item of queries) {
+      const selection = await select(item);
+      const ranked = selection.tools
+        .filter((tool) => tool.signal !== 'always-include' && tool.signal !== 'prior')
+        .map((tool) => tool.name);
+      const expected = item.expected;
+      const recall = (n) =>
+        expected.filter((name) => ranked.slice(0, n).includes(name)).length / expected.length;
+      const first = ranked.findIndex((name) => expected.includes(name));
+      totals.recallAt1 += recall(1);
+      totals.recallAt5 += recall(5);
+      totals.recallAt10 += recall(10);
+      totals.recallAtK += recall(k);
+      totals.allAt5 += recall(5) === 1 ? 1 : 0;
+      totals.mrr += first >= 0 ? 1 / (first + 1) : 0;
+      relevances.push(selection.topRelevance);
+      const category = item.category ?? item.difficulty;
+      if (category !== undefined) {
+        const entry = byCategory.get(category) ?? { queries: 0, recallAt5: 0 };
+        entry.queries++;
+        entry.recallAt5 += recall(5);
+        byCategory.set(category, entry);
+      }
+    }
+    const samples = new Float64Array(queries.length);
+    for (let i = 0; i < queries.length; i++) {
+      const start = performance.now();
+      await select(queries[i]);
+      samples[i] = (performance.now() - start) * 1000;
+    }
+    samples.sort();
+    const percentile = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
+    const count = queries.length;
+    const result = {
+      set: set.name,
+      config: config.name,
+      pool: stats.tools,
+      skippedTools: skipped,
+      queries: count,
+      recallAt1: round(totals.recallAt1 / count),
+      recallAt5: round(totals.recallAt5 / count),
+      recallAt10: round(totals.recallAt10 / count),
+      allAt5: round(totals.allAt5 / count),
+      mrr: round(totals.mrr / count),
+      p50Us: round(percentile(50), 1),
+      p99Us: round(percentile(99), 1),
+      buildMs: round(buildMs, 1),
+      k,
+      recallAtK: round(totals.recallAtK / count),
+      strategy: rowStrategy,
+      fusion: rowStrategy === 'hybrid' ? values.fusion : undefined,
+      bm25: config.bm25,
+      embedder: embedder ? `${embedder.id}/${embedder.model}` : undefined,
+      lexicalMemoryBytes: stats.lexicalMemoryBytes,
+      semanticMemoryBytes: stats.semanticMemoryBytes,
+      byCategory: Object.fromEntries(
+        [...byCategory].map(([category, entry]) => [
+          category,
+          { queries: entry.queries, recallAt5: round(entry.recallAt5 / entry.queries) },
+        ]),
+      ),
+    };
+    if (config.context) {
+      result.queriesWithContext = queries.filter((item) => earlierMessages(item) !== undefined).length;
+    }
+    if (values.irrelevant && main && set === sets[0]) {
+      const minRelevance = Number(values['min-relevance']);
+      let flagged = 0;
+      const irrelevant = readJsonLines(values.irrelevant);
+      for (const item of irrelevant) {
+        if ((await selector.select(item.query, { minRelevance })).noToolFits) flagged++;
+      }
+      const keptRelevant = relevances.filter((relevance) => relevance >= minRelevance).length;
+      result.minRelevance = minRelevance;
+      result.irrelevantQueries = irrelevant.length;
+      result.irrelevantFlagged = round(flagged / irrelevant.length);
+      result.relevantKept = round(keptRelevant / count);
+    }
+    results.push(result);
+    if (!values.json) console.error(`${set.name}: ${config.name} done`);
+  }
 }
 
 if (values.json) {
-  console.log(JSON.stringify(result));
+  console.log(JSON.stringify(results));
 } else {
-  console.log(
-    `pool ${result.pool} tools, ${result.queries} queries, strategy ${strategy}${result.embedder ? ` (${result.embedder})` : ''}`,
+  const header = [
+    'set',
+    'ranking',
+    'tools',
+    'queries',
+    'recall@1',
+    'recall@5',
+    'recall@10',
+    'all@5',
+    'MRR',
+    'select p50 us',
+    'select p99 us',
+    'build ms',
+    'index KiB',
+  ];
+  const rows = results.map((result) => [
+    result.set,
+    result.config + (result.strategy !== 'lexical' ? ` (${result.strategy})` : ''),
+    String(result.pool),
+    String(result.queries),
+    result.recallAt1.toFixed(3),
+    result.recallAt5.toFixed(3),
+    result.recallAt10.toFixed(3),
+    result.allAt5.toFixed(3),
+    result.mrr.toFixed(3),
+    result.p50Us.toFixed(1),
+    result.p99Us.toFixed(1),
+    result.buildMs.toFixed(0),
+    ((result.lexicalMemoryBytes + result.semanticMemoryBytes) / 1024).toFixed(0),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length)),
   );
+  const line = (cells) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
   console.log(
-    `recall@1 ${result.recallAt1}  recall@5 ${result.recallAt5}  recall@10 ${result.recallAt10}  recall@${k} ${result.recallAtK}`,
+    `k ${k}; select p50/p99 are uncached selectSync calls after a first pass; build ms is the index's first build in this process.`,
   );
-  console.log(`all expected in top 5: ${result.allAt5}  MRR ${result.mrr}`);
-  console.log(
-    `select (uncached) p50 ${result.p50Us} us  p99 ${result.p99Us} us;  index build ${result.buildMs} ms (first, cold)`,
-  );
-  console.log(
-    `lexical index ${(result.lexicalMemoryBytes / 1024).toFixed(0)} KiB, semantic ${(result.semanticMemoryBytes / 1024).toFixed(0)} KiB`,
-  );
-  if (byCategory.size > 0) {
-    for (const [category, entry] of byCategory) {
+  for (const result of results) {
+    if (result.queriesWithContext !== undefined) {
+      console.log(`${result.set}: ${result.queriesWithContext} queries have earlier messages (context row)`);
+    }
+    if (values['by-category'] && Object.keys(result.byCategory).length > 0) {
+      console.log(`${result.set}, ${result.config}, recall@5 by category:`);
+      for (const [category, entry] of Object.entries(result.byCategory)) {
+        console.log(
+          `  ${category.padEnd(24)} ${String(entry.queries).padStart(5)} queries  ${entry.recallAt5}`,
+        );
+      }
+    }
+    if (result.irrelevantQueries !== undefined) {
       console.log(
-        `  ${category.padEnd(24)} ${String(entry.queries).padStart(5)} queries  recall@5 ${(entry.recallAt5 / entry.queries).toFixed(3)}`,
+        `no-tool-fits at minRelevance ${result.minRelevance}: ${result.irrelevantFlagged} of ${result.irrelevantQueries} irrelevant queries flagged, ${result.relevantKept} of relevant queries kept`,
       );
     }
-  }
-  if (values.irrelevant) {
-    console.log(
-      `no-tool-fits at minRelevance ${result.minRelevance}: ${result.irrelevantFlagged} of ${result.irrelevantQueries} irrelevant queries flagged, ${result.relevantKept} of relevant queries kept`,
-    );
   }
   if (strategy !== 'lexical' && !values['embeddings-url']) {
     console.log(

@@ -34,7 +34,42 @@ export interface Bm25Options {
    * so plain words are not mistaken for names. 0 turns it off; 0.5 unless set.
    */
   nameMentionBoost?: number;
+  /** Porter-stem words (on unless false). */
+  stemming?: boolean;
+  /** Drop English function words (on unless false). */
+  stopWords?: boolean;
+  /**
+   * Weight of a generic-verb synonym (`GENERIC_VERB_SYNONYMS`) added for each query word in the table,
+   * against 1 for the word itself; 0 (off) unless set.
+   */
+  synonyms?: number;
+  /**
+   * Rank each sentence of a query on its own as well (on unless false): the best tool for each sentence is
+   * placed right after the best tool overall, so a request for three things gets three tools near the
+   * top. A tool's score is then the sum of its scores for each sentence, each with its own coordination
+   * factor. One-sentence queries rank as without it.
+   */
+  sentences?: boolean;
+  /**
+   * Query words found in more than this share of the tools are left out of queries (they say little about
+   * which tool fits, and they cost the most to score); 1 keeps every word.
+   */
+  maxDocumentShare?: number;
 }
+
+/**
+ * Groups of generic verbs that name the same action in tool texts and requests (`retrieve` the balance,
+ * `getBalance`). Only verbs that say nothing about a domain belong here.
+ */
+export const GENERIC_VERB_SYNONYMS: readonly (readonly string[])[] = Object.freeze([
+  ['get', 'retrieve', 'fetch', 'find', 'obtain', 'lookup', 'look'],
+  ['create', 'add', 'make', 'generate', 'new'],
+  ['delete', 'remove', 'erase'],
+  ['update', 'modify', 'change', 'edit'],
+  ['list', 'show', 'display'],
+  ['calculate', 'compute'],
+  ['search', 'query'],
+]);
 
 /** Field weights used unless overridden: names and descriptions count most. */
 export const DEFAULT_FIELD_WEIGHTS: Readonly<Record<LexicalField, number>> = Object.freeze({
@@ -53,6 +88,47 @@ export interface LexicalQuery {
   readonly maxScore: number;
   /** Documents whose name the query mentions verbatim. */
   readonly mentioned: readonly number[];
+  /**
+   * For a query of several sentences: the terms of each segment (each sentence, then the context if any)
+   * at `segmentTermIds[segmentStarts[s]]` to `segmentStarts[s + 1]`, with their weights.
+   */
+  readonly segmentStarts?: Uint32Array;
+  readonly segmentTermIds?: Uint32Array;
+  readonly segmentWeights?: Float32Array;
+  /** How many of the segments are sentences of the query (the rest is context). */
+  readonly sentenceCount?: number;
+}
+
+/**
+ * Splits a query into sentences: after `.`, `!`, `?` or `;` followed by white space, and at line breaks.
+ * `36.1 km` and `file.txt` stay whole.
+ */
+export function splitSentences(text: string): string[] {
+  const sentences: string[] = [];
+  let start = 0;
+  const length = text.length;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    let end = -1;
+    if (code === 10 || code === 13) end = index;
+    else if (
+      (code === 46 || code === 33 || code === 63 || code === 59) &&
+      index + 1 < length &&
+      isWhiteSpace(text.charCodeAt(index + 1))
+    ) {
+      end = index + 1;
+    }
+    if (end >= 0) {
+      if (end > start) sentences.push(text.slice(start, end));
+      start = end + 1;
+    }
+  }
+  if (start < length) sentences.push(text.slice(start));
+  return sentences;
+}
+
+function isWhiteSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
 /** Ranked documents: indexes into the document array the index was built from, best first. */
@@ -115,6 +191,20 @@ export class LexicalIndex {
   readonly #coordination: number;
   readonly #nameMentionBoost: number;
   readonly #documentsByName: Map<string, number>;
+  readonly #stemming: boolean;
+  readonly #stopWords: boolean;
+  readonly #synonymWeight: number;
+  // For a term id in a synonym group, the other terms of its group that the index holds.
+  readonly #synonyms: Map<number, Uint32Array>;
+  readonly #sentences: boolean;
+  // Query terms with a lower IDF than this (found in more than `maxDocumentShare` of the tools) are left out.
+  readonly #minQueryIdf: number;
+  // Per-document sum of the segments' scores, and the documents it holds, for queries of several sentences.
+  readonly #segmentTotals: Float32Array;
+  readonly #segmentTouched: Uint32Array;
+  // One segment's weight per term id while a query is prepared (zero between calls), and its term ids.
+  readonly #segmentQueryWeights: Float64Array;
+  readonly #segmentQueryTerms: number[] = [];
   // Scratch space reused by every search (JavaScript runs one search at a time).
   readonly #accumulator: Float32Array;
   readonly #touched: Uint32Array;
@@ -136,6 +226,12 @@ export class LexicalIndex {
     coordination: number,
     nameMentionBoost: number,
     documentsByName: Map<string, number>,
+    stemming: boolean,
+    stopWords: boolean,
+    synonymWeight: number,
+    synonyms: Map<number, Uint32Array>,
+    sentences: boolean,
+    minQueryIdf: number,
   ) {
     this.documentCount = documentCount;
     this.#terms = terms;
@@ -147,6 +243,15 @@ export class LexicalIndex {
     this.#coordination = coordination;
     this.#nameMentionBoost = nameMentionBoost;
     this.#documentsByName = documentsByName;
+    this.#stemming = stemming;
+    this.#stopWords = stopWords;
+    this.#synonymWeight = synonymWeight;
+    this.#synonyms = synonyms;
+    this.#sentences = sentences;
+    this.#minQueryIdf = minQueryIdf;
+    this.#segmentTotals = new Float32Array(sentences ? documentCount : 0);
+    this.#segmentTouched = new Uint32Array(sentences ? documentCount : 0);
+    this.#segmentQueryWeights = new Float64Array(sentences ? terms.size : 0);
     this.#matched = new Float32Array(documentCount);
     this.#accumulator = new Float32Array(documentCount);
     this.#touched = new Uint32Array(documentCount);
@@ -159,6 +264,14 @@ export class LexicalIndex {
     checkNumber('k1', options.k1, 0, 10);
     checkNumber('coordination', options.coordination, 0, 10);
     checkNumber('nameMentionBoost', options.nameMentionBoost, 0, 100);
+    checkNumber('synonyms', options.synonyms, 0, 10);
+    checkNumber('maxDocumentShare', options.maxDocumentShare, 0, 1);
+    for (const option of ['stemming', 'stopWords', 'sentences'] as const) {
+      const value = options[option];
+      if (value !== undefined && typeof value !== 'boolean') throw invalidOption(option, 'a boolean', value);
+    }
+    const stemming = options.stemming !== false;
+    const stopWords = options.stopWords !== false;
     const weights = LEXICAL_FIELDS.map((field) => {
       const weight = options.fieldWeights?.[field];
       checkNumber(`fieldWeights.${field}`, weight, 0, 100);
@@ -203,7 +316,7 @@ export class LexicalIndex {
             const word = words[i]!;
             let termId = termIdByWord.get(word);
             if (termId === undefined) {
-              const term = termOf(word);
+              const term = termOf(word, stemming, stopWords);
               if (term === undefined) termId = -1;
               else {
                 termId = terms.get(term);
@@ -275,6 +388,25 @@ export class LexicalIndex {
         postingImpacts[slot] = (idf[termId]! * frequency * (k1 + 1)) / (k1 + frequency);
       }
     }
+    const share = options.maxDocumentShare ?? 1;
+    const cutoff = share * documentCount;
+    const minQueryIdf = share >= 1 ? 0 : Math.log(1 + (documentCount - cutoff + 0.5) / (cutoff + 0.5));
+    const synonymWeight = options.synonyms ?? 0;
+    const synonyms = new Map<number, Uint32Array>();
+    if (synonymWeight > 0) {
+      for (const group of GENERIC_VERB_SYNONYMS) {
+        const ids = new Set<number>();
+        for (const word of group) {
+          const term = termOf(word, stemming, stopWords);
+          const termId = term === undefined ? undefined : terms.get(term);
+          if (termId !== undefined) ids.add(termId);
+        }
+        for (const termId of ids) {
+          const others = [...ids].filter((other) => other !== termId);
+          if (others.length > 0) synonyms.set(termId, Uint32Array.from(others));
+        }
+      }
+    }
     return new LexicalIndex(
       documentCount,
       terms,
@@ -286,6 +418,12 @@ export class LexicalIndex {
       options.coordination ?? 0.5,
       options.nameMentionBoost ?? 0.5,
       documentsByName,
+      stemming,
+      stopWords,
+      synonymWeight,
+      synonyms,
+      options.sentences !== false,
+      minQueryIdf,
     );
   }
 
@@ -308,7 +446,10 @@ export class LexicalIndex {
       this.#accumulator.byteLength +
       this.#touched.byteLength +
       this.#matched.byteLength +
-      this.#queryWeights.byteLength
+      this.#queryWeights.byteLength +
+      this.#segmentTotals.byteLength +
+      this.#segmentTouched.byteLength +
+      this.#segmentQueryWeights.byteLength
     );
   }
 
@@ -320,9 +461,15 @@ export class LexicalIndex {
     const terms = this.#queryTerms;
     const queryWeights = this.#queryWeights;
     terms.length = 0;
-    this.#addTerms(query, 1);
-    if (context !== undefined && context !== '' && contextWeight > 0) {
-      this.#addTerms(context, contextWeight);
+    const hasContext = context !== undefined && context !== '' && contextWeight > 0;
+    const sentences = this.#sentences ? splitSentences(query) : undefined;
+    let segments: Segments | undefined;
+    if (sentences !== undefined && sentences.length > 1) {
+      segments = this.#addSegments(sentences, hasContext ? context : undefined, contextWeight);
+    } else {
+      this.#addTerms(query, 1, queryWeights, terms);
+      if (hasContext) this.#addTerms(context, contextWeight, queryWeights, terms);
+      if (this.#synonyms.size > 0) this.#addSynonyms(queryWeights, terms);
     }
     const termIds = new Uint32Array(terms.length);
     const weights = new Float32Array(terms.length);
@@ -342,18 +489,77 @@ export class LexicalIndex {
         if (document !== undefined && !mentioned.includes(document)) mentioned.push(document);
       }
     }
-    return { termIds, weights, maxScore, mentioned };
+    if (segments === undefined) return { termIds, weights, maxScore, mentioned };
+    return {
+      termIds,
+      weights,
+      maxScore,
+      mentioned,
+      segmentStarts: Uint32Array.from(segments.starts),
+      segmentTermIds: Uint32Array.from(segments.termIds),
+      segmentWeights: Float32Array.from(segments.weights),
+      sentenceCount: segments.sentenceCount,
+    };
   }
 
-  #addTerms(text: string, weight: number): void {
-    const termIdByWord = this.#termIdByWord;
+  /**
+   * Adds the terms of each sentence (and of the context, as one more segment) to the query, and returns
+   * the segments; `undefined` when fewer than two sentences hold a known term.
+   */
+  #addSegments(
+    sentences: readonly string[],
+    context: string | undefined,
+    contextWeight: number,
+  ): Segments | undefined {
+    const segmentWeights = this.#segmentQueryWeights;
+    const segmentTerms = this.#segmentQueryTerms;
     const queryWeights = this.#queryWeights;
     const terms = this.#queryTerms;
+    const segments: Segments = { starts: [0], termIds: [], weights: [], sentenceCount: 0 };
+    const texts = context === undefined ? sentences : [...sentences, context];
+    for (let s = 0; s < texts.length; s++) {
+      segmentTerms.length = 0;
+      const isContext = s === sentences.length;
+      this.#addTerms(texts[s]!, isContext ? contextWeight : 1, segmentWeights, segmentTerms);
+      if (this.#synonyms.size > 0) this.#addSynonyms(segmentWeights, segmentTerms);
+      if (segmentTerms.length === 0) continue;
+      for (const termId of segmentTerms) {
+        const weight = segmentWeights[termId]!;
+        segmentWeights[termId] = 0;
+        segments.termIds.push(termId);
+        segments.weights.push(weight);
+        if (queryWeights[termId] === 0) terms.push(termId);
+        queryWeights[termId]! += weight;
+      }
+      segments.starts.push(segments.termIds.length);
+      if (!isContext) segments.sentenceCount++;
+    }
+    return segments.sentenceCount > 1 ? segments : undefined;
+  }
+
+  /** Adds, for each query term in a synonym group, the other terms of its group the query lacks. */
+  #addSynonyms(queryWeights: Float64Array, terms: number[]): void {
+    const count = terms.length;
+    for (let index = 0; index < count; index++) {
+      const others = this.#synonyms.get(terms[index]!);
+      if (others === undefined) continue;
+      const weight = Math.min(1, queryWeights[terms[index]!]!) * this.#synonymWeight;
+      for (let o = 0; o < others.length; o++) {
+        const termId = others[o]!;
+        if (queryWeights[termId] === 0) terms.push(termId);
+        if (queryWeights[termId]! < weight) queryWeights[termId] = weight;
+      }
+    }
+  }
+
+  #addTerms(text: string, weight: number, queryWeights: Float64Array, terms: number[]): void {
+    const termIdByWord = this.#termIdByWord;
     for (const word of splitWords(text)) {
       let termId = termIdByWord.get(word);
       if (termId === undefined) {
-        const term = termOf(word);
+        const term = termOf(word, this.#stemming, this.#stopWords);
         termId = term === undefined ? -1 : (this.#terms.get(term) ?? -1);
+        if (termId >= 0 && this.#idf[termId]! < this.#minQueryIdf) termId = -1;
         // Bounded: queries bring new words forever.
         if (termIdByWord.size >= 100_000) termIdByWord.clear();
         termIdByWord.set(word, termId);
@@ -370,6 +576,9 @@ export class LexicalIndex {
    * may be returned). Documents with no query term are never returned.
    */
   search(query: LexicalQuery, k: number, allowed?: Uint8Array): SearchHits {
+    if (query.segmentStarts !== undefined && this.#segmentTotals.length > 0) {
+      return this.#searchSegments(query, k, allowed);
+    }
     const accumulator = this.#accumulator;
     const touched = this.#touched;
     const offsets = this.#offsets;
@@ -395,7 +604,7 @@ export class LexicalIndex {
     if (coordination > 0 && totalWeight > 0) {
       for (let t = 0; t < touchedCount; t++) {
         const document = touched[t]!;
-        accumulator[document]! *= (matched[document]! / totalWeight) ** coordination;
+        accumulator[document]! *= coordinationFactor(matched[document]! / totalWeight, coordination);
       }
     }
     for (const document of query.mentioned) {
@@ -414,6 +623,106 @@ export class LexicalIndex {
     }
     return { documents, scores };
   }
+  /**
+   * `search` for a query of several sentences: each segment is scored on its own (with its own
+   * coordination factor) and the scores are summed; the best document of each sentence then follows the
+   * best document overall.
+   */
+  #searchSegments(query: LexicalQuery, k: number, allowed: Uint8Array | undefined): SearchHits {
+    const accumulator = this.#accumulator;
+    const touched = this.#touched;
+    const offsets = this.#offsets;
+    const postingDocuments = this.#postingDocuments;
+    const postingImpacts = this.#postingImpacts;
+    const matched = this.#matched;
+    const coordination = this.#coordination;
+    const totals = this.#segmentTotals;
+    const totalTouched = this.#segmentTouched;
+    const starts = query.segmentStarts!;
+    const segmentTermIds = query.segmentTermIds!;
+    const segmentWeights = query.segmentWeights!;
+    const sentenceCount = query.sentenceCount ?? starts.length - 1;
+    let totalCount = 0;
+    // The best document of each sentence, in sentence order.
+    const picks: number[] = [];
+    for (let segment = 0; segment + 1 < starts.length; segment++) {
+      let touchedCount = 0;
+      let totalWeight = 0;
+      for (let q = starts[segment]!; q < starts[segment + 1]!; q++) {
+        const termId = segmentTermIds[q]!;
+        const weight = segmentWeights[q]!;
+        totalWeight += weight;
+        const end = offsets[termId + 1]!;
+        for (let posting = offsets[termId]!; posting < end; posting++) {
+          const document = postingDocuments[posting]!;
+          if (accumulator[document] === 0) touched[touchedCount++] = document;
+          accumulator[document]! += weight * postingImpacts[posting]!;
+          matched[document]! += weight;
+        }
+      }
+      const coordinate = coordination > 0 && totalWeight > 0;
+      let best = -1;
+      let bestScore = 0;
+      for (let t = 0; t < touchedCount; t++) {
+        const document = touched[t]!;
+        let score = accumulator[document]!;
+        if (coordinate) score *= coordinationFactor(matched[document]! / totalWeight, coordination);
+        accumulator[document] = 0;
+        matched[document] = 0;
+        if (totals[document] === 0) totalTouched[totalCount++] = document;
+        totals[document]! += score;
+        if (
+          (score > bestScore || (score === bestScore && document < best)) &&
+          (allowed === undefined || allowed[document] === 1)
+        ) {
+          best = document;
+          bestScore = score;
+        }
+      }
+      if (segment < sentenceCount && best >= 0 && !picks.includes(best)) picks.push(best);
+    }
+    for (const document of query.mentioned) {
+      if (totals[document] === 0) totalTouched[totalCount++] = document;
+      totals[document]! += this.#nameMentionBoost * query.maxScore + Number.MIN_VALUE;
+    }
+    const ranked: number[] = [];
+    const rankedScores: number[] = [];
+    const pickScores = picks.map((document) => totals[document]!);
+    for (let t = 0; t < totalCount; t++) {
+      const document = totalTouched[t]!;
+      const score = totals[document]!;
+      totals[document] = 0;
+      if (allowed !== undefined && allowed[document] === 0) continue;
+      insertTopK(ranked, rankedScores, document, score, k);
+    }
+    if (ranked.length === 0) return { documents: ranked, scores: rankedScores };
+    const documents = [ranked[0]!];
+    const scores = [rankedScores[0]!];
+    for (let p = 0; p < picks.length && documents.length < k; p++) {
+      if (documents.includes(picks[p]!)) continue;
+      documents.push(picks[p]!);
+      scores.push(pickScores[p]!);
+    }
+    for (let r = 1; r < ranked.length && documents.length < k; r++) {
+      if (documents.includes(ranked[r]!)) continue;
+      documents.push(ranked[r]!);
+      scores.push(rankedScores[r]!);
+    }
+    return { documents, scores };
+  }
+}
+
+/** share ^ exponent; the default exponent 0.5 takes `Math.sqrt`, several times faster than `**`. */
+function coordinationFactor(share: number, exponent: number): number {
+  if (share >= 1) return 1;
+  return exponent === 0.5 ? Math.sqrt(share) : share ** exponent;
+}
+
+interface Segments {
+  starts: number[];
+  termIds: number[];
+  weights: number[];
+  sentenceCount: number;
 }
 
 /** Keeps the `k` best (score desc, then document asc) in two parallel sorted arrays. */

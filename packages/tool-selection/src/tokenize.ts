@@ -99,12 +99,15 @@ export function splitWords(text: string): string[] {
   return words;
 }
 
-/** The index term of one lower-case word, or `undefined` for a stop word, a single letter or a number. */
-export function termOf(word: string): string | undefined {
-  if (word.length < 2 || STOP_WORDS.has(word)) return undefined;
+/**
+ * The index term of one lower-case word, or `undefined` for a stop word, a single letter or a number.
+ * `stemming` and `stopWords` (both on unless false) turn the Porter stemmer and the stop-word list off.
+ */
+export function termOf(word: string, stemming = true, stopWords = true): string | undefined {
+  if (word.length < 2 || (stopWords && STOP_WORDS.has(word))) return undefined;
   const first = word.charCodeAt(0);
   if (first >= 48 && first <= 57) return undefined;
-  return stem(word);
+  return stemming ? stem(word) : word;
 }
 
 /**

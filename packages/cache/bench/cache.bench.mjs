@@ -121,6 +121,41 @@ async function memoryBench() {
   );
 }
 
+async function memoryWriteBench() {
+  const lru = new LRUCache({ max: 10_000, ttl: 300_000 });
+  const defaults = new MemoryCache({ name: 'bench-write' });
+  const sized = new MemoryCache({
+    name: 'bench-write-sized',
+    maxBytes: 64 * 1024 * 1024,
+    sizeOf: () => 512,
+  });
+  let i = 0;
+  const rows = await measure(
+    [
+      [
+        'raw lru-cache set',
+        () => {
+          for (let n = 0; n < BATCH; n++) lru.set(KEYS[i++ % KEYS.length], VALUE);
+        },
+      ],
+      [
+        'MemoryCache.write (default options)',
+        () => {
+          for (let n = 0; n < BATCH; n++) defaults.write(KEYS[i++ % KEYS.length], VALUE);
+        },
+      ],
+      [
+        'MemoryCache.write (maxBytes, constant sizeOf)',
+        () => {
+          for (let n = 0; n < BATCH; n++) sized.write(KEYS[i++ % KEYS.length], VALUE);
+        },
+      ],
+    ],
+    { batch: BATCH },
+  );
+  report('Memory tier write (a 230-byte object)', rows, 'raw lru-cache set');
+}
+
 function freePort() {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -163,6 +198,8 @@ async function redisBench(url) {
     await raw.set(`raw:${namespace}:${key}`, JSON.stringify(VALUE));
   }
   let i = 0;
+  const memory = new MemoryCache({ name: 'bench-memory-only' });
+  for (const key of KEYS.slice(0, 100)) memory.write(key, VALUE);
   const rows = await measure([
     ['raw ioredis GET', () => raw.get(`raw:${namespace}:${KEYS[i++ % 100]}`)],
     [
@@ -171,9 +208,16 @@ async function redisBench(url) {
     ],
     ['RedisCache.get', () => redis.get(KEYS[i++ % 100])],
     ['RedisCache.getOrCompute hit', () => redis.getOrCompute(KEYS[i++ % 100], compute)],
+    ['MemoryCache.get (await)', () => memory.get(KEYS[i++ % 100])],
     ['TieredCache.get (memory hit)', () => tiered.get(KEYS[i++ % 100])],
   ]);
   report('Redis tier hit', rows, 'raw ioredis GET');
+  const memoryGet = rows.find((row) => row.name === 'MemoryCache.get (await)');
+  const tieredGet = rows.find((row) => row.name === 'TieredCache.get (memory hit)');
+  const tieredRatios = tieredGet.passes.map((p50, pass) => p50 / memoryGet.passes[pass]);
+  console.log(
+    `TieredCache.get (memory hit) / MemoryCache.get, median of per-pass ratios: ${median(tieredRatios).toFixed(2)}x`,
+  );
   await redis.clear();
   await tiered.clear();
   await raw.del(...KEYS.slice(0, 100).map((key) => `raw:${namespace}:${key}`));
@@ -266,6 +310,7 @@ async function traceBench(url) {
 
 console.log(`# @victor-ai/cache benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 await memoryBench();
+await memoryWriteBench();
 const redis = await startRedis();
 if (redis === undefined)
   console.log('\n(no Redis: set VICTOR_REDIS_URL or install redis-server; Redis rows skipped)');

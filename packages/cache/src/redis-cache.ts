@@ -137,6 +137,10 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   private degraded = false;
   private closed = false;
   private subscriber: Redis | undefined;
+  /** Bumped each time the subscription connection closes. */
+  private subscriberConnection = 0;
+  /** The `subscriberConnection` on which SUBSCRIBE was last answered (-1: none). */
+  private subscribedConnection = -1;
   private readyWaiters: Array<() => void> = [];
   private pending: { keys: Set<string>; tags: Set<string>; clear: boolean } = {
     keys: new Set(),
@@ -457,17 +461,22 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     });
     this.subscriber = subscriber;
     let lost = false;
-    const subscribeNow = () =>
-      subscriber.subscribe(this.channel).then(
-        () => undefined,
+    const subscribeNow = () => {
+      const connection = this.subscriberConnection;
+      return subscriber.subscribe(this.channel).then(
+        () => {
+          if (connection === this.subscriberConnection) this.subscribedConnection = connection;
+        },
         (error: unknown) => {
           lost = true;
           this.markDegraded('subscribe', error);
         },
       );
+    };
     subscriber.on('error', (error: unknown) => this.markDegraded('subscribe', error));
     subscriber.on('close', () => {
       lost = true;
+      this.subscriberConnection++;
     });
     subscriber.on('ready', () => {
       if (!lost || this.closed) return;
@@ -488,6 +497,32 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       onMessage(message);
     });
     return subscribeNow();
+  }
+
+  /**
+   * A round trip (`PING`) on the subscription connection. Resolves to `true` when the answer came back on
+   * the same subscribed connection, which proves that every invalidation Redis took before this call has
+   * already been handed to `subscribe`'s `onMessage` (Redis answers a connection in order). Resolves to
+   * `false` when not subscribed, when the connection was lost meanwhile, or after `timeoutMs` without an
+   * answer; never rejects.
+   */
+  async confirmSubscription(timeoutMs: number = this.commandTimeoutMs): Promise<boolean> {
+    const subscriber = this.subscriber;
+    const connection = this.subscriberConnection;
+    if (
+      subscriber === undefined ||
+      this.closed ||
+      subscriber.status !== 'ready' ||
+      this.subscribedConnection !== connection
+    ) {
+      return false;
+    }
+    try {
+      await this.withDeadline('ping', subscriber.ping(), timeoutMs);
+    } catch {
+      return false;
+    }
+    return this.subscriberConnection === connection && this.subscribedConnection === connection;
   }
 
   /**

@@ -13,10 +13,20 @@ import { ToolResultCache } from './tool-result-cache.js';
 
 const quiet = () => {};
 
-/** One "process": its own memory tier and its own Redis connections. */
-function instance(url: string, namespace: string, commandTimeoutMs = 5_000): TieredCache {
+/**
+ * One "process": its own memory tier and its own Redis connections. The staleness bound is long here, so
+ * that a stall of a loaded test machine cannot empty a memory tier these tests look into (the bound has
+ * its own tests).
+ */
+function instance(
+  url: string,
+  namespace: string,
+  commandTimeoutMs = 5_000,
+  maxStalenessMs = 10_000,
+): TieredCache {
   const name = 'tiered';
   return new TieredCache({
+    maxStalenessMs,
     memory: new MemoryCache({ name: `${name}-memory` }),
     redis: new RedisCache({
       name,
@@ -98,6 +108,79 @@ describe('TieredCache', () => {
       });
     });
 
+    describe('maxStalenessMs', () => {
+      it('refuses a bound that is not a positive integer, naming it', () => {
+        expect(
+          () =>
+            new TieredCache({
+              memory: new MemoryCache({ name: 'm' }),
+              redis: new RedisCache({ name: 'r', url: redisUrl }),
+              maxStalenessMs: 0,
+              subscribe: false,
+            }),
+        ).toThrow('maxStalenessMs must be a positive integer, got 0');
+      });
+
+      it('skips the memory tier once the channel has not been proven for maxStalenessMs, and drops it when proven again', async () => {
+        const clock = new ManualClock();
+        const cache = new TieredCache({
+          memory: new MemoryCache({ name: 'lease-memory', clock }),
+          redis: new RedisCache({
+            name: 'lease',
+            url: redisUrl,
+            namespace: uniqueNamespace(),
+            clock,
+            onWarning: quiet,
+            commandTimeoutMs: 5_000,
+          }),
+          maxStalenessMs: 1_000,
+        });
+        opened.push(cache);
+        await cache.subscribed;
+        await cache.set('k', 1, { ttlMs: 60_000 });
+        const redisReads = vi.spyOn(cache.redis, 'getEntry');
+        expect(await cache.get('k')).toBe(1);
+        expect(redisReads).not.toHaveBeenCalled();
+        // No proof for maxStalenessMs (as if every PING since went unanswered): the read goes to Redis.
+        clock.advance(1_000);
+        expect(await cache.get('k')).toBe(1);
+        expect(redisReads).toHaveBeenCalledTimes(1);
+        // The next PING answers: whatever the memory tier held from before is dropped, not served again.
+        await vi.waitFor(() => expect(cache.memory.size).toBe(0), { timeout: 5_000, interval: 5 });
+        expect(await cache.get('k')).toBe(1);
+        expect(redisReads).toHaveBeenCalledTimes(2);
+        expect(await cache.get('k')).toBe(1);
+        expect(redisReads).toHaveBeenCalledTimes(2);
+      });
+
+      it('serves the memory tier only once subscribed and proven', async () => {
+        const cache = open(uniqueNamespace());
+        const redisReads = vi.spyOn(cache.redis, 'getEntry');
+        await cache.subscribed;
+        await cache.set('k', 'v');
+        expect(await cache.get('k')).toBe('v');
+        expect(redisReads).not.toHaveBeenCalled();
+      });
+
+      it('serves the memory tier without proof when it does not subscribe', async () => {
+        const cache = new TieredCache({
+          memory: new MemoryCache({ name: 'alone-memory' }),
+          redis: new RedisCache({
+            name: 'alone',
+            url: redisUrl,
+            namespace: uniqueNamespace(),
+            onWarning: quiet,
+          }),
+          subscribe: false,
+        });
+        opened.push(cache);
+        await cache.set('k', 'v');
+        const redisReads = vi.spyOn(cache.redis, 'getEntry');
+        expect(await cache.get('k')).toBe('v');
+        expect(redisReads).not.toHaveBeenCalled();
+      });
+    });
+
     it('promotes what it reads from Redis into the memory tier', async () => {
       const namespace = uniqueNamespace();
       const reader = open(namespace);
@@ -116,6 +199,7 @@ describe('TieredCache', () => {
 
     it('writes through to Redis', async () => {
       const cache = open(uniqueNamespace());
+      await cache.subscribed;
       await cache.set('k', { a: 1 });
       expect(await cache.redis.get('k')).toEqual({ a: 1 });
       expect(cache.memory.lookup('k')?.value).toEqual({ a: 1 });
@@ -306,8 +390,9 @@ describe('TieredCache', () => {
         await Promise.all(opened.splice(0).map((cache) => cache.close()));
       });
 
-      it('keeps serving from the memory tier while Redis is down, with no error to callers', async () => {
-        const cache = instance(server.url, uniqueNamespace(), 50);
+      it('keeps serving from the memory tier within maxStalenessMs while Redis is down, with no error to callers', async () => {
+        // A long bound, so that a slow machine cannot run past it during the test.
+        const cache = instance(server.url, uniqueNamespace(), 50, 60_000);
         opened.push(cache);
         await cache.subscribed;
         await cache.set('before', 1);

@@ -23,13 +23,23 @@ export interface TieredCacheOptions<Value = unknown> {
   metrics?: MetricsSink;
   /** Listen to other processes' invalidations. Default true. */
   subscribe?: boolean;
+  /**
+   * Longest time the memory tier is served without proof that the invalidation channel works: a `PING`
+   * on the subscription connection every quarter of it proves that every invalidation published before
+   * the `PING` has arrived. Past it (Redis paused, killed, or out of reach), reads skip the memory tier
+   * and go to Redis (misses while Redis is away); once the channel answers again, everything the memory
+   * tier held is dropped, so no entry older than the reconnection is served. Default 1,000. Has no
+   * effect with `subscribe: false`.
+   */
+  maxStalenessMs?: number;
 }
 
 /**
  * A memory tier in front of a Redis tier: reads go to memory, then Redis, and promote what Redis had;
  * writes go to both; deletes, tag invalidations and clears reach the memory tier of every other process
- * through Redis pub/sub. While Redis is down the memory tier keeps serving; when the subscription comes
- * back the memory tier is emptied, since messages may have been missed.
+ * through Redis pub/sub. The memory tier is served only while the invalidation channel has been proven
+ * to work within `maxStalenessMs`; when it comes back after a lapse or a lost connection, the memory tier is
+ * emptied, since messages may have been missed.
  */
 export class TieredCache<Value = unknown> implements VictorCache<Value>, ComputeLock {
   readonly name: string;
@@ -49,6 +59,12 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
   private unsent: InvalidationMessage | undefined;
   /** Bumped by every invalidation; a Redis read that started before one is not promoted. */
   private generation = 0;
+  private readonly maxStalenessMs: number;
+  /** `clock.now()` until which the memory tier may be served (the channel was proven to work). */
+  private trustedUntil: number;
+  private confirming: Promise<void> | undefined;
+  private confirmTimer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
 
   constructor(options: TieredCacheOptions<Value>) {
     if (typeof options?.memory?.lookup !== 'function') {
@@ -63,14 +79,26 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
     this.maxMemoryTtlMs = checkPositiveInteger('maxMemoryTtlMs', options.maxMemoryTtlMs ?? 60_000);
     this.metrics = options.metrics ?? noopMetricsSink;
     this.labels = new CacheMetricLabels(this.name, 'tiered');
+    this.maxStalenessMs = checkPositiveInteger('maxStalenessMs', options.maxStalenessMs ?? 1_000);
     this.stopListening = this.redis.onRecovered(() => this.onRedisRecovered());
-    this.subscribed =
-      options.subscribe === false
-        ? Promise.resolve()
-        : this.redis.subscribe(
-            (message) => this.onInvalidation(message),
-            () => this.onResubscribed(),
-          );
+    if (options.subscribe === false) {
+      // No channel: nothing to prove, and nothing invalidates this memory tier but its TTLs.
+      this.trustedUntil = Number.POSITIVE_INFINITY;
+      this.subscribed = Promise.resolve();
+      return;
+    }
+    this.trustedUntil = Number.NEGATIVE_INFINITY;
+    this.subscribed = this.redis
+      .subscribe(
+        (message) => this.onInvalidation(message),
+        () => this.onResubscribed(),
+      )
+      .then(() => this.confirm());
+    this.confirmTimer = setInterval(
+      () => void this.confirm(),
+      Math.max(10, Math.floor(this.maxStalenessMs / 4)),
+    );
+    this.confirmTimer.unref?.();
   }
 
   /** Hits (either tier), misses (both), stale hits since creation or the last `resetStats`. */
@@ -91,7 +119,7 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
 
   /** The entry from memory, else from Redis, fresh or inside its stale window. */
   async getEntry(key: string, options?: CacheReadOptions): Promise<CacheLookup<Value> | undefined> {
-    const local = this.memory.lookup(key);
+    const local = this.redis.clock.now() < this.trustedUntil ? this.memory.lookup(key) : undefined;
     if (local !== undefined && !local.stale) {
       this.record(CACHE_METRICS.hits);
       return local;
@@ -168,7 +196,7 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
    * computation per key in this process and, through a Redis lock, across processes.
    */
   getOrCompute(key: string, compute: ComputeFunction<Value>, options?: GetOrComputeOptions): Promise<Value> {
-    const local = this.memory.lookup(key);
+    const local = this.redis.clock.now() < this.trustedUntil ? this.memory.lookup(key) : undefined;
     if (local !== undefined && !local.stale) {
       this.record(CACHE_METRICS.hits);
       return Promise.resolve(local.value);
@@ -182,6 +210,8 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
 
   /** Closes the Redis tier's connections and empties the memory tier. */
   async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.confirmTimer);
     this.stopListening();
     await this.redis.close();
     await this.memory.close();
@@ -252,6 +282,28 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
     }
     if (message.keys) for (const key of message.keys) void this.memory.delete(key);
     if (message.tags) this.memory.invalidateTagsNow(message.tags);
+  }
+
+  /**
+   * Proves the channel works (a round trip on the subscription connection) and extends the time the
+   * memory tier may be served. If that time had run out since the last proof, what the memory tier holds
+   * may have missed invalidations: it is dropped.
+   */
+  private confirm(): Promise<void> {
+    this.confirming ??= (async () => {
+      const clock = this.redis.clock;
+      const sentAt = clock.now();
+      const confirmed = !this.closed && (await this.redis.confirmSubscription(this.maxStalenessMs));
+      if (!confirmed || this.closed) return;
+      if (clock.now() >= this.trustedUntil) {
+        this.generation++;
+        void this.memory.clear();
+      }
+      this.trustedUntil = Math.max(this.trustedUntil, sentAt + this.maxStalenessMs);
+    })().finally(() => {
+      this.confirming = undefined;
+    });
+    return this.confirming;
   }
 
   private onResubscribed(): void {

@@ -4,13 +4,17 @@ import { join } from 'node:path';
 
 // Builds this package's source into a plain ES module that a second Node process can import (Node 20 runs
 // no TypeScript), then runs a TieredCache in that process, driven over IPC.
-const packageRoot = join(import.meta.dirname, '..', '..');
-const outDir = join(packageRoot, 'node_modules', '.cache', 'victor-cache-two-process');
+/** This package's directory. */
+export const packageRoot = join(import.meta.dirname, '..', '..');
+/** Where the bundle and the child script are written; a script there imports the package as `./index.js`. */
+export const outDir = join(packageRoot, 'node_modules', '.cache', 'victor-cache-two-process');
 
 const CHILD = `
 import { MemoryCache, RedisCache, TieredCache } from './index.js';
 const [url, namespace] = process.argv.slice(2);
+// A long staleness bound: a stall of a loaded machine must not empty the memory tier these tests peek into.
 const cache = new TieredCache({
+  maxStalenessMs: 10_000,
   memory: new MemoryCache({ name: 'child-memory' }),
   redis: new RedisCache({ name: 'tiered', url, namespace, commandTimeoutMs: 2000, onWarning: () => {} }),
 });
@@ -31,29 +35,36 @@ process.on('message', async ({ id, op, key, value, tags }) => {
 process.send({ ready: true });
 `;
 
-let built: Promise<void> | undefined;
+const builds = new Map<string, Promise<void>>();
 
-/** Bundles src/index.ts (dependencies left external, resolved from this package) once per test run. */
-export function buildForChildProcess(): Promise<void> {
-  built ??= (async () => {
-    const { build } = await import('tsup');
-    mkdirSync(outDir, { recursive: true });
-    await build({
-      entry: { index: join(packageRoot, 'src', 'index.ts') },
-      format: ['esm'],
-      outDir,
-      outExtension: () => ({ js: '.js' }),
-      platform: 'node',
-      target: 'node20',
-      dts: false,
-      silent: true,
-      config: false,
-      clean: false,
-      tsconfig: join(packageRoot, 'tsconfig.build.json'),
-    });
-    writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
-    writeFileSync(join(outDir, 'child.js'), CHILD);
-  })();
+/**
+ * Bundles src/index.ts (dependencies left external, resolved from this package) once per test run into
+ * `dir` (each test file that forks processes uses its own, since test files run in parallel).
+ */
+export function buildForChildProcess(dir: string = outDir): Promise<void> {
+  let built = builds.get(dir);
+  if (built === undefined) {
+    built = (async () => {
+      const { build } = await import('tsup');
+      mkdirSync(dir, { recursive: true });
+      await build({
+        entry: { index: join(packageRoot, 'src', 'index.ts') },
+        format: ['esm'],
+        outDir: dir,
+        outExtension: () => ({ js: '.js' }),
+        platform: 'node',
+        target: 'node20',
+        dts: false,
+        silent: true,
+        config: false,
+        clean: false,
+        tsconfig: join(packageRoot, 'tsconfig.build.json'),
+      });
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+      writeFileSync(join(dir, 'child.js'), CHILD);
+    })();
+    builds.set(dir, built);
+  }
   return built;
 }
 

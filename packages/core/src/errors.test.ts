@@ -3,6 +3,7 @@ import {
   AbortedError,
   HttpStatusError,
   InvalidConfigError,
+  InvalidRequestError,
   invalidOption,
   TimeoutError,
   VictorError,
@@ -66,5 +67,14 @@ describe('retryable errors', () => {
     expect(new ConnectionError({ message: 'x', isRetryable: undefined }).isRetryable).toBe(true);
     expect(new QueueFullError({ message: 'x', isRetryable: undefined }).isRetryable).toBe(true);
     expect(new ConnectionError({ message: 'x', isRetryable: false }).isRetryable).toBe(false);
+  });
+});
+
+describe('InvalidRequestError', () => {
+  it('is never retryable, whatever the options say', () => {
+    const error = new InvalidRequestError({ message: 'too deep', isRetryable: true });
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.isRetryable).toBe(false);
+    expect(VictorError.isInstance(error)).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ export type VictorErrorCode =
   | 'CACHE_UNAVAILABLE'
   | 'INVALID_CONFIG'
   | 'INVALID_RESPONSE'
+  | 'INVALID_REQUEST'
   | 'TOOL_NOT_FOUND'
   | 'TOOL_FAILED'
   | 'QUEUE_FULL'
@@ -185,6 +186,18 @@ export class InvalidResponseError extends VictorError {
   constructor(options: VictorErrorOptions) {
     super('INVALID_RESPONSE', options);
     this.name = 'InvalidResponseError';
+  }
+}
+
+/**
+ * The request itself cannot be sent or was refused as malformed (it cannot be serialised, it is too deep or
+ * too large, or the server answered 400, 413 or 422 to it). Never retried, and never counted against an
+ * endpoint's health: another attempt would fail the same way.
+ */
+export class InvalidRequestError extends VictorError {
+  constructor(options: VictorErrorOptions) {
+    super('INVALID_REQUEST', { ...options, isRetryable: false });
+    this.name = 'InvalidRequestError';
   }
 }
 

@@ -15,6 +15,7 @@ export {
   HttpStatusError,
   InvalidArgumentsError,
   InvalidConfigError,
+  InvalidRequestError,
   InvalidResponseError,
   invalidOption,
   PoolExhaustedError,

@@ -66,6 +66,17 @@ describe('combineSignals', () => {
     expect(signal?.aborted).toBe(false);
   });
 
+  it('clearTimeout stops only the timeout: the inputs still abort the signal', async () => {
+    const caller = new AbortController();
+    const combined = combineSignals([caller.signal], { timeoutMs: 50 });
+    combined.clearTimeout();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(combined.signal?.aborted).toBe(false);
+    caller.abort('stop');
+    expect(combined.signal?.reason).toBe('stop');
+    combined.dispose();
+  });
+
   it('refuses a bad timeout, naming it', () => {
     expect(() => combineSignals([], { timeoutMs: -5 })).toThrow(
       'timeoutMs must be a positive finite number, got -5',

@@ -3,10 +3,13 @@ import { invalidOption, TimeoutError } from './errors.js';
 /** A signal that aborts when any input aborts or the timeout passes, and `dispose()` to free its timer. */
 export interface CombinedSignal {
   signal: AbortSignal | undefined;
+  /** Frees the timer and the listeners on the input signals. */
   dispose(): void;
+  /** Stops the timeout only: the signal keeps following the input signals (a stream past its first event). */
+  clearTimeout(): void;
 }
 
-const NOTHING: CombinedSignal = Object.freeze({ signal: undefined, dispose() {} });
+const NOTHING: CombinedSignal = Object.freeze({ signal: undefined, dispose() {}, clearTimeout() {} });
 
 /**
  * Combines optional signals and an optional timeout into one signal. A timeout aborts with a
@@ -24,7 +27,7 @@ export function combineSignals(
   for (const signal of signals) if (signal) present.push(signal);
   if (timeoutMs === undefined) {
     if (present.length === 0) return NOTHING;
-    if (present.length === 1) return { signal: present[0], dispose() {} };
+    if (present.length === 1) return { signal: present[0], dispose() {}, clearTimeout() {} };
   }
   const controller = new AbortController();
   const abort = (reason: unknown) => {
@@ -33,16 +36,19 @@ export function combineSignals(
   };
   const listeners: Array<[AbortSignal, () => void]> = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
-  function dispose() {
+  function stopTimer() {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+  }
+  function dispose() {
+    stopTimer();
     for (const [signal, listener] of listeners) signal.removeEventListener('abort', listener);
     listeners.length = 0;
   }
   for (const signal of present) {
     if (signal.aborted) {
       abort(signal.reason);
-      return { signal: controller.signal, dispose };
+      return { signal: controller.signal, dispose, clearTimeout: stopTimer };
     }
     const listener = () => abort(signal.reason);
     signal.addEventListener('abort', listener, { once: true });
@@ -52,5 +58,5 @@ export function combineSignals(
     timer = setTimeout(() => abort(new TimeoutError({ timeoutMs })), timeoutMs);
     timer.unref?.();
   }
-  return { signal: controller.signal, dispose };
+  return { signal: controller.signal, dispose, clearTimeout: stopTimer };
 }

@@ -3,12 +3,13 @@ import {
   abortReason,
   ConnectionError,
   HttpStatusError,
+  InvalidRequestError,
   InvalidResponseError,
   TimeoutError,
   VictorError,
 } from '@victor-ai/core';
 
-/** Turns whatever undici threw into a Victor error: abort, timeout or connection failure. */
+/** Turns whatever undici threw into a Victor error: abort, timeout, invalid request or connection failure. */
 export function toVictorError(error: unknown, url: string, abortSignal?: AbortSignal): VictorError {
   if (VictorError.isInstance(error)) return error;
   if (abortSignal?.aborted) {
@@ -28,6 +29,10 @@ export function toVictorError(error: unknown, url: string, abortSignal?: AbortSi
     return new TimeoutError({ timeoutMs: 0, message: `${String(code)} from ${url}`, cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
+  // undici refused the request before sending it (a bad header value, say): every endpoint would.
+  if (code === 'UND_ERR_INVALID_ARG') {
+    return new InvalidRequestError({ message: `request to ${url} is invalid: ${message}`, cause: error });
+  }
   return new ConnectionError({ message: `request to ${url} failed: ${message}`, cause: error });
 }
 

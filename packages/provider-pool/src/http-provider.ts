@@ -8,10 +8,11 @@ import type {
 } from '@victor-ai/core';
 import {
   combineSignals,
+  InvalidRequestError,
   InvalidResponseError,
   invalidOption,
   noopMetricsSink,
-  type VictorError,
+  VictorError,
 } from '@victor-ai/core';
 import { type Dispatcher, Pool } from 'undici';
 import { httpStatusError, toVictorError } from './http-errors.js';
@@ -146,7 +147,7 @@ export abstract class HttpProvider implements Provider {
     return this.decodeResponse(
       await this.postJson(
         this.chatPath,
-        this.buildBody(request, false),
+        this.serialise(request, false),
         request.headers,
         request.abortSignal,
       ),
@@ -223,7 +224,7 @@ export abstract class HttpProvider implements Provider {
         path: this.chatPath,
         method: 'POST',
         headers: request.headers ? { ...this.headers, ...request.headers } : this.headers,
-        body: this.buildBody(request, true),
+        body: this.serialise(request, true),
         signal: combined.signal ?? null,
       });
       body = response.body;
@@ -284,6 +285,24 @@ export abstract class HttpProvider implements Provider {
     this.closed = true;
     this.limiter.close();
     if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  /**
+   * The request body, or an `InvalidRequestError` when the request cannot be serialised (nested too deep
+   * for the stack, a bigint, a cycle): the request's fault, so never retried nor counted against the
+   * endpoint.
+   */
+  protected serialise(request: ChatRequest, stream: boolean): string {
+    try {
+      return this.buildBody(request, stream);
+    } catch (error) {
+      if (VictorError.isInstance(error)) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new InvalidRequestError({
+        message: `${this.id}: the request to ${request.model} cannot be serialised: ${reason}`,
+        cause: error,
+      });
+    }
   }
 
   protected assertOpen(): void {

@@ -24,5 +24,7 @@ export type { PoolEndpoint, PoolEndpointStats, ProviderPoolOptions } from './pro
 export { createProviderPool, ProviderPool, RETRIES_METRIC } from './provider-pool.js';
 export type { BackoffOptions, ResolvedBackoff } from './retry.js';
 export { backoffDelay, isRetryableError, resolveBackoff } from './retry.js';
+export type { FailedAttempt, RetryPolicyOptions } from './retry-policy.js';
+export { countsAgainstEndpoint, RetryPolicy } from './retry-policy.js';
 export type { SseEvent } from './sse-decoder.js';
 export { SseDecoder } from './sse-decoder.js';

@@ -230,18 +230,63 @@ describe('ProviderPool', () => {
       await expect(pending).resolves.toMatchObject({ text: 'b' });
     });
 
-    it('falls back to another endpoint on an undecodable response, never the same one', async () => {
+    it('falls back to another endpoint on an undecodable response', async () => {
       const broken = new InvalidResponseError({ message: 'garbage' });
-      const a = new ScriptedProvider('a', [], broken);
-      const b = new ScriptedProvider('b', [broken]);
+      const a = new ScriptedProvider('a', [broken]);
+      const b = new ScriptedProvider('b');
       const pool = createProviderPool({
         endpoints: [{ provider: a }, { provider: b }],
         selection: 'ordered',
         clock,
         circuitBreaker: false,
       });
-      await expect(pool.chat(request)).rejects.toMatchObject({ code: 'INVALID_RESPONSE' });
+      await expect(pool.chat(request)).resolves.toMatchObject({ text: 'b' });
       expect([a.calls, b.calls]).toEqual([1, 1]);
+    });
+
+    it('retries the same endpoint after backoff on an undecodable response once every endpoint was tried', async () => {
+      const broken = new InvalidResponseError({ message: 'garbage' });
+      const a = new ScriptedProvider('a', [broken]);
+      const b = new ScriptedProvider('b', [broken]);
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        maxAttempts: 3,
+        backoff: { initialDelayMs: 100, maxDelayMs: 100 },
+        random: () => 0.5,
+        clock,
+        circuitBreaker: false,
+      });
+      await expect(pool.chat(request)).resolves.toMatchObject({ text: 'a' });
+      expect([a.calls, b.calls]).toEqual([2, 1]);
+
+      const only = new ScriptedProvider('only', [broken]);
+      const single = createProviderPool({
+        endpoints: [{ provider: only }],
+        backoff: { initialDelayMs: 100, maxDelayMs: 100 },
+        random: () => 0.5,
+        clock,
+      });
+      const pending = single.chat(request);
+      await vi.advanceTimersByTimeAsync(49);
+      expect(only.calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(pending).resolves.toMatchObject({ text: 'only' });
+      expect(only.calls).toBe(2);
+    });
+
+    it('gives up on undecodable responses when the attempts run out', async () => {
+      const broken = new InvalidResponseError({ message: 'garbage' });
+      const a = new ScriptedProvider('a', [], broken);
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }],
+        maxAttempts: 2,
+        backoff: { initialDelayMs: 0 },
+        clock,
+        circuitBreaker: false,
+      });
+      await expect(pool.chat(request)).rejects.toMatchObject({ code: 'INVALID_RESPONSE' });
+      expect(a.calls).toBe(2);
     });
   });
 
@@ -411,12 +456,11 @@ describe('ProviderPool', () => {
       expect(pool.endpoints[0]!.state).toBe('closed');
     });
 
-    it('fails fast with CIRCUIT_OPEN when every circuit is open', async () => {
+    it('fails fast with CIRCUIT_OPEN when every circuit is open, by default', async () => {
       const a = new ScriptedProvider('a', [], unavailable());
       const pool = createProviderPool({
         endpoints: [{ provider: a }],
         maxAttempts: 1,
-        failFastWhenAllOpen: true,
         circuitBreaker: { windowSize: 2, minimumCalls: 2 },
         clock,
       });
@@ -427,11 +471,41 @@ describe('ProviderPool', () => {
       expect(a.calls).toBe(2);
     });
 
-    it('still tries the best endpoint when every circuit is open (panic mode), by default', async () => {
+    it('fails a stream fast too, and lets a half-open endpoint have its probes', async () => {
+      const a = new ScriptedProvider('a', [unavailable(), unavailable()]);
+      const b = new ScriptedProvider('b', [unavailable(), unavailable()]);
+      const pool = createProviderPool({
+        endpoints: [
+          { provider: a, circuitBreaker: { openDurationMs: 1_000 } },
+          { provider: b, circuitBreaker: { openDurationMs: 5_000 } },
+        ],
+        maxAttempts: 1,
+        selection: 'ordered',
+        circuitBreaker: { windowSize: 2, minimumCalls: 2, halfOpenProbes: 1 },
+        clock,
+      });
+      for (let i = 0; i < 4; i++) await pool.chat(request).catch(() => {});
+      expect(pool.endpoints.map((endpoint) => endpoint.state)).toEqual(['open', 'open']);
+      const streamed = async () => {
+        const types: string[] = [];
+        for await (const event of pool.stream(request)) types.push(event.type);
+        return types;
+      };
+      await expect(streamed()).rejects.toMatchObject({ code: 'CIRCUIT_OPEN', retryAtMs: expect.any(Number) });
+      expect([a.calls + a.streamCalls, b.calls + b.streamCalls]).toEqual([2, 2]);
+      // Once `a` half-opens, its one probe goes through (and closes it); the pool sends nothing to `b`.
+      await vi.advanceTimersByTimeAsync(1_000);
+      await expect(streamed()).resolves.toEqual(['response-start', 'text-delta', 'finish']);
+      expect(pool.endpoints.map((endpoint) => endpoint.state)).toEqual(['closed', 'open']);
+      expect(b.calls + b.streamCalls).toBe(2);
+    });
+
+    it('still tries the best endpoint when every circuit is open with failFastWhenAllOpen: false (panic mode)', async () => {
       const a = new ScriptedProvider('a', [unavailable(), unavailable()]);
       const pool = createProviderPool({
         endpoints: [{ provider: a }],
         maxAttempts: 1,
+        failFastWhenAllOpen: false,
         circuitBreaker: { windowSize: 2, minimumCalls: 2 },
         clock,
       });
@@ -439,6 +513,37 @@ describe('ProviderPool', () => {
       await pool.chat(request).catch(() => {});
       expect(pool.endpoints[0]!.state).toBe('open');
       await expect(pool.chat(request)).resolves.toMatchObject({ text: 'a' });
+    });
+  });
+
+  describe('in-flight accounting', () => {
+    it('counts an attempt while it runs and returns to 0 after success, failure, retry, abort and early stream exit', async () => {
+      const a = new ScriptedProvider('a', [{ delayMs: 10 }, unavailable(), 'stall'], 'ok');
+      const b = new ScriptedProvider('b');
+      const pool = createProviderPool({
+        endpoints: [{ provider: a }, { provider: b }],
+        selection: 'ordered',
+        clock,
+      });
+      const inFlight = () => pool.endpoints.map((endpoint) => endpoint.inFlight);
+      const slow = pool.chat(request);
+      expect(inFlight()).toEqual([1, 0]);
+      await vi.advanceTimersByTimeAsync(10);
+      await slow;
+      expect(inFlight()).toEqual([0, 0]);
+      await pool.chat(request); // a fails, b answers
+      expect(inFlight()).toEqual([0, 0]);
+      const controller = new AbortController();
+      const stalled = pool.chat({ ...request, abortSignal: controller.signal });
+      controller.abort();
+      await stalled.catch(() => {});
+      expect(inFlight()).toEqual([0, 0]);
+      for await (const event of pool.stream(request)) {
+        expect(event.type).toBe('response-start');
+        expect(inFlight()).toEqual([1, 0]);
+        break;
+      }
+      expect(inFlight()).toEqual([0, 0]);
     });
   });
 

@@ -2,6 +2,7 @@ import type {
   ChatRequest,
   ChatResponse,
   Clock,
+  CombinedSignal,
   EmbedRequest,
   EmbedResponse,
   MetricLabels,
@@ -17,15 +18,16 @@ import {
   ConnectionError,
   combineSignals,
   delay,
+  InvalidRequestError,
   invalidOption,
   noopMetricsSink,
   systemClock,
-  TimeoutError,
   VictorError as VictorErrorClass,
 } from '@victor-ai/core';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
-import { optionalDuration, positiveInteger, rate } from './options.js';
-import { type BackoffOptions, backoffDelay, isRetryableError, resolveBackoff } from './retry.js';
+import { optionalDuration, rate } from './options.js';
+import type { BackoffOptions } from './retry.js';
+import { countsAgainstEndpoint, RetryPolicy, type RetryPolicyOptions, retryAfterOf } from './retry-policy.js';
 
 /** One endpoint of a pool: a provider (a model, a key, a region or another vendor) and how to weigh it. */
 export interface PoolEndpoint {
@@ -60,9 +62,10 @@ export interface ProviderPoolOptions {
   /** Breaker options for every endpoint; `false` for none. Default: breakers with their defaults. */
   circuitBreaker?: CircuitBreakerOptions | false;
   /**
-   * When every endpoint's circuit is open: `false` (default) still tries the best endpoint, as Envoy's
-   * panic mode does, since a breaker exists to shift load to healthy endpoints, not to turn a brownout
-   * of all of them into an outage; `true` fails at once with `CIRCUIT_OPEN`.
+   * When every endpoint's circuit is open: `true` (default) fails at once with `CIRCUIT_OPEN` (its
+   * `retryAtMs` says when the first endpoint half-opens; a half-open endpoint still gets its probes), so
+   * that a failing upstream is not hammered; `false` still tries the best endpoint, as Envoy's panic mode
+   * does, for setups where a brownout of every endpoint should not become an outage.
    */
   failFastWhenAllOpen?: boolean;
   /**
@@ -119,76 +122,48 @@ export const RETRIES_METRIC = 'victor_provider_retries_total';
 
 const NO_ENDPOINTS = 0;
 
-/** One attempt's signal: the caller's, the request deadline and the attempt timeout; `clearTimeout` ends the last. */
-class AttemptSignal {
-  readonly controller = new AbortController();
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly listeners: Array<[AbortSignal, () => void]> = [];
+/** An attempt that got its answer (or, for a stream, its first event), still counted in flight. */
+interface Attempted<T> {
+  value: T;
+  state: EndpointState;
+  /** The attempt's signal; `clearTimeout()` ends the attempt timeout, `dispose()` frees it. */
+  signal: CombinedSignal | undefined;
+  startedAt: number;
+  /** Ends the attempt's in-flight count; idempotent. */
+  release(): void;
+}
 
-  constructor(parents: ReadonlyArray<AbortSignal | undefined>, timeoutMs: number | undefined) {
-    for (const parent of parents) {
-      if (!parent) continue;
-      if (parent.aborted) {
-        this.controller.abort(parent.reason);
-        return;
-      }
-      const listener = () => this.abort(parent.reason);
-      parent.addEventListener('abort', listener, { once: true });
-      this.listeners.push([parent, listener]);
-    }
-    if (timeoutMs !== undefined) {
-      this.timer = setTimeout(
-        () => this.abort(new TimeoutError({ timeoutMs, message: `attempt timed out after ${timeoutMs} ms` })),
-        timeoutMs,
-      );
-    }
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  clearTimeout(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  dispose(): void {
-    this.clearTimeout();
-    for (const [parent, listener] of this.listeners) parent.removeEventListener('abort', listener);
-    this.listeners.length = 0;
-  }
-
-  private abort(reason: unknown): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
-  }
+/** What a stream attempt hands back once its first event arrived. */
+interface OpenedStream {
+  iterator: AsyncIterator<StreamEvent>;
+  first: IteratorResult<StreamEvent>;
 }
 
 function asVictorError(error: unknown): VictorError {
   if (VictorErrorClass.isInstance(error)) return error;
-  return new ConnectionError({
-    message: error instanceof Error ? error.message : String(error),
-    cause: error,
-  });
+  const message = error instanceof Error ? error.message : String(error);
+  // A stack overflow (a request nested thousands of levels deep) fails the same way on every endpoint.
+  if (error instanceof RangeError) return new InvalidRequestError({ message, cause: error });
+  return new ConnectionError({ message, cause: error });
 }
 
 /**
  * A `Provider` over several endpoints: picks one per attempt (weighted, least in flight, EWMA latency, or
  * a fixed fallback order), skips endpoints whose circuit breaker is open or whose `Retry-After` has not
- * passed, retries retryable failures with exponential backoff and full jitter on another endpoint when
- * there is one, never retries an abort or a stream whose first event reached the caller, and keeps a
- * deadline per request. A response that cannot be decoded before anything was delivered falls back to
- * another endpoint (it is the endpoint's fault, not the request's), but is not retried on the same one.
+ * passed, and retries by one `RetryPolicy` shared by `chat()`, `stream()` and `embed()`: failures that are
+ * the endpoint's fault (retryable ones, undecodable answers) go to another endpoint when there is one, or
+ * to the same one after backoff; an abort, a request error (`INVALID_REQUEST`, 4xx) or a stream whose first
+ * event reached the caller is never retried. When every circuit is open it fails fast with `CIRCUIT_OPEN`
+ * (a half-open endpoint still gets its probes), unless `failFastWhenAllOpen: false`.
  */
 export class ProviderPool implements Provider {
   readonly id: string;
+  /** The retry policy every call goes through. */
+  readonly retryPolicy: RetryPolicy;
   private readonly states: EndpointState[];
   private readonly balanced: boolean;
-  private readonly maxAttempts: number;
-  private readonly backoff: ReturnType<typeof resolveBackoff>;
   private readonly attemptTimeoutMs: number | undefined;
   private readonly deadlineMs: number | undefined;
-  private readonly maxRetryWaitMs: number;
   private readonly alpha: number;
   private readonly halfLifeMs: number;
   private readonly maxPenaltyMs: number;
@@ -196,7 +171,6 @@ export class ProviderPool implements Provider {
   private readonly failFast: boolean;
   private readonly metrics: MetricsSink;
   private readonly clock: Clock;
-  private readonly random: () => number;
   private closed = false;
 
   constructor(options: ProviderPoolOptions) {
@@ -210,20 +184,24 @@ export class ProviderPool implements Provider {
       throw invalidOption('selection', '"balanced" or "ordered"', selection);
     }
     this.balanced = selection === 'balanced';
-    this.maxAttempts = positiveInteger('maxAttempts', options.maxAttempts, 3);
-    this.backoff = resolveBackoff(options.backoff);
+    const policyOptions: RetryPolicyOptions = {};
+    if (options.maxAttempts !== undefined) policyOptions.maxAttempts = options.maxAttempts;
+    if (options.backoff !== undefined) policyOptions.backoff = options.backoff;
+    if (options.maxRetryWaitMs !== undefined) policyOptions.maxRetryWaitMs = options.maxRetryWaitMs;
+    if (options.random !== undefined) policyOptions.random = options.random;
+    this.retryPolicy = new RetryPolicy(policyOptions);
     this.attemptTimeoutMs = optionalDuration('attemptTimeoutMs', options.attemptTimeoutMs);
     this.deadlineMs = optionalDuration('deadlineMs', options.deadlineMs);
-    this.maxRetryWaitMs = optionalDuration('maxRetryWaitMs', options.maxRetryWaitMs) ?? 10_000;
     this.alpha = rate('ewmaAlpha', options.ewmaAlpha, 0.3);
     if (this.alpha === 0) throw invalidOption('ewmaAlpha', 'a number above 0 and at most 1', 0);
     this.halfLifeMs = optionalDuration('latencyHalfLifeMs', options.latencyHalfLifeMs) ?? 2_000;
     this.maxPenaltyMs = optionalDuration('maxFailurePenaltyMs', options.maxFailurePenaltyMs) ?? 10_000;
     this.closeEndpoints = options.closeEndpoints ?? true;
-    this.failFast = options.failFastWhenAllOpen ?? false;
+    const failFast = options.failFastWhenAllOpen ?? true;
+    if (typeof failFast !== 'boolean') throw invalidOption('failFastWhenAllOpen', 'a boolean', failFast);
+    this.failFast = failFast;
     this.metrics = options.metrics ?? noopMetricsSink;
     this.clock = options.clock ?? systemClock;
-    this.random = options.random ?? Math.random;
     const names = new Set<string>();
     this.states = endpoints.map((endpoint, index) => {
       const provider = endpoint?.provider;
@@ -292,75 +270,51 @@ export class ProviderPool implements Provider {
   }
 
   /**
-   * Streams from the best endpoint. Failures before the first event are retried or fall back like
-   * `chat()`; once an event has reached the caller the stream is never retried, and a later failure
+   * Streams from the best endpoint. Opening the stream up to its first event is one attempt of the same
+   * loop as `chat()`; once that event reached the caller the stream is never retried, and a later failure
    * arrives as the provider's `error` event. Breaking out of the loop cancels the request.
    */
   async *stream(request: ChatRequest): AsyncGenerator<StreamEvent, void, undefined> {
     this.assertOpen();
-    const deadline = this.deadlineMs
-      ? combineSignals([request.abortSignal], { timeoutMs: this.deadlineMs })
-      : undefined;
-    const outer = deadline?.signal ?? request.abortSignal;
-    const tried = new Set<EndpointState>();
-    let lastError: VictorError | undefined;
-    let lastState: EndpointState | undefined;
+    const deadline = this.deadlineOf(request.abortSignal);
     try {
-      for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-        const state =
-          attempt === 1
-            ? this.admit(this.pick(tried, lastError, outer, undefined), tried, lastError, undefined)
-            : await this.retryAttempt(attempt, tried, lastState, lastError, outer, undefined);
-        const attemptSignal =
-          this.attemptTimeoutMs === undefined ? undefined : new AttemptSignal([outer], this.attemptTimeoutMs);
-        const signal = attemptSignal?.signal ?? outer;
-        const started = this.clock.now();
-        let iterator: AsyncIterator<StreamEvent> | undefined;
-        let finished = false;
-        let delivered = false;
-        try {
-          let first: IteratorResult<StreamEvent>;
-          try {
-            iterator = state.provider
-              .stream(signal === request.abortSignal ? request : { ...request, abortSignal: signal })
-              [Symbol.asyncIterator]();
-            first = await iterator.next();
-            if (!first.done && first.value.type === 'error') throw first.value.error;
-          } catch (error) {
-            const failure = this.failureOf(error, signal);
-            this.recordFailure(state, failure, this.clock.now() - started);
-            if (!this.shouldRetry(failure, state, tried, outer, request.abortSignal)) throw failure;
-            lastError = failure;
-            lastState = state;
-            tried.add(state);
-            continue;
-          }
-          attemptSignal?.clearTimeout();
-          const firstEventMs = this.clock.now() - started;
-          this.observeLatency(state, firstEventMs);
-          let result = first;
-          let failed = false;
-          while (!result.done) {
-            if (result.value.type === 'error') failed = true;
-            delivered = true;
-            yield result.value;
-            result = await iterator.next();
-          }
-          finished = true;
-          if (failed) state.breaker?.onFailure(firstEventMs);
-          else state.breaker?.onSuccess(firstEventMs);
-          return;
-        } finally {
-          if (!finished && delivered) {
-            // The caller stopped early or the stream threw after delivering: no outcome for the breaker.
-            state.breaker?.onIgnored();
-          }
-          if (!finished && iterator?.return) await iterator.return(undefined).catch(() => {});
-          state.inFlight--;
-          attemptSignal?.dispose();
+      const opened = await this.attempts<OpenedStream>(
+        deadline?.signal ?? request.abortSignal,
+        request.abortSignal,
+        undefined,
+        (provider, signal) =>
+          openStream(
+            provider,
+            signal === request.abortSignal ? request : { ...request, abortSignal: signal },
+          ),
+      );
+      const { state } = opened;
+      const { iterator } = opened.value;
+      // The attempt timeout bounds the wait for the first event only.
+      opened.signal?.clearTimeout();
+      const firstEventMs = this.clock.now() - opened.startedAt;
+      this.observeLatency(state, firstEventMs);
+      let finished = false;
+      try {
+        let result = opened.value.first;
+        let failed = false;
+        while (!result.done) {
+          if (result.value.type === 'error') failed = true;
+          yield result.value;
+          result = await iterator.next();
         }
+        finished = true;
+        if (failed) state.breaker?.onFailure(firstEventMs);
+        else state.breaker?.onSuccess(firstEventMs);
+      } finally {
+        if (!finished) {
+          // The caller stopped early, or the stream threw after delivering: no outcome for the breaker.
+          state.breaker?.onIgnored();
+          if (iterator.return) await iterator.return(undefined).catch(() => {});
+        }
+        opened.release();
+        opened.signal?.dispose();
       }
-      throw lastError ?? new ConnectionError({ message: `${this.id}: no attempt was made` });
     } finally {
       deadline?.dispose();
     }
@@ -373,138 +327,162 @@ export class ProviderPool implements Provider {
     if (this.closeEndpoints) await Promise.all(this.states.map((state) => state.provider.close()));
   }
 
+  /** One whole non-streaming call: the attempt loop, then the success recorded and the attempt released. */
   private async run<T>(
     abortSignal: AbortSignal | undefined,
     eligible: ((state: EndpointState) => boolean) | undefined,
     call: (provider: Provider, abortSignal: AbortSignal | undefined) => Promise<T>,
   ): Promise<T> {
     this.assertOpen();
-    const deadline = this.deadlineMs
-      ? combineSignals([abortSignal], { timeoutMs: this.deadlineMs })
-      : undefined;
-    const outer = deadline?.signal ?? abortSignal;
-    const tried = new Set<EndpointState>();
-    let lastError: VictorError | undefined;
-    let lastState: EndpointState | undefined;
+    const deadline = this.deadlineOf(abortSignal);
     try {
-      for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-        // The first attempt is chosen synchronously: no promise unless there is a wait.
-        const state =
-          attempt === 1
-            ? this.admit(this.pick(tried, lastError, outer, eligible), tried, lastError, eligible)
-            : await this.retryAttempt(attempt, tried, lastState, lastError, outer, eligible);
-        // An AbortController costs several microseconds in undici; only an attempt timeout needs one.
-        const attemptSignal =
-          this.attemptTimeoutMs === undefined ? undefined : new AttemptSignal([outer], this.attemptTimeoutMs);
-        const signal = attemptSignal?.signal ?? outer;
-        const started = this.clock.now();
-        try {
-          const result = await call(state.provider, signal);
-          const duration = this.clock.now() - started;
-          this.observeLatency(state, duration);
-          state.breaker?.onSuccess(duration);
-          return result;
-        } catch (error) {
-          const failure = this.failureOf(error, signal);
-          this.recordFailure(state, failure, this.clock.now() - started);
-          if (!this.shouldRetry(failure, state, tried, outer, abortSignal)) throw failure;
-          lastError = failure;
-          lastState = state;
-          tried.add(state);
-        } finally {
-          state.inFlight--;
-          attemptSignal?.dispose();
-        }
-      }
-      throw lastError ?? new ConnectionError({ message: `${this.id}: no attempt was made` });
+      const done = await this.attempts(deadline?.signal ?? abortSignal, abortSignal, eligible, call);
+      const duration = this.clock.now() - done.startedAt;
+      this.observeLatency(done.state, duration);
+      done.state.breaker?.onSuccess(duration);
+      done.release();
+      done.signal?.dispose();
+      return done.value;
     } finally {
       deadline?.dispose();
     }
   }
 
   /**
-   * Picks the endpoint for an attempt and counts it in flight at once (so concurrent callers selecting
-   * right after see the load); throws when nothing may be tried. The caller decrements `inFlight`.
+   * The attempt loop shared by every call: pick an endpoint, wait what the policy asks, call, and on a
+   * failure record it and ask the policy whether to go again. Resolves with the first successful attempt,
+   * still counted in flight (the caller releases it); rejects with the failure the policy gave up on.
+   */
+  private async attempts<T>(
+    outer: AbortSignal | undefined,
+    callerSignal: AbortSignal | undefined,
+    eligible: ((state: EndpointState) => boolean) | undefined,
+    call: (provider: Provider, abortSignal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<Attempted<T>> {
+    let tried: Set<EndpointState> | undefined;
+    let lastError: VictorError | undefined;
+    let lastState: EndpointState | undefined;
+    for (let attempt = 1; ; attempt++) {
+      // The first attempt is chosen synchronously: no promise unless there is a wait.
+      let state = this.pick(tried, lastError, outer, eligible);
+      let release = this.occupy(state);
+      try {
+        if (lastError !== undefined) {
+          this.metrics.increment(RETRIES_METRIC, state.labels);
+          await this.waitBeforeRetry(attempt - 1, state, lastState, lastError, outer);
+        }
+        const admitted = this.admit(state, tried, lastError, eligible);
+        if (admitted !== state) {
+          release();
+          state = admitted;
+          release = this.occupy(state);
+        }
+      } catch (error) {
+        release();
+        throw error;
+      }
+      // An AbortController costs several microseconds in undici; only an attempt timeout needs one.
+      const signal =
+        this.attemptTimeoutMs === undefined
+          ? undefined
+          : combineSignals([outer], { timeoutMs: this.attemptTimeoutMs });
+      const attemptSignal = signal?.signal ?? outer;
+      const startedAt = this.clock.now();
+      try {
+        const value = await call(state.provider, attemptSignal);
+        return { value, state, signal, startedAt, release };
+      } catch (error) {
+        release();
+        signal?.dispose();
+        const failure = this.failureOf(error, attemptSignal);
+        this.recordFailure(state, failure, this.clock.now() - startedAt);
+        const aborted = callerSignal?.aborted === true || outer?.aborted === true;
+        if (!this.retryPolicy.shouldRetry({ error: failure, attempt, delivered: false, aborted }))
+          throw failure;
+        lastError = failure;
+        lastState = state;
+        tried ??= new Set();
+        tried.add(state);
+      }
+    }
+  }
+
+  /** Counts an attempt in flight on `state`; the returned function ends it, once. All in-flight accounting is here. */
+  private occupy(state: EndpointState): () => void {
+    state.inFlight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      state.inFlight--;
+    };
+  }
+
+  /** The request deadline, combined with the caller's signal; `undefined` without `deadlineMs`. */
+  private deadlineOf(abortSignal: AbortSignal | undefined): CombinedSignal | undefined {
+    return this.deadlineMs ? combineSignals([abortSignal], { timeoutMs: this.deadlineMs }) : undefined;
+  }
+
+  /**
+   * The best endpoint for an attempt: untried before tried (so a retry goes elsewhere when it can, and to
+   * the same endpoint after backoff when it cannot); throws when nothing may be tried.
    */
   private pick(
-    tried: Set<EndpointState>,
+    tried: Set<EndpointState> | undefined,
     lastError: VictorError | undefined,
     outer: AbortSignal | undefined,
     eligible: ((state: EndpointState) => boolean) | undefined,
   ): EndpointState {
     if (outer?.aborted) throw abortReason(outer);
     const now = this.clock.now();
-    const mustSwitch = lastError?.code === 'INVALID_RESPONSE';
-    let state = this.select(tried, now, eligible, mustSwitch);
-    // Every circuit open: panic mode tries the best endpoint anyway, unless told to fail fast.
-    if (state === undefined && !this.failFast) state = this.select(tried, now, eligible, mustSwitch, true);
+    let state = this.select(tried, now, eligible);
+    // Every circuit open: fail fast, or (opted in) panic mode tries the best endpoint anyway.
+    if (state === undefined && !this.failFast) state = this.select(tried, now, eligible, true);
     if (state === undefined) throw lastError ?? this.circuitOpenError(now);
-    state.inFlight++;
     return state;
   }
 
   /** Takes the picked endpoint's breaker permission, or switches to another endpoint that gives one. */
   private admit(
     state: EndpointState,
-    tried: Set<EndpointState>,
+    tried: Set<EndpointState> | undefined,
     lastError: VictorError | undefined,
     eligible: ((state: EndpointState) => boolean) | undefined,
   ): EndpointState {
     if (!state.breaker || state.breaker.tryAcquire()) return state;
-    const other = this.select(tried, this.clock.now(), eligible, false);
-    if (other === undefined || (other.breaker && !other.breaker.tryAcquire())) {
-      if (!this.failFast) return state;
-      state.inFlight--;
-      throw lastError ?? this.circuitOpenError(this.clock.now());
-    }
-    state.inFlight--;
-    other.inFlight++;
-    return other;
+    // Its half-open probes were taken while this attempt waited: another endpoint, or fail fast.
+    const other = this.select(tried, this.clock.now(), eligible);
+    if (other !== undefined && (!other.breaker || other.breaker.tryAcquire())) return other;
+    if (!this.failFast) return state;
+    throw lastError ?? this.circuitOpenError(this.clock.now());
   }
 
-  /** Picks the endpoint for a retry, waits the backoff (and any `Retry-After`), then admits it. */
-  private async retryAttempt(
-    attempt: number,
-    tried: Set<EndpointState>,
+  /** Waits what the retry policy asks before retry number `retry` on `state`. */
+  private async waitBeforeRetry(
+    retry: number,
+    state: EndpointState,
     lastState: EndpointState | undefined,
-    lastError: VictorError | undefined,
+    lastError: VictorError,
     outer: AbortSignal | undefined,
-    eligible: ((state: EndpointState) => boolean) | undefined,
-  ): Promise<EndpointState> {
-    const state = this.pick(tried, lastError, outer, eligible);
+  ): Promise<void> {
+    const blockedForMs = state.blockedUntil - this.clock.now();
+    const wait = this.retryPolicy.retryDelay(retry, state === lastState, lastError, blockedForMs);
+    // A server that asks for a long pause gets its answer passed on rather than a request held for it.
+    if (wait === undefined) throw lastError;
+    if (wait <= 0) return;
     try {
-      this.metrics.increment(RETRIES_METRIC, state.labels);
-      const now = this.clock.now();
-      let wait = 0;
-      if (state === lastState) {
-        wait = backoffDelay(attempt - 1, this.backoff, this.random, this.retryAfterOf(lastError));
-      }
-      if (state.blockedUntil > now) wait = Math.max(wait, state.blockedUntil - now);
-      // A server that asks for a long pause gets its answer passed on rather than a request held for it.
-      if (wait > this.maxRetryWaitMs && lastError) throw lastError;
-      if (wait > 0) {
-        try {
-          await delay(wait, outer ? { abortSignal: outer } : {});
-        } catch (error) {
-          // The deadline or the caller ended the wait: report why, with the failure that led to it.
-          throw VictorErrorClass.isInstance(error) && error.code === 'TIMEOUT' && lastError
-            ? lastError
-            : error;
-        }
-      }
+      await delay(wait, outer ? { abortSignal: outer } : {});
     } catch (error) {
-      state.inFlight--;
-      throw error;
+      // The deadline or the caller ended the wait: report why, with the failure that led to it.
+      throw VictorErrorClass.isInstance(error) && error.code === 'TIMEOUT' ? lastError : error;
     }
-    return this.admit(state, tried, lastError, eligible);
   }
 
-  /** The best endpoint not tried yet (or any, when all were tried and `mustSwitch` is false). */
+  /** The best eligible endpoint: untried before tried, unblocked before blocked, then by score or order. */
   private select(
-    tried: Set<EndpointState>,
+    tried: Set<EndpointState> | undefined,
     now: number,
     eligible: ((state: EndpointState) => boolean) | undefined,
-    mustSwitch: boolean,
     ignoreBreakers = false,
   ): EndpointState | undefined {
     let best: EndpointState | undefined;
@@ -514,10 +492,8 @@ export class ProviderPool implements Provider {
     for (const state of this.states) {
       if (eligible && !eligible(state)) continue;
       if (!ignoreBreakers && state.breaker && !state.breaker.canAttempt()) continue;
-      const wasTried = tried.has(state);
-      if (wasTried && mustSwitch) continue;
+      const wasTried = tried?.has(state) === true;
       const blocked = state.blockedUntil > now;
-      // Prefer untried over tried, then unblocked over blocked, then the score (or the given order).
       const score = this.balanced ? ((state.inFlight + 1) * this.latencyOf(state, now)) / state.weight : 0;
       const better =
         best === undefined ||
@@ -545,27 +521,10 @@ export class ProviderPool implements Provider {
     return asVictorError(error);
   }
 
-  private shouldRetry(
-    error: VictorError,
-    state: EndpointState,
-    tried: Set<EndpointState>,
-    outer: AbortSignal | undefined,
-    callerSignal: AbortSignal | undefined,
-  ): boolean {
-    if (callerSignal?.aborted || outer?.aborted) return false;
-    if (error.code === 'ABORTED') return false;
-    if (isRetryableError(error)) return true;
-    // Garbage from one endpoint: fall back to another one, never the same.
-    if (error.code === 'INVALID_RESPONSE') {
-      return this.states.some((other) => other !== state && !tried.has(other));
-    }
-    return false;
-  }
-
   private recordFailure(state: EndpointState, error: VictorError, durationMs: number): void {
-    const retryAfter = this.retryAfterOf(error);
+    const retryAfter = retryAfterOf(error);
     if (retryAfter !== undefined) state.blockedUntil = this.clock.now() + retryAfter;
-    if (error.code === 'ABORTED' || !(isRetryableError(error) || error.code === 'INVALID_RESPONSE')) {
+    if (!countsAgainstEndpoint(error)) {
       // The caller's abort or a bad request says nothing about the endpoint.
       state.breaker?.onIgnored();
       return;
@@ -592,11 +551,6 @@ export class ProviderPool implements Provider {
     state.lastSampleAt = now;
   }
 
-  private retryAfterOf(error: VictorError | undefined): number | undefined {
-    const value = (error as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
-    return typeof value === 'number' && value > 0 ? value : undefined;
-  }
-
   private circuitOpenError(now: number): CircuitOpenError {
     let retryAt: number | undefined;
     for (const state of this.states) {
@@ -614,6 +568,17 @@ export class ProviderPool implements Provider {
   private assertOpen(): void {
     if (this.closed) throw invalidOption('pool', 'open (close() was called)', this.id);
   }
+}
+
+/** Opens a stream up to its first event; an `error` first event is the attempt's failure. */
+async function openStream(provider: Provider, request: ChatRequest): Promise<OpenedStream> {
+  const iterator = provider.stream(request)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (!first.done && first.value.type === 'error') {
+    if (iterator.return) await iterator.return(undefined).catch(() => {});
+    throw first.value.error;
+  }
+  return { iterator, first };
 }
 
 /** Creates a pool over several providers; options are checked here. */

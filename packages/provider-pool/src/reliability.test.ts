@@ -94,6 +94,9 @@ describe('ProviderPool reliability', () => {
       deadlineMs: 20_000,
       backoff: { initialDelayMs: 5, maxDelayMs: 100 },
       circuitBreaker: { windowSize: 50, minimumCalls: 20, failureRateThreshold: 0.15, openDurationMs: 200 },
+      // Breakers this sensitive open the healthy endpoint too on a loaded machine (attempt timeouts of the
+      // in-process server); this test is about riding out faults, which is what panic mode is for.
+      failFastWhenAllOpen: false,
     });
 
     let succeeded = 0;

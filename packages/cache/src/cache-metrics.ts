@@ -1,14 +1,15 @@
 import type { MetricLabels, MetricsSink } from '@victor-ai/core';
+import { MetricNames } from '@victor-ai/core';
 import type { CacheStats } from './types.js';
 
-/** Prometheus names of the series every cache of this package reports. */
+/** Prometheus names of the series every cache of this package reports (core's `MetricNames`, by role). */
 export const CACHE_METRICS = Object.freeze({
-  hits: 'victor_cache_hits_total',
-  misses: 'victor_cache_misses_total',
-  staleHits: 'victor_cache_stale_hits_total',
-  evictions: 'victor_cache_evictions_total',
-  errors: 'victor_cache_errors_total',
-  available: 'victor_cache_available',
+  hits: MetricNames.cacheHits,
+  misses: MetricNames.cacheMisses,
+  staleHits: MetricNames.cacheStaleHits,
+  evictions: MetricNames.cacheEvictions,
+  errors: MetricNames.cacheErrors,
+  available: MetricNames.cacheAvailable,
 });
 
 /** Label objects built once per cache, so the hot path allocates nothing. */

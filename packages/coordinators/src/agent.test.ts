@@ -275,6 +275,36 @@ describe('createAgent', () => {
       expect(agent.built()).toContain('selector');
       expect(agent.built()).not.toContain('tools');
     });
+
+    it('runs a registered tool the selection did not offer, through the middleware, and refuses an unknown one', async () => {
+      const many = Array.from({ length: 40 }, (_, index) =>
+        tool({ name: `tool_${index}`, description: `does unrelated thing number ${index}` }, () => 'x'),
+      );
+      many.push(
+        tool({ name: 'search_weather', description: 'get the weather forecast for a city' }, () => 'sunny'),
+      );
+      const seen: string[] = [];
+      const watcher: ToolMiddleware = {
+        name: 'watcher',
+        before: (call) => {
+          seen.push(call.name);
+          return { type: 'pass' };
+        },
+      };
+      const agent = agentWith({ tools: many, toolSelection: { k: 5 }, middleware: [watcher] });
+      script = toolScript([
+        { name: 'tool_7', arguments: {} },
+        { name: 'no_such_tool', arguments: {} },
+      ]);
+      const result = await agent.chat('what is the weather forecast in Paris?');
+      expect(result.selectedTools).not.toContain('tool_7');
+      expect(result.toolResults.map((entry) => [entry.name, entry.ok])).toEqual([
+        ['tool_7', true],
+        ['no_such_tool', false],
+      ]);
+      expect(result.toolResults[1]).toMatchObject({ error: { code: 'TOOL_NOT_FOUND' } });
+      expect(seen).toEqual(['tool_7']);
+    });
   });
 
   describe('response cache', () => {
@@ -371,8 +401,8 @@ describe('createAgent', () => {
     it('refuses turns after close', async () => {
       const agent = agentWith();
       await agent.close();
-      await expect(agent.chat('x')).rejects.toThrow('closed');
-      await expect(collect(agent.stream('x'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+      await expect(agent.chat('x')).rejects.toMatchObject({ code: 'AGENT_CLOSED', name: 'AgentClosedError' });
+      await expect(collect(agent.stream('x'))).rejects.toMatchObject({ code: 'AGENT_CLOSED' });
     });
 
     it('aborts a turn waiting for the model, and cancels its request', async () => {

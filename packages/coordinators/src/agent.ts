@@ -3,6 +3,7 @@ import { ToolResultCache } from '@victor-ai/cache';
 import type { Message, Provider, Tool, ToolDefinition } from '@victor-ai/core';
 import {
   AbortedError,
+  AgentClosedError,
   combineSignals,
   InvalidArgumentsError,
   noopMetricsSink,
@@ -205,7 +206,7 @@ export function createAgent(config: AgentConfig): Agent {
         maxTokens: options.maxTokens,
       }),
   );
-  const closedError = () => new InvalidArgumentsError({ message: 'the agent is closed: create a new one' });
+  const closedError = () => new AgentClosedError();
   const failedStream = (error: unknown): AsyncIterable<AgentStreamEvent> => ({
     [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }),
   });

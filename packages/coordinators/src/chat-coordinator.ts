@@ -8,17 +8,20 @@ import type {
   Clock,
   FinishReason,
   Message,
+  MetricLabels,
   MetricsSink,
   Provider,
+  SpanTracer,
   StreamEvent,
   ToolCall,
   ToolContext,
   ToolDefinition,
   ToolResult,
+  TraceSpan,
   Usage,
   UserMessage,
 } from '@victor-ai/core';
-import { abortReason, InvalidArgumentsError, InvalidResponseError } from '@victor-ai/core';
+import { abortReason, InvalidArgumentsError, InvalidResponseError, MetricNames } from '@victor-ai/core';
 import type {
   SelectionStrategy,
   SelectOptions,
@@ -26,9 +29,18 @@ import type {
   ToolSelector,
 } from '@victor-ai/tool-selection';
 import type { ContextCoordinator } from './context-coordinator.js';
-import { CoordinatorMetrics, stageLabel } from './metric-names.js';
 import type { PromptCoordinator } from './prompt-coordinator.js';
 import type { ProviderCoordinator } from './provider-coordinator.js';
+import {
+  endModelSpan,
+  endTurnSpan,
+  failSpan,
+  ModelLabels,
+  routeTurnSpan,
+  stageLabel,
+  startModelSpan,
+  startTurnSpan,
+} from './telemetry.js';
 import type { ToolCoordinator } from './tool-coordinator.js';
 import { type AgentStreamEvent, addUsage, type TurnOptions, type TurnResult, toolMessage } from './turn.js';
 
@@ -61,12 +73,16 @@ const PREPARE = stageLabel('prepare');
 const OUTCOME_OK = Object.freeze({ outcome: 'ok' });
 const OUTCOME_ERROR = Object.freeze({ outcome: 'error' });
 const OUTCOME_CACHED = Object.freeze({ outcome: 'cached' });
-const RESPONSE_CACHE = Object.freeze({ cache: 'response' });
-const RESPONSE_CACHE_GET = Object.freeze({ cache: 'response', operation: 'get' });
+// A response cache that throws (one that does not degrade by itself, as this repository's caches do).
+const RESPONSE_CACHE_GET = Object.freeze({ cache: 'response', tier: 'agent', operation: 'get' });
 
 interface Prepared {
   request: ChatRequest;
   provider: Provider;
+  /** The provider's name, as the agent's configuration gives it. */
+  providerName: string;
+  /** `{ provider, model }` of the turn's metrics. */
+  labels: MetricLabels;
   /** The user message of a string turn, stored with the answer when the turn succeeds. */
   pending: UserMessage | undefined;
   conversationId: string;
@@ -169,8 +185,13 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
  */
 export class ChatCoordinator {
   private readonly turns = new Map<string, Promise<void>>();
+  private readonly modelLabels = new ModelLabels();
+  /** Present when the metrics sink traces: turns, model calls and tool calls then open spans. */
+  private readonly tracer: SpanTracer | undefined;
 
-  constructor(private readonly parts: ChatParts) {}
+  constructor(private readonly parts: ChatParts) {
+    this.tracer = parts.metrics.tracer;
+  }
 
   /** Runs one turn to its end. */
   async chat(input: string | readonly Message[], options: TurnOptions = EMPTY_OPTIONS): Promise<TurnResult> {
@@ -214,32 +235,48 @@ export class ChatCoordinator {
 
   private async runChat(input: string | readonly Message[], options: TurnOptions): Promise<TurnResult> {
     const { clock, metrics } = this.parts;
+    const { tracer } = this;
     const started = clock.now();
+    const span = tracer === undefined ? undefined : startTurnSpan(tracer, options.conversationId);
     try {
       // A turn aborted before it started (by its caller, or by the agent's close) does nothing.
       throwIfAborted(options.abortSignal);
       const preparing = this.prepare(input, options);
       const prepared = isPromise(preparing) ? await preparing : preparing;
+      if (span !== undefined) routeTurnSpan(span, prepared.providerName, prepared.request.model);
       let { request } = prepared;
       if (prepared.cacheKey !== undefined) {
         const hit = await this.cached(prepared.cacheKey);
-        if (hit !== undefined) return this.finishCached(prepared, hit, started);
+        if (hit !== undefined) return this.finishCached(prepared, hit, started, span);
       }
       const progress = this.progress();
       for (let step = 1; ; step++) {
         const providerStarted = clock.now();
-        const response = await prepared.provider.chat(request);
+        let response: ChatResponse;
+        if (tracer === undefined) {
+          response = await prepared.provider.chat(request);
+        } else {
+          const modelSpan = startModelSpan(tracer, span, prepared.providerName, request);
+          try {
+            response = await prepared.provider.chat(request);
+          } catch (error) {
+            failSpan(modelSpan, error);
+            throw error;
+          }
+          endModelSpan(modelSpan, response);
+        }
         progress.providerMs += clock.now() - providerStarted;
         addUsage(progress.usage, response.usage);
         if (response.toolCalls.length === 0 || step >= this.parts.maxSteps) {
-          return this.finish(prepared, response, progress, step, started);
+          return this.finish(prepared, response, progress, step, started, false, span);
         }
-        request = await this.runTools(request, response.message, response.toolCalls, progress, options);
+        request = await this.runTools(request, response.message, response.toolCalls, progress, options, span);
         // An aborted turn does not go back to the model.
         throwIfAborted(options.abortSignal);
       }
     } catch (error) {
-      metrics.increment(CoordinatorMetrics.chatRequests, OUTCOME_ERROR);
+      metrics.increment(MetricNames.chatRequests, OUTCOME_ERROR);
+      if (span !== undefined) failSpan(span, error);
       throw error;
     }
   }
@@ -249,12 +286,17 @@ export class ChatCoordinator {
     options: TurnOptions,
   ): AsyncGenerator<AgentStreamEvent, void, undefined> {
     const { clock, metrics } = this.parts;
+    const { tracer } = this;
     const started = clock.now();
     let succeeded = false;
+    const span = tracer === undefined ? undefined : startTurnSpan(tracer, options.conversationId);
+    let modelSpan: TraceSpan | undefined;
+    let failure: unknown;
     try {
       throwIfAborted(options.abortSignal);
       const preparing = this.prepare(input, options);
       const prepared = isPromise(preparing) ? await preparing : preparing;
+      if (span !== undefined) routeTurnSpan(span, prepared.providerName, prepared.request.model);
       let { request } = prepared;
       if (prepared.cacheKey !== undefined) {
         const hit = await this.cached(prepared.cacheKey);
@@ -266,7 +308,7 @@ export class ChatCoordinator {
           if (hit.text) yield { type: 'text-delta', delta: hit.text };
           yield { type: 'finish', finishReason: hit.finishReason, usage: hit.usage };
           succeeded = true;
-          yield { type: 'turn-finish', result: this.finishCached(prepared, hit, started) };
+          yield { type: 'turn-finish', result: this.finishCached(prepared, hit, started, span) };
           return;
         }
       }
@@ -278,7 +320,10 @@ export class ChatCoordinator {
         let finishReason: FinishReason | undefined;
         let stepUsage: Usage | undefined;
         // Provider time is the time spent waiting for the next event, not the consumer's time at `yield`.
+        if (tracer !== undefined) modelSpan = startModelSpan(tracer, span, prepared.providerName, request);
         const iterator = prepared.provider.stream(request)[Symbol.asyncIterator]();
+        let responseId: string | undefined;
+        let responseModel: string | undefined;
         try {
           for (;;) {
             const waitStarted = clock.now();
@@ -289,7 +334,7 @@ export class ChatCoordinator {
             if (event.type === 'text-delta') {
               if (ttftMs === undefined) {
                 ttftMs = clock.now() - started;
-                metrics.observe(CoordinatorMetrics.chatTimeToFirstToken, ttftMs / 1000);
+                metrics.observe(MetricNames.chatTimeToFirstToken, ttftMs / 1000, prepared.labels);
               }
               text += event.delta;
             } else if (event.type === 'tool-call-end') {
@@ -297,8 +342,12 @@ export class ChatCoordinator {
             } else if (event.type === 'finish') {
               finishReason = event.finishReason;
               stepUsage = event.usage;
+            } else if (event.type === 'response-start') {
+              responseId = event.id;
+              responseModel = event.model;
             } else if (event.type === 'error') {
               // The stream failed after it started: pass the error on and end the turn.
+              failure = event.error;
               yield event;
               return;
             }
@@ -311,6 +360,10 @@ export class ChatCoordinator {
         if (finishReason === undefined || stepUsage === undefined) {
           throw new InvalidResponseError({ message: 'the stream ended without a finish event' });
         }
+        if (modelSpan !== undefined) {
+          endModelSpan(modelSpan, { id: responseId, model: responseModel, finishReason, usage: stepUsage });
+          modelSpan = undefined;
+        }
         addUsage(progress.usage, stepUsage);
         const message: AssistantMessage =
           calls.length > 0
@@ -320,21 +373,30 @@ export class ChatCoordinator {
         const response: ChatResponse = { message, text, toolCalls: calls, finishReason, usage: stepUsage };
         if (calls.length === 0 || step >= this.parts.maxSteps) {
           succeeded = true;
-          const result = this.finish(prepared, response, progress, step, started);
+          const result = this.finish(prepared, response, progress, step, started, false, span);
           if (ttftMs !== undefined) result.timing.ttftMs = ttftMs;
           yield { type: 'turn-finish', result };
           return;
         }
         const before = progress.toolResults.length;
-        request = await this.runTools(request, message, calls, progress, options);
+        request = await this.runTools(request, message, calls, progress, options, span);
         for (let i = before; i < progress.toolResults.length; i++) {
           yield { type: 'tool-result', result: progress.toolResults[i]! };
         }
         // The results of tools that ran are passed on; an aborted turn then ends here.
         throwIfAborted(options.abortSignal);
       }
+    } catch (error) {
+      failure = error;
+      throw error;
     } finally {
-      if (!succeeded) metrics.increment(CoordinatorMetrics.chatRequests, OUTCOME_ERROR);
+      if (!succeeded) {
+        metrics.increment(MetricNames.chatRequests, OUTCOME_ERROR);
+        // A stream the consumer left early is not an error of the model: its spans end as cancelled.
+        const reason = failure ?? new Error('the stream was closed before the turn finished');
+        if (modelSpan !== undefined) failSpan(modelSpan, reason);
+        if (span !== undefined) failSpan(span, reason);
+      }
     }
   }
 
@@ -356,6 +418,7 @@ export class ChatCoordinator {
     calls: readonly ToolCall[],
     progress: Progress,
     options: TurnOptions,
+    span: TraceSpan | undefined,
   ): Promise<ChatRequest> {
     // Built only when the model calls tools: most turns never need it. The tools get a signal of this
     // step's own, so that a listener a tool forgets to remove dies with the step, not with the agent.
@@ -365,7 +428,7 @@ export class ChatCoordinator {
     const started = clock.now();
     let results: ToolResult[];
     try {
-      results = await this.parts.tools().run(calls, context);
+      results = await this.parts.tools().run(calls, context, span);
     } finally {
       signal.dispose();
     }
@@ -384,12 +447,10 @@ export class ChatCoordinator {
     try {
       hit = (await this.parts.responseCache!.get(key)) as ChatResponse | undefined;
     } catch {
-      metrics.increment(CoordinatorMetrics.cacheErrors, RESPONSE_CACHE_GET);
+      metrics.increment(MetricNames.cacheErrors, RESPONSE_CACHE_GET);
     }
-    metrics.increment(
-      hit === undefined ? CoordinatorMetrics.cacheMisses : CoordinatorMetrics.cacheHits,
-      RESPONSE_CACHE,
-    );
+    // Hits and misses are the cache's own to count (this repository's caches do, under their name); the
+    // turns it answered are `victor_chat_requests_total{outcome="cached"}`.
     return hit;
   }
 
@@ -449,9 +510,9 @@ export class ChatCoordinator {
     const query = lastUserText(window, pending);
     const selectionStarted = parts.clock.now();
     const done = (selection: ToolSelection) => {
+      // The selector itself records victor_tool_selection_duration_seconds{cache}; this is the stage.
       const seconds = (parts.clock.now() - selectionStarted) / 1000;
-      parts.metrics.observe(CoordinatorMetrics.toolSelectionDuration, seconds);
-      parts.metrics.observe(CoordinatorMetrics.chatStageDuration, seconds, SELECTION);
+      parts.metrics.observe(MetricNames.chatStageDuration, seconds, SELECTION);
       return this.assemble(
         window,
         pending,
@@ -499,7 +560,7 @@ export class ChatCoordinator {
         : undefined;
     if (prepareStarted !== undefined) {
       parts.metrics.observe(
-        CoordinatorMetrics.chatStageDuration,
+        MetricNames.chatStageDuration,
         (parts.clock.now() - prepareStarted) / 1000,
         PREPARE,
       );
@@ -507,6 +568,8 @@ export class ChatCoordinator {
     return {
       request,
       provider: choice.provider,
+      providerName: choice.name,
+      labels: this.modelLabels.of(choice.name, choice.model),
       pending,
       conversationId,
       hot,
@@ -515,10 +578,15 @@ export class ChatCoordinator {
     };
   }
 
-  private finishCached(prepared: Prepared, hit: ChatResponse, started: number): TurnResult {
+  private finishCached(
+    prepared: Prepared,
+    hit: ChatResponse,
+    started: number,
+    span: TraceSpan | undefined,
+  ): TurnResult {
     const progress = this.progress();
     addUsage(progress.usage, hit.usage);
-    return this.finish(prepared, hit, progress, 1, started, true);
+    return this.finish(prepared, hit, progress, 1, started, true, span);
   }
 
   private finish(
@@ -527,7 +595,8 @@ export class ChatCoordinator {
     progress: Progress,
     steps: number,
     started: number,
-    cached = false,
+    cached: boolean,
+    span: TraceSpan | undefined,
   ): TurnResult {
     const { parts } = this;
     const maxStepsReached = response.toolCalls.length > 0;
@@ -568,10 +637,12 @@ export class ChatCoordinator {
     const totalMs = parts.clock.now() - started;
     const overheadMs = Math.max(0, totalMs - progress.providerMs - progress.toolMs);
     const { metrics } = parts;
-    metrics.increment(CoordinatorMetrics.chatRequests, cached ? OUTCOME_CACHED : OUTCOME_OK);
-    metrics.observe(CoordinatorMetrics.chatDuration, totalMs / 1000);
-    if (!cached) metrics.observe(CoordinatorMetrics.providerDuration, progress.providerMs / 1000);
-    metrics.observe(CoordinatorMetrics.runtimeOverhead, overheadMs / 1000);
+    const { labels } = prepared;
+    metrics.increment(MetricNames.chatRequests, cached ? OUTCOME_CACHED : OUTCOME_OK);
+    metrics.observe(MetricNames.chatDuration, totalMs / 1000, labels);
+    if (!cached) metrics.observe(MetricNames.providerDuration, progress.providerMs / 1000, labels);
+    metrics.observe(MetricNames.runtimeOverhead, overheadMs / 1000, labels);
+    if (span !== undefined) endTurnSpan(span, progress.usage, cached);
     return {
       text: response.text,
       message: response.message,

@@ -1,17 +1,18 @@
 import type {
   Clock,
-  MetricLabels,
   MetricsSink,
+  SpanTracer,
   Tool,
   ToolCall,
   ToolContext,
   ToolResult,
+  TraceSpan,
 } from '@victor-ai/core';
-import { invalidOption, noopMetricsSink, systemClock } from '@victor-ai/core';
+import { invalidOption, MetricNames, noopMetricsSink, systemClock } from '@victor-ai/core';
 import { createExecutor, type Executor } from '@victor-ai/executor';
 import type { ToolMiddlewareChain } from '@victor-ai/middleware';
 import { callPaths, conflicts, type ScheduledCall } from './conflicts.js';
-import { CoordinatorMetrics } from './metric-names.js';
+import { endToolSpan, startToolSpan, ToolLabels, toolOutcome } from './telemetry.js';
 
 /** The part of `ToolResultCache` (from `@victor-ai/cache`) the tool coordinator uses. */
 export interface ToolResultCacheLike {
@@ -52,7 +53,8 @@ export class ToolCoordinator {
   private readonly metrics: MetricsSink;
   private readonly clock: Clock;
   private readonly cachedTools = new WeakMap<Tool, Tool>();
-  private readonly labels = new Map<string, { ok: MetricLabels; failed: MetricLabels; tool: MetricLabels }>();
+  private readonly labels = new ToolLabels();
+  private readonly tracer: SpanTracer | undefined;
 
   constructor(options: ToolCoordinatorOptions) {
     if (typeof options?.lookup !== 'function') throw invalidOption('lookup', 'a function', options?.lookup);
@@ -71,11 +73,15 @@ export class ToolCoordinator {
     });
     this.rootDir = options.rootDir ?? process.cwd();
     this.metrics = options.metrics ?? noopMetricsSink;
+    this.tracer = this.metrics.tracer;
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Runs the calls and resolves to their results, in the order of `calls`. */
-  run(calls: readonly ToolCall[], context: ToolContext = {}): Promise<ToolResult[]> {
+  /**
+   * Runs the calls and resolves to their results, in the order of `calls`. With a tracing metrics sink,
+   * each call that runs gets an `execute_tool` span, a child of `parentSpan` (the turn's) when given.
+   */
+  run(calls: readonly ToolCall[], context: ToolContext = {}, parentSpan?: TraceSpan): Promise<ToolResult[]> {
     if (calls.length === 0) return Promise.resolve([]);
     const scheduled: ScheduledCall[] = calls.map((call) => {
       const definition = this.options.lookup(call.name)?.definition;
@@ -90,14 +96,18 @@ export class ToolCoordinator {
       }
       results.push(
         waits.length === 0
-          ? this.runOne(current.call, context)
-          : Promise.all(waits).then(() => this.runOne(current.call, context)),
+          ? this.runOne(current.call, context, parentSpan)
+          : Promise.all(waits).then(() => this.runOne(current.call, context, parentSpan)),
       );
     }
     return Promise.all(results);
   }
 
-  private async runOne(call: ToolCall, context: ToolContext): Promise<ToolResult> {
+  private async runOne(
+    call: ToolCall,
+    context: ToolContext,
+    parentSpan: TraceSpan | undefined,
+  ): Promise<ToolResult> {
     const tool = this.options.lookup(call.name);
     if (tool === undefined) {
       return {
@@ -109,7 +119,10 @@ export class ToolCoordinator {
     }
     try {
       return await this.executor.run(
-        () => this.runNow(tool, call, context),
+        () =>
+          this.tracer === undefined
+            ? this.runNow(tool, call, context)
+            : this.runTraced(this.tracer, parentSpan, tool, call, context),
         context.abortSignal ? { abortSignal: context.abortSignal } : undefined,
       );
     } catch (error) {
@@ -124,6 +137,19 @@ export class ToolCoordinator {
         },
       };
     }
+  }
+
+  private async runTraced(
+    tracer: SpanTracer,
+    parentSpan: TraceSpan | undefined,
+    tool: Tool,
+    call: ToolCall,
+    context: ToolContext,
+  ): Promise<ToolResult> {
+    const span = startToolSpan(tracer, parentSpan, call);
+    const result = await this.runNow(tool, call, context);
+    endToolSpan(span, result);
+    return result;
   }
 
   private async runNow(tool: Tool, call: ToolCall, context: ToolContext): Promise<ToolResult> {
@@ -165,16 +191,8 @@ export class ToolCoordinator {
   }
 
   private report(name: string, result: ToolResult, started: number): void {
-    let labels = this.labels.get(name);
-    if (labels === undefined) {
-      labels = {
-        ok: Object.freeze({ tool: name, outcome: 'ok' }),
-        failed: Object.freeze({ tool: name, outcome: 'error' }),
-        tool: Object.freeze({ tool: name }),
-      };
-      if (this.labels.size < 10_000) this.labels.set(name, labels);
-    }
-    this.metrics.increment(CoordinatorMetrics.toolCalls, result.ok ? labels.ok : labels.failed);
-    this.metrics.observe(CoordinatorMetrics.toolDuration, (this.clock.now() - started) / 1000, labels.tool);
+    const labels = this.labels.of(name, toolOutcome(result));
+    this.metrics.increment(MetricNames.toolCalls, labels);
+    this.metrics.observe(MetricNames.toolDuration, (this.clock.now() - started) / 1000, labels);
   }
 }

@@ -17,7 +17,8 @@ export type VictorErrorCode =
   | 'QUEUE_FULL'
   | 'WORKER_CRASHED'
   | 'WORKER_TASK_FAILED'
-  | 'COMPUTE_FAILED';
+  | 'COMPUTE_FAILED'
+  | 'AGENT_CLOSED';
 
 const MARKER = Symbol.for('@victor-ai/core.error');
 
@@ -198,6 +199,17 @@ export class InvalidRequestError extends VictorError {
   constructor(options: VictorErrorOptions) {
     super('INVALID_REQUEST', { ...options, isRetryable: false });
     this.name = 'InvalidRequestError';
+  }
+}
+
+/** A turn was started on an agent after its `close()`. Never retried: create a new agent. */
+export class AgentClosedError extends VictorError {
+  constructor(options: Partial<VictorErrorOptions> = {}) {
+    super('AGENT_CLOSED', {
+      message: options.message ?? 'the agent is closed: create a new one',
+      cause: options.cause,
+    });
+    this.name = 'AgentClosedError';
   }
 }
 

@@ -7,6 +7,7 @@ export { abortReason, delay } from './delay.js';
 export type { VictorErrorCode, VictorErrorOptions } from './errors.js';
 export {
   AbortedError,
+  AgentClosedError,
   BlockedByMiddlewareError,
   CacheUnavailableError,
   CircuitOpenError,
@@ -24,7 +25,16 @@ export {
   VictorError,
 } from './errors.js';
 export type { AssistantMessage, Message, Role, SystemMessage, ToolMessage, UserMessage } from './messages.js';
-export type { MetricLabels, MetricsSink } from './metrics.js';
+export type { MetricDefinition, MetricType, StandardMetricName } from './metric-names.js';
+export { MetricNames, standardMetricDefinitions } from './metric-names.js';
+export type {
+  MetricLabels,
+  MetricsSink,
+  SpanTracer,
+  TraceAttributeValue,
+  TraceSpan,
+  TraceSpanOptions,
+} from './metrics.js';
 export { noopMetricsSink } from './metrics.js';
 export type {
   MiddlewareContext,

@@ -3,6 +3,7 @@ import {
   abortReason,
   invalidOption,
   type MetricLabels,
+  MetricNames,
   type MetricsSink,
   noopMetricsSink,
   QueueFullError,
@@ -54,10 +55,10 @@ export interface Executor {
 
 /** Metric names the executor and the worker pool report to `MetricsSink`. */
 export const EXECUTOR_METRICS = Object.freeze({
-  queueLength: 'victor_executor_queue_length',
-  waitSeconds: 'victor_executor_wait_seconds',
-  runSeconds: 'victor_executor_run_seconds',
-  workerRestarts: 'victor_executor_worker_restarts_total',
+  queueLength: MetricNames.executorQueueLength,
+  waitSeconds: MetricNames.executorWait,
+  runSeconds: MetricNames.executorRun,
+  workerRestarts: MetricNames.executorWorkerRestarts,
 });
 
 interface Job {

@@ -1,3 +1,6 @@
+// The names live in core, so that every producer imports them from one place; re-exported for users.
+export type { MetricDefinition, MetricType, StandardMetricName } from '@victor-ai/core';
+export { MetricNames, standardMetricDefinitions } from '@victor-ai/core';
 export type {
   BaselineMetric,
   BetterDirection,
@@ -11,8 +14,6 @@ export { comparePerformance, formatPerformanceTable } from './compare-performanc
 export { escapeHelp, escapeLabelValue, formatSampleValue } from './exposition-text.js';
 export type { LogLinearHistogramOptions } from './log-linear-histogram.js';
 export { LogLinearHistogram } from './log-linear-histogram.js';
-export type { MetricDefinition, MetricType, StandardMetricName } from './metric-names.js';
-export { MetricNames, standardMetricDefinitions } from './metric-names.js';
 export type { MetricsHandlerOptions } from './metrics-handler.js';
 export { createMetricsHandler, PROMETHEUS_CONTENT_TYPE } from './metrics-handler.js';
 export type {
@@ -33,7 +34,7 @@ export type {
   TracerLike,
   TracingOptions,
 } from './request-timer.js';
-export { loadOpenTelemetryApi } from './request-timer.js';
+export { createSpanTracer, loadOpenTelemetryApi } from './request-timer.js';
 export type { RuntimeMetrics, RuntimeMetricsOptions } from './runtime-metrics.js';
 export { startRuntimeMetrics } from './runtime-metrics.js';
 export type { CounterHandle, DropReason, GaugeHandle, HistogramHandle } from './series.js';

@@ -1,9 +1,8 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvalidConfigError } from '@victor-ai/core';
+import { InvalidConfigError, MetricNames } from '@victor-ai/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseExposition } from './__fixtures__/parse-exposition.js';
-import { MetricNames } from './metric-names.js';
 import { createMetricsHandler, PROMETHEUS_CONTENT_TYPE } from './metrics-handler.js';
 import { createPerformanceMonitor, type PerformanceMonitor } from './performance-monitor.js';
 

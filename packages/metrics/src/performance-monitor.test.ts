@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import type { Clock, MetricsSink } from '@victor-ai/core';
-import { InvalidConfigError } from '@victor-ai/core';
+import { InvalidConfigError, MetricNames } from '@victor-ai/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from './__fixtures__/parse-exposition.js';
-import { MetricNames } from './metric-names.js';
 import { createPerformanceMonitor, DEFAULT_BUCKETS } from './performance-monitor.js';
 
 function promtoolPath(): string | undefined {

@@ -1,10 +1,20 @@
-import type { Clock, MetricLabels, MetricsSink } from '@victor-ai/core';
-import { invalidOption, systemClock } from '@victor-ai/core';
+import type {
+  Clock,
+  MetricDefinition,
+  MetricLabels,
+  MetricsSink,
+  MetricType,
+  SpanTracer,
+} from '@victor-ai/core';
+import { invalidOption, MetricNames, standardMetricDefinitions, systemClock } from '@victor-ai/core';
 import { canonicalLabelText, escapeHelp, formatSampleValue, METRIC_NAME_PATTERN } from './exposition-text.js';
 import { validateBounds } from './log-linear-histogram.js';
-import type { MetricDefinition, MetricType } from './metric-names.js';
-import { MetricNames, standardMetricDefinitions } from './metric-names.js';
-import { RequestTimer, type RequestTimerTargets, type TracingOptions } from './request-timer.js';
+import {
+  createSpanTracer,
+  RequestTimer,
+  type RequestTimerTargets,
+  type TracingOptions,
+} from './request-timer.js';
 import type { AnySeries, CounterHandle, DropReason, GaugeHandle, HistogramHandle } from './series.js';
 import { CounterSeries, GaugeSeries, HistogramSeries, MetricFamily, sameLabels } from './series.js';
 
@@ -39,8 +49,8 @@ export interface PerformanceMonitorOptions {
   prometheusHistogramType?: 'histogram' | 'summary';
   /** Metrics to declare besides the standard ones. */
   metrics?: readonly MetricDescription[];
-  /** OpenTelemetry spans for request timers; none by default. */
-  tracing?: TracingOptions;
+  /** OpenTelemetry spans for request timers and for agents given this monitor; none by default. */
+  tracing?: TracingOptions | undefined;
 }
 
 /** Labels and value of one counter or gauge series in a {@link MetricsSummary}. */
@@ -87,6 +97,8 @@ export interface MetricsSummary {
 
 /** A `MetricsSink` that keeps what it is told, and reports it as JSON and Prometheus text. */
 export interface PerformanceMonitor extends MetricsSink {
+  /** Opens OpenTelemetry spans when the monitor was created with `tracing`; `undefined` otherwise. */
+  readonly tracer: SpanTracer | undefined;
   /** Declares a metric's kind, HELP text and buckets; throws `InvalidConfigError` on a conflict. */
   describe(description: MetricDescription): void;
   /** A counter series bound once, to increment without lookups on a hot path. */
@@ -118,6 +130,7 @@ export function createPerformanceMonitor(options: PerformanceMonitorOptions = {}
 }
 
 class Monitor implements PerformanceMonitor {
+  readonly tracer: SpanTracer | undefined;
   readonly #families = new Map<string, MetricFamily>();
   readonly #collectors = new Set<() => void>();
   readonly #clock: Clock;
@@ -165,6 +178,7 @@ class Monitor implements PerformanceMonitor {
     if (tracing !== undefined && typeof tracing?.api?.trace?.getTracer !== 'function') {
       throw invalidOption('tracing.api', 'the @opentelemetry/api module', tracing?.api);
     }
+    this.tracer = tracing === undefined ? undefined : createSpanTracer(tracing);
 
     for (const definition of standardMetricDefinitions) this.#declare(definition);
     const extra = options.metrics ?? [];

@@ -1,7 +1,7 @@
 import * as otel from '@opentelemetry/api';
 import type { Clock } from '@victor-ai/core';
+import { MetricNames } from '@victor-ai/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MetricNames } from './metric-names.js';
 import { createPerformanceMonitor } from './performance-monitor.js';
 import { loadOpenTelemetryApi } from './request-timer.js';
 

@@ -1,9 +1,9 @@
-import type { Clock, MetricLabels } from '@victor-ai/core';
-import { MetricNames } from './metric-names.js';
+import type { Clock, MetricLabels, SpanTracer, TraceAttributeValue } from '@victor-ai/core';
+import { MetricNames } from '@victor-ai/core';
 import type { AnySeries, GaugeSeries, HistogramSeries } from './series.js';
 
 /** Attribute values a span accepts. */
-export type SpanAttributeValue = string | number | boolean;
+export type SpanAttributeValue = TraceAttributeValue;
 
 /** The part of an OpenTelemetry `Span` the monitor uses. */
 export interface SpanLike {
@@ -16,7 +16,7 @@ export interface SpanLike {
 export interface TracerLike {
   startSpan(
     name: string,
-    options?: { attributes?: Record<string, SpanAttributeValue> },
+    options?: { kind?: number; attributes?: Readonly<Record<string, SpanAttributeValue>> },
     context?: unknown,
   ): SpanLike;
 }
@@ -33,7 +33,10 @@ export interface OpenTelemetryApiLike {
   context: { active(): unknown };
 }
 
-/** OpenTelemetry spans for request timers: a `victor.chat` span per turn, child spans per stage. */
+/**
+ * OpenTelemetry spans: for request timers (a `victor.chat` span per turn, child spans per stage), and the
+ * monitor's `tracer`, through which agents open GenAI spans for turns, model calls and tool calls.
+ */
 export interface TracingOptions {
   /** The `@opentelemetry/api` module. */
   api: OpenTelemetryApiLike;
@@ -202,6 +205,28 @@ function tracerOf(tracing: TracingOptions): TracerLike {
     tracerCache.set(tracing, tracer);
   }
   return tracer;
+}
+
+// OpenTelemetry's SpanKind values.
+const SPAN_KIND_INTERNAL = 0;
+const SPAN_KIND_CLIENT = 2;
+
+/** A core `SpanTracer` over the OpenTelemetry API: spans with a parent are started in its context. */
+export function createSpanTracer(tracing: TracingOptions): SpanTracer {
+  const { api } = tracing;
+  const setSpan = api.trace.setSpan as (context: unknown, span: unknown) => unknown;
+  return {
+    startSpan(name, options) {
+      const tracer = tracerOf(tracing);
+      const parent = options?.parent;
+      const spanOptions = {
+        kind: options?.kind === 'client' ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL,
+        ...(options?.attributes !== undefined ? { attributes: options.attributes } : {}),
+      };
+      if (parent === undefined) return tracer.startSpan(name, spanOptions);
+      return tracer.startSpan(name, spanOptions, setSpan(api.context.active(), parent));
+    },
+  };
 }
 
 /**

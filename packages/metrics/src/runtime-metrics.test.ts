@@ -1,7 +1,6 @@
 import perfHooks from 'node:perf_hooks';
-import { InvalidConfigError } from '@victor-ai/core';
+import { InvalidConfigError, MetricNames } from '@victor-ai/core';
 import { describe, expect, it, vi } from 'vitest';
-import { MetricNames } from './metric-names.js';
 import { createPerformanceMonitor } from './performance-monitor.js';
 import { startRuntimeMetrics } from './runtime-metrics.js';
 

@@ -1,6 +1,5 @@
 import perfHooks from 'node:perf_hooks';
-import { invalidOption } from '@victor-ai/core';
-import { MetricNames } from './metric-names.js';
+import { invalidOption, MetricNames } from '@victor-ai/core';
 import type { PerformanceMonitor } from './performance-monitor.js';
 
 /** Options of {@link startRuntimeMetrics}. */

@@ -1,6 +1,5 @@
-import type { MetricLabels } from '@victor-ai/core';
+import type { MetricLabels, MetricType } from '@victor-ai/core';
 import { LogLinearHistogram } from './log-linear-histogram.js';
-import type { MetricType } from './metric-names.js';
 
 /** A bound counter series: resolve once with `monitor.counter(name, labels)`, then increment with no lookup. */
 export interface CounterHandle {

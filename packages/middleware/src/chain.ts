@@ -4,6 +4,7 @@ import {
   describeValue,
   invalidOption,
   type MetricLabels,
+  MetricNames,
   type MetricsSink,
   type MiddlewareContext,
   type MiddlewareDecision,
@@ -233,7 +234,7 @@ export function createToolMiddlewareChain(
       labels = Object.freeze({ middleware: info.middleware });
       errorLabels.set(info.middleware, labels);
     }
-    metrics.increment('victor_middleware_errors_total', labels);
+    metrics.increment(MetricNames.middlewareErrors, labels);
     if (onMiddlewareError === undefined) return;
     try {
       onMiddlewareError(error, info);
@@ -304,7 +305,7 @@ export function createToolMiddlewareChain(
   }
 
   function blockedResult(call: ToolCall, entry: Entry, code: string, reason: string): ToolResult {
-    metrics.increment('victor_middleware_blocks_total', { middleware: entry.middleware.name, reason: code });
+    metrics.increment(MetricNames.middlewareBlocks, { middleware: entry.middleware.name, reason: code });
     return {
       toolCallId: call.id,
       name: call.name,

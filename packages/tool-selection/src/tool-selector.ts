@@ -5,6 +5,7 @@ import {
   invalidOption,
   type Message,
   type MetricLabels,
+  MetricNames,
   type MetricsSink,
   noopMetricsSink,
   type Tool,
@@ -22,8 +23,11 @@ import { type ToolText, toolEmbeddingText, toolText } from './tool-text.js';
 /** How tools are ranked: BM25F only, embeddings only, or both fused. */
 export type SelectionStrategy = 'lexical' | 'semantic' | 'hybrid';
 
-/** Which signal put a tool into the result. */
-export type SelectionSignal = 'lexical' | 'semantic' | 'hybrid' | 'always-include';
+/**
+ * Which signal put a tool into the result; `prior` fills a selection up to `minTools` (tools used in the
+ * conversation first, then read-only tools, then the rest, in registration order).
+ */
+export type SelectionSignal = 'lexical' | 'semantic' | 'hybrid' | 'always-include' | 'prior';
 
 /** How hybrid ranking combines the lexical and semantic lists. */
 export type FusionMethod = 'rrf' | 'weighted';
@@ -38,6 +42,12 @@ export interface ToolSelectorOptions {
   strategy?: SelectionStrategy;
   /** Tools returned by default (besides always-included ones); 10 unless set. */
   k?: number;
+  /**
+   * Fewest tools a selection offers (always-included ones count), or every tool the call allows when fewer
+   * are registered. When ranking finds fewer, the rest is filled by a prior (signal `prior`): tools used
+   * in the conversation, then read-only tools, then the others. `k` unless set; 0 lets a selection be empty.
+   */
+  minTools?: number;
   /** BM25F parameters (k1, field weights, length normalisation). */
   bm25?: Bm25Options;
   /** `rrf` (default) or `weighted`. */
@@ -72,6 +82,8 @@ export interface ToolSelectorOptions {
 export interface SelectOptions {
   /** Tools to return (besides always-included ones). */
   k?: number;
+  /** Overrides the selector's `minTools` for this call. */
+  minTools?: number;
   /** Names of tools to include whatever their rank (tools flagged `alwaysInclude` always are). */
   alwaysInclude?: readonly string[];
   /** Only tools in one of these categories are ranked. */
@@ -166,6 +178,8 @@ interface VersionState {
   readonly alwaysIncluded: readonly number[];
   readonly indexByName: Map<string, number>;
   readonly masks: Map<string, Uint8Array>;
+  /** Tool indexes in the order the prior fills a selection: read-only tools first; built when needed. */
+  priorOrder: Uint32Array | undefined;
 }
 
 interface CacheEntry {
@@ -218,6 +232,7 @@ export class ToolSelector {
   readonly #embedder: Embedder | undefined;
   readonly #strategy: SelectionStrategy;
   readonly #k: number;
+  readonly #minTools: number | undefined;
   readonly #bm25: Bm25Options;
   readonly #fusion: FusionMethod;
   readonly #rrfK: number;
@@ -262,6 +277,7 @@ export class ToolSelector {
       throw invalidOption('fusion', '"rrf" or "weighted"', options.fusion);
     }
     checkInteger('k', options.k, 1, 1000);
+    checkInteger('minTools', options.minTools, 0, 1000);
     checkInteger('rrfK', options.rrfK, 1, 10_000);
     checkFraction('lexicalWeight', options.lexicalWeight);
     checkInteger('fusionDepth', options.fusionDepth, 1, 10_000);
@@ -283,6 +299,7 @@ export class ToolSelector {
     this.#embedder = embedder;
     this.#strategy = strategy;
     this.#k = options.k ?? 10;
+    this.#minTools = options.minTools;
     this.#bm25 = options.bm25 ?? {};
     this.#fusion = options.fusion ?? 'rrf';
     this.#rrfK = options.rrfK ?? 60;
@@ -371,7 +388,7 @@ export class ToolSelector {
       () => this.#warming.delete(normalizedQuery),
       () => {
         this.#warming.delete(normalizedQuery);
-        this.#metrics.increment('victor_tool_selection_semantic_failures_total');
+        this.#metrics.increment(MetricNames.toolSelectionSemanticFailures);
       },
     );
   }
@@ -400,7 +417,7 @@ export class ToolSelector {
     } catch (error) {
       if (VictorError.isInstance(error) && error.code === 'ABORTED') throw error;
       if (options.abortSignal?.aborted) throw new AbortedError({ cause: options.abortSignal.reason });
-      this.#metrics.increment('victor_tool_selection_semantic_failures_total');
+      this.#metrics.increment(MetricNames.toolSelectionSemanticFailures);
       const fallback = this.#select(query, options, 'lexical', undefined, undefined, false, state);
       return Object.freeze({ ...fallback, semanticError: error });
     }
@@ -428,10 +445,11 @@ export class ToolSelector {
         alwaysIncluded,
         indexByName,
         masks: new Map(),
+        priorOrder: undefined,
       };
       this.#state = state;
       this.#cache.clear();
-      this.#metrics.gauge('victor_tool_selection_tools', tools.length);
+      this.#metrics.gauge(MetricNames.toolSelectionTools, tools.length);
     }
     return state;
   }
@@ -441,7 +459,7 @@ export class ToolSelector {
       const start = performance.now();
       state.lexical = LexicalIndex.build(state.texts, this.#bm25);
       state.lexicalBuildMs = performance.now() - start;
-      this.#metrics.observe('victor_tool_selection_index_build_seconds', state.lexicalBuildMs / 1000, {
+      this.#metrics.observe(MetricNames.toolSelectionIndexBuild, state.lexicalBuildMs / 1000, {
         index: 'lexical',
       });
     }
@@ -461,13 +479,9 @@ export class ToolSelector {
       built.then(
         (index) => {
           state.semanticIndex = index;
-          this.#metrics.observe(
-            'victor_tool_selection_index_build_seconds',
-            (performance.now() - start) / 1000,
-            {
-              index: 'semantic',
-            },
-          );
+          this.#metrics.observe(MetricNames.toolSelectionIndexBuild, (performance.now() - start) / 1000, {
+            index: 'semantic',
+          });
         },
         () => {
           // A failed build is retried by the next call.
@@ -526,6 +540,7 @@ export class ToolSelector {
     if (options.readOnly !== undefined) key += `\u0000r${options.readOnly}`;
     if (options.alwaysInclude !== undefined) key += `\u0000a${options.alwaysInclude.join('\u0001')}`;
     if (options.minRelevance !== undefined) key += `\u0000m${options.minRelevance}`;
+    if (options.minTools !== undefined) key += `\u0000n${options.minTools}`;
     return key;
   }
 
@@ -535,7 +550,7 @@ export class ToolSelector {
     // Refresh its place in the LRU order.
     this.#cache.delete(key);
     this.#cache.set(key, entry);
-    this.#metrics.increment('victor_tool_selection_cache_total', this.#hitLabels);
+    this.#metrics.increment(MetricNames.toolSelectionCache, this.#hitLabels);
     return entry.selection;
   }
 
@@ -589,6 +604,7 @@ export class ToolSelector {
     if (options.abortSignal?.aborted) throw new AbortedError({ cause: options.abortSignal.reason });
     const k = options.k ?? this.#k;
     if (options.k !== undefined) checkInteger('k', options.k, 1, 1000);
+    if (options.minTools !== undefined) checkInteger('minTools', options.minTools, 0, 1000);
     const minRelevance = options.minRelevance ?? this.#minRelevance;
     if (options.minRelevance !== undefined) checkFraction('minRelevance', options.minRelevance);
     const state = pinnedState ?? this.#current();
@@ -600,13 +616,13 @@ export class ToolSelector {
       const hit = this.#fromCache(key, state.version);
       if (hit !== undefined) {
         this.#metrics.observe(
-          'victor_tool_selection_duration_seconds',
+          MetricNames.toolSelectionDuration,
           (performance.now() - start) / 1000,
           this.#hitLabels,
         );
         return hit;
       }
-      this.#metrics.increment('victor_tool_selection_cache_total', this.#missLabels);
+      this.#metrics.increment(MetricNames.toolSelectionCache, this.#missLabels);
     }
 
     const mask = this.#mask(state, options);
@@ -665,6 +681,10 @@ export class ToolSelector {
 
     const noToolFits = ranked.length === 0 || topRelevance < minRelevance || topRelevance === 0;
     const tools = this.#withAlwaysIncluded(state, options, noToolFits ? [] : ranked);
+    const minTools = options.minTools ?? this.#minTools ?? k;
+    if (tools.length < minTools && tools.length < state.tools.length) {
+      this.#fillByPrior(state, options.context, mask, tools, minTools);
+    }
     const selection: ToolSelection = Object.freeze({
       tools: Object.freeze(tools),
       noToolFits,
@@ -675,7 +695,7 @@ export class ToolSelector {
     });
     if (cacheable) this.#store(key, repeated, state.version, selection);
     this.#metrics.observe(
-      'victor_tool_selection_duration_seconds',
+      MetricNames.toolSelectionDuration,
       (performance.now() - start) / 1000,
       this.#missLabels,
     );
@@ -700,6 +720,53 @@ export class ToolSelector {
       lexicalRank,
       semanticRank,
     });
+  }
+
+  /**
+   * Appends tools by the prior until `tools` holds `minTools` or every allowed tool: tools named in the
+   * conversation (most used first), then read-only tools, then the rest, each in registration order.
+   */
+  #fillByPrior(
+    state: VersionState,
+    context: SelectOptions['context'],
+    mask: Uint8Array | undefined,
+    tools: SelectedTool[],
+    minTools: number,
+  ): void {
+    const taken = new Set<string>();
+    for (const tool of tools) taken.add(tool.name);
+    const take = (index: number): boolean => {
+      const name = state.tools[index]!.definition.name;
+      if (taken.has(name) || (mask !== undefined && mask[index] === 0)) return false;
+      taken.add(name);
+      tools.push(this.#selected(state, index, 0, 'prior', -1, -1));
+      return tools.length >= minTools;
+    };
+    if (context !== undefined && context.length > 0) {
+      const uses = new Map<number, number>();
+      const count = (name: string | undefined) => {
+        const index = name === undefined ? undefined : state.indexByName.get(name);
+        if (index !== undefined) uses.set(index, (uses.get(index) ?? 0) + 1);
+      };
+      for (const message of context) {
+        if (typeof message === 'string') continue;
+        if (message.role === 'tool') count(message.name);
+        else if (message.role === 'assistant' && message.toolCalls) {
+          for (const call of message.toolCalls) count(call.name);
+        }
+      }
+      const used = [...uses].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+      for (const [index] of used) if (take(index)) return;
+    }
+    if (state.priorOrder === undefined) {
+      const readOnly: number[] = [];
+      const others: number[] = [];
+      state.tools.forEach((tool, index) => {
+        (tool.definition.readOnly === true ? readOnly : others).push(index);
+      });
+      state.priorOrder = Uint32Array.from([...readOnly, ...others]);
+    }
+    for (const index of state.priorOrder) if (take(index)) return;
   }
 
   #withAlwaysIncluded(state: VersionState, options: SelectOptions, ranked: SelectedTool[]): SelectedTool[] {

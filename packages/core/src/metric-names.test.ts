@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { METRIC_NAME_PATTERN } from './exposition-text.js';
 import { MetricNames, standardMetricDefinitions } from './metric-names.js';
+
+const METRIC_NAME_PATTERN = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 describe('MetricNames', () => {
   it('should hold valid, unique Prometheus names with the victor_ prefix', () => {
@@ -24,6 +26,16 @@ describe('MetricNames', () => {
       else expect(definition.name).not.toMatch(/_total$/);
       if (definition.type === 'histogram') expect(definition.name).toMatch(/_seconds$/);
       expect(definition.help.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('should give label names that are valid, unique per metric and not reserved by histograms', () => {
+    for (const definition of standardMetricDefinitions) {
+      expect(new Set(definition.labelNames).size).toBe(definition.labelNames.length);
+      for (const label of definition.labelNames) {
+        expect(label).toMatch(LABEL_NAME_PATTERN);
+        expect(['le', 'quantile']).not.toContain(label);
+      }
     }
   });
 });

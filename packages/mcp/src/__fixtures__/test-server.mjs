@@ -77,10 +77,20 @@ const tools = [
     annotations: { readOnlyHint: true },
   },
 ];
+// Generated tools: each one a unique pair of words (25 x 50), and the server's prefix word.
+const FIRST =
+  'amber azure bronze cobalt coral crimson ebony emerald golden indigo ivory jade lemon lilac maroon navy olive orchid pearl ruby saffron silver teal violet walnut'.split(
+    ' ',
+  );
+const SECOND =
+  'anchor badge basket beacon bridge button candle canyon castle compass cradle crystal engine feather fountain garden glacier hammer harbor helmet island jacket kettle ladder lantern magnet meadow mirror needle orbit paddle pencil pillow planet pocket pyramid rocket saddle shelter socket spiral statue tablet temple thunder tunnel valley wagon window zipper'.split(
+    ' ',
+  );
 for (let index = 0; index < extraTools; index++) {
+  const words = `${FIRST[index % 25]} ${SECOND[Math.floor(index / 25) % 50]}`;
   tools.push({
     name: `${prefix}_tool_${index}`,
-    description: `Generated tool ${index} of ${prefix}: handles ${['invoices', 'weather', 'tickets', 'deployments', 'contacts'][index % 5]} number ${index}.`,
+    description: `Manages ${prefix} ${words} records.`,
     inputSchema: object({ id: { type: 'string' } }),
     annotations: { readOnlyHint: true },
   });

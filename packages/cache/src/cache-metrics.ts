@@ -77,4 +77,13 @@ export class CacheCounters {
   }
 }
 
+/**
+ * Counts values that a cache layer refused for their size, as
+ * `victor_cache_errors_total{cache,tier,operation="oversize"}`.
+ */
+export function oversizeCounter(metrics: MetricsSink, name: string, tier: string): () => void {
+  const labels = new CacheMetricLabels(name, tier).operation('oversize');
+  return () => metrics.increment(CACHE_METRICS.errors, labels);
+}
+
 export type { MetricsSink };

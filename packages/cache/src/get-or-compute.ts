@@ -34,8 +34,11 @@ export interface GetOrComputeOptions extends CacheWriteOptions {
    * write never joins one begun before it).
    */
   flightKey?: string;
-  /** Asked after `compute`: `false` returns the value without storing it (it may already be outdated). */
-  shouldStore?: () => boolean;
+  /**
+   * Asked after `compute`, with its value: `false` returns the value without storing it (it may already
+   * be outdated, or too large).
+   */
+  shouldStore?: (value: unknown) => boolean;
 }
 
 /** A failure of `compute` that was cached (`cacheErrors`) and is replayed from the cache. */
@@ -233,7 +236,7 @@ async function computeAndStore<Value>(
     }
     throw error;
   }
-  if (value !== undefined && (options.shouldStore === undefined || options.shouldStore())) {
+  if (value !== undefined && (options.shouldStore === undefined || options.shouldStore(value))) {
     await cache.set(key, value, writeOptionsOf(options));
   }
   return value;

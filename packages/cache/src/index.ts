@@ -15,7 +15,8 @@ export type { CacheReadOptions, InvalidationMessage, RedisCacheOptions } from '.
 export { RedisCache } from './redis-cache.js';
 export type { ResponseCacheOptions } from './response-cache.js';
 export { ResponseCache } from './response-cache.js';
-export type { CachedStreamOptions } from './stream-cache.js';
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRY_BYTES, estimateSize } from './size.js';
+export type { CachedStreamOptions, RecordStreamOptions } from './stream-cache.js';
 export { cachedStream, recordStream, replayStream } from './stream-cache.js';
 export type { TieredCacheOptions } from './tiered-cache.js';
 export { TieredCache } from './tiered-cache.js';

@@ -62,6 +62,47 @@ describe('MemoryCache', () => {
       expect(await cache.invalidateTags(['t'])).toBe(1);
     });
 
+    it('is bounded by default: 64 MiB in all, 1 MiB per entry', async () => {
+      const metrics = new RecordingMetrics();
+      const cache = new MemoryCache<string>({ name: 'defaults', metrics, sizeOf: (value) => value.length });
+      expect(cache.maxEntryBytes).toBe(1024 * 1024);
+      await cache.set('fits', 'x'.repeat(1024 * 1024));
+      await cache.set('too-big', 'x'.repeat(1024 * 1024 + 1));
+      expect(await cache.get('fits')).toBeDefined();
+      expect(await cache.get('too-big')).toBeUndefined();
+      // 70 entries of 1 MiB: the total stays under 64 MiB.
+      for (let i = 0; i < 70; i++) await cache.set(`k${i}`, 'x'.repeat(1024 * 1024));
+      expect(cache.bytes).toBeLessThanOrEqual(64 * 1024 * 1024);
+      expect(cache.size).toBe(64);
+      expect(metrics.total('victor_cache_errors_total', { cache: 'defaults', operation: 'oversize' })).toBe(
+        1,
+      );
+    });
+
+    it('removes the old value of a key rewritten with an oversize value, and counts it', async () => {
+      const metrics = new RecordingMetrics();
+      const cache = new MemoryCache<string>({
+        name: 'm',
+        maxEntryBytes: 100,
+        sizeOf: (v) => v.length,
+        metrics,
+      });
+      await cache.set('k', 'small');
+      await cache.set('k', 'x'.repeat(101));
+      expect(await cache.get('k')).toBeUndefined();
+      expect(cache.stats().errors).toBe(1);
+      expect(metrics.total('victor_cache_errors_total', { operation: 'oversize' })).toBe(1);
+    });
+
+    it('estimates values with no JSON form instead of refusing them', async () => {
+      const cycle: Record<string, unknown> = { n: 10n, text: 'x'.repeat(500) };
+      cycle.self = cycle;
+      const cache = new MemoryCache({ name: 'm' });
+      await cache.set('k', cycle);
+      expect(await cache.get('k')).toBe(cycle);
+      expect(cache.bytes).toBeGreaterThan(1_000);
+    });
+
     it('drops evicted keys from the tag index', async () => {
       const cache = new MemoryCache({ name: 'm', maxEntries: 1 });
       await cache.set('a', 1, { tags: ['t'] });
@@ -110,6 +151,8 @@ describe('MemoryCache', () => {
       [{ name: '' }, 'name must be'],
       [{ name: 'm', maxEntries: 0 }, 'maxEntries must be a positive integer, got 0'],
       [{ name: 'm', maxBytes: -5 }, 'maxBytes must be a positive integer, got -5'],
+      [{ name: 'm', maxEntryBytes: 0 }, 'maxEntryBytes must be a positive integer, got 0'],
+      [{ name: 'm', maxBytes: 10, maxEntryBytes: 11 }, 'maxEntryBytes must be at most maxBytes (10), got 11'],
       [
         { name: 'm', defaultTtlMs: 0 },
         'defaultTtlMs must be a positive finite number of milliseconds, got 0',

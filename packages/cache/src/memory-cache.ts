@@ -1,17 +1,11 @@
 import type { Clock, MetricsSink } from '@victor-ai/core';
-import { InvalidArgumentsError, invalidOption, noopMetricsSink, systemClock } from '@victor-ai/core';
+import { invalidOption, noopMetricsSink, systemClock } from '@victor-ai/core';
 import { LRUCache } from 'lru-cache';
 import { CacheCounters, CacheMetricLabels } from './cache-metrics.js';
 import type { ComputeFunction, GetOrComputeOptions } from './get-or-compute.js';
 import { getOrComputeAfterMiss } from './get-or-compute.js';
-import {
-  checkName,
-  checkNonNegativeInteger,
-  checkOptionalPositiveInteger,
-  checkPositiveInteger,
-  checkTags,
-  checkTtl,
-} from './options.js';
+import { checkName, checkNonNegativeInteger, checkPositiveInteger, checkTags, checkTtl } from './options.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRY_BYTES, estimateSize } from './size.js';
 import type { CacheLookup, CacheStats, CacheWriteOptions, VictorCache } from './types.js';
 
 /** Options of a `MemoryCache`; checked when it is built. */
@@ -20,13 +14,16 @@ export interface MemoryCacheOptions<Value = unknown> {
   name: string;
   /** Most entries kept; the least recently used go first. Default 10,000. */
   maxEntries?: number;
-  /** Most bytes kept, as `sizeOf` counts them; the least recently used go first. No byte bound by default. */
+  /** Most bytes kept, as `sizeOf` counts them; the least recently used go first. Default 64 MiB. */
   maxBytes?: number;
-  /** Largest single entry, in bytes; bigger values are not stored. Default `maxBytes`. */
+  /**
+   * Largest single entry, in bytes; a bigger value is not stored (the key's old value is removed) and is
+   * counted as `victor_cache_errors_total{operation="oversize"}`. Default 1 MiB (or `maxBytes` if smaller).
+   */
   maxEntryBytes?: number;
   /**
    * Size of one entry in bytes. Default: an estimate, 2 bytes per character of the key and of the value's
-   * JSON text (strings: of the string itself).
+   * JSON text (strings: of the string itself; values with no JSON text are walked).
    */
   sizeOf?: (value: Value, key: string) => number;
   /** TTL of entries written without `ttlMs`. Default 300,000 (5 minutes). */
@@ -65,12 +62,21 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
   private readonly defaultTtlMs: number;
   private readonly defaultStaleMs: number;
   private readonly counters: CacheCounters;
+  private readonly sizeOf: (value: Value, key: string) => number;
+  /** Largest single entry, in bytes. */
+  readonly maxEntryBytes: number;
 
   constructor(options: MemoryCacheOptions<Value>) {
     this.name = checkName(options?.name);
     const maxEntries = checkPositiveInteger('maxEntries', options.maxEntries ?? 10_000);
-    const maxBytes = checkOptionalPositiveInteger('maxBytes', options.maxBytes);
-    const maxEntryBytes = checkOptionalPositiveInteger('maxEntryBytes', options.maxEntryBytes);
+    const maxBytes = checkPositiveInteger('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
+    this.maxEntryBytes = checkPositiveInteger(
+      'maxEntryBytes',
+      options.maxEntryBytes ?? Math.min(DEFAULT_MAX_ENTRY_BYTES, maxBytes),
+    );
+    if (this.maxEntryBytes > maxBytes) {
+      throw invalidOption('maxEntryBytes', `at most maxBytes (${maxBytes})`, this.maxEntryBytes);
+    }
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
       throw invalidOption('sizeOf', 'a function', options.sizeOf);
     }
@@ -83,18 +89,13 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
     this.metrics = options.metrics ?? noopMetricsSink;
     this.labels = new CacheMetricLabels(this.name, 'memory');
     this.counters = new CacheCounters(this.metrics, this.labels);
-    const sizeOf = options.sizeOf ?? estimateSize;
+    this.sizeOf = options.sizeOf ?? estimateEntrySize;
     const clock = this.clock;
     this.lru = new LRUCache<string, MemoryEntry<Value>>({
       max: maxEntries,
-      ...(maxBytes === undefined && maxEntryBytes === undefined
-        ? {}
-        : {
-            ...(maxBytes === undefined ? {} : { maxSize: maxBytes }),
-            maxEntrySize: maxEntryBytes ?? maxBytes ?? Number.MAX_SAFE_INTEGER,
-            sizeCalculation: (entry: MemoryEntry<Value>, key: string) =>
-              Math.max(1, Math.ceil(sizeOf(entry.value, key))),
-          }),
+      maxSize: maxBytes,
+      // Sizes are computed in `write` (to refuse oversize entries there) and passed with each entry.
+      maxEntrySize: this.maxEntryBytes,
       // Expiry is checked against our clock, so fake clocks work and there is no cached "now".
       perf: { now: () => clock.now() },
       ttlResolution: 0,
@@ -113,7 +114,7 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
     return this.lru.size;
   }
 
-  /** Bytes held now, as `sizeOf` counts them; 0 when the cache has no byte bound. */
+  /** Bytes held now, as `sizeOf` counts them. */
   get bytes(): number {
     return this.lru.calculatedSize ?? 0;
   }
@@ -186,6 +187,13 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
         : checkNonNegativeInteger('staleWhileRevalidateMs', options.staleWhileRevalidateMs);
     const tags =
       options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags);
+    const size = Math.max(1, Math.ceil(this.sizeOf(value, key)));
+    if (!(size <= this.maxEntryBytes)) {
+      // Not stored, and the old value must not outlive the write.
+      this.lru.delete(key);
+      this.counters.error('oversize');
+      return;
+    }
     const now = this.clock.now();
     const entry: MemoryEntry<Value> = {
       value,
@@ -194,9 +202,8 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
       freshUntilEpochMs: this.clock.epochMs() + ttlMs,
       tags,
     };
-    this.lru.set(key, entry, { ttl: Math.ceil(ttlMs + staleMs) });
-    // lru-cache refuses entries above maxEntrySize; only index tags of what it kept.
-    if (tags !== undefined && this.lru.has(key)) {
+    this.lru.set(key, entry, { ttl: Math.ceil(ttlMs + staleMs), size });
+    if (tags !== undefined) {
       for (const tag of tags) {
         let keys = this.tagIndex.get(tag);
         if (keys === undefined) {
@@ -262,16 +269,6 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
   }
 }
 
-function estimateSize(value: unknown, key: string): number {
-  if (typeof value === 'string') return (value.length + key.length) * 2;
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidArgumentsError({
-      message: `cannot estimate the size of the value for key ${JSON.stringify(key)}; pass sizeOf`,
-      cause: error,
-    });
-  }
-  return ((text?.length ?? 8) + key.length) * 2;
+function estimateEntrySize(value: unknown, key: string): number {
+  return estimateSize(value) + key.length * 2;
 }

@@ -14,10 +14,6 @@ export function checkPositiveInteger(option: string, value: unknown): number {
   return value;
 }
 
-export function checkOptionalPositiveInteger(option: string, value: unknown): number | undefined {
-  return value === undefined ? undefined : checkPositiveInteger(option, value);
-}
-
 export function checkNonNegativeInteger(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw invalidOption(option, 'a non-negative integer', value);

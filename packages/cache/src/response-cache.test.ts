@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatResponse, StreamEvent } from '@victor-ai/core';
 import { describe, expect, it } from 'vitest';
+import { RecordingMetrics } from './__fixtures__/recording-metrics.js';
 import { MemoryCache } from './memory-cache.js';
 import { ResponseCache } from './response-cache.js';
 
@@ -19,6 +20,53 @@ const request = (tenantId: string, temperature = 0): ChatRequest => ({
 });
 
 describe('ResponseCache', () => {
+  describe('size bound', () => {
+    it('returns an answer over maxEntryBytes without storing it, and counts it', async () => {
+      const metrics = new RecordingMetrics();
+      const responses = new ResponseCache({
+        cache: new MemoryCache({ name: 'response' }),
+        maxEntryBytes: 10_000,
+        metrics,
+      });
+      let calls = 0;
+      const big = async () => answer(`${++calls}${'x'.repeat(10_000)}`);
+      expect((await responses.chat(request('a'), big)).cached).toBe(false);
+      expect((await responses.chat(request('a'), big)).cached).toBe(false);
+      expect(calls).toBe(2);
+      expect(
+        metrics.total('victor_cache_errors_total', {
+          cache: 'response',
+          tier: 'response',
+          operation: 'oversize',
+        }),
+      ).toBe(2);
+    });
+
+    it('stores nothing over 1 MiB by default, answers or streams', async () => {
+      const responses = new ResponseCache({ cache: new MemoryCache({ name: 'response' }) });
+      let calls = 0;
+      const text = 'x'.repeat(600 * 1024);
+      await responses.chat(request('a'), async () => answer(`${++calls}${text}`));
+      expect((await responses.chat(request('a'), async () => answer(`${++calls}${text}`))).cached).toBe(
+        false,
+      );
+      let started = 0;
+      const start = async function* (): AsyncGenerator<StreamEvent> {
+        started++;
+        yield { type: 'text-delta', delta: text };
+        yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } };
+      };
+      for (let i = 0; i < 2; i++) for await (const _ of responses.stream(request('a'), start));
+      expect(started).toBe(2);
+    });
+
+    it('refuses a maxEntryBytes that is not a positive integer, naming it', () => {
+      expect(
+        () => new ResponseCache({ cache: new MemoryCache({ name: 'response' }), maxEntryBytes: 0 }),
+      ).toThrow('maxEntryBytes must be a positive integer, got 0');
+    });
+  });
+
   it('calls the model once for a repeated deterministic request of one tenant', async () => {
     const responses = new ResponseCache({ cache: new MemoryCache({ name: 'response' }) });
     let calls = 0;

@@ -1,8 +1,10 @@
-import type { Cache, ChatRequest, ChatResponse, StreamEvent } from '@victor-ai/core';
-import { invalidOption } from '@victor-ai/core';
+import type { Cache, ChatRequest, ChatResponse, MetricsSink, StreamEvent } from '@victor-ai/core';
+import { invalidOption, noopMetricsSink } from '@victor-ai/core';
+import { oversizeCounter } from './cache-metrics.js';
 import { getOrCompute } from './get-or-compute.js';
 import { isDeterministicRequest, responseCacheKey } from './keys.js';
-import { checkTtl } from './options.js';
+import { checkName, checkPositiveInteger, checkTtl } from './options.js';
+import { DEFAULT_MAX_ENTRY_BYTES, estimateSize } from './size.js';
 import { cachedStream } from './stream-cache.js';
 
 /** Options of a `ResponseCache`. */
@@ -13,6 +15,16 @@ export interface ResponseCacheOptions {
   ttlMs?: number;
   /** Which requests may be cached. Default `isDeterministicRequest` (temperature 0). */
   isCacheable?: (request: ChatRequest) => boolean;
+  /**
+   * Largest answer stored, in estimated bytes (2 per character of its JSON text); a larger answer or
+   * stream is returned but not stored. Default 1 MiB. The total is bounded by `cache` (a `MemoryCache`
+   * holds 64 MiB by default).
+   */
+  maxEntryBytes?: number;
+  /** Names this cache in metrics. Default `response`. */
+  name?: string;
+  /** Where answers refused for their size are counted: `victor_cache_errors_total{cache,tier="response",operation="oversize"}`. */
+  metrics?: MetricsSink;
 }
 
 /**
@@ -24,6 +36,9 @@ export class ResponseCache {
   private readonly cache: Cache<unknown>;
   private readonly ttlMs: number;
   private readonly isCacheable: (request: ChatRequest) => boolean;
+  private readonly maxEntryBytes: number;
+  private readonly countOversize: () => void;
+  private readonly fits: (value: unknown) => boolean;
 
   constructor(options: ResponseCacheOptions) {
     if (typeof options?.cache?.get !== 'function') throw invalidOption('cache', 'a Cache', options?.cache);
@@ -32,6 +47,20 @@ export class ResponseCache {
     const isCacheable = options.isCacheable ?? isDeterministicRequest;
     if (typeof isCacheable !== 'function') throw invalidOption('isCacheable', 'a function', isCacheable);
     this.isCacheable = isCacheable;
+    this.maxEntryBytes = checkPositiveInteger(
+      'maxEntryBytes',
+      options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES,
+    );
+    this.countOversize = oversizeCounter(
+      options.metrics ?? noopMetricsSink,
+      checkName(options.name ?? 'response'),
+      'response',
+    );
+    this.fits = (value) => {
+      if (estimateSize(value) <= this.maxEntryBytes) return true;
+      this.countOversize();
+      return false;
+    };
   }
 
   /**
@@ -53,7 +82,7 @@ export class ResponseCache {
         called = true;
         return call(abortSignal);
       },
-      { ttlMs: this.ttlMs, abortSignal: request.abortSignal },
+      { ttlMs: this.ttlMs, abortSignal: request.abortSignal, shouldStore: this.fits },
     )) as ChatResponse;
     return { response, cached: !called };
   }
@@ -68,6 +97,8 @@ export class ResponseCache {
       {
         ttlMs: this.ttlMs,
         abortSignal: request.abortSignal,
+        maxEntryBytes: this.maxEntryBytes,
+        onOversize: this.countOversize,
       },
     );
   }

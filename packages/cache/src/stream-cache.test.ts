@@ -26,6 +26,22 @@ async function collect(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[
 }
 
 describe('cachedStream', () => {
+  it('passes a stream over maxEntryBytes through whole, but neither keeps nor stores it', async () => {
+    const cache = new MemoryCache<readonly StreamEvent[]>({ name: 'streams' });
+    const long: StreamEvent[] = [
+      ...Array.from({ length: 100 }, (): StreamEvent => ({ type: 'text-delta', delta: 'x'.repeat(100) })),
+      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } },
+    ];
+    let oversize = 0;
+    const counter = { started: 0 };
+    const options = { maxEntryBytes: 5_000, onOversize: () => oversize++ };
+    expect(await collect(cachedStream(cache, 'k', () => source(long, counter), options))).toEqual(long);
+    expect(await collect(cachedStream(cache, 'k', () => source(long, counter), options))).toEqual(long);
+    expect(counter.started).toBe(2);
+    expect(oversize).toBe(2);
+    expect(await cache.get('k')).toBeUndefined();
+  });
+
   it('stores a completed stream and replays it on a hit as the same events', async () => {
     const cache = new MemoryCache<readonly StreamEvent[]>({ name: 'streams' });
     const counter = { started: 0 };

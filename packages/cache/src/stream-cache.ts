@@ -1,24 +1,56 @@
 import type { Cache, StreamEvent } from '@victor-ai/core';
 import { abortReason } from '@victor-ai/core';
+import { checkPositiveInteger } from './options.js';
+import { DEFAULT_MAX_ENTRY_BYTES, estimateSize } from './size.js';
 import type { CacheWriteOptions } from './types.js';
+
+/** Options of `recordStream`: a cap on what is kept, and what to call when a stream goes past it. */
+export interface RecordStreamOptions {
+  /**
+   * Most bytes recorded (estimated: 2 per character of each event's JSON text). A stream that goes past it
+   * is still passed through, but no longer recorded nor handed over. Default 1 MiB.
+   */
+  maxBytes?: number;
+  /** Called once when a stream goes past `maxBytes`. */
+  onOversize?: () => void;
+}
 
 /**
  * Passes a stream's events through unchanged and, once it ends with a `finish` event and no `error`,
- * hands the complete list to `onComplete`. A stream that fails or that the consumer leaves early is not
- * handed over.
+ * hands the complete list to `onComplete`. A stream that fails, that the consumer leaves early, or that
+ * is larger than `maxBytes` is not handed over.
  */
 export async function* recordStream(
   events: AsyncIterable<StreamEvent>,
   onComplete: (events: StreamEvent[]) => void | Promise<void>,
+  options: RecordStreamOptions = {},
 ): AsyncGenerator<StreamEvent, void, undefined> {
-  const recorded: StreamEvent[] = [];
+  const maxBytes = checkPositiveInteger('maxBytes', options.maxBytes ?? DEFAULT_MAX_ENTRY_BYTES);
+  let recorded: StreamEvent[] | undefined = [];
+  let bytes = 0;
   let failed = false;
+  let last: StreamEvent | undefined;
   for await (const event of events) {
-    recorded.push(event);
+    last = event;
+    if (recorded !== undefined) {
+      bytes += eventSize(event);
+      if (bytes > maxBytes) {
+        // Too large to keep: let go of what was recorded so far.
+        recorded = undefined;
+        options.onOversize?.();
+      } else {
+        recorded.push(event);
+      }
+    }
     if (event.type === 'error') failed = true;
     yield event;
   }
-  if (!failed && recorded.at(-1)?.type === 'finish') await onComplete(recorded);
+  if (recorded !== undefined && !failed && last?.type === 'finish') await onComplete(recorded);
+}
+
+/** The estimated size of one event; text deltas (most events) without serialising them. */
+function eventSize(event: StreamEvent): number {
+  return event.type === 'text-delta' ? 64 + event.delta.length * 2 : estimateSize(event);
 }
 
 /** Replays recorded events as a stream of the same events, in order; stops early when the signal aborts. */
@@ -32,9 +64,13 @@ export async function* replayStream(
   }
 }
 
-/** Options of `cachedStream`: how to store a completed stream, and a signal for the lookup. */
+/** Options of `cachedStream`: how to store a completed stream, a cap on its size, and a signal for the lookup. */
 export interface CachedStreamOptions extends CacheWriteOptions {
   abortSignal?: AbortSignal;
+  /** A stream larger than this (estimated bytes) is passed through but not stored. Default 1 MiB. */
+  maxEntryBytes?: number;
+  /** Called when a stream is not stored because it is larger than `maxEntryBytes`. */
+  onOversize?: () => void;
 }
 
 /**
@@ -47,12 +83,15 @@ export async function* cachedStream(
   start: () => AsyncIterable<StreamEvent>,
   options: CachedStreamOptions = {},
 ): AsyncGenerator<StreamEvent, void, undefined> {
-  const { abortSignal, ...writeOptions } = options;
+  const { abortSignal, maxEntryBytes, onOversize, ...writeOptions } = options;
   if (abortSignal?.aborted) throw abortReason(abortSignal);
   const hit = await cache.get(key);
   if (hit !== undefined) {
     yield* replayStream(hit, { abortSignal });
     return;
   }
-  yield* recordStream(start(), (events) => cache.set(key, events, writeOptions));
+  yield* recordStream(start(), (events) => cache.set(key, events, writeOptions), {
+    ...(maxEntryBytes === undefined ? {} : { maxBytes: maxEntryBytes }),
+    ...(onOversize === undefined ? {} : { onOversize }),
+  });
 }

@@ -1,6 +1,7 @@
 import type { Tool } from '@victor-ai/core';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { RecordingMetrics } from './__fixtures__/recording-metrics.js';
 import { MemoryCache } from './memory-cache.js';
 import { ToolResultCache } from './tool-result-cache.js';
 
@@ -440,5 +441,44 @@ describe('ToolResultCache, reads and writes at the same time', () => {
       path: 'x.ts',
     });
     expect(fromB).toEqual({ output: 'B contents', cached: false });
+  });
+});
+
+describe('ToolResultCache size bound', () => {
+  it('returns a result over maxEntryBytes without storing it, and counts it', async () => {
+    const metrics = new RecordingMetrics();
+    const toolResults = new ToolResultCache({
+      cache: new MemoryCache({ name: 'tool-result' }),
+      rootDir: '/repo',
+      maxEntryBytes: 1_000,
+      metrics,
+    });
+    let runs = 0;
+    const big: Tool = {
+      definition: { name: 'read_big', description: 'reads', parameters: {}, readOnly: true },
+      execute: () => `${++runs}${'x'.repeat(1_000)}`,
+    };
+    expect((await toolResults.execute(big, { path: 'a' })).cached).toBe(false);
+    expect((await toolResults.execute(big, { path: 'a' })).cached).toBe(false);
+    expect(runs).toBe(2);
+    expect(
+      metrics.total('victor_cache_errors_total', {
+        cache: 'tool-result',
+        tier: 'tool-result',
+        operation: 'oversize',
+      }),
+    ).toBe(2);
+  });
+
+  it('set removes the old result instead of storing one over maxEntryBytes', async () => {
+    const toolResults = new ToolResultCache({
+      cache: new MemoryCache({ name: 'tool-result' }),
+      rootDir: '/repo',
+      maxEntryBytes: 1_000,
+    });
+    await toolResults.set('read_file', { path: 'a' }, 'small');
+    expect(await toolResults.get('read_file', { path: 'a' })).toBe('small');
+    await toolResults.set('read_file', { path: 'a' }, 'x'.repeat(1_000));
+    expect(await toolResults.get('read_file', { path: 'a' })).toBeUndefined();
   });
 });

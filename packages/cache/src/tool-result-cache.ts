@@ -1,9 +1,11 @@
 import { posix } from 'node:path';
-import type { Cache, Tool, ToolContext, ToolDefinition } from '@victor-ai/core';
-import { invalidOption } from '@victor-ai/core';
+import type { Cache, MetricsSink, Tool, ToolContext, ToolDefinition } from '@victor-ai/core';
+import { invalidOption, noopMetricsSink } from '@victor-ai/core';
+import { oversizeCounter } from './cache-metrics.js';
 import { getOrCompute } from './get-or-compute.js';
 import { toolResultCacheKey } from './keys.js';
-import { checkTtl } from './options.js';
+import { checkName, checkPositiveInteger, checkTtl } from './options.js';
+import { DEFAULT_MAX_ENTRY_BYTES, estimateSize } from './size.js';
 
 /** Options of a `ToolResultCache`. */
 export interface ToolResultCacheOptions {
@@ -15,6 +17,16 @@ export interface ToolResultCacheOptions {
   rootDir?: string;
   /** Argument names that hold a path or a list of paths. Default `path`, `paths`, `file`, `directory`. */
   pathArguments?: readonly string[];
+  /**
+   * Largest result stored, in estimated bytes (2 per character of its JSON text); a larger result is
+   * returned but not stored. Default 1 MiB. The total is bounded by `cache` (a `MemoryCache` holds 64 MiB
+   * by default).
+   */
+  maxEntryBytes?: number;
+  /** Names this cache in metrics. Default `tool-result`. */
+  name?: string;
+  /** Where results refused for their size are counted: `victor_cache_errors_total{cache,tier="tool-result",operation="oversize"}`. */
+  metrics?: MetricsSink;
 }
 
 const DEFAULT_PATH_ARGUMENTS = Object.freeze(['path', 'paths', 'file', 'directory']);
@@ -41,6 +53,8 @@ export class ToolResultCache {
   /** Bumped when a write starts and ends, so reads can tell that one overlapped them. */
   private generation = 0;
   private activeWrites = 0;
+  private readonly maxEntryBytes: number;
+  private readonly countOversize: () => void;
 
   constructor(options: ToolResultCacheOptions) {
     if (typeof options?.cache?.invalidateTags !== 'function') {
@@ -58,6 +72,15 @@ export class ToolResultCache {
       throw invalidOption('pathArguments', 'an array of argument names', pathArguments);
     }
     this.pathArguments = pathArguments;
+    this.maxEntryBytes = checkPositiveInteger(
+      'maxEntryBytes',
+      options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES,
+    );
+    this.countOversize = oversizeCounter(
+      options.metrics ?? noopMetricsSink,
+      checkName(options.name ?? 'tool-result'),
+      'tool-result',
+    );
   }
 
   /**
@@ -92,7 +115,8 @@ export class ToolResultCache {
           // Reads begun after a write never join one begun before it, and a read a write overlapped is
           // not stored.
           flightKey: `${key}#${generation}`,
-          shouldStore: () => this.generation === generation && this.activeWrites === 0,
+          shouldStore: (value) =>
+            this.generation === generation && this.activeWrites === 0 && this.fits(value),
         },
       )) as Output;
       return { output, cached: !computed };
@@ -166,13 +190,18 @@ export class ToolResultCache {
     return this.cache.get(this.key(name, args, tenantId));
   }
 
-  /** Stores the output of a read-only call, tagged by its paths. */
-  set(
+  /** Stores the output of a read-only call, tagged by its paths; an output over `maxEntryBytes` is not stored. */
+  async set(
     name: string,
     args: Readonly<Record<string, unknown>>,
     output: unknown,
     tenantId?: string,
   ): Promise<void> {
+    if (!this.fits(output)) {
+      // The old result must not outlive the new one.
+      await this.cache.delete(this.key(name, args, tenantId));
+      return;
+    }
     return this.cache.set(this.key(name, args, tenantId), output, {
       ttlMs: this.ttlMs,
       tags: this.readTags(args, tenantId),
@@ -202,6 +231,12 @@ export class ToolResultCache {
     const paths = this.pathsOf(args);
     if (paths.length === 0) return [`${scopeOf(tenantId)}*`];
     return this.pathTags(paths, tenantId);
+  }
+
+  private fits(value: unknown): boolean {
+    if (estimateSize(value) <= this.maxEntryBytes) return true;
+    this.countOversize();
+    return false;
   }
 
   /** The tags a change of these (resolved) paths invalidates: reads of them, above them and below them. */

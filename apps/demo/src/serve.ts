@@ -1,18 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isDeterministicRequest, MemoryCache, ResponseCache } from '@victor-ai/cache';
+import type { ServerResponse } from 'node:http';
+import { MemoryCache, ResponseCache } from '@victor-ai/cache';
 import { type Agent, createAgent } from '@victor-ai/coordinators';
-import type { ChatRequest, Provider, StreamEvent } from '@victor-ai/core';
-import { VictorError } from '@victor-ai/core';
+import type { Provider } from '@victor-ai/core';
 import {
   HttpError,
   type HttpServerLimits,
-  type RequestContext,
+  handleChatCompletions,
   startHardenedServer,
 } from '@victor-ai/gateway';
 import { createMetricsHandler, type PerformanceMonitor } from '@victor-ai/metrics';
 import { modelCallTiming } from './instrumentation.js';
-import { fromWireRequest, toWireCompletion, WireChunkEncoder, WireError } from './openai-wire.js';
 
 /** Options of `startServe`. */
 export interface ServeOptions {
@@ -66,38 +63,6 @@ function sendJson(
   response.end(text);
 }
 
-/** A provider failure as an HTTP status and OpenAI-style error body. */
-function providerFailure(error: unknown): WireError {
-  if (error instanceof WireError) return error;
-  if (!VictorError.isInstance(error)) {
-    return new WireError(500, error instanceof Error ? error.message : String(error), null, 'api_error');
-  }
-  const upstream = (error as { status?: unknown }).status;
-  let status = 502;
-  if (error.code === 'HTTP_STATUS' && typeof upstream === 'number' && upstream < 500) status = upstream;
-  else if (error.code === 'INVALID_ARGUMENTS' || error.code === 'INVALID_CONFIG') status = 400;
-  else if (error.code === 'TIMEOUT') status = 504;
-  return new WireError(
-    status,
-    `${error.code}: ${error.message}`,
-    null,
-    status < 500 ? 'invalid_request_error' : 'api_error',
-  );
-}
-
-/** A failure as the `HttpError` the hardened server answers with. */
-function toHttpError(error: unknown): HttpError {
-  if (HttpError.isHttpError(error)) return error;
-  const failure = providerFailure(error);
-  return new HttpError({
-    status: failure.status,
-    reason: failure.status < 500 ? 'invalid_request' : 'upstream_error',
-    message: failure.message,
-    param: failure.param,
-    cause: error,
-  });
-}
-
 /**
  * Starts an OpenAI-compatible server in front of the model: `POST /v1/chat/completions` (streaming SSE
  * and not) runs each request through an agent's model path (the provider coordinator with the model
@@ -121,97 +86,6 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     ttlMs: options.responseCacheTtlMs ?? 5 * 60_000,
   });
   const metricsHandler = createMetricsHandler(monitor);
-  const created = () => Math.floor(Date.now() / 1000);
-
-  async function completions(
-    request: IncomingMessage,
-    response: ServerResponse,
-    context: RequestContext,
-  ): Promise<void> {
-    const maxJsonDepth = options.limits?.maxJsonDepth;
-    const {
-      request: chat,
-      stream,
-      includeUsage,
-    } = fromWireRequest(await context.readJson(), maxJsonDepth === undefined ? {} : { maxJsonDepth });
-    if (MODEL_ALIASES.has(chat.model)) chat.model = '';
-    const tenant = request.headers['x-victor-tenant'];
-    if (typeof tenant === 'string' && tenant !== '') chat.metadata = { ...chat.metadata, tenantId: tenant };
-    const choice = agent.providers.resolve(chat);
-    if (chat.model === '') chat.model = choice.model;
-    const abort = new AbortController();
-    response.on('close', () => {
-      if (!response.writableFinished) abort.abort(new Error('the client went away'));
-    });
-    const routed: ChatRequest = { ...chat, abortSignal: abort.signal };
-    const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
-    const cacheable = isDeterministicRequest(routed);
-    const timer = monitor.startRequest();
-    let calledModel = false;
-    if (!stream) {
-      try {
-        // A shared call is sent with the signal that aborts only when every client waiting for it left.
-        const { response: answer, cached } = await responseCache.chat(routed, (abortSignal) => {
-          calledModel = true;
-          timer.providerStart();
-          const shared: ChatRequest = { ...routed };
-          if (abortSignal) shared.abortSignal = abortSignal;
-          else delete shared.abortSignal;
-          return choice.provider.chat(shared).finally(() => timer.providerEnd());
-        });
-        timer.end(cached ? 'cached' : 'ok');
-        sendJson(response, 200, toWireCompletion(answer, id, chat.model, created()), {
-          'x-victor-cache': !cacheable ? 'bypass' : cached ? 'hit' : 'miss',
-        });
-      } catch (error) {
-        timer.end('error');
-        throw error;
-      }
-      return;
-    }
-    const encoder = new WireChunkEncoder(id, chat.model, created(), includeUsage);
-    const events = responseCache.stream(routed, () => {
-      calledModel = true;
-      timer.providerStart();
-      return choice.provider.stream(routed);
-    });
-    let headersSent = false;
-    let outcome = 'ok';
-    try {
-      for await (const event of events as AsyncIterable<StreamEvent>) {
-        if (!headersSent) {
-          response.writeHead(200, {
-            'content-type': 'text/event-stream; charset=utf-8',
-            'cache-control': 'no-cache',
-            'x-victor-cache': !cacheable ? 'bypass' : calledModel ? 'miss' : 'hit',
-          });
-          headersSent = true;
-        }
-        if (event.type === 'text-delta') timer.firstToken();
-        if (event.type === 'error') {
-          outcome = 'error';
-          const failure = providerFailure(event.error);
-          response.write(`data: ${JSON.stringify(failure.body())}\n\n`);
-          break;
-        }
-        for (const chunk of encoder.encode(event)) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
-      }
-      if (outcome === 'ok') response.write('data: [DONE]\n\n');
-      response.end();
-    } catch (error) {
-      outcome = 'error';
-      if (!headersSent) throw error;
-      // The stream had started: report in-band, as OpenAI does, then end it.
-      if (!response.destroyed) {
-        response.write(`data: ${JSON.stringify(providerFailure(error).body())}\n\n`);
-        response.end();
-      }
-    } finally {
-      if (calledModel) timer.providerEnd();
-      timer.end(calledModel ? outcome : outcome === 'ok' ? 'cached' : outcome);
-    }
-  }
-
   const server = await startHardenedServer({
     ...options.limits,
     port: options.port ?? 0,
@@ -253,11 +127,19 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
           headers: { allow: 'POST' },
         });
       }
-      try {
-        await completions(request, response, context);
-      } catch (error) {
-        throw toHttpError(error);
-      }
+      const tenant = request.headers['x-victor-tenant'];
+      await handleChatCompletions(request, response, context, {
+        resolve: (chat) => {
+          if (MODEL_ALIASES.has(chat.model)) chat.model = '';
+          const choice = agent.providers.resolve(chat);
+          return { provider: choice.provider, model: chat.model === '' ? choice.model : chat.model };
+        },
+        responseCache,
+        monitor,
+        // Not authenticated: see the doc comment of startServe.
+        tenantId: typeof tenant === 'string' && tenant !== '' ? tenant : undefined,
+        maxJsonDepth: options.limits?.maxJsonDepth,
+      });
     },
   });
   let closing: Promise<void> | undefined;

@@ -1,3 +1,15 @@
+export { apiKeyOf, hashApiKey } from './api-keys.js';
+export type { GatewayCliIO } from './cli.js';
+export { GATEWAY_USAGE, runGatewayCli } from './cli.js';
+export type { EndpointConfig, GatewayConfig, KeyConfig, RouteConfig } from './config/gateway-config.js';
+export {
+  formatConfigPath,
+  gatewayConfigSchema,
+  loadGatewayConfig,
+  parseGatewayConfig,
+} from './config/gateway-config.js';
+export type { Gateway, StartGatewayOptions } from './gateway.js';
+export { startGateway } from './gateway.js';
 export type {
   CorsOptions,
   HardenedServer,
@@ -24,3 +36,27 @@ export {
   hostNameOf,
   isJsonContentType,
 } from './http/request-checks.js';
+export type {
+  FailMode,
+  RedisRateLimitStore,
+  RedisRateLimitStoreOptions,
+} from './limits/redis-rate-limit-store.js';
+export { createRedisRateLimitStore } from './limits/redis-rate-limit-store.js';
+export type { BudgetPeriod, RedisUsageBudgetStoreOptions, UsageBudgetStore } from './limits/usage-budget.js';
+export {
+  BUDGET_PERIOD_MS,
+  createMemoryUsageBudgetStore,
+  createRedisUsageBudgetStore,
+} from './limits/usage-budget.js';
+export type { ChatCompletionsDependencies, ResolvedRoute } from './openai/chat-completions-route.js';
+export { handleChatCompletions, providerFailure } from './openai/chat-completions-route.js';
+export type { FromWireRequestOptions } from './openai/chat-wire.js';
+export {
+  chatCompletionRequestSchema,
+  fromWireRequest,
+  toWireCompletion,
+  toWireFinishReason,
+  toWireUsage,
+  WireChunkEncoder,
+  WireError,
+} from './openai/chat-wire.js';

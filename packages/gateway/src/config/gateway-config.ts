@@ -1,0 +1,274 @@
+import { readFileSync } from 'node:fs';
+import { InvalidConfigError } from '@victor-ai/core';
+import { z } from 'zod';
+import { locateJsonSyntaxError } from '../http/json-syntax-error.js';
+
+const positiveInt = z.number().int().positive();
+const name = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits or _ . : -');
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+const endpointSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('openai-compatible'),
+    baseURL: z.url(),
+    /** The environment variable holding the key; none for keyless local servers. */
+    apiKeyEnv: envName.optional(),
+    /** The upstream model name sent for every route through this endpoint; default the route's `model`. */
+    model: z.string().min(1).optional(),
+    maxInFlight: positiveInt.optional(),
+    timeoutMs: positiveInt.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('anthropic'),
+    baseURL: z.url().optional(),
+    apiKeyEnv: envName,
+    model: z.string().min(1).optional(),
+    maxInFlight: positiveInt.optional(),
+    timeoutMs: positiveInt.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('loopback'),
+    /** Model name the loopback model answers with; default `loopback-1`. */
+    model: z.string().min(1).optional(),
+    latencyMs: z.number().nonnegative().optional(),
+    ttftMs: z.number().nonnegative().optional(),
+    chunkGapMs: z.number().nonnegative().optional(),
+  }),
+]);
+
+const routeTargetSchema = z.union([
+  name,
+  z.strictObject({ endpoint: name, weight: z.number().positive().optional() }),
+]);
+
+const routeSchema = z.strictObject({
+  /** The model name clients send. */
+  alias: z.string().min(1),
+  /** The upstream model name; default the endpoint's `model`, else the alias. */
+  model: z.string().min(1).optional(),
+  endpoints: z.array(routeTargetSchema).min(1),
+  /** Endpoints tried, in order, when every one of `endpoints` failed or has its circuit open. */
+  fallbacks: z.array(name).optional(),
+  selection: z.enum(['balanced', 'ordered']).optional(),
+  maxAttempts: positiveInt.optional(),
+  attemptTimeoutMs: positiveInt.optional(),
+});
+
+const keySchema = z.strictObject({
+  /** Names the key in logs and metrics, and is its tenant (the response cache's scope). */
+  id: name,
+  /** `sha256:<64 hex digits>` of the key (`victor-gateway hash-key KEY` prints it); the key itself is never stored. */
+  hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" and 64 lower-case hex digits'),
+  requestsPerMinute: positiveInt.optional(),
+  tokensPerMinute: positiveInt.optional(),
+  /** Tokens (prompt + completion, from the provider's usage) per period. */
+  budget: z
+    .strictObject({ tokens: positiveInt, period: z.enum(['minute', 'hour', 'day', 'month']) })
+    .optional(),
+  /** Aliases this key may use; default all. */
+  models: z.array(z.string().min(1)).optional(),
+});
+
+const limitsSchema = z.strictObject({
+  maxBodyBytes: positiveInt.optional(),
+  maxJsonDepth: positiveInt.optional(),
+  headersTimeoutMs: positiveInt.optional(),
+  requestTimeoutMs: positiveInt.optional(),
+  keepAliveTimeoutMs: positiveInt.optional(),
+  maxConnections: positiveInt.optional(),
+  maxRequestsInFlight: positiveInt.optional(),
+  retryAfterSeconds: positiveInt.optional(),
+  allowedHosts: z.union([z.literal('*'), z.array(z.string().min(1))]).optional(),
+  cors: z
+    .strictObject({
+      origins: z.union([z.literal('*'), z.array(z.string().min(1))]),
+      maxAgeSeconds: positiveInt.optional(),
+    })
+    .optional(),
+  closeLingerMs: positiveInt.optional(),
+});
+
+const redisSchema = z.strictObject({
+  /** A Redis URL, or the environment variable holding one (`urlEnv`); without either, Redis is off. */
+  url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  urlEnv: envName.optional(),
+  /** First part of every key; default `victor-gateway`. */
+  keyPrefix: z.string().min(1).optional(),
+});
+
+/** The gateway configuration file, validated. */
+export const gatewayConfigSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(0).max(65_535).optional(),
+        /** How long SIGTERM waits for requests in flight (streams included); default 10,000 ms. */
+        drainTimeoutMs: positiveInt.optional(),
+        limits: limitsSchema.optional(),
+      })
+      .optional(),
+    redis: redisSchema.optional(),
+    endpoints: z.record(name, endpointSchema),
+    routes: z.array(routeSchema).min(1),
+    /** API keys; without any, every request is refused with 401. */
+    keys: z.array(keySchema),
+    rateLimits: z
+      .strictObject({
+        /** `redis` shares limits and budgets across processes; default `redis` when Redis is configured. */
+        store: z.enum(['memory', 'redis']).optional(),
+        /** When Redis is down: `open` lets requests through, `closed` refuses them with 503; default `open`. */
+        failMode: z.enum(['open', 'closed']).optional(),
+      })
+      .optional(),
+    cache: z
+      .strictObject({
+        type: z.enum(['none', 'memory', 'redis']),
+        ttlMs: positiveInt.optional(),
+        maxEntries: positiveInt.optional(),
+      })
+      .optional(),
+    metrics: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+    logging: z.strictObject({ level: z.enum(['silent', 'error', 'info']).optional() }).optional(),
+  })
+  .superRefine((config, context) => {
+    const endpoints = new Set(Object.keys(config.endpoints));
+    const aliases = new Set<string>();
+    config.routes.forEach((route, index) => {
+      if (aliases.has(route.alias)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['routes', index, 'alias'],
+          message: `duplicate alias "${route.alias}"`,
+        });
+      }
+      aliases.add(route.alias);
+      route.endpoints.forEach((target, targetIndex) => {
+        const endpoint = typeof target === 'string' ? target : target.endpoint;
+        if (!endpoints.has(endpoint)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['routes', index, 'endpoints', targetIndex],
+            message: `unknown endpoint "${endpoint}"`,
+          });
+        }
+      });
+      (route.fallbacks ?? []).forEach((endpoint, fallbackIndex) => {
+        if (!endpoints.has(endpoint)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['routes', index, 'fallbacks', fallbackIndex],
+            message: `unknown endpoint "${endpoint}"`,
+          });
+        }
+      });
+    });
+    const ids = new Set<string>();
+    const hashes = new Set<string>();
+    config.keys.forEach((key, index) => {
+      if (ids.has(key.id)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['keys', index, 'id'],
+          message: `duplicate key id "${key.id}"`,
+        });
+      }
+      if (hashes.has(key.hash)) {
+        context.addIssue({ code: 'custom', path: ['keys', index, 'hash'], message: 'duplicate key hash' });
+      }
+      ids.add(key.id);
+      hashes.add(key.hash);
+      (key.models ?? []).forEach((model, modelIndex) => {
+        if (!aliases.has(model)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['keys', index, 'models', modelIndex],
+            message: `unknown route alias "${model}"`,
+          });
+        }
+      });
+    });
+    const redisNeeded =
+      config.rateLimits?.store === 'redis' || config.cache?.type === 'redis'
+        ? config.rateLimits?.store === 'redis'
+          ? ['rateLimits', 'store']
+          : ['cache', 'type']
+        : undefined;
+    if (redisNeeded && !config.redis?.url && !config.redis?.urlEnv) {
+      context.addIssue({
+        code: 'custom',
+        path: redisNeeded,
+        message: '"redis" needs redis.url or redis.urlEnv',
+      });
+    }
+  });
+
+/** A gateway configuration, as `loadGatewayConfig` returns it. */
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** One endpoint of the configuration. */
+export type EndpointConfig = GatewayConfig['endpoints'][string];
+
+/** One route of the configuration. */
+export type RouteConfig = GatewayConfig['routes'][number];
+
+/** One API key of the configuration. */
+export type KeyConfig = GatewayConfig['keys'][number];
+
+/** `routes[2].fallbacks[0]` for zod's `['routes', 2, 'fallbacks', 0]`. */
+export function formatConfigPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const part of path) {
+    if (typeof part === 'number') text += `[${part}]`;
+    else text += text === '' ? String(part) : `.${String(part)}`;
+  }
+  return text === '' ? '(the file)' : text;
+}
+
+/**
+ * Validates a parsed configuration; throws `InvalidConfigError` whose message lists every problem as
+ * `path: problem` (`routes[2].fallbacks[0]: unknown endpoint "x"`).
+ */
+export function parseGatewayConfig(value: unknown, source = 'the configuration'): GatewayConfig {
+  const parsed = gatewayConfigSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${formatConfigPath(issue.path)}: ${issue.message}`);
+  throw new InvalidConfigError({
+    option: formatConfigPath(parsed.error.issues[0]!.path),
+    message: `${source} is not valid:\n  ${problems.join('\n  ')}`,
+  });
+}
+
+/** Reads and validates a JSON configuration file; throws `InvalidConfigError` naming the file and the path. */
+export function loadGatewayConfig(file: string): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InvalidConfigError({
+      option: 'config',
+      message: `cannot read the configuration file ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const where = locateJsonSyntaxError(text);
+    const detail = where
+      ? `expected ${where.expected} at line ${where.line}, column ${where.column}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    throw new InvalidConfigError({
+      option: 'config',
+      message: `${file} is not valid JSON: ${detail}`,
+      cause: error,
+    });
+  }
+  return parseGatewayConfig(value, file);
+}

@@ -1,0 +1,451 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MemoryCache, RedisCache, ResponseCache } from '@victor-ai/cache';
+import { type Cache, InvalidConfigError, type Provider } from '@victor-ai/core';
+import { createMetricsHandler, createPerformanceMonitor, type PerformanceMonitor } from '@victor-ai/metrics';
+import { createMemoryRateLimitStore, type RateLimitStore } from '@victor-ai/middleware';
+import {
+  createAnthropicProvider,
+  createOpenAICompatibleProvider,
+  createProviderPool,
+  type ProviderPool,
+} from '@victor-ai/provider-pool';
+import { createLoopbackServer, type LoopbackServer } from '@victor-ai/provider-pool/testing';
+import { Redis } from 'ioredis';
+import { apiKeyOf, hashApiKey } from './api-keys.js';
+import type { EndpointConfig, GatewayConfig, KeyConfig } from './config/gateway-config.js';
+import { type HardenedServer, startHardenedServer } from './http/hardened-server.js';
+import { HttpError } from './http/http-error.js';
+import { createRedisRateLimitStore } from './limits/redis-rate-limit-store.js';
+import {
+  createMemoryUsageBudgetStore,
+  createRedisUsageBudgetStore,
+  type UsageBudgetStore,
+} from './limits/usage-budget.js';
+import { handleChatCompletions } from './openai/chat-completions-route.js';
+
+/** Options of `startGateway`. */
+export interface StartGatewayOptions {
+  config: GatewayConfig;
+  /** Overrides `server.port` (0: a free port). */
+  port?: number;
+  /** Overrides `server.host`. */
+  host?: string;
+  /** Where `apiKeyEnv` and `redis.urlEnv` are read; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Log lines (`logging.level` info and error); default `console.error`. */
+  log?: (line: string) => void;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** `http://host:port`. */
+  readonly url: string;
+  readonly port: number;
+  readonly monitor: PerformanceMonitor;
+  readonly http: HardenedServer;
+  /**
+   * Drains: stops taking requests (new ones get 503), lets those in flight finish (streams included) for up
+   * to `graceMs` (default `server.drainTimeoutMs`, else 10 s), then closes pools, loopback models and Redis.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+interface Route {
+  alias: string;
+  model: string;
+  pool: ProviderPool;
+}
+
+interface KeyState {
+  config: KeyConfig;
+  models: ReadonlySet<string> | undefined;
+}
+
+/** A provider that sends every request with `model` (an endpoint's fixed upstream model) and is closed by its owner. */
+function withModel(provider: Provider, model: string | undefined): Provider {
+  return {
+    id: provider.id,
+    chat: (request) => provider.chat(model ? { ...request, model } : request),
+    stream: (request) => provider.stream(model ? { ...request, model } : request),
+    close: async () => {},
+  };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  response.end(text);
+}
+
+/**
+ * Starts the gateway a configuration describes: endpoints (OpenAI-compatible, Anthropic, or a loopback
+ * model it starts itself), model routes over provider pools, API keys checked by hash with per-key
+ * request and token limits and budgets (in memory or shared through Redis), the response cache scoped by
+ * key, and the routes `POST /v1/chat/completions`, `GET /v1/models`, `/metrics`, `/health`, `/ready`.
+ */
+export async function startGateway(options: StartGatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const level = config.logging?.level ?? 'info';
+  const log = options.log ?? ((line: string) => console.error(line));
+  const info = (line: string) => {
+    if (level === 'info') log(line);
+  };
+  const logError = (line: string) => {
+    if (level !== 'silent') log(line);
+  };
+  const monitor = createPerformanceMonitor();
+  const loopbacks: LoopbackServer[] = [];
+  const providers = new Map<string, Provider>();
+  const routes = new Map<string, Route>();
+  let redis: Redis | undefined;
+  const cleanup = async () => {
+    await Promise.allSettled([...routes.values()].map((route) => route.pool.close()));
+    await Promise.allSettled([...providers.values()].map((provider) => provider.close()));
+    await Promise.allSettled(loopbacks.map((loopback) => loopback.close()));
+    redis?.disconnect();
+  };
+
+  try {
+    for (const [name, endpoint] of Object.entries(config.endpoints)) {
+      providers.set(name, await openEndpoint(name, endpoint, env, loopbacks, monitor));
+    }
+    config.routes.forEach((route) => {
+      const targets = route.endpoints.map((target) =>
+        typeof target === 'string' ? { endpoint: target, weight: 1 } : { weight: 1, ...target },
+      );
+      const endpointModel = (name: string) => config.endpoints[name]?.model;
+      const model = route.model ?? endpointModel(targets[0]!.endpoint) ?? route.alias;
+      const poolEndpoint = (name: string, weight: number) => ({
+        name,
+        weight,
+        provider: withModel(providers.get(name)!, route.model ? undefined : endpointModel(name)),
+      });
+      const primary = targets.map((target) => poolEndpoint(target.endpoint, target.weight));
+      const fallbacks = (route.fallbacks ?? []).map((name) => poolEndpoint(name, 1));
+      const pool = createProviderPool({
+        id: `route:${route.alias}`,
+        endpoints: [...primary, ...fallbacks],
+        // Fallbacks come after the primaries: the order is the fallback order.
+        selection: fallbacks.length > 0 ? 'ordered' : (route.selection ?? 'balanced'),
+        closeEndpoints: false,
+        metrics: monitor,
+        ...(route.maxAttempts === undefined ? {} : { maxAttempts: route.maxAttempts }),
+        ...(route.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: route.attemptTimeoutMs }),
+      });
+      routes.set(route.alias, { alias: route.alias, model, pool });
+    });
+
+    const redisUrl = config.redis?.url ?? (config.redis?.urlEnv ? env[config.redis.urlEnv] : undefined);
+    const keyPrefix = config.redis?.keyPrefix ?? 'victor-gateway';
+    if (redisUrl) {
+      redis = new Redis(redisUrl, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout: 250,
+        retryStrategy: (attempt) => Math.min(1_000, 50 * attempt),
+      });
+      redis.on('error', () => {});
+      await new Promise<void>((resolvePromise) => {
+        const done = () => {
+          clearTimeout(timer);
+          resolvePromise();
+        };
+        const timer = setTimeout(done, 2_000);
+        redis!.once('ready', done);
+      });
+      info(`redis: ${redis.status === 'ready' ? 'connected' : `not ready (${redis.status})`} at ${redisUrl}`);
+    }
+    const failMode = config.rateLimits?.failMode ?? 'open';
+    const storeKind = config.rateLimits?.store ?? (redis ? 'redis' : 'memory');
+    let redisErrors = 0;
+    const onRedisError = (error: unknown) => {
+      if (redisErrors++ % 1_000 === 0) {
+        logError(`redis: ${error instanceof Error ? error.message : String(error)} (failing ${failMode})`);
+      }
+    };
+    const limiter: RateLimitStore =
+      storeKind === 'redis' && redis
+        ? createRedisRateLimitStore({
+            client: redis,
+            keyPrefix: `${keyPrefix}:rl`,
+            failMode,
+            onError: onRedisError,
+          })
+        : createMemoryRateLimitStore();
+    const budgets: UsageBudgetStore =
+      storeKind === 'redis' && redis
+        ? createRedisUsageBudgetStore({
+            client: redis,
+            keyPrefix: `${keyPrefix}:budget`,
+            failMode,
+            onError: onRedisError,
+          })
+        : createMemoryUsageBudgetStore();
+
+    const cacheConfig = config.cache ?? { type: 'none' as const };
+    let responseCache: ResponseCache | undefined;
+    if (cacheConfig.type !== 'none') {
+      const cache: Cache<unknown> =
+        cacheConfig.type === 'redis' && redis
+          ? new RedisCache<unknown>({
+              name: 'responses',
+              client: redis,
+              namespace: keyPrefix,
+              metrics: monitor,
+            })
+          : new MemoryCache<unknown>({
+              name: 'responses',
+              maxEntries: cacheConfig.maxEntries ?? 5_000,
+              metrics: monitor,
+            });
+      responseCache = new ResponseCache({
+        cache,
+        ...(cacheConfig.ttlMs ? { ttlMs: cacheConfig.ttlMs } : {}),
+      });
+    }
+
+    const keys = new Map<string, KeyState>();
+    for (const key of config.keys) {
+      keys.set(key.hash, { config: key, models: key.models ? new Set(key.models) : undefined });
+    }
+    const metricsHandler = config.metrics?.enabled === false ? undefined : createMetricsHandler(monitor);
+
+    const authenticate = (request: IncomingMessage): KeyState => {
+      const presented = apiKeyOf(request);
+      const key = presented === undefined ? undefined : keys.get(hashApiKey(presented));
+      if (!key) {
+        throw new HttpError({
+          status: 401,
+          reason: 'unauthorized',
+          message:
+            presented === undefined
+              ? 'no API key: send Authorization: Bearer KEY (or x-api-key: KEY)'
+              : 'the API key is not valid',
+        });
+      }
+      return key;
+    };
+
+    const admit = async (key: KeyState): Promise<void> => {
+      const now = Date.now();
+      const { requestsPerMinute } = key.config;
+      if (requestsPerMinute !== undefined) {
+        const verdict = await limiter.take(
+          `${key.config.id}:requests`,
+          { capacity: requestsPerMinute, refillPerSecond: requestsPerMinute / 60 },
+          1,
+          now,
+        );
+        if (!verdict.allowed) {
+          throw new HttpError({
+            status: 429,
+            reason: 'rate_limited',
+            message: `rate limit of ${requestsPerMinute} requests per minute reached for key "${key.config.id}"`,
+            headers: { 'retry-after': String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))) },
+          });
+        }
+      }
+      const checks: Array<{ period: 'minute' | 'hour' | 'day' | 'month'; tokens: number; what: string }> = [];
+      if (key.config.tokensPerMinute !== undefined) {
+        checks.push({ period: 'minute', tokens: key.config.tokensPerMinute, what: 'tokens per minute' });
+      }
+      if (key.config.budget) {
+        checks.push({ ...key.config.budget, what: `tokens per ${key.config.budget.period} (budget)` });
+      }
+      for (const check of checks) {
+        const spent = await budgets.spent(key.config.id, check.period, now);
+        if (spent >= check.tokens) {
+          const periodMs = { minute: 60_000, hour: 3_600_000, day: 86_400_000, month: 30 * 86_400_000 }[
+            check.period
+          ];
+          const retryAfter = Math.max(1, Math.ceil((periodMs - (now % periodMs)) / 1000));
+          throw new HttpError({
+            status: 429,
+            reason: check.what.endsWith('(budget)') ? 'budget_exceeded' : 'rate_limited',
+            message: `limit of ${check.tokens} ${check.what} reached for key "${key.config.id}"`,
+            headers: { 'retry-after': String(retryAfter) },
+          });
+        }
+      }
+    };
+
+    const recordUsage = (key: KeyState, tokens: number) => {
+      const now = Date.now();
+      const writes: Promise<void>[] = [];
+      if (key.config.tokensPerMinute !== undefined)
+        writes.push(budgets.add(key.config.id, 'minute', tokens, now));
+      if (key.config.budget) writes.push(budgets.add(key.config.id, key.config.budget.period, tokens, now));
+      void Promise.all(writes);
+    };
+
+    const ready = (): { ready: boolean; routes: Record<string, string[]>; redis?: string } => {
+      const report: Record<string, string[]> = {};
+      let every = true;
+      for (const route of routes.values()) {
+        const healthy = route.pool.endpoints
+          .filter((endpoint) => endpoint.state !== 'open')
+          .map((e) => e.name);
+        report[route.alias] = healthy;
+        if (healthy.length === 0) every = false;
+      }
+      const redisStatus = redis?.status;
+      if (redis && failMode === 'closed' && redisStatus !== 'ready') every = false;
+      return { ready: every, routes: report, ...(redisStatus ? { redis: redisStatus } : {}) };
+    };
+
+    const serverConfig = config.server ?? {};
+    const http = await startHardenedServer({
+      ...serverConfig.limits,
+      host: options.host ?? serverConfig.host ?? '127.0.0.1',
+      port: options.port ?? serverConfig.port ?? 8787,
+      handler: async (request, response, context) => {
+        const { path } = context;
+        if (path === '/health' && request.method === 'GET') {
+          sendJson(response, 200, { status: 'ok' });
+          return;
+        }
+        if (path === '/ready' && request.method === 'GET') {
+          const state = ready();
+          sendJson(response, state.ready && !http.draining ? 200 : 503, state);
+          return;
+        }
+        if (path === '/metrics' && metricsHandler) {
+          metricsHandler(request, response);
+          return;
+        }
+        if (!path.startsWith('/v1/')) {
+          throw new HttpError({
+            status: 404,
+            reason: 'not_found',
+            message: `no route ${request.method} ${path}`,
+          });
+        }
+        const key = authenticate(request);
+        if (path === '/v1/models' && request.method === 'GET') {
+          sendJson(response, 200, {
+            object: 'list',
+            data: [...routes.keys()]
+              .filter((alias) => !key.models || key.models.has(alias))
+              .map((alias) => ({ id: alias, object: 'model', created: 0, owned_by: 'victor-gateway' })),
+          });
+          return;
+        }
+        if (path === '/v1/chat/completions') {
+          if (request.method !== 'POST') {
+            throw new HttpError({
+              status: 405,
+              reason: 'method_not_allowed',
+              message: 'use POST',
+              headers: { allow: 'POST' },
+            });
+          }
+          await admit(key);
+          await handleChatCompletions(request, response, context, {
+            resolve: (chat) => {
+              const route = routes.get(chat.model);
+              if (!route || (key.models && !key.models.has(chat.model))) {
+                throw new HttpError({
+                  status: 404,
+                  reason: 'not_found',
+                  message: `the model ${JSON.stringify(chat.model)} does not exist or this key may not use it`,
+                  param: 'model',
+                });
+              }
+              return { provider: route.pool, model: route.model };
+            },
+            responseCache,
+            monitor,
+            tenantId: key.config.id,
+            maxJsonDepth: serverConfig.limits?.maxJsonDepth,
+            onUsage: (usage) => recordUsage(key, usage.inputTokens + usage.outputTokens),
+          });
+          return;
+        }
+        throw new HttpError({
+          status: 404,
+          reason: 'not_found',
+          message: `no route ${request.method} ${path}`,
+        });
+      },
+    });
+    info(
+      `victor-gateway listening on ${http.url} (routes: ${[...routes.keys()].join(', ')}; limits: ${storeKind})`,
+    );
+    let closing: Promise<void> | undefined;
+    return {
+      url: http.url,
+      port: http.port,
+      monitor,
+      http,
+      close(graceMs) {
+        closing ??= (async () => {
+          await http.close(graceMs ?? serverConfig.drainTimeoutMs ?? 10_000);
+          await cleanup();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function openEndpoint(
+  name: string,
+  endpoint: EndpointConfig,
+  env: NodeJS.ProcessEnv,
+  loopbacks: LoopbackServer[],
+  monitor: PerformanceMonitor,
+): Promise<Provider> {
+  const keyOf = (variable: string | undefined): string | undefined => {
+    if (variable === undefined) return undefined;
+    const value = env[variable];
+    if (value === undefined || value === '') {
+      throw new InvalidConfigError({
+        option: `endpoints.${name}.apiKeyEnv`,
+        message: `endpoints.${name}.apiKeyEnv: the environment variable ${variable} is not set`,
+      });
+    }
+    return value;
+  };
+  switch (endpoint.type) {
+    case 'loopback': {
+      const loopback = await createLoopbackServer({
+        recordRequests: 0,
+        ...(endpoint.model ? { model: endpoint.model } : {}),
+        ...(endpoint.latencyMs === undefined ? {} : { latencyMs: endpoint.latencyMs }),
+        ...(endpoint.ttftMs === undefined ? {} : { ttftMs: endpoint.ttftMs }),
+        ...(endpoint.chunkGapMs === undefined ? {} : { chunkGapMs: endpoint.chunkGapMs }),
+      });
+      loopbacks.push(loopback);
+      return createOpenAICompatibleProvider({ baseURL: loopback.baseURL, id: name, metrics: monitor });
+    }
+    case 'openai-compatible': {
+      const apiKey = keyOf(endpoint.apiKeyEnv);
+      return createOpenAICompatibleProvider({
+        baseURL: endpoint.baseURL,
+        id: name,
+        metrics: monitor,
+        ...(apiKey ? { apiKey } : {}),
+        ...(endpoint.maxInFlight ? { maxInFlight: endpoint.maxInFlight } : {}),
+        ...(endpoint.timeoutMs ? { timeoutMs: endpoint.timeoutMs } : {}),
+      });
+    }
+    case 'anthropic': {
+      const apiKey = keyOf(endpoint.apiKeyEnv);
+      return createAnthropicProvider({
+        id: name,
+        metrics: monitor,
+        ...(apiKey ? { apiKey } : {}),
+        ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}),
+        ...(endpoint.maxInFlight ? { maxInFlight: endpoint.maxInFlight } : {}),
+        ...(endpoint.timeoutMs ? { timeoutMs: endpoint.timeoutMs } : {}),
+      });
+    }
+  }
+}

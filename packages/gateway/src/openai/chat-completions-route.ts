@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isDeterministicRequest, type ResponseCache } from '@victor-ai/cache';
+import type { ChatRequest, Provider, StreamEvent, Usage } from '@victor-ai/core';
+import { VictorError } from '@victor-ai/core';
+import type { PerformanceMonitor } from '@victor-ai/metrics';
+import type { RequestContext } from '../http/hardened-server.js';
+import { HttpError } from '../http/http-error.js';
+import { fromWireRequest, toWireCompletion, WireChunkEncoder, WireError } from './chat-wire.js';
+
+/** Where a request goes: the provider (a pool, usually) and the upstream model name. */
+export interface ResolvedRoute {
+  provider: Provider;
+  model: string;
+}
+
+/** What `handleChatCompletions` needs besides the request. */
+export interface ChatCompletionsDependencies {
+  /** Picks the provider for a request (its `model` is the client's); throws `HttpError` 404 for no route. */
+  resolve: (request: ChatRequest) => ResolvedRoute;
+  /** Answers temperature-0 requests from cache; keys are scoped by `metadata.tenantId`. */
+  responseCache?: ResponseCache | undefined;
+  monitor?: PerformanceMonitor | undefined;
+  /** The tenant whose cache entries the request may read (from the API key, or a trusted header). */
+  tenantId?: string | undefined;
+  /** Deepest nesting of tool-call `arguments`; default 64. */
+  maxJsonDepth?: number | undefined;
+  /** Told the usage of every answer the model gave (not of cached ones): for token budgets. */
+  onUsage?: ((usage: Usage) => void) | undefined;
+}
+
+/** A provider failure as an HTTP status and an OpenAI-style error; request errors are never 5xx. */
+export function providerFailure(error: unknown): HttpError {
+  if (HttpError.isHttpError(error)) return error;
+  if (!VictorError.isInstance(error)) {
+    return new WireError(500, error instanceof Error ? error.message : String(error), null, 'api_error');
+  }
+  const upstream = (error as { status?: unknown }).status;
+  let status = 502;
+  if (error.code === 'HTTP_STATUS' && typeof upstream === 'number' && upstream < 500) status = upstream;
+  else if (error.code === 'INVALID_ARGUMENTS' || error.code === 'INVALID_CONFIG') status = 400;
+  else if (error.code === 'TIMEOUT') status = 504;
+  else if (error.code === 'CIRCUIT_OPEN') {
+    return new HttpError({
+      status: 503,
+      reason: 'no_healthy_endpoint',
+      message: `${error.code}: ${error.message}`,
+      headers: { 'retry-after': '1' },
+    });
+  }
+  return new WireError(
+    status,
+    `${error.code}: ${error.message}`,
+    null,
+    status < 500 ? 'invalid_request_error' : 'api_error',
+  );
+}
+
+function sendJson(response: ServerResponse, body: unknown, headers: Record<string, string>): void {
+  const text = `${JSON.stringify(body)}\n`;
+  response.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  response.end(text);
+}
+
+/**
+ * Answers `POST /v1/chat/completions` (streaming SSE and not) through `dependencies.resolve`'s provider and
+ * the response cache. Errors before the answer started are thrown as `HttpError`s; after a stream started
+ * they are sent in-band, as OpenAI does.
+ */
+export async function handleChatCompletions(
+  request: IncomingMessage,
+  response: ServerResponse,
+  context: RequestContext,
+  dependencies: ChatCompletionsDependencies,
+): Promise<void> {
+  try {
+    await answer(request, response, context, dependencies);
+  } catch (error) {
+    throw providerFailure(error);
+  }
+}
+
+async function answer(
+  _request: IncomingMessage,
+  response: ServerResponse,
+  context: RequestContext,
+  dependencies: ChatCompletionsDependencies,
+): Promise<void> {
+  const { monitor, responseCache, onUsage } = dependencies;
+  const { maxJsonDepth } = dependencies;
+  const {
+    request: chat,
+    stream,
+    includeUsage,
+  } = fromWireRequest(await context.readJson(), maxJsonDepth === undefined ? {} : { maxJsonDepth });
+  if (dependencies.tenantId !== undefined)
+    chat.metadata = { ...chat.metadata, tenantId: dependencies.tenantId };
+  const route = dependencies.resolve(chat);
+  chat.model = route.model;
+  const abort = new AbortController();
+  response.on('close', () => {
+    if (!response.writableFinished) abort.abort(new Error('the client went away'));
+  });
+  const routed: ChatRequest = { ...chat, abortSignal: abort.signal };
+  const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
+  const created = Math.floor(Date.now() / 1000);
+  const answeredModel = route.model;
+  const cacheable = responseCache !== undefined && isDeterministicRequest(routed);
+  const timer = monitor?.startRequest();
+  let calledModel = false;
+  if (!stream) {
+    try {
+      const call = (abortSignal?: AbortSignal) => {
+        calledModel = true;
+        timer?.providerStart();
+        const shared: ChatRequest = { ...routed };
+        if (abortSignal) shared.abortSignal = abortSignal;
+        else delete shared.abortSignal;
+        return route.provider.chat(shared).finally(() => timer?.providerEnd());
+      };
+      // A shared call is sent with the signal that aborts only when every client waiting for it left.
+      const { response: reply, cached } = responseCache
+        ? await responseCache.chat(routed, call)
+        : { response: await call(abort.signal), cached: false };
+      timer?.end(cached ? 'cached' : 'ok');
+      if (!cached) onUsage?.(reply.usage);
+      sendJson(response, toWireCompletion(reply, id, answeredModel, created), {
+        'x-victor-cache': !cacheable ? 'bypass' : cached ? 'hit' : 'miss',
+      });
+    } catch (error) {
+      timer?.end('error');
+      throw error;
+    }
+    return;
+  }
+  const encoder = new WireChunkEncoder(id, answeredModel, created, includeUsage);
+  const start = () => {
+    calledModel = true;
+    timer?.providerStart();
+    return route.provider.stream(routed);
+  };
+  const events = responseCache ? responseCache.stream(routed, start) : start();
+  let headersSent = false;
+  let outcome = 'ok';
+  try {
+    for await (const event of events as AsyncIterable<StreamEvent>) {
+      if (!headersSent) {
+        // No `connection` header: Node keeps the connection alive or closes it as the client asked.
+        response.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          'x-victor-cache': !cacheable ? 'bypass' : calledModel ? 'miss' : 'hit',
+        });
+        headersSent = true;
+      }
+      if (event.type === 'text-delta') timer?.firstToken();
+      if (event.type === 'error') {
+        outcome = 'error';
+        response.write(`data: ${JSON.stringify(errorBodyOf(providerFailure(event.error)))}\n\n`);
+        break;
+      }
+      if (event.type === 'finish' && calledModel) onUsage?.(event.usage);
+      for (const chunk of encoder.encode(event)) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    }
+    if (outcome === 'ok') response.write('data: [DONE]\n\n');
+    response.end();
+  } catch (error) {
+    outcome = 'error';
+    if (!headersSent) throw error;
+    if (!response.destroyed) {
+      response.write(`data: ${JSON.stringify(errorBodyOf(providerFailure(error)))}\n\n`);
+      response.end();
+    }
+  } finally {
+    if (calledModel) timer?.providerEnd();
+    timer?.end(calledModel ? outcome : outcome === 'ok' ? 'cached' : outcome);
+  }
+}
+
+function errorBodyOf(error: HttpError): unknown {
+  return {
+    error: {
+      message: error.message,
+      type: error.status >= 500 ? 'api_error' : 'invalid_request_error',
+      param: error.param,
+      code: error.reason,
+    },
+  };
+}

@@ -87,7 +87,10 @@ if (requests !== made) throw new Error(`the server counted ${requests} requests 
 const summary = Object.fromEntries(
   CLIENTS.map((name) => {
     const r = results[name];
-    return [name, { p50Us: median(r.p50), p99Us: median(r.p99), rps: median(r.rps), cpuUsPerCall: median(r.cpuUs) }];
+    return [
+      name,
+      { p50Us: median(r.p50), p99Us: median(r.p99), rps: median(r.rps), cpuUsPerCall: median(r.cpuUs) },
+    ];
   }),
 );
 const fmt = (value, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits });
@@ -95,7 +98,9 @@ console.log(
   `Node ${process.version}, ${PASSES} passes, ${LATENCY_CALLS} sequential calls per latency round, ` +
     `${THROUGHPUT_MS} ms at concurrency ${CONCURRENCY} per throughput round (shared, noisy machine)\n`,
 );
-console.log('| client | p50 us | p99 us | req/s at c=64 | client CPU us per call | p50 per pass | req/s per pass |');
+console.log(
+  '| client | p50 us | p99 us | req/s at c=64 | client CPU us per call | p50 per pass | req/s per pass |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const name of CLIENTS) {
   const s = summary[name];

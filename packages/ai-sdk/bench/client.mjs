@@ -37,7 +37,10 @@ function build() {
       return async () => (await agent.chat(messages)).text;
     }
     case 'agentOverVictor': {
-      const agent = createAgent({ provider: createOpenAICompatibleProvider({ baseURL }), model: 'loopback-1' });
+      const agent = createAgent({
+        provider: createOpenAICompatibleProvider({ baseURL }),
+        model: 'loopback-1',
+      });
       return async () => (await agent.chat(messages)).text;
     }
     default:

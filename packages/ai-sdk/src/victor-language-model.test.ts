@@ -1,5 +1,6 @@
 import { APICallError } from '@ai-sdk/provider';
 import { MemoryCache, ResponseCache } from '@victor-ai/cache';
+import { wrapProvider } from '@victor-ai/middleware';
 import {
   createOpenAICompatibleProvider,
   createProviderPool,
@@ -174,6 +175,38 @@ describe('createVictorLanguageModel', () => {
       expect(server.requestCount).toBe(1);
       expect(first.providerMetadata?.victor?.cached).toBeUndefined();
       expect(second.providerMetadata?.victor?.cached).toBe(true);
+    });
+
+    it('runs over a provider wrapped in model middleware', async () => {
+      const wrapped = wrapProvider(provider, [
+        { name: 'cap-tokens', transformRequest: (request) => ({ ...request, maxTokens: 5 }) },
+      ]);
+      server.enqueue({ text: 'short' });
+      const result = await generateText({
+        model: createVictorLanguageModel({ provider: wrapped, model: 'm' }),
+        prompt: 'x',
+      });
+      expect(result.text).toBe('short');
+      expect(server.requests[0]!.body.max_tokens).toBe(5);
+    });
+
+    it('sends metadata from options and providerOptions.victor with the request', async () => {
+      const seen: unknown[] = [];
+      const wrapped = wrapProvider(provider, [
+        {
+          name: 'spy',
+          transformRequest: (request) => {
+            seen.push(request.metadata);
+            return request;
+          },
+        },
+      ]);
+      await generateText({
+        model: createVictorLanguageModel({ provider: wrapped, model: 'm', metadata: { tenantId: 'acme' } }),
+        prompt: 'x',
+        providerOptions: { victor: { userId: 'u1' } },
+      });
+      expect(seen).toEqual([{ tenantId: 'acme', userId: 'u1' }]);
     });
 
     it('runs over a ProviderPool that falls back past a failing endpoint', async () => {

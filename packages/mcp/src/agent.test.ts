@@ -14,11 +14,7 @@ import {
   type LoopbackServer,
 } from '@victor-ai/provider-pool/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type ConnectMcpServersOptions,
-  connectMcpServers,
-  type McpToolSource,
-} from './connect-mcp-servers.js';
+import { connectMcpServers, type McpToolSource } from './connect-mcp-servers.js';
 
 const require = createRequire(import.meta.url);
 const FILESYSTEM = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');

@@ -111,7 +111,12 @@ const configs = [
     return { name: spec.slice(0, at), bm25: parseJson('--config', spec.slice(at + 1)) };
   }),
 ];
-if (values.context) configs.push({ name: 'Victor default, earlier messages as context', context: true });
+if (values.context) {
+  configs.push(
+    { name: 'Victor default, queries with earlier messages', subset: true },
+    { name: 'the same, earlier messages as context', subset: true, context: true },
+  );
+}
 
 function readJsonLines(path) {
   return readFileSync(path, 'utf8')
@@ -145,14 +150,21 @@ function openAiCompatibleEmbedder(baseUrl, model) {
   };
 }
 
-/** The messages before the query's own (the last user message), as selector context. */
+/**
+ * The messages before the query's own (the last user message), as selector context. A system message is
+ * passed as a plain string: the selector leaves out messages with the system role.
+ */
 function earlierMessages(item) {
   if (!Array.isArray(item.messages)) return undefined;
-  const messages = item.messages.map((message) => ({ role: message.role, content: message.content ?? '' }));
-  let last = messages.length - 1;
-  while (last >= 0 && messages[last].role !== 'user') last--;
-  const earlier = messages.slice(0, Math.max(0, last)).filter((message) => message.role !== 'system');
-  // BFCL joins a turn's user messages into the query; what is left is the assistant's side.
+  let last = item.messages.length - 1;
+  while (last >= 0 && item.messages[last].role !== 'user') last--;
+  const earlier = item.messages
+    .slice(0, Math.max(0, last))
+    .map((message) =>
+      message.role === 'system'
+        ? String(message.content ?? '')
+        : { role: message.role, content: message.content ?? '' },
+    );
   return earlier.length > 0 ? earlier : undefined;
 }
 
@@ -161,7 +173,7 @@ const results = [];
 
 for (const set of sets) {
   const tools = parseJson(set.tools, readFileSync(set.tools, 'utf8'));
-  const queries = readJsonLines(set.queries);
+  const allQueries = readJsonLines(set.queries);
   // Tool sets from the wild may hold definitions the registry refuses (names outside [a-zA-Z0-9_.-]{1,64},
   // non-object parameters): skip those, say so on stderr, and count their queries as misses.
   const registry = new ToolRegistry();
@@ -178,6 +190,10 @@ for (const set of sets) {
 
   for (const config of configs) {
     const main = config.main === true;
+    const queries = config.subset
+      ? allQueries.filter((item) => earlierMessages(item) !== undefined)
+      : allQueries;
+    if (queries.length === 0) continue;
     const rowStrategy = main ? strategy : 'lexical';
     let embedder;
     if (rowStrategy !== 'lexical') {
@@ -279,9 +295,6 @@ for (const set of sets) {
         ]),
       ),
     };
-    if (config.context) {
-      result.queriesWithContext = queries.filter((item) => earlierMessages(item) !== undefined).length;
-    }
     if (values.irrelevant && main && set === sets[0]) {
       const minRelevance = Number(values['min-relevance']);
       let flagged = 0;
@@ -344,9 +357,6 @@ if (values.json) {
     `k ${k}; select p50/p99 are uncached selectSync calls after a first pass; build ms is the index's first build in this process.`,
   );
   for (const result of results) {
-    if (result.queriesWithContext !== undefined) {
-      console.log(`${result.set}: ${result.queriesWithContext} queries have earlier messages (context row)`);
-    }
     if (values['by-category'] && Object.keys(result.byCategory).length > 0) {
       console.log(`${result.set}, ${result.config}, recall@5 by category:`);
       for (const [category, entry] of Object.entries(result.byCategory)) {

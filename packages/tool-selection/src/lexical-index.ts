@@ -51,8 +51,9 @@ export interface Bm25Options {
    */
   sentences?: boolean;
   /**
-   * Query words found in more than this share of the tools are left out of queries (they say little about
-   * which tool fits, and they cost the most to score); 1 keeps every word.
+   * In a query of several sentences, words found in more than this share of the tools are left out: they
+   * say little about which tool fits, and scoring them again for each sentence costs the most. 0.5 unless
+   * set; 1 keeps every word.
    */
   maxDocumentShare?: number;
 }
@@ -388,7 +389,7 @@ export class LexicalIndex {
         postingImpacts[slot] = (idf[termId]! * frequency * (k1 + 1)) / (k1 + frequency);
       }
     }
-    const share = options.maxDocumentShare ?? 1;
+    const share = options.maxDocumentShare ?? 0.5;
     const cutoff = share * documentCount;
     const minQueryIdf = share >= 1 ? 0 : Math.log(1 + (documentCount - cutoff + 0.5) / (cutoff + 0.5));
     const synonymWeight = options.synonyms ?? 0;
@@ -520,7 +521,13 @@ export class LexicalIndex {
     for (let s = 0; s < texts.length; s++) {
       segmentTerms.length = 0;
       const isContext = s === sentences.length;
-      this.#addTerms(texts[s]!, isContext ? contextWeight : 1, segmentWeights, segmentTerms);
+      this.#addTerms(
+        texts[s]!,
+        isContext ? contextWeight : 1,
+        segmentWeights,
+        segmentTerms,
+        this.#minQueryIdf,
+      );
       if (this.#synonyms.size > 0) this.#addSynonyms(segmentWeights, segmentTerms);
       if (segmentTerms.length === 0) continue;
       for (const termId of segmentTerms) {
@@ -552,19 +559,19 @@ export class LexicalIndex {
     }
   }
 
-  #addTerms(text: string, weight: number, queryWeights: Float64Array, terms: number[]): void {
+  #addTerms(text: string, weight: number, queryWeights: Float64Array, terms: number[], minIdf = 0): void {
     const termIdByWord = this.#termIdByWord;
+    const idf = this.#idf;
     for (const word of splitWords(text)) {
       let termId = termIdByWord.get(word);
       if (termId === undefined) {
         const term = termOf(word, this.#stemming, this.#stopWords);
         termId = term === undefined ? -1 : (this.#terms.get(term) ?? -1);
-        if (termId >= 0 && this.#idf[termId]! < this.#minQueryIdf) termId = -1;
         // Bounded: queries bring new words forever.
         if (termIdByWord.size >= 100_000) termIdByWord.clear();
         termIdByWord.set(word, termId);
       }
-      if (termId >= 0) {
+      if (termId >= 0 && idf[termId]! >= minIdf) {
         if (queryWeights[termId] === 0) terms.push(termId);
         queryWeights[termId]! += weight;
       }

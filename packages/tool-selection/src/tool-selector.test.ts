@@ -57,7 +57,7 @@ describe('ToolSelector', () => {
     });
 
     it('ranks only tools of the given categories, tags or read-only flag', () => {
-      const { selector } = setup();
+      const { selector } = setup({ minTools: 0 });
       expect(names(selector.selectSync('file', { categories: ['filesystem'], k: 5 }))).toEqual([
         'ask_user',
         'readFile',
@@ -82,13 +82,82 @@ describe('ToolSelector', () => {
     });
 
     it('says no tool fits when nothing matches or relevance is below minRelevance', () => {
-      const { selector } = setup();
+      const { selector } = setup({ minTools: 0 });
       const nothing = selector.selectSync('zebra xylophone');
       expect(nothing.noToolFits).toBe(true);
       expect(names(nothing)).toEqual(['ask_user']);
       const weak = selector.selectSync('the file', { minRelevance: 0.99 });
       expect(weak.noToolFits).toBe(true);
       expect(selector.selectSync('the file', { minRelevance: 0.01 }).noToolFits).toBe(false);
+    });
+  });
+
+  describe('never empty (minTools)', () => {
+    const thirteen = () => {
+      const registry = new ToolRegistry(
+        Array.from({ length: 13 }, (_, index) => ({
+          name: `tool_${index}`,
+          description: `Does chore number ${index}.`,
+          parameters: { type: 'object' as const, properties: {} },
+          readOnly: index % 2 === 1,
+        })),
+      );
+      return registry;
+    };
+
+    it('offers min(minTools, registered) tools when no word of the message matches any tool', () => {
+      const selector = new ToolSelector({ registry: thirteen(), minTools: 12 });
+      const selection = selector.selectSync('What does src/index.ts export?');
+      expect(selection.noToolFits).toBe(true);
+      expect(selection.tools).toHaveLength(12);
+      expect(selection.tools.every((tool) => tool.signal === 'prior' && tool.score === 0)).toBe(true);
+      // Read-only tools first, each group in registration order.
+      expect(names(selection).slice(0, 7)).toEqual([
+        'tool_1',
+        'tool_3',
+        'tool_5',
+        'tool_7',
+        'tool_9',
+        'tool_11',
+        'tool_0',
+      ]);
+      const all = new ToolSelector({ registry: thirteen(), minTools: 40 }).selectSync('nothing here');
+      expect(all.tools).toHaveLength(13);
+    });
+
+    it('fills up to k by default, and minTools 0 allows an empty selection', () => {
+      expect(new ToolSelector({ registry: thirteen(), k: 4 }).selectSync('zebra').tools).toHaveLength(4);
+      const empty = new ToolSelector({ registry: thirteen(), minTools: 0 }).selectSync('zebra');
+      expect(empty.tools).toEqual([]);
+      expect(
+        new ToolSelector({ registry: thirteen() }).selectSync('zebra', { minTools: 2 }).tools,
+      ).toHaveLength(2);
+    });
+
+    it('keeps ranked tools first and fills the rest, tools used in the conversation before other ones', () => {
+      const selector = new ToolSelector({ registry: thirteen(), minTools: 4 });
+      const selection = selector.selectSync('chore', {
+        context: [
+          { role: 'assistant', content: '', toolCalls: [{ id: '1', name: 'tool_8', arguments: {} }] },
+          { role: 'tool', name: 'tool_8', toolCallId: '1', content: 'done' },
+          { role: 'tool', name: 'tool_6', toolCallId: '2', content: 'done' },
+        ],
+        k: 1,
+      });
+      expect(names(selection)).toEqual(['tool_0', 'tool_8', 'tool_6', 'tool_1']);
+      expect(selection.tools.map((tool) => tool.signal)).toEqual(['lexical', 'prior', 'prior', 'prior']);
+    });
+
+    it('fills only with tools the call allows, and counts always-included tools', () => {
+      const { selector } = setup({ minTools: 3 });
+      const selection = selector.selectSync('zebra xylophone', { categories: ['filesystem'] });
+      expect(names(selection)).toEqual(['ask_user', 'readFile', 'write_file']);
+    });
+
+    it('rejects a bad minTools naming it', () => {
+      expect(() => setup({ minTools: -1 })).toThrow(/minTools must be an integer from 0 to 1000, got -1/);
+      const { selector } = setup();
+      expect(() => selector.selectSync('file', { minTools: 1.5 })).toThrow(InvalidConfigError);
     });
   });
 

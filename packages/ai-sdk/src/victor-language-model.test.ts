@@ -7,7 +7,7 @@ import {
   type OpenAICompatibleProvider,
 } from '@victor-ai/provider-pool';
 import { createLoopbackServer, type LoopbackServer } from '@victor-ai/provider-pool/testing';
-import { generateText, Output, stepCountIs, streamText, tool } from 'ai';
+import { generateObject, generateText, Output, stepCountIs, streamText, tool } from 'ai';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createVictorLanguageModel } from './victor-language-model.js';
@@ -161,6 +161,16 @@ describe('createVictorLanguageModel', () => {
       expect(result.warnings).toEqual([
         expect.objectContaining({ type: 'compatibility', feature: 'responseFormat' }),
       ]);
+    });
+
+    it('works with generateObject', async () => {
+      server.enqueue({ text: '{"city":"Oslo","celsius":4}' });
+      const { object } = await generateObject({
+        model: createVictorLanguageModel({ provider, model: 'm' }),
+        schema: z.object({ city: z.string(), celsius: z.number() }),
+        prompt: 'Weather in Oslo as JSON',
+      });
+      expect(object).toEqual({ city: 'Oslo', celsius: 4 });
     });
 
     it('serves a repeated deterministic request from the response cache', async () => {

@@ -24,6 +24,8 @@ export type { RedactionMiddlewareOptions } from './redaction-middleware.js';
 export { createRedactionMiddleware } from './redaction-middleware.js';
 export type { CommandAnalysisOptions, CommandFinding } from './safety/command-rules.js';
 export { analyzeCommand } from './safety/command-rules.js';
+export type { CommandRuleId } from './safety/rule-ids.js';
+export { COMMAND_RULE_IDS, COMMAND_RULES } from './safety/rule-ids.js';
 export type { ShellCommand, ShellRedirect, ShellWord } from './safety/shell-parser.js';
 export { parseShell } from './safety/shell-parser.js';
 export type { WorkspacePathCheckOptions } from './safety/workspace-paths.js';

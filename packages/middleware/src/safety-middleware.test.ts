@@ -316,6 +316,16 @@ describe('createSafetyMiddleware', () => {
       );
       expect(() => createSafetyMiddleware({ secrets: 'warn' as 'block' })).toThrow('secrets must be');
       expect(() => createSafetyMiddleware({ commandCacheSize: -1 })).toThrow('commandCacheSize');
+      expect(() => createSafetyMiddleware({ strict: 'yes' as unknown as boolean })).toThrow('strict must be');
+    });
+
+    it('should refuse commands it cannot read before they run, unless strict is false', () => {
+      const command = 'TOOL=$(ls bin | head -1); $TOOL --all';
+      const strict = judge(command);
+      expect(strict).toMatchObject({ type: 'block', code: 'DANGEROUS_COMMAND' });
+      if (strict && strict.type === 'block') expect(strict.reason).toContain('(rule dynamic-command)');
+      const lenient = createSafetyMiddleware({ ...corpusOptions, strict: false });
+      expect(decide(lenient, callWith({ command }), shellContext)).toBeUndefined();
     });
   });
 });

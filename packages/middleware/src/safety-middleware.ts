@@ -90,6 +90,9 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
   checkStringList('commandArguments', options.commandArguments);
   checkStringList('pathArguments', options.pathArguments);
   checkStringList('protectedBranches', options.protectedBranches);
+  if (options.strict !== undefined && typeof options.strict !== 'boolean') {
+    throw invalidOption('strict', 'a boolean', options.strict);
+  }
   const secrets = options.secrets ?? 'block';
   if (secrets !== 'block' && secrets !== 'allow')
     throw invalidOption('secrets', '"block" or "allow"', secrets);
@@ -115,6 +118,7 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
   if (workspaceRoot !== undefined) analysis.workspaceRoot = workspaceRoot;
   if (homeDirectory !== undefined) analysis.homeDirectory = homeDirectory;
   if (options.protectedBranches !== undefined) analysis.protectedBranches = options.protectedBranches;
+  if (options.strict !== undefined) analysis.strict = options.strict;
   const pathCheckOptions: { followSymlinks?: boolean; homeDirectory?: string } = {};
   if (options.followSymlinks !== undefined) pathCheckOptions.followSymlinks = options.followSymlinks;
   if (homeDirectory !== undefined) pathCheckOptions.homeDirectory = homeDirectory;

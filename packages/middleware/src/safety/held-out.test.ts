@@ -7,23 +7,23 @@ const options = { workspaceRoot: '/srv/ws', homeDirectory: '/home/agent' };
 
 describe('analyzeCommand, held-out destructive commands', () => {
   it.each([
-    'R=/; rm -rf $R',
-    'export R=/; rm -rf $R',
-    'for d in / ; do rm -rf $d; done',
-    'set -- /; rm -rf "$1"',
-    'rm -rf ~+',
-    'rm -rf $(realpath ..)',
-    'rm -rf "$(dirname "$PWD")"',
-    'find / -exec sh -c "rm -rf {}" \\;',
-    'git -C / clean -fdx',
-    'perl -e "system(q{rm -rf /})"',
-    `awk 'BEGIN{system("rm -rf /")}'`,
-    'echo / | xargs rm -rf',
-    'rm -rf ~/.ssh',
-    'dd if=/dev/zero of=/dev/root',
-    'rm -rf /srv/other-project',
-  ])('blocks %s', (command) => {
-    expect(analyzeCommand(command, options)).toBeDefined();
+    ['R=/; rm -rf $R', 'recursive-delete'],
+    ['export R=/; rm -rf $R', 'recursive-delete'],
+    ['for d in / ; do rm -rf $d; done', 'recursive-delete'],
+    ['set -- /; rm -rf "$1"', 'recursive-delete'],
+    ['rm -rf ~+', 'recursive-delete'],
+    ['rm -rf $(realpath ..)', 'recursive-delete'],
+    ['rm -rf "$(dirname "$PWD")"', 'recursive-delete'],
+    ['find / -exec sh -c "rm -rf {}" \\;', 'recursive-delete'],
+    ['git -C / clean -fdx', 'recursive-delete'],
+    ['perl -e "system(q{rm -rf /})"', 'recursive-delete'],
+    [`awk 'BEGIN{system("rm -rf /")}'`, 'recursive-delete'],
+    ['echo / | xargs rm -rf', 'recursive-delete'],
+    ['rm -rf ~/.ssh', 'recursive-delete'],
+    ['dd if=/dev/zero of=/dev/root', 'write-to-device'],
+    ['rm -rf /srv/other-project', 'recursive-delete'],
+  ])('blocks %s with rule %s', (command, rule) => {
+    expect(analyzeCommand(command, options)).toMatchObject({ rule });
   });
 
   it.each([
@@ -45,6 +45,6 @@ describe('createWorkspacePathCheck, names that start with two dots', () => {
     const { createWorkspacePathCheck } = await import('./workspace-paths.js');
     const check = createWorkspacePathCheck('/srv/ws', { followSymlinks: false });
     expect(check('..notes.md')).toBeUndefined();
-    expect(check('../notes.md')).toBeDefined();
+    expect(check('../notes.md')).toMatch(/outside the workspace/);
   });
 });

@@ -18,6 +18,8 @@ export interface ShellCommand {
   redirects: ShellRedirect[];
   /** True when the command reads the output of the previous command through a pipe. */
   piped: boolean;
+  /** How many `( ... )` subshells the command is nested in; absent for 0. */
+  subshell?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export function parseShell(source: string): ShellCommand[][] {
   let inWord = false;
   let substitutions: string[] = [];
   let pendingRedirect: string | undefined;
+  let parentheses = 0;
   let index = 0;
   const length = source.length;
 
@@ -58,7 +61,10 @@ export function parseShell(source: string): ShellCommand[][] {
 
   function endCommand(piped: boolean): void {
     endWord();
-    if (command.words.length > 0 || command.redirects.length > 0) pipeline.push(command);
+    if (command.words.length > 0 || command.redirects.length > 0) {
+      if (parentheses > 0) command.subshell = parentheses;
+      pipeline.push(command);
+    }
     command = { words: [], redirects: [], piped: piped && pipeline.length > 0 };
     pendingRedirect = undefined;
   }
@@ -176,6 +182,7 @@ export function parseShell(source: string): ShellCommand[][] {
       case ')':
         // A subshell or a function definition's parentheses separate commands.
         endPipeline();
+        parentheses = Math.max(0, parentheses + (char === '(' ? 1 : -1));
         index++;
         continue;
       case '#':
@@ -234,6 +241,17 @@ export function parseShell(source: string): ShellCommand[][] {
       index += 2;
       while (index < length && source[index] !== "'") {
         if (source[index] === '\\' && index + 1 < length) {
+          const escapeCode = /^(?:x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{4}|[0-7]{1,3})/.exec(
+            source.slice(index + 1, index + 6),
+          );
+          if (escapeCode !== null) {
+            const code = escapeCode[0];
+            text += String.fromCharCode(
+              /^[0-7]/.test(code) ? Number.parseInt(code, 8) : Number.parseInt(code.slice(1), 16),
+            );
+            index += 1 + code.length;
+            continue;
+          }
           const escaped = source[index + 1]!;
           text += escaped === 'n' ? '\n' : escaped === 't' ? '\t' : escaped;
           index += 2;

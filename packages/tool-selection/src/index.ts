@@ -4,7 +4,7 @@ export { EmbeddingCache, textHash } from './embedding-cache.js';
 export type { FusedHit } from './fusion.js';
 export { reciprocalRankFusion, weightedFusion } from './fusion.js';
 export type { Bm25Options, LexicalField, LexicalQuery, SearchHits } from './lexical-index.js';
-export { DEFAULT_FIELD_WEIGHTS, LEXICAL_FIELDS, LexicalIndex } from './lexical-index.js';
+export { DEFAULT_FIELD_WEIGHTS, LEXICAL_FIELDS, LexicalIndex, splitSentences } from './lexical-index.js';
 export { porterStem } from './porter-stemmer.js';
 export type { SemanticIndexOptions } from './semantic-index.js';
 export { normalize, SemanticIndex } from './semantic-index.js';

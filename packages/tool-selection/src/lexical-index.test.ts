@@ -2,7 +2,7 @@ import { InvalidConfigError } from '@victor-ai/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixtureTools } from './__fixtures__/tools.js';
-import { insertTopK, LexicalIndex, mayNameATool } from './lexical-index.js';
+import { insertTopK, LexicalIndex, mayNameATool, splitSentences } from './lexical-index.js';
 import { ToolRegistry } from './tool-registry.js';
 import { toolText } from './tool-text.js';
 
@@ -94,6 +94,65 @@ describe('LexicalIndex', () => {
     });
   });
 
+  describe('queries of several sentences', () => {
+    const query = 'Read the contents of the file on disk and write it to a file. Then tell me the weather.';
+
+    it('puts the best tool of each sentence right after the best tool overall', () => {
+      expect(rank(query, 2)).toEqual(['readFile', 'get_weather']);
+      const whole = LexicalIndex.build(tools.map(toolText), { sentences: false });
+      const hits = whole.search(whole.prepare(query), 2);
+      expect(hits.documents.map((document) => names[document])).toEqual(['readFile', 'write_file']);
+    });
+
+    it('scores a tool by the sum of its scores for each sentence', () => {
+      const all = LexicalIndex.build(tools.map(toolText), { maxDocumentShare: 1 });
+      const score = (text: string) => {
+        const hits = all.search(all.prepare(text), 10);
+        return hits.scores[hits.documents.indexOf(names.indexOf('readFile'))] ?? 0;
+      };
+      expect(score('Read the file. Send an email.')).toBeCloseTo(
+        score('Read the file') + score('Send an email'),
+        5,
+      );
+    });
+
+    it('keeps single-sentence queries as they were', () => {
+      const whole = LexicalIndex.build(tools.map(toolText), { sentences: false });
+      const text = 'read the file contents, then write the file';
+      expect(index.search(index.prepare(text), 5)).toEqual(whole.search(whole.prepare(text), 5));
+      expect(index.prepare(text).segmentStarts).toBeUndefined();
+    });
+
+    it('leaves out words found in more than maxDocumentShare of the tools, in those queries only', () => {
+      const texts = ['Fetch data about cats', 'Fetch data about dogs', 'Store data'].map(
+        (description, i) => ({
+          name: `tool ${i}`,
+          description,
+          parameterNames: '',
+          parameterDescriptions: '',
+          labels: '',
+        }),
+      );
+      const small = LexicalIndex.build(texts);
+      expect(small.prepare('data cats').termIds).toHaveLength(2);
+      expect(small.prepare('Data. Cats.').termIds).toHaveLength(1);
+      const keepAll = LexicalIndex.build(texts, { maxDocumentShare: 1 });
+      expect(keepAll.prepare('Data. Cats.').termIds).toHaveLength(2);
+      expect(() => LexicalIndex.build(texts, { maxDocumentShare: 2 })).toThrow(/maxDocumentShare must be/);
+    });
+  });
+
+  describe('tokenizer options', () => {
+    it('turns stemming and the stop-word list off', () => {
+      const unstemmed = LexicalIndex.build(tools.map(toolText), { stemming: false });
+      expect(unstemmed.search(unstemmed.prepare('calculating triangles'), 3).documents).toEqual([]);
+      expect(index.prepare('the').termIds).toHaveLength(0);
+      const withStopWords = LexicalIndex.build(tools.map(toolText), { stopWords: false });
+      expect(withStopWords.prepare('the').termIds).toHaveLength(1);
+      expect(() => LexicalIndex.build([], { stemming: 'no' as never })).toThrow(/stemming must be a boolean/);
+    });
+  });
+
   describe('prepare', () => {
     it('adds context terms at a lower weight', () => {
       const query = index.prepare('file', 'weather weather', 0.3);
@@ -145,6 +204,21 @@ describe('mayNameATool', () => {
   });
 });
 
+describe('splitSentences', () => {
+  it('splits after . ! ? ; followed by white space and at line breaks', () => {
+    expect(splitSentences('Read a.txt. Then 36.1 km! Why? Yes; no\nnext')).toEqual([
+      'Read a.txt.',
+      'Then 36.1 km!',
+      'Why?',
+      'Yes;',
+      'no',
+      'next',
+    ]);
+    expect(splitSentences('one sentence')).toEqual(['one sentence']);
+    expect(splitSentences('')).toEqual([]);
+  });
+});
+
 describe('insertTopK', () => {
   it('keeps the k best by score, ties by lower document', () => {
     const documents: number[] = [];
@@ -191,6 +265,28 @@ describe('LexicalIndex (properties)', () => {
           for (const document of hits.documents) expect(allowed[document]).toBe(1);
           for (let i = 1; i < hits.scores.length; i++)
             expect(hits.scores[i - 1]!).toBeGreaterThanOrEqual(hits.scores[i]!);
+        },
+      ),
+    );
+  });
+
+  it('for queries of several sentences: at most k distinct allowed documents, the best one first', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.constantFrom(...vocabulary), { maxLength: 5 }), { minLength: 2, maxLength: 4 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.boolean(), { minLength: tools.length, maxLength: tools.length }),
+        (sentences, k, flags) => {
+          const allowed = Uint8Array.from(flags, (flag) => (flag ? 1 : 0));
+          const hits = index.search(
+            index.prepare(sentences.map((words) => `${words.join(' ')}.`).join(' ')),
+            k,
+            allowed,
+          );
+          expect(hits.documents.length).toBeLessThanOrEqual(k);
+          expect(new Set(hits.documents).size).toBe(hits.documents.length);
+          for (const document of hits.documents) expect(allowed[document]).toBe(1);
+          for (const score of hits.scores) expect(hits.scores[0]!).toBeGreaterThanOrEqual(score);
         },
       ),
     );

@@ -39,11 +39,6 @@ export interface Bm25Options {
   /** Drop English function words (on unless false). */
   stopWords?: boolean;
   /**
-   * Weight of a generic-verb synonym (`GENERIC_VERB_SYNONYMS`) added for each query word in the table,
-   * against 1 for the word itself; 0 (off) unless set.
-   */
-  synonyms?: number;
-  /**
    * Rank each sentence of a query on its own as well (on unless false): the best tool for each sentence is
    * placed right after the best tool overall, so a request for three things gets three tools near the
    * top. A tool's score is then the sum of its scores for each sentence, each with its own coordination
@@ -57,20 +52,6 @@ export interface Bm25Options {
    */
   maxDocumentShare?: number;
 }
-
-/**
- * Groups of generic verbs that name the same action in tool texts and requests (`retrieve` the balance,
- * `getBalance`). Only verbs that say nothing about a domain belong here.
- */
-export const GENERIC_VERB_SYNONYMS: readonly (readonly string[])[] = Object.freeze([
-  ['get', 'retrieve', 'fetch', 'find', 'obtain', 'lookup', 'look'],
-  ['create', 'add', 'make', 'generate', 'new'],
-  ['delete', 'remove', 'erase'],
-  ['update', 'modify', 'change', 'edit'],
-  ['list', 'show', 'display'],
-  ['calculate', 'compute'],
-  ['search', 'query'],
-]);
 
 /** Field weights used unless overridden: names and descriptions count most. */
 export const DEFAULT_FIELD_WEIGHTS: Readonly<Record<LexicalField, number>> = Object.freeze({
@@ -194,9 +175,6 @@ export class LexicalIndex {
   readonly #documentsByName: Map<string, number>;
   readonly #stemming: boolean;
   readonly #stopWords: boolean;
-  readonly #synonymWeight: number;
-  // For a term id in a synonym group, the other terms of its group that the index holds.
-  readonly #synonyms: Map<number, Uint32Array>;
   readonly #sentences: boolean;
   // Query terms with a lower IDF than this (found in more than `maxDocumentShare` of the tools) are left out.
   readonly #minQueryIdf: number;
@@ -229,8 +207,6 @@ export class LexicalIndex {
     documentsByName: Map<string, number>,
     stemming: boolean,
     stopWords: boolean,
-    synonymWeight: number,
-    synonyms: Map<number, Uint32Array>,
     sentences: boolean,
     minQueryIdf: number,
   ) {
@@ -246,8 +222,6 @@ export class LexicalIndex {
     this.#documentsByName = documentsByName;
     this.#stemming = stemming;
     this.#stopWords = stopWords;
-    this.#synonymWeight = synonymWeight;
-    this.#synonyms = synonyms;
     this.#sentences = sentences;
     this.#minQueryIdf = minQueryIdf;
     this.#segmentTotals = new Float32Array(sentences ? documentCount : 0);
@@ -265,7 +239,6 @@ export class LexicalIndex {
     checkNumber('k1', options.k1, 0, 10);
     checkNumber('coordination', options.coordination, 0, 10);
     checkNumber('nameMentionBoost', options.nameMentionBoost, 0, 100);
-    checkNumber('synonyms', options.synonyms, 0, 10);
     checkNumber('maxDocumentShare', options.maxDocumentShare, 0, 1);
     for (const option of ['stemming', 'stopWords', 'sentences'] as const) {
       const value = options[option];
@@ -392,22 +365,6 @@ export class LexicalIndex {
     const share = options.maxDocumentShare ?? 0.5;
     const cutoff = share * documentCount;
     const minQueryIdf = share >= 1 ? 0 : Math.log(1 + (documentCount - cutoff + 0.5) / (cutoff + 0.5));
-    const synonymWeight = options.synonyms ?? 0;
-    const synonyms = new Map<number, Uint32Array>();
-    if (synonymWeight > 0) {
-      for (const group of GENERIC_VERB_SYNONYMS) {
-        const ids = new Set<number>();
-        for (const word of group) {
-          const term = termOf(word, stemming, stopWords);
-          const termId = term === undefined ? undefined : terms.get(term);
-          if (termId !== undefined) ids.add(termId);
-        }
-        for (const termId of ids) {
-          const others = [...ids].filter((other) => other !== termId);
-          if (others.length > 0) synonyms.set(termId, Uint32Array.from(others));
-        }
-      }
-    }
     return new LexicalIndex(
       documentCount,
       terms,
@@ -421,8 +378,6 @@ export class LexicalIndex {
       documentsByName,
       stemming,
       stopWords,
-      synonymWeight,
-      synonyms,
       options.sentences !== false,
       minQueryIdf,
     );
@@ -470,7 +425,6 @@ export class LexicalIndex {
     } else {
       this.#addTerms(query, 1, queryWeights, terms);
       if (hasContext) this.#addTerms(context, contextWeight, queryWeights, terms);
-      if (this.#synonyms.size > 0) this.#addSynonyms(queryWeights, terms);
     }
     const termIds = new Uint32Array(terms.length);
     const weights = new Float32Array(terms.length);
@@ -528,7 +482,6 @@ export class LexicalIndex {
         segmentTerms,
         this.#minQueryIdf,
       );
-      if (this.#synonyms.size > 0) this.#addSynonyms(segmentWeights, segmentTerms);
       if (segmentTerms.length === 0) continue;
       for (const termId of segmentTerms) {
         const weight = segmentWeights[termId]!;
@@ -542,21 +495,6 @@ export class LexicalIndex {
       if (!isContext) segments.sentenceCount++;
     }
     return segments.sentenceCount > 1 ? segments : undefined;
-  }
-
-  /** Adds, for each query term in a synonym group, the other terms of its group the query lacks. */
-  #addSynonyms(queryWeights: Float64Array, terms: number[]): void {
-    const count = terms.length;
-    for (let index = 0; index < count; index++) {
-      const others = this.#synonyms.get(terms[index]!);
-      if (others === undefined) continue;
-      const weight = Math.min(1, queryWeights[terms[index]!]!) * this.#synonymWeight;
-      for (let o = 0; o < others.length; o++) {
-        const termId = others[o]!;
-        if (queryWeights[termId] === 0) terms.push(termId);
-        if (queryWeights[termId]! < weight) queryWeights[termId] = weight;
-      }
-    }
   }
 
   #addTerms(text: string, weight: number, queryWeights: Float64Array, terms: number[], minIdf = 0): void {

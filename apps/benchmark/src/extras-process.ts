@@ -1,5 +1,6 @@
 // Child process for the scenarios that are not raw-vs-stack: argv[2] names the scenario, argv[3] is the
 // loopback base URL. The result goes back over IPC. Memory runs here so that it is measured in a fresh process.
+import { aiSdkComparison } from './ai-sdk.js';
 import {
   agentMemory,
   batching,
@@ -42,6 +43,8 @@ async function run(): Promise<unknown> {
       return batching(baseURL, requestCount);
     case 'executor':
       return executorScenario(baseURL.replace(/\/v1$/, ''), quick === 'true');
+    case 'ai-sdk':
+      return aiSdkComparison(baseURL, quick === 'true', requestCount);
     default:
       throw new Error(`unknown scenario ${JSON.stringify(scenario)}`);
   }

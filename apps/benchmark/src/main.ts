@@ -40,7 +40,16 @@ export async function runBenchmark(
   args: Arguments,
 ): Promise<{ report: Record<string, unknown>; html: string }> {
   const settings = benchSettings(args.quick);
-  const extras = ['tool-selection', 'cache', 'memory', 'parallel-tools', 'batching', 'executor'] as const;
+  // The AI SDK comparison (`aiSdk`) takes minutes on 2 cores: full runs only.
+  const extras = [
+    'tool-selection',
+    'cache',
+    'memory',
+    'parallel-tools',
+    'batching',
+    'executor',
+    ...(args.quick ? [] : ['ai-sdk']),
+  ];
   const steps =
     3 +
     2 * settings.passes * settings.overheadRounds +
@@ -101,6 +110,7 @@ export async function runBenchmark(
       parallelTools: extraResults['parallel-tools'],
       batching: extraResults.batching,
       executor: extraResults.executor,
+      aiSdk: extraResults['ai-sdk'],
       provider: { overhead: providerOverhead.result, streaming: providerStreaming.result },
       stack:
         'overhead, throughput, streaming, adr005: an agent turn (55 tools, lexical selection on, safety + validation + audit middleware, cache off) vs raw undici sending the same bytes; provider: the OpenAI-compatible provider alone vs raw undici',

@@ -2,7 +2,7 @@ import { InvalidConfigError } from '@victor-ai/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixtureTools } from './__fixtures__/tools.js';
-import { insertTopK, LexicalIndex, mayNameATool, splitSentences } from './lexical-index.js';
+import { insertTopK, LexicalIndex, mayNameATool, nameCandidates, splitSentences } from './lexical-index.js';
 import { ToolRegistry } from './tool-registry.js';
 import { toolText } from './tool-text.js';
 
@@ -201,6 +201,27 @@ describe('mayNameATool', () => {
     expect(mayNameATool('use lawsuit_search to find it')).toBe(true);
     expect(mayNameATool('call getWeather for Paris')).toBe(true);
     expect(mayNameATool('v2.1 is out')).toBe(true);
+  });
+});
+
+describe('nameCandidates', () => {
+  it('finds separated and camelCase names, lower-cased, and skips plain words', () => {
+    expect(nameCandidates('use get_weather.v2, then readFile. Not Plain words or ABC123 or a-.')).toEqual([
+      'get_weather.v2',
+      'readfile',
+    ]);
+    expect(nameCandidates('run shell.exec!')).toEqual(['shell.exec']);
+  });
+
+  it('finds something exactly when mayNameATool says it may (property)', () => {
+    const alphabet = fc.constantFrom('a', 'z', 'Q', 'Z', '0', '9', '_', '.', '-', ' ', ',', 'é', '\n');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 12 }), (chars) => {
+        const text = chars.join('');
+        expect(nameCandidates(text).length > 0).toBe(mayNameATool(text));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
 

@@ -7,6 +7,7 @@ import { createAssistant } from './assistant.js';
 import { readModelConfig } from './config.js';
 import type { Output } from './conversation.js';
 import { createDemoMonitor, MemoryPeaks } from './instrumentation.js';
+import type { DemoMcp } from './mcp-servers.js';
 import { openModel } from './model.js';
 import { formatFiguresTable, type SessionFigures, sessionFigures } from './report.js';
 import { scriptedAssistantReply } from './scripted-assistant.js';
@@ -20,6 +21,8 @@ export interface CommandIO {
   env: NodeJS.ProcessEnv;
   /** Offline model timing (tests use 0 to run fast). */
   offlineTiming?: { ttftMs: number; chunkGapMs: number };
+  /** Connects the MCP servers of `--mcp` / `--mcp-url` once the workspace is known (see mcp-servers.ts). */
+  mcp?: (workspaceRoot: string) => Promise<DemoMcp>;
 }
 
 /** What `assist` produced, for tests and `--json`. */
@@ -74,11 +77,13 @@ export async function assistCommand(argv: readonly string[], io: CommandIO): Pro
     metrics: monitor,
     ...(io.offlineTiming ?? {}),
   });
+  const mcp = await io.mcp?.(root);
   const assistant = createAssistant({
     workspaceRoot: root,
     provider: model.provider,
     model: model.model,
     monitor,
+    ...(mcp ? { extraTools: mcp.tools, extraMiddleware: mcp.middleware } : {}),
   });
   try {
     transcript.write(`${model.description}\n`);
@@ -87,6 +92,7 @@ export async function assistCommand(argv: readonly string[], io: CommandIO): Pro
       `workspace: ${assistant.workspace.root}${sample ? ' (a fresh copy of the sample project; removed at the end)' : ''}\n` +
         `tools: ${assistant.toolNames.join(', ')}; middleware: safety (workspace ${assistant.workspace.root}), validation, audit; tool-result cache: memory\n`,
     );
+    if (mcp) transcript.write(`${mcp.summary}\n`);
     const asked = flags.lists.get('ask');
     const turns = await runSession({
       assistant,
@@ -114,6 +120,7 @@ export async function assistCommand(argv: readonly string[], io: CommandIO): Pro
     memory.stop();
     runtime.stop();
     await assistant.close();
+    await mcp?.source.close();
     await model.close();
     sample?.remove();
   }

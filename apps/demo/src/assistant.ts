@@ -1,6 +1,6 @@
 import { MemoryCache } from '@victor-ai/cache';
 import { type Agent, createAgent } from '@victor-ai/coordinators';
-import type { Provider } from '@victor-ai/core';
+import type { Provider, Tool, ToolMiddleware } from '@victor-ai/core';
 import type { PerformanceMonitor } from '@victor-ai/metrics';
 import {
   type AuditEntry,
@@ -27,6 +27,10 @@ export interface AssistantOptions {
   tools?: WorkspaceToolsOptions;
   /** Receives each audit entry (secrets redacted) as well as `audit`. */
   onAudit?: (entry: AuditEntry) => void;
+  /** More tools (MCP servers' tools from `--mcp`), after the workspace tools. */
+  extraTools?: readonly Tool[];
+  /** Middleware those tools need (the MCP destructive-tool guard), after the demo's own. */
+  extraMiddleware?: readonly ToolMiddleware[];
 }
 
 /** A coding assistant: the agent and what the terminal needs to show what it did. */
@@ -62,7 +66,8 @@ function systemPrompt(root: string): string {
  */
 export function createAssistant(options: AssistantOptions): Assistant {
   const workspace = new Workspace(options.workspaceRoot);
-  const { tools, ranFresh } = createWorkspaceTools(workspace, options.tools);
+  const { tools: workspaceTools, ranFresh } = createWorkspaceTools(workspace, options.tools);
+  const tools = [...workspaceTools, ...(options.extraTools ?? [])];
   const callTimes: CallTimes = new Map();
   const audit: AuditEntry[] = [];
   let offered: readonly string[] = [];
@@ -88,6 +93,7 @@ export function createAssistant(options: AssistantOptions): Assistant {
       createValidationMiddleware(),
       // Secrets a tool reads (a key in a config file) are removed before the result reaches the model.
       createRedactionMiddleware(),
+      ...(options.extraMiddleware ?? []),
     ],
     modelMiddleware: [
       requestObserver((request) => {

@@ -4,6 +4,8 @@ import { UsageError } from './args.js';
 import { ASSIST_USAGE, assistCommand, type CommandIO } from './assist-command.js';
 import { readModelConfig } from './config.js';
 import { runConversation } from './conversation.js';
+import { MCP_SERVE_USAGE, mcpServeCommand } from './mcp-serve-command.js';
+import { withMcpFlags } from './mcp-servers.js';
 import { offlineReply } from './offline-model.js';
 import { replayCommand } from './replay.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
@@ -17,10 +19,17 @@ commands:
   chat              a short streamed conversation (no tools), time to first token per turn
   serve             an OpenAI-compatible /v1/chat/completions and /metrics in front of the model
   replay            decode recorded provider responses (see: npm run demo -- replay --help)
+  mcp-serve         the demo's tools (and MCP servers' tools) served as one MCP server
 
 assist: ${ASSIST_USAGE}
 
+  --mcp "<command line>"  (assist, repeatable) add an MCP server's tools; "filesystem [DIR...]" and
+                          "memory" run the servers installed with the demo
+  --mcp-url URL           (assist, repeatable) add a Streamable HTTP MCP server's tools
+
 serve: ${SERVE_USAGE}
+
+mcp-serve: ${MCP_SERVE_USAGE}
 
 With no configuration the model is the offline loopback model (scripted). Set VICTOR_BASE_URL and
 VICTOR_MODEL (and VICTOR_API_KEY) for any OpenAI-compatible endpoint, or ANTHROPIC_API_KEY and
@@ -71,8 +80,12 @@ async function main(argv: string[]): Promise<number> {
         : first;
   const rest = first === command ? argv.slice(1) : argv;
   switch (command) {
-    case 'assist':
-      return assistCommand(rest, io);
+    case 'assist': {
+      const withMcp = withMcpFlags(rest, io);
+      return assistCommand(withMcp.argv, withMcp.io);
+    }
+    case 'mcp-serve':
+      return mcpServeCommand(rest, io);
     case 'chat':
       await chatCommand();
       return 0;

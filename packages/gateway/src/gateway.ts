@@ -145,7 +145,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       redis = new Redis(redisUrl, {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
-        commandTimeout: 250,
+        commandTimeout: config.redis?.commandTimeoutMs ?? 500,
         retryStrategy: (attempt) => Math.min(1_000, 50 * attempt),
       });
       redis.on('error', () => {});
@@ -196,6 +196,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
               client: redis,
               namespace: keyPrefix,
               metrics: monitor,
+              onWarning: (message) => logError(message),
             })
           : new MemoryCache<unknown>({
               name: 'responses',
@@ -240,6 +241,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           1,
           now,
         );
+        if (!verdict.allowed && (verdict as { degraded?: boolean }).degraded) {
+          throw new HttpError({
+            status: 503,
+            reason: 'overloaded',
+            message: 'the rate limit store (Redis) is unavailable and rateLimits.failMode is "closed"',
+            headers: { 'retry-after': '1' },
+          });
+        }
         if (!verdict.allowed) {
           throw new HttpError({
             status: 429,

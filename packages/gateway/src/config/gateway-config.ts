@@ -97,6 +97,8 @@ const redisSchema = z.strictObject({
   urlEnv: envName.optional(),
   /** First part of every key; default `victor-gateway`. */
   keyPrefix: z.string().min(1).optional(),
+  /** Longest wait for one Redis command before the fail mode decides; default 500 ms. */
+  commandTimeoutMs: positiveInt.optional(),
 });
 
 /** The gateway configuration file, validated. */

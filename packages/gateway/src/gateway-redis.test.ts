@@ -1,0 +1,229 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashApiKey } from './api-keys.js';
+import { parseGatewayConfig } from './config/gateway-config.js';
+import { type Gateway, startGateway } from './gateway.js';
+
+// Several gateway processes on one Redis (a redis-server this test starts and kills): a per-key limit
+// enforced across processes, a response cached by one process served by another, and the configured
+// behaviour (fail open or closed) while Redis is down, then recovery when it is back.
+
+const required = process.env.VICTOR_REQUIRE_REDIS === '1' || process.env.CI === 'true';
+const binary = (() => {
+  const probe = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+  return probe.status === 0 ? probe.stdout.trim() : '';
+})();
+if (binary === '' && !required)
+  console.warn('\n*** SKIPPING the gateway Redis tests: redis-server is not installed ***\n');
+
+const KEY = 'sk-multi-process';
+const BIN = fileURLToPath(new URL('../bin/victor-gateway.mjs', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePromise(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitForPong(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const ok = await new Promise<boolean>((resolvePromise) => {
+      const socket = new Socket();
+      const finish = (value: boolean) => {
+        socket.destroy();
+        resolvePromise(value);
+      };
+      socket.once('error', () => finish(false));
+      socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
+    });
+    if (ok) return;
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 25));
+  }
+  throw new Error(`redis-server on port ${port} did not answer`);
+}
+
+let redisPort = 0;
+let redisProcess: ChildProcess | undefined;
+async function startRedis(): Promise<void> {
+  redisProcess = spawn(
+    binary,
+    ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  await waitForPong(redisPort);
+}
+async function killRedis(): Promise<void> {
+  const child = redisProcess;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+const gateways: ChildProcess[] = [];
+let stderr = '';
+
+function startGatewayProcess(configFile: string, redisUrl: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, '--config', configFile, '--port', '0'], {
+      env: { ...process.env, REDIS_URL: redisUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    gateways.push(child);
+    let output = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (text: string) => {
+      output += text;
+      const match = /listening on (http:\/\/[\d.:]+)/.exec(output);
+      if (match) resolvePromise(match[1]!);
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
+      stderr += text;
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${output}`)));
+  });
+}
+
+async function chat(url: string, content: string, temperature?: number) {
+  const response = await request(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+    body: JSON.stringify({
+      model: 'offline',
+      messages: [{ role: 'user', content }],
+      ...(temperature === undefined ? {} : { temperature }),
+    }),
+  });
+  await response.body.dump();
+  return { status: response.statusCode, cache: response.headers['x-victor-cache'] };
+}
+
+describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () => {
+  let urls: string[] = [];
+  const prefix = `gw-test-${randomUUID()}`;
+
+  beforeAll(async () => {
+    if (binary === '') throw new Error('redis-server is required (CI) but not installed');
+    redisPort = await freePort();
+    await startRedis();
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-redis-'));
+    const configFile = join(dir, 'gateway.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        // A long command timeout: this test checks the count on a loaded machine, not latency.
+        redis: { urlEnv: 'REDIS_URL', keyPrefix: prefix, commandTimeoutMs: 10_000 },
+        endpoints: { local: { type: 'loopback' } },
+        routes: [{ alias: 'offline', endpoints: ['local'] }],
+        keys: [{ id: 'multi', hash: hashApiKey(KEY), requestsPerMinute: 100 }],
+        cache: { type: 'redis' },
+        logging: { level: 'error' },
+      }),
+    );
+    urls = await Promise.all(
+      [0, 1, 2, 3].map(() => startGatewayProcess(configFile, `redis://127.0.0.1:${redisPort}`)),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(
+      gateways.map(
+        (child) =>
+          new Promise((resolvePromise) => {
+            if (child.exitCode !== null) return resolvePromise(undefined);
+            child.removeAllListeners('exit');
+            child.once('exit', resolvePromise);
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await killRedis();
+  });
+
+  it('lets a key limited to 100 requests a minute through about 100 times across four processes', async () => {
+    const started = performance.now();
+    let next = 0;
+    const statuses: number[] = [];
+    // 32 concurrent clients spread over the four processes, 240 requests in all.
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < 240) {
+          const index = next++;
+          statuses.push((await chat(urls[index % 4]!, `limit ${index}`)).status);
+        }
+      }),
+    );
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    const ok = statuses.filter((status) => status === 200).length;
+    // A Redis failure would fail open and let extra requests through: there must be none.
+    expect(stderr).not.toContain('redis:');
+    expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([]);
+    // 100 from the full bucket, plus what refilled while the test ran (100 a minute).
+    expect(ok).toBeGreaterThanOrEqual(98);
+    expect(ok).toBeLessThanOrEqual(100 + Math.ceil((elapsedSeconds * 100) / 60) + 1);
+  }, 60_000);
+});
+
+describe.skipIf(binary === '' && !required)('the gateway while Redis is down', () => {
+  const open: { gateway?: Gateway } = {};
+  const closed: { gateway?: Gateway } = {};
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    await startRedis();
+    const keyPrefix = `gw-outage-${randomUUID()}`;
+    const config = (failMode: 'open' | 'closed') =>
+      parseGatewayConfig({
+        redis: { url: `redis://127.0.0.1:${redisPort}`, keyPrefix },
+        endpoints: { local: { type: 'loopback' } },
+        routes: [{ alias: 'offline', endpoints: ['local'] }],
+        keys: [{ id: 'k', hash: hashApiKey(KEY), requestsPerMinute: 1_000 }],
+        rateLimits: { failMode },
+        cache: { type: 'redis' },
+        logging: { level: 'silent' },
+      });
+    open.gateway = await startGateway({ config: config('open'), port: 0 });
+    closed.gateway = await startGateway({ config: config('closed'), port: 0 });
+  }, 30_000);
+
+  afterAll(async () => {
+    await open.gateway?.close(0);
+    await closed.gateway?.close(0);
+    await killRedis();
+  });
+
+  it('serves a response cached by one process from another', async () => {
+    expect((await chat(open.gateway!.url, 'shared answer', 0)).cache).toBe('miss');
+    expect((await chat(closed.gateway!.url, 'shared answer', 0)).cache).toBe('hit');
+  });
+
+  it('fails open or closed as configured, without crashing, and recovers when Redis is back', async () => {
+    expect((await chat(closed.gateway!.url, 'before')).status).toBe(200);
+    await killRedis();
+    expect((await chat(open.gateway!.url, 'during')).status).toBe(200);
+    expect((await chat(closed.gateway!.url, 'during')).status).toBe(503);
+    const ready = await request(`${closed.gateway!.url}/ready`);
+    expect(ready.statusCode).toBe(503);
+    await ready.body.dump();
+    await startRedis();
+    await expect
+      .poll(async () => (await chat(closed.gateway!.url, 'after')).status, { timeout: 10_000 })
+      .toBe(200);
+  }, 30_000);
+});

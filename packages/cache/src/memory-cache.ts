@@ -22,8 +22,8 @@ export interface MemoryCacheOptions<Value = unknown> {
    */
   maxEntryBytes?: number;
   /**
-   * Size of one entry in bytes. Default: an estimate, 2 bytes per character of the key and of the value's
-   * JSON text (strings: of the string itself; values with no JSON text are walked).
+   * Size of one entry in bytes. Default: `estimateSize` of the value (2 bytes per character of its
+   * strings, 8 per number...) plus 2 bytes per character of the key.
    */
   sizeOf?: (value: Value, key: string) => number;
   /** TTL of entries written without `ttlMs`. Default 300,000 (5 minutes). */
@@ -56,7 +56,8 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
   readonly name: string;
   private readonly lru: LRUCache<string, MemoryEntry<Value>>;
   private readonly tagIndex = new Map<string, Set<string>>();
-  private readonly clock: Clock;
+  /** The time source TTLs (and a tiered cache's staleness bound) are read from. */
+  readonly clock: Clock;
   private readonly metrics: MetricsSink;
   private readonly labels: CacheMetricLabels;
   private readonly defaultTtlMs: number;
@@ -147,8 +148,17 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
 
   /** Synchronous `getEntry`, for callers on a hot path (`TieredCache`, `getOrCompute`). */
   lookup(key: string): CacheLookup<Value> | undefined {
-    const entry = this.lru.get(key);
+    return this.lookupBefore(key, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * `lookup`, but `undefined` (counted as nothing) once `clock.now()` has reached `deadline`: how
+   * `TieredCache` stops serving this tier past its staleness bound without reading the clock twice.
+   */
+  lookupBefore(key: string, deadline: number): CacheLookup<Value> | undefined {
     const now = this.clock.now();
+    if (now >= deadline) return undefined;
+    const entry = this.lru.get(key);
     if (entry === undefined || now >= entry.expiresAt) {
       // lru-cache drops expired entries too; this check makes the end of the window exact.
       if (entry !== undefined) this.lru.delete(key);

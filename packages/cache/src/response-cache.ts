@@ -16,7 +16,7 @@ export interface ResponseCacheOptions {
   /** Which requests may be cached. Default `isDeterministicRequest` (temperature 0). */
   isCacheable?: (request: ChatRequest) => boolean;
   /**
-   * Largest answer stored, in estimated bytes (2 per character of its JSON text); a larger answer or
+   * Largest answer stored, in bytes as `estimateSize` counts them; a larger answer or
    * stream is returned but not stored. Default 1 MiB. The total is bounded by `cache` (a `MemoryCache`
    * holds 64 MiB by default).
    */

@@ -7,7 +7,7 @@ import type { CacheWriteOptions } from './types.js';
 /** Options of `recordStream`: a cap on what is kept, and what to call when a stream goes past it. */
 export interface RecordStreamOptions {
   /**
-   * Most bytes recorded (estimated: 2 per character of each event's JSON text). A stream that goes past it
+   * Most bytes recorded, as `estimateSize` counts each event. A stream that goes past it
    * is still passed through, but no longer recorded nor handed over. Default 1 MiB.
    */
   maxBytes?: number;
@@ -33,7 +33,7 @@ export async function* recordStream(
   for await (const event of events) {
     last = event;
     if (recorded !== undefined) {
-      bytes += eventSize(event);
+      bytes += estimateSize(event);
       if (bytes > maxBytes) {
         // Too large to keep: let go of what was recorded so far.
         recorded = undefined;
@@ -46,11 +46,6 @@ export async function* recordStream(
     yield event;
   }
   if (recorded !== undefined && !failed && last?.type === 'finish') await onComplete(recorded);
-}
-
-/** The estimated size of one event; text deltas (most events) without serialising them. */
-function eventSize(event: StreamEvent): number {
-  return event.type === 'text-delta' ? 64 + event.delta.length * 2 : estimateSize(event);
 }
 
 /** Replays recorded events as a stream of the same events, in order; stops early when the signal aborts. */

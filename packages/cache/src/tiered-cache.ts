@@ -119,7 +119,7 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
 
   /** The entry from memory, else from Redis, fresh or inside its stale window. */
   async getEntry(key: string, options?: CacheReadOptions): Promise<CacheLookup<Value> | undefined> {
-    const local = this.redis.clock.now() < this.trustedUntil ? this.memory.lookup(key) : undefined;
+    const local = this.memory.lookupBefore(key, this.trustedUntil);
     if (local !== undefined && !local.stale) {
       this.record(CACHE_METRICS.hits);
       return local;
@@ -196,7 +196,7 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
    * computation per key in this process and, through a Redis lock, across processes.
    */
   getOrCompute(key: string, compute: ComputeFunction<Value>, options?: GetOrComputeOptions): Promise<Value> {
-    const local = this.redis.clock.now() < this.trustedUntil ? this.memory.lookup(key) : undefined;
+    const local = this.memory.lookupBefore(key, this.trustedUntil);
     if (local !== undefined && !local.stale) {
       this.record(CACHE_METRICS.hits);
       return Promise.resolve(local.value);
@@ -291,7 +291,8 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
    */
   private confirm(): Promise<void> {
     this.confirming ??= (async () => {
-      const clock = this.redis.clock;
+      // The memory tier's clock: `lookupBefore` compares the bound with it.
+      const clock = this.memory.clock;
       const sentAt = clock.now();
       const confirmed = !this.closed && (await this.redis.confirmSubscription(this.maxStalenessMs));
       if (!confirmed || this.closed) return;

@@ -18,7 +18,7 @@ export interface ToolResultCacheOptions {
   /** Argument names that hold a path or a list of paths. Default `path`, `paths`, `file`, `directory`. */
   pathArguments?: readonly string[];
   /**
-   * Largest result stored, in estimated bytes (2 per character of its JSON text); a larger result is
+   * Largest result stored, in bytes as `estimateSize` counts them; a larger result is
    * returned but not stored. Default 1 MiB. The total is bounded by `cache` (a `MemoryCache` holds 64 MiB
    * by default).
    */

@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { resolve } from 'node:path';
 import { MemoryCache } from '@victor-ai/cache';
 import type { Message, Provider, Tool, ToolDefinition, ToolMiddleware } from '@victor-ai/core';
 import { delay } from '@victor-ai/core';
@@ -90,6 +91,50 @@ describe('createAgent', () => {
         /unknown option "maxStep"/,
       );
       void provider.close();
+    });
+
+    it('refuses bad and duplicate tool names and unusable schemas when the agent is created', () => {
+      const provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      const named = (name: string, parameters: unknown = { type: 'object' }) =>
+        tool({ name, parameters: parameters as ToolDefinition['parameters'] }, () => 'x');
+      expect(() => createAgent({ provider, model: 'm', tools: [named('read file')] })).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_CONFIG',
+          message: 'config.tools[0].definition.name: must match [a-zA-Z0-9_.-]{1,64}, got "read file"',
+        }),
+      );
+      expect(() =>
+        createAgent({ provider, model: 'm', tools: [named('a'), named('b'), named('a')] }),
+      ).toThrow('config.tools[2].definition.name: "a" is already the name of config.tools[0]');
+      const valibotLike = { '~standard': { version: 1, vendor: 'valibot', validate: () => ({ value: {} }) } };
+      expect(() => createAgent({ provider, model: 'm', tools: [named('search', valibotLike)] })).toThrow(
+        /config\.tools\[0\]\.definition\.parameters of tool "search" is a valibot schema without a JSON Schema form/,
+      );
+      void provider.close();
+    });
+
+    it('takes a workspaceRoot that is absolute by the platform rules, and refuses a relative one', () => {
+      const provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      expect(() => createAgent({ provider, model: 'm', workspaceRoot: 'project' })).toThrow(
+        'config.workspaceRoot: must be an absolute path',
+      );
+      expect(() => createAgent({ provider, model: 'm', workspaceRoot: resolve('project') })).not.toThrow();
+      void provider.close();
+    });
+
+    it('gives middlewares with prepare() each tool before the first turn', async () => {
+      const prepared: string[] = [];
+      const preparing: ToolMiddleware = {
+        name: 'preparing',
+        prepare: (definition) => prepared.push(definition.name),
+      };
+      agentWith({
+        tools: [tool({ name: 'one' }, () => 1), tool({ name: 'two' }, () => 2)],
+        middleware: [preparing],
+      });
+      expect(prepared).toEqual([]);
+      await new Promise((done) => setImmediate(done));
+      expect(prepared).toEqual(['one', 'two']);
     });
   });
 

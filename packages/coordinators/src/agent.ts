@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { ToolResultCache } from '@victor-ai/cache';
-import type { Message, Provider, Tool, ToolDefinition } from '@victor-ai/core';
+import type { Message, Provider, Tool, ToolDefinition, ToolMiddleware } from '@victor-ai/core';
 import {
   AbortedError,
   AgentClosedError,
@@ -12,7 +12,7 @@ import {
 import { createToolMiddlewareChain } from '@victor-ai/middleware';
 import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
 import { ChatCoordinator } from './chat-coordinator.js';
-import { type AgentConfig, parseAgentConfig } from './config.js';
+import { type AgentConfig, checkAgentTools, parseAgentConfig } from './config.js';
 import { ContextCoordinator } from './context-coordinator.js';
 import { PromptCoordinator } from './prompt-coordinator.js';
 import { ProviderCoordinator } from './provider-coordinator.js';
@@ -68,11 +68,13 @@ export function createAgent(config: AgentConfig): Agent {
     model: options.model,
     ...(options.defaultProvider !== undefined ? { defaultProvider: options.defaultProvider } : {}),
     ...(options.modelMiddleware ? { modelMiddleware: options.modelMiddleware } : {}),
-    ...(options.route ? { route: options.route as never } : {}),
+    ...(options.route ? { route: options.route } : {}),
   });
-  const tools: readonly Tool[] = options.tools ?? [];
+  const tools = (options.tools ?? []) as readonly Tool[];
+  checkAgentTools(tools);
   const built = new Set<AgentPart>();
   let closed = false;
+  prepareMiddleware(options.middleware, tools, () => closed);
   // One signal for every turn, aborted by close(). A turn without a signal of its own gets it as it is (no
   // allocation); a turn with one gets both combined, and the combination is undone when the turn ends.
   const closing = new AbortController();
@@ -267,4 +269,30 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'an object';
   return String(value);
+}
+
+/**
+ * Gives middlewares with a `prepare` hook each tool once, in the next turn of the event loop: out of
+ * `createAgent`, and usually done while the first turn waits for the model, so that turn's first tool
+ * calls find their per-tool work (such as compiled schemas) done.
+ */
+function prepareMiddleware(
+  middlewares: readonly ToolMiddleware[] | undefined,
+  tools: readonly Tool[],
+  closed: () => boolean,
+): void {
+  const preparing = middlewares?.filter((middleware) => typeof middleware.prepare === 'function') ?? [];
+  if (preparing.length === 0 || tools.length === 0) return;
+  setImmediate(() => {
+    for (const middleware of preparing) {
+      for (const tool of tools) {
+        if (closed()) return;
+        try {
+          middleware.prepare!(tool.definition);
+        } catch {
+          // Preparing is an optimisation: a failure shows again, and is reported, on the tool's call.
+        }
+      }
+    }
+  }).unref();
 }

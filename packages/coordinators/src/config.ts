@@ -1,15 +1,17 @@
+import { isAbsolute } from 'node:path';
 import type {
+  AnyTool,
   Cache,
+  ChatRequest,
   Clock,
   Embedder,
   MetricsSink,
   ModelMiddleware,
   Provider,
-  Tool,
   ToolCall,
   ToolMiddleware,
 } from '@victor-ai/core';
-import { InvalidConfigError } from '@victor-ai/core';
+import { checkToolParameters, InvalidConfigError, TOOL_NAME_PATTERN } from '@victor-ai/core';
 import { z } from 'zod';
 
 const hasMethods =
@@ -25,11 +27,11 @@ const providerSchema = z.custom<Provider>(hasMethods('chat', 'stream', 'close'),
 const cacheSchema = z.custom<Cache<unknown>>(hasMethods('get', 'set', 'delete', 'invalidateTags'), {
   message: 'must be a Cache (an object with get, set, delete and invalidateTags)',
 });
-const toolSchema = z.custom<Tool>(
+const toolSchema = z.custom<AnyTool>(
   (value) =>
     hasMethods('execute')(value) &&
-    typeof (value as Tool).definition === 'object' &&
-    typeof (value as Tool).definition?.name === 'string',
+    typeof (value as AnyTool).definition === 'object' &&
+    typeof (value as AnyTool).definition?.name === 'string',
   { message: 'must be a Tool (a definition with a name, and execute)' },
 );
 const toolMiddlewareSchema = z.custom<ToolMiddleware>(
@@ -52,8 +54,11 @@ export const agentConfigSchema = z
     provider: providerSchema.optional(),
     providers: z.record(z.string(), providerSchema).optional(),
     defaultProvider: z.string().optional(),
+    /** Picks a provider (and optionally a model) per request; the current one when it returns undefined. */
     route:
-      functionSchema<(request: unknown) => { provider: string; model?: string } | undefined>().optional(),
+      functionSchema<
+        (request: ChatRequest) => { provider: string; model?: string | undefined } | undefined
+      >().optional(),
     model: z.string().min(1),
     systemPrompt: z.string().optional(),
     listToolsInPrompt: z.boolean().optional(),
@@ -85,7 +90,11 @@ export const agentConfigSchema = z
     toolConcurrency: z.number().int().positive().optional(),
     toolTimeoutMs: z.number().positive().optional(),
     contextBudgetTokens: z.number().int().positive().optional(),
-    workspaceRoot: z.string().startsWith('/').optional(),
+    /** Absolute, by this platform's rules (`/srv/project`; `C:\project` on Windows). */
+    workspaceRoot: z
+      .string()
+      .refine((root) => isAbsolute(root), { message: 'must be an absolute path' })
+      .optional(),
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().positive().optional(),
     dependsOn: functionSchema<(later: ToolCall, earlier: ToolCall) => boolean>().optional(),
@@ -131,4 +140,31 @@ export function parseAgentConfig(config: unknown): z.output<typeof agentConfigSc
   if (issue.code === 'unrecognized_keys')
     message = `unknown option ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
   throw new InvalidConfigError({ option, message: `${option}: ${message}` });
+}
+
+/**
+ * Checks the tools of a configuration: names providers accept (`[a-zA-Z0-9_.-]{1,64}`), no name twice,
+ * parameters a JSON Schema can be had from. Throws `InvalidConfigError` naming the tool and the field.
+ */
+export function checkAgentTools(tools: readonly AnyTool[]): void {
+  const seen = new Map<string, number>();
+  for (let index = 0; index < tools.length; index++) {
+    const { definition } = tools[index]!;
+    const option = `config.tools[${index}].definition`;
+    if (!TOOL_NAME_PATTERN.test(definition.name)) {
+      throw new InvalidConfigError({
+        option: `${option}.name`,
+        message: `${option}.name: must match [a-zA-Z0-9_.-]{1,64}, got ${JSON.stringify(definition.name)}`,
+      });
+    }
+    const first = seen.get(definition.name);
+    if (first !== undefined) {
+      throw new InvalidConfigError({
+        option: `${option}.name`,
+        message: `${option}.name: ${JSON.stringify(definition.name)} is already the name of config.tools[${first}]`,
+      });
+    }
+    seen.set(definition.name, index);
+    checkToolParameters(definition.name, definition.parameters, `${option}.parameters`);
+  }
 }

@@ -1,4 +1,4 @@
-import { posix } from 'node:path';
+import { resolve, sep } from 'node:path';
 import type { ToolCall, ToolDefinition } from '@victor-ai/core';
 
 /** Argument names that hold a path or a list of paths. */
@@ -21,7 +21,8 @@ export function callPaths(call: ToolCall, rootDir: string): string[] | undefined
     for (const item of values) {
       if (typeof item !== 'string') continue;
       if (paths === undefined) paths = [];
-      paths.push(posix.resolve(rootDir, item));
+      // The platform's rules: `C:\work` roots and `\` separators on Windows.
+      paths.push(resolve(rootDir, item));
     }
   }
   return paths;
@@ -30,7 +31,7 @@ export function callPaths(call: ToolCall, rootDir: string): string[] | undefined
 function overlaps(left: string, right: string): boolean {
   if (left === right) return true;
   const [short, long] = left.length < right.length ? [left, right] : [right, left];
-  return long.startsWith(short.endsWith('/') ? short : `${short}/`);
+  return long.startsWith(short.endsWith(sep) ? short : `${short}${sep}`);
 }
 
 /** What the scheduler needs to know about one call. */

@@ -13,7 +13,9 @@ export interface ProviderCoordinatorOptions {
   /** Model middleware, applied to every provider (wrapped once per provider, on first use). */
   modelMiddleware?: readonly ModelMiddleware[];
   /** Picks a provider (and optionally a model) per request; the current one when it returns undefined. */
-  route?: (request: ChatRequest) => { provider: string; model?: string } | undefined;
+  route?:
+    | ((request: ChatRequest) => { provider: string; model?: string | undefined } | undefined)
+    | undefined;
 }
 
 /** The provider and model one request goes to. */

@@ -119,7 +119,12 @@ export function startModelSpan(
 /** Ends a model-call span with what the response says about itself. */
 export function endModelSpan(
   span: TraceSpan,
-  response: Pick<ChatResponse, 'id' | 'model' | 'finishReason' | 'usage'>,
+  response: {
+    id?: string | undefined;
+    model?: string | undefined;
+    finishReason: ChatResponse['finishReason'];
+    usage: ChatResponse['usage'];
+  },
 ): void {
   if (response.id !== undefined) span.setAttribute('gen_ai.response.id', response.id);
   if (response.model !== undefined) span.setAttribute('gen_ai.response.model', response.model);

@@ -8,17 +8,17 @@ import type {
   Usage,
 } from '@victor-ai/core';
 
-/** Per-turn options. */
+/** Per-turn options; each may be `undefined` (an unset environment variable, a missing header). */
 export interface TurnOptions {
   /** Which stored conversation a string input continues; default `default`. */
-  conversationId?: string;
+  conversationId?: string | undefined;
   /** Scopes the response cache and the tool-result cache; passed to tools and providers. */
-  tenantId?: string;
-  userId?: string;
-  abortSignal?: AbortSignal;
-  temperature?: number;
-  maxTokens?: number;
-  toolChoice?: ToolChoice;
+  tenantId?: string | undefined;
+  userId?: string | undefined;
+  abortSignal?: AbortSignal | undefined;
+  temperature?: number | undefined;
+  maxTokens?: number | undefined;
+  toolChoice?: ToolChoice | undefined;
 }
 
 /** Where a turn's time went, in milliseconds. `overheadMs` = total - provider - tools: the runtime's own time. */

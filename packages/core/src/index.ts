@@ -54,6 +54,8 @@ export {
 } from './schemas.js';
 export type { CombinedSignal } from './signals.js';
 export { combineSignals } from './signals.js';
+  checkToolParameters,
+  isStandardJsonSchema,
 export type {
   ErrorEvent,
   FinishEvent,
@@ -64,4 +66,16 @@ export type {
   ToolCallEndEvent,
   ToolCallStartEvent,
 } from './stream.js';
-export type { JsonSchema, Tool, ToolCall, ToolContext, ToolDefinition, ToolResult } from './tools.js';
+export type {
+  AnyTool,
+  JsonSchema,
+  StandardJsonSchema,
+  Tool,
+  ToolArguments,
+  ToolCall,
+  ToolContext,
+  ToolDefinition,
+  ToolParameters,
+  ToolResult,
+} from './tools.js';
+export { defineTool } from './tools.js';

@@ -46,6 +46,11 @@ export interface ToolMiddleware {
   /** Default `guard`. */
   kind?: 'guard' | 'observer';
   appliesTo?: MiddlewareScope;
+  /**
+   * Called once per tool when an agent is created with it (before any turn), so that per-tool work (such
+   * as compiling the tool's schema) happens then rather than on the tool's first call. Must not throw.
+   */
+  prepare?(definition: ToolDefinition): void;
   before?(
     call: ToolCall,
     context: MiddlewareContext,

@@ -85,6 +85,53 @@ describe('createValidationMiddleware', () => {
     expect(tool.execute).toHaveBeenCalledTimes(10);
   });
 
+  it('should compile in prepare(), so that the first call compiles nothing', () => {
+    const middleware = createValidationMiddleware();
+    let reads = 0;
+    const definition = {
+      name: 'prepared',
+      description: '',
+      get parameters() {
+        reads++;
+        return { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
+      },
+    } as ToolDefinition;
+    middleware.prepare!(definition);
+    expect(reads).toBe(1);
+    const decision = middleware.before!({ id: '1', name: 'prepared', arguments: {} }, { definition });
+    expect(reasonOf(decision as MiddlewareDecision)).toContain('missing required argument "n"');
+    expect(reads).toBe(1);
+  });
+
+  it('should validate a Standard JSON Schema through its draft 2020-12 JSON Schema', () => {
+    const standard: ToolDefinition = {
+      name: 'lookup',
+      description: '',
+      parameters: {
+        '~standard': {
+          version: 1,
+          vendor: 'valibot',
+          validate: (value: unknown) => ({ value }),
+          jsonSchema: {
+            input: () => ({
+              $schema: 'https://json-schema.org/draft/2020-12/schema',
+              type: 'object',
+              // prefixItems is a draft 2020-12 keyword: draft 7 would ignore it.
+              properties: {
+                id: { type: 'integer' },
+                pair: { type: 'array', prefixItems: [{ type: 'string' }] },
+              },
+              required: ['id'],
+            }),
+          },
+        },
+      },
+    };
+    expect(run(standard, { id: 3 })).toBeUndefined();
+    expect(reasonOf(run(standard, { id: 'three' }))).toContain('argument "id" must be integer');
+    expect(reasonOf(run(standard, { id: 1, pair: [2] }))).toContain('argument "pair[0]" must be string');
+  });
+
   it('should fail closed on a schema that cannot be compiled', async () => {
     const broken: ToolDefinition = { name: 'broken', description: '', parameters: { type: 'no-such-type' } };
     const chain = createToolMiddlewareChain([createValidationMiddleware()]);

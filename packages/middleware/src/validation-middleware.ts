@@ -1,5 +1,6 @@
 import {
   invalidOption,
+  isStandardJsonSchema,
   isZodSchema,
   type JsonSchema,
   type MiddlewareContext,
@@ -71,7 +72,8 @@ function describeError(error: ErrorObject): string {
 
 /**
  * A guard that validates tool arguments against the tool's parameters (JSON Schema, or zod converted with
- * `toJsonSchema`). Each tool's schema is compiled once with Ajv and reused; a failure blocks with
+ * `toJsonSchema`). Each tool's schema is compiled once with Ajv (in `prepare`, when an agent registers the
+ * tool, or else on its first call) and reused; a failure blocks with
  * `INVALID_ARGUMENTS` and a reason naming each bad argument and what was expected.
  */
 export function createValidationMiddleware(options: ValidationMiddlewareOptions = {}): ToolMiddleware {
@@ -91,8 +93,11 @@ export function createValidationMiddleware(options: ValidationMiddlewareOptions 
     try {
       const parameters = definition.parameters;
       const schema: JsonSchema = toJsonSchema(parameters);
+      // zod and Standard JSON Schemas are converted to draft 2020-12.
       const modern =
-        isZodSchema(parameters) || (typeof schema.$schema === 'string' && schema.$schema.includes('2020-12'));
+        isZodSchema(parameters) ||
+        isStandardJsonSchema(parameters) ||
+        (typeof schema.$schema === 'string' && schema.$schema.includes('2020-12'));
       if (modern) draft2020 ??= new Ajv2020(AJV_OPTIONS);
       else draft7 ??= new Ajv(AJV_OPTIONS);
       const ajv = modern ? draft2020! : draft7!;
@@ -112,6 +117,11 @@ export function createValidationMiddleware(options: ValidationMiddlewareOptions 
     name: options.name ?? 'validation',
     priority,
     kind: 'guard',
+    // An agent calls this for each tool before its first turn: the first call of a tool then finds its
+    // schema compiled (compiling is most of a first call's cost; a failure is kept for that call to report).
+    prepare(definition: ToolDefinition): void {
+      compile(definition);
+    },
     before(call: ToolCall, context: MiddlewareContext): MiddlewareDecision | undefined {
       const validate = compile(context.definition);
       // A schema that cannot be compiled is a configuration fault: throwing makes the chain fail closed.

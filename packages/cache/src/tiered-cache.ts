@@ -45,7 +45,10 @@ export class TieredCache<Value = unknown> implements VictorCache<Value>, Compute
   readonly name: string;
   readonly memory: MemoryCache<Value>;
   readonly redis: RedisCache<Value>;
-  /** Resolves once this instance listens to other processes' invalidations. */
+  /**
+   * Resolves once this instance listens to other processes' invalidations and a first proof of the
+   * channel has been answered (or timed out); the memory tier is served only from that proof on.
+   */
   readonly subscribed: Promise<void>;
   private readonly instanceId = randomUUID();
   private readonly maxMemoryTtlMs: number;

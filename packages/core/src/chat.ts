@@ -15,6 +15,8 @@ export interface Usage {
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens?: number;
+  /** The part of `outputTokens` spent on reasoning, when the provider says it. */
+  reasoningTokens?: number;
 }
 
 /** Who a request is for: the tenant scopes caches, the user scopes rate limits. */
@@ -38,6 +40,11 @@ export interface ChatRequest {
   metadata?: RequestMetadata;
   /** Extra HTTP headers for this request only. */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * Options only one provider understands, keyed by provider kind (`openai-responses`, `anthropic`, ...);
+   * every other provider ignores them. Each provider's README lists its keys.
+   */
+  providerOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   abortSignal?: AbortSignal;
 }
 
@@ -51,4 +58,9 @@ export interface ChatResponse {
   toolCalls: ToolCall[];
   finishReason: FinishReason;
   usage: Usage;
+  /**
+   * What the provider returned that Victor does not model, keyed by provider kind (for example
+   * `openai-responses`: the response id and built-in tool calls such as web search). Opaque elsewhere.
+   */
+  providerMetadata?: Readonly<Record<string, unknown>>;
 }

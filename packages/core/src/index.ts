@@ -24,7 +24,15 @@ export {
   TimeoutError,
   VictorError,
 } from './errors.js';
-export type { AssistantMessage, Message, Role, SystemMessage, ToolMessage, UserMessage } from './messages.js';
+export type {
+  AssistantMessage,
+  Message,
+  ReasoningPart,
+  Role,
+  SystemMessage,
+  ToolMessage,
+  UserMessage,
+} from './messages.js';
 export type { MetricDefinition, MetricType, StandardMetricName } from './metric-names.js';
 export { MetricNames, standardMetricDefinitions } from './metric-names.js';
 export type {
@@ -59,6 +67,8 @@ export { combineSignals } from './signals.js';
 export type {
   ErrorEvent,
   FinishEvent,
+  ReasoningDeltaEvent,
+  ReasoningEndEvent,
   ResponseStartEvent,
   StreamEvent,
   TextDeltaEvent,

@@ -15,11 +15,29 @@ export interface UserMessage {
   content: string;
 }
 
-/** What the model answered: text, tool calls, or both. */
+/**
+ * Reasoning the model did before it answered (OpenAI Responses' reasoning items, Anthropic's thinking
+ * blocks), kept in the assistant message so that the provider can receive it back on the next request of a
+ * tool loop. Only the provider named in `provider` reads `providerData`; every other package and provider
+ * passes the part along untouched.
+ */
+export interface ReasoningPart {
+  type: 'reasoning';
+  /** The provider whose wire format `providerData` is in: `openai-responses` or `anthropic`. */
+  provider: string;
+  /** The readable reasoning (thinking text or summary); empty when it is redacted or encrypted only. */
+  text: string;
+  /** Opaque: what the provider sends back unchanged (the reasoning item, the signed thinking block). */
+  providerData: unknown;
+}
+
+/** What the model answered: text, tool calls, or both, and the reasoning that led there. */
 export interface AssistantMessage {
   role: 'assistant';
   content: string;
   toolCalls?: ToolCall[];
+  /** Reasoning to send back with this message, in the order the model produced it. */
+  reasoning?: ReasoningPart[];
 }
 
 /** The result of one tool call, handed back to the model. */

@@ -1,5 +1,6 @@
 import type { FinishReason, Usage } from './chat.js';
 import type { VictorError } from './errors.js';
+import type { ReasoningPart } from './messages.js';
 import type { ToolCall } from './tools.js';
 
 /** The first event of a stream: the response's id and model, when the provider says them. */
@@ -38,11 +39,25 @@ export interface ToolCallEndEvent {
   toolCall: ToolCall;
 }
 
+/** A piece of the model's readable reasoning (thinking text or summary), shown dimmed or hidden. */
+export interface ReasoningDeltaEvent {
+  type: 'reasoning-delta';
+  delta: string;
+}
+
+/** A reasoning part is complete; it belongs in the assistant message, to be sent back next request. */
+export interface ReasoningEndEvent {
+  type: 'reasoning-end';
+  reasoning: ReasoningPart;
+}
+
 /** The last event of a successful stream. */
 export interface FinishEvent {
   type: 'finish';
   finishReason: FinishReason;
   usage: Usage;
+  /** What the provider returned that Victor does not model, as `ChatResponse.providerMetadata`. */
+  providerMetadata?: Readonly<Record<string, unknown>>;
 }
 
 /** The stream failed after it started; nothing follows this event. */
@@ -62,5 +77,7 @@ export type StreamEvent =
   | ToolCallStartEvent
   | ToolCallDeltaEvent
   | ToolCallEndEvent
+  | ReasoningDeltaEvent
+  | ReasoningEndEvent
   | FinishEvent
   | ErrorEvent;

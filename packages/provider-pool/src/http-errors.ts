@@ -95,6 +95,7 @@ const RETRYABLE_STREAM_ERRORS: Record<string, number> = {
   overloaded_error: 529,
   api_error: 500,
   rate_limit_error: 429,
+  rate_limit_exceeded: 429,
   timeout_error: 504,
 };
 

@@ -20,6 +20,15 @@ export { mapFinishReason } from './openai-compatible/finish-reason.js';
 export type { OpenAICompatibleProviderOptions } from './openai-compatible/provider.js';
 export { createOpenAICompatibleProvider, OpenAICompatibleProvider } from './openai-compatible/provider.js';
 export { buildChatBody } from './openai-compatible/request-body.js';
+export {
+  decodeResponsesResponse,
+  decodeResponsesUsage,
+} from './openai-responses/decode-response.js';
+export { ResponsesStreamDecoder } from './openai-responses/decode-stream.js';
+export type { OpenAIResponsesProviderOptions } from './openai-responses/provider.js';
+export { createOpenAIResponsesProvider, OpenAIResponsesProvider } from './openai-responses/provider.js';
+export type { ResponsesRequestOptions } from './openai-responses/request-body.js';
+export { buildResponsesBody, RESPONSES_PROVIDER } from './openai-responses/request-body.js';
 export type { PoolEndpoint, PoolEndpointStats, ProviderPoolOptions } from './provider-pool.js';
 export { createProviderPool, ProviderPool, RETRIES_METRIC } from './provider-pool.js';
 export type { BackoffOptions, ResolvedBackoff } from './retry.js';

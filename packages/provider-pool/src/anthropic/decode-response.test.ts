@@ -5,7 +5,7 @@ import { buildMessagesBody } from './request-body.js';
 import { mapStopReason } from './stop-reason.js';
 
 describe('decodeMessagesResponse', () => {
-  it('keeps text and client tool_use blocks, not thinking or server tools', () => {
+  it('keeps text, client tool_use blocks and signed thinking blocks (as reasoning), not server tools', () => {
     const body = JSON.parse(readFileSync(new URL('./__fixtures__/message.json', import.meta.url), 'utf8'));
     expect(decodeMessagesResponse(body)).toEqual({
       id: 'msg_fixture_5',
@@ -17,6 +17,14 @@ describe('decodeMessagesResponse', () => {
         toolCalls: [
           { id: 'toolu_read', name: 'read_file', arguments: { path: 'a.txt' } },
           { id: 'toolu_none', name: 'now', arguments: {} },
+        ],
+        reasoning: [
+          {
+            type: 'reasoning',
+            provider: 'anthropic',
+            text: 'hmm',
+            providerData: { type: 'thinking', thinking: 'hmm', signature: 'x' },
+          },
         ],
       },
       toolCalls: [

@@ -1,4 +1,4 @@
-import type { ChatResponse, ToolCall, Usage } from '@victor-ai/core';
+import type { ChatResponse, ReasoningPart, ToolCall, Usage } from '@victor-ai/core';
 import { InvalidResponseError } from '@victor-ai/core';
 import { chatResponse } from '../chat-response.js';
 import { mapStopReason } from './stop-reason.js';
@@ -32,7 +32,7 @@ export function decodeAnthropicUsage(usage: unknown, into?: Usage): Usage {
   return result;
 }
 
-/** Decodes a whole (non-streaming) Messages API response body. Server-side tool blocks are not tool calls. */
+/** Decodes a whole (non-streaming) Messages API response body; thinking blocks become reasoning parts, and server-side tool blocks are not tool calls. */
 export function decodeMessagesResponse(body: unknown): ChatResponse {
   const record = body as {
     type?: unknown;
@@ -50,9 +50,12 @@ export function decodeMessagesResponse(body: unknown): ChatResponse {
   }
   let text = '';
   const toolCalls: ToolCall[] = [];
+  const reasoning: ReasoningPart[] = [];
   for (const block of record.content as Array<Record<string, unknown>>) {
     if (block.type === 'text' && typeof block.text === 'string') {
       text += block.text;
+    } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+      reasoning.push(thinkingPart(block));
     } else if (block.type === 'tool_use') {
       if (typeof block.name !== 'string' || typeof block.id !== 'string') {
         throw new InvalidResponseError({
@@ -77,5 +80,16 @@ export function decodeMessagesResponse(body: unknown): ChatResponse {
     decodeAnthropicUsage(record.usage),
     record.id,
     record.model,
+    reasoning,
   );
+}
+
+/** A thinking or redacted-thinking block as a reasoning part; the block itself (with its signature) goes back. */
+export function thinkingPart(block: Record<string, unknown>): ReasoningPart {
+  return {
+    type: 'reasoning',
+    provider: 'anthropic',
+    text: typeof block.thinking === 'string' ? block.thinking : '',
+    providerData: block,
+  };
 }

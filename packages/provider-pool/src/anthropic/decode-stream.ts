@@ -8,7 +8,7 @@ import {
 import { streamError } from '../http-errors.js';
 import type { StreamDecoder } from '../http-provider.js';
 import { parseStreamEventJson } from '../stream-event-json.js';
-import { decodeAnthropicUsage } from './decode-response.js';
+import { decodeAnthropicUsage, thinkingPart } from './decode-response.js';
 import { mapStopReason } from './stop-reason.js';
 
 interface PendingToolCall {
@@ -34,6 +34,8 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   private rawStopReason: unknown;
   private readonly usage: Usage = { inputTokens: 0, outputTokens: 0 };
   private readonly blocks = new Map<number, PendingToolCall>();
+  /** Thinking blocks being streamed, by block index, assembled as the API sends them. */
+  private readonly thinking = new Map<number, Record<string, unknown>>();
   private toolCallCount = 0;
   private unparsable: { call: PendingToolCall; error: VictorError } | undefined;
 
@@ -128,6 +130,22 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         out.push({ type: 'text-delta', delta: block.text });
       return;
     }
+    if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+      // Kept as the API's own block (fields in its order) so it goes back unchanged.
+      const pending: Record<string, unknown> =
+        block.type === 'thinking'
+          ? {
+              type: 'thinking',
+              thinking: typeof block.thinking === 'string' ? block.thinking : '',
+              signature: typeof block.signature === 'string' ? block.signature : '',
+            }
+          : { ...block };
+      this.thinking.set(index, pending);
+      if (typeof block.thinking === 'string' && block.thinking.length > 0) {
+        out.push({ type: 'reasoning-delta', delta: block.thinking });
+      }
+      return;
+    }
     if (block.type !== 'tool_use') return;
     if (typeof block.name !== 'string' || block.name.length === 0) {
       this.fail(out, new InvalidResponseError({ message: `tool_use block ${index} without a name` }));
@@ -156,6 +174,21 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         out.push({ type: 'text-delta', delta: delta.text });
       return;
     }
+    if (delta.type === 'thinking_delta' || delta.type === 'signature_delta') {
+      const pending = typeof index === 'number' ? this.thinking.get(index) : undefined;
+      if (pending === undefined) return;
+      if (
+        delta.type === 'thinking_delta' &&
+        typeof delta.thinking === 'string' &&
+        delta.thinking.length > 0
+      ) {
+        pending.thinking = `${pending.thinking as string}${delta.thinking}`;
+        out.push({ type: 'reasoning-delta', delta: delta.thinking });
+      } else if (delta.type === 'signature_delta' && typeof delta.signature === 'string') {
+        pending.signature = `${pending.signature as string}${delta.signature}`;
+      }
+      return;
+    }
     if (delta.type !== 'input_json_delta' || typeof index !== 'number') return;
     const call = this.blocks.get(index);
     const fragment = delta.partial_json;
@@ -166,6 +199,12 @@ export class AnthropicStreamDecoder implements StreamDecoder {
 
   private blockStop(index: unknown, out: StreamEvent[]): void {
     if (typeof index !== 'number') return;
+    const thinking = this.thinking.get(index);
+    if (thinking !== undefined) {
+      this.thinking.delete(index);
+      out.push({ type: 'reasoning-end', reasoning: thinkingPart(thinking) });
+      return;
+    }
     const call = this.blocks.get(index);
     if (call === undefined) return;
     this.blocks.delete(index);

@@ -4,7 +4,7 @@ import { HttpProvider, type HttpProviderOptions, type StreamDecoder } from '../h
 import { positiveInteger } from '../options.js';
 import { decodeMessagesResponse } from './decode-response.js';
 import { AnthropicStreamDecoder } from './decode-stream.js';
-import { buildMessagesBody } from './request-body.js';
+import { type AnthropicThinking, buildMessagesBody } from './request-body.js';
 
 /** Options of `createAnthropicProvider`. */
 export interface AnthropicProviderOptions extends Omit<HttpProviderOptions, 'baseURL'> {
@@ -16,12 +16,18 @@ export interface AnthropicProviderOptions extends Omit<HttpProviderOptions, 'bas
   anthropicVersion?: string;
   /** `max_tokens` when a request gives none (the API requires it); default 4,096. */
   defaultMaxTokens?: number;
+  /**
+   * Extended thinking for every request, sent as `thinking` (e.g. `{ type: 'enabled', budget_tokens: 2048 }`);
+   * a request's `providerOptions.anthropic.thinking` overrides it. Default none.
+   */
+  thinking?: AnthropicThinking;
 }
 
 /** An Anthropic Messages API provider (`/v1/messages`) over a keep-alive undici pool. */
 export class AnthropicProvider extends HttpProvider {
   protected readonly chatPath: string;
   private readonly defaultMaxTokens: number;
+  private readonly thinking: AnthropicThinking | undefined;
 
   constructor(options: AnthropicProviderOptions = {}) {
     if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
@@ -34,10 +40,18 @@ export class AnthropicProvider extends HttpProvider {
     super('anthropic', { ...options, baseURL: options.baseURL ?? 'https://api.anthropic.com/v1' }, auth);
     this.chatPath = `${this.pathPrefix}/messages`;
     this.defaultMaxTokens = positiveInteger('defaultMaxTokens', options.defaultMaxTokens, 4096);
+    const thinking = options.thinking;
+    if (
+      thinking !== undefined &&
+      (typeof thinking !== 'object' || thinking === null || typeof thinking.type !== 'string')
+    ) {
+      throw invalidOption('thinking', 'an object like { type: "enabled", budget_tokens: 2048 }', thinking);
+    }
+    this.thinking = thinking;
   }
 
   protected buildBody(request: ChatRequest, stream: boolean): string {
-    return buildMessagesBody(request, stream, this.defaultMaxTokens);
+    return buildMessagesBody(request, stream, this.defaultMaxTokens, this.thinking);
   }
 
   protected decodeResponse(body: unknown): ChatResponse {

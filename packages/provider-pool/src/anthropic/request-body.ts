@@ -9,7 +9,17 @@ interface AnthropicTool {
   input_schema: Record<string, unknown>;
 }
 
+/** The `thinking` setting of a Messages request, passed through as given. */
+export type AnthropicThinking =
+  | { type: 'enabled'; budget_tokens: number; [key: string]: unknown }
+  | { type: 'disabled' }
+  | { type: string; [key: string]: unknown };
+
+/** The provider kind: the key of its `providerOptions` and of its reasoning parts. */
+export const ANTHROPIC_PROVIDER = 'anthropic';
+
 type ContentBlock =
+  | Record<string, unknown>
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
   | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
@@ -52,13 +62,24 @@ export function toAnthropicMessages(messages: readonly Message[]): {
         out.push({ role: 'user', content: message.content });
         break;
       case 'assistant': {
-        if (!message.toolCalls || message.toolCalls.length === 0) {
+        // Signed thinking blocks go back first and unchanged, or the API refuses the tool loop's next turn.
+        const thinking: ContentBlock[] = [];
+        for (const part of message.reasoning ?? []) {
+          if (
+            part.provider === ANTHROPIC_PROVIDER &&
+            typeof part.providerData === 'object' &&
+            part.providerData !== null
+          ) {
+            thinking.push(part.providerData as Record<string, unknown>);
+          }
+        }
+        if ((!message.toolCalls || message.toolCalls.length === 0) && thinking.length === 0) {
           out.push({ role: 'assistant', content: message.content });
           break;
         }
-        const blocks: ContentBlock[] = [];
+        const blocks: ContentBlock[] = thinking;
         if (message.content.length > 0) blocks.push({ type: 'text', text: message.content });
-        for (const call of message.toolCalls) {
+        for (const call of message.toolCalls ?? []) {
           blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: call.arguments });
         }
         out.push({ role: 'assistant', content: blocks });
@@ -76,7 +97,7 @@ export function toAnthropicMessages(messages: readonly Message[]): {
         if (
           previous?.role === 'user' &&
           Array.isArray(previous.content) &&
-          previous.content[0]?.type === 'tool_result'
+          (previous.content[0] as { type?: unknown } | undefined)?.type === 'tool_result'
         ) {
           previous.content.push(block);
         } else {
@@ -90,7 +111,12 @@ export function toAnthropicMessages(messages: readonly Message[]): {
 }
 
 /** Builds the JSON body of a Messages API request; `max_tokens` is required there, so a default fills in. */
-export function buildMessagesBody(request: ChatRequest, stream: boolean, defaultMaxTokens: number): string {
+export function buildMessagesBody(
+  request: ChatRequest,
+  stream: boolean,
+  defaultMaxTokens: number,
+  defaultThinking?: AnthropicThinking,
+): string {
   const { system, messages } = toAnthropicMessages(request.messages);
   const body: Record<string, unknown> = {
     model: request.model,
@@ -103,6 +129,8 @@ export function buildMessagesBody(request: ChatRequest, stream: boolean, default
   if (request.topP !== undefined) body.top_p = request.topP;
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop;
   if (request.metadata?.userId !== undefined) body.metadata = { user_id: request.metadata.userId };
+  const thinking = request.providerOptions?.[ANTHROPIC_PROVIDER]?.thinking ?? defaultThinking;
+  if (thinking !== undefined) body.thinking = thinking;
   if (stream) body.stream = true;
   const json = JSON.stringify(body);
   return request.tools && request.tools.length > 0

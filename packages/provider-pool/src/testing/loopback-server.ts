@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { invalidOption } from '@victor-ai/core';
+import { lastResponsesUserText, responsesBody, responsesStreamEvents } from './responses-wire.js';
 
 /** A tool call the scripted model makes. */
 export interface LoopbackToolCall {
@@ -20,6 +21,8 @@ export interface LoopbackMessageReply {
   usage?: { inputTokens: number; outputTokens: number };
   /** Characters of text per streamed chunk; default 16. */
   chunkSize?: number;
+  /** Reasoning summary of the Responses route's reasoning item; default a fixed sentence. */
+  reasoning?: string;
 }
 
 /** An injected fault. */
@@ -78,7 +81,7 @@ export interface LoopbackRequest {
   headers: IncomingMessage['headers'];
   body: Record<string, unknown>;
   /** The API the path belongs to. */
-  api: 'openai-chat' | 'anthropic' | 'embeddings' | 'unknown';
+  api: 'openai-chat' | 'anthropic' | 'openai-responses' | 'embeddings' | 'unknown';
   /** The kind of the reply given (`message`, `status`, `drop`, ...), set once answered. */
   replyKind?: string;
 }
@@ -146,6 +149,7 @@ function nonNegative(option: string, value: unknown): number {
 }
 
 function lastUserText(body: Record<string, unknown>): string {
+  if (body.input !== undefined) return lastResponsesUserText(body);
   const messages = Array.isArray(body.messages)
     ? (body.messages as Array<{ role?: unknown; content?: unknown }>)
     : [];
@@ -404,6 +408,7 @@ function routeOf(method: string, path: string): LoopbackRequest['api'] {
   const bare = path.split('?')[0]!;
   if (bare.endsWith('/chat/completions')) return 'openai-chat';
   if (bare.endsWith('/messages')) return 'anthropic';
+  if (bare.endsWith('/responses')) return 'openai-responses';
   if (bare.endsWith('/embeddings')) return 'embeddings';
   return 'unknown';
 }
@@ -498,7 +503,11 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
     request.replyKind = kind;
     replyCounts[kind] = (replyCounts[kind] ?? 0) + 1;
     const id =
-      request.api === 'anthropic' ? `msg_loopback_${request.index}` : `chatcmpl-loopback-${request.index}`;
+      request.api === 'anthropic'
+        ? `msg_loopback_${request.index}`
+        : request.api === 'openai-responses'
+          ? `resp_loopback_${request.index}`
+          : `chatcmpl-loopback-${request.index}`;
     const created = Math.floor(Date.now() / 1000);
     const stream = request.body.stream === true;
     switch (reply.kind) {
@@ -560,7 +569,9 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
               ? embeddingsBody(request.body, model, dimensions)
               : request.api === 'anthropic'
                 ? anthropicMessageBody(message, id, model)
-                : completionBody(message, id, model, created);
+                : request.api === 'openai-responses'
+                  ? responsesBody(message, request.body, request.index, id, model)
+                  : completionBody(message, id, model, created);
         response.writeHead(200, {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
@@ -569,10 +580,14 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
       });
       return;
     }
-    const anthropic = request.api === 'anthropic';
-    let chunks = anthropic
-      ? anthropicStreamEvents(message, id, model)
-      : openAIStreamChunks(message, id, model, created).map((chunk) => `data: ${chunk}\n\n`);
+    // The Responses API sends named events like Anthropic's, and no [DONE].
+    const anthropic = request.api === 'anthropic' || request.api === 'openai-responses';
+    let chunks =
+      request.api === 'anthropic'
+        ? anthropicStreamEvents(message, id, model)
+        : request.api === 'openai-responses'
+          ? responsesStreamEvents(message, request.body, request.index, id, model)
+          : openAIStreamChunks(message, id, model, created).map((chunk) => `data: ${chunk}\n\n`);
     if (reply.kind === 'malformed')
       chunks.splice(
         Math.min(reply.afterChunks, chunks.length),

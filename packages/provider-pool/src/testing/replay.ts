@@ -1,11 +1,12 @@
-import type { Provider, StreamEvent, ToolCall } from '@victor-ai/core';
+import type { Provider, StreamEvent, ToolCall, Usage } from '@victor-ai/core';
 import { invalidOption, VictorError } from '@victor-ai/core';
 import { createAnthropicProvider } from '../anthropic/provider.js';
 import { createOpenAICompatibleProvider } from '../openai-compatible/provider.js';
+import { createOpenAIResponsesProvider } from '../openai-responses/provider.js';
 import { createLoopbackServer, type LoopbackRawReply } from './loopback-server.js';
 
 /** The wire format a recording is in. */
-export type RecordingApi = 'openai-chat' | 'anthropic';
+export type RecordingApi = 'openai-chat' | 'anthropic' | 'openai-responses';
 
 /** A recorded response body: raw SSE text, one JSON event payload per line, or a whole JSON body. */
 export interface Recording {
@@ -20,7 +21,16 @@ export interface ReplayResult {
   text: string;
   toolCalls: ToolCall[];
   finishReason: string | null;
-  usage: { inputTokens: number; outputTokens: number } | null;
+  usage: {
+    inputTokens: number;
+    outputTokens: number;
+    cachedInputTokens?: number;
+    reasoningTokens?: number;
+  } | null;
+  /** Readable reasoning (thinking text or summaries), when the recording had any. */
+  reasoning?: string;
+  /** Types of the output items passed through as provider metadata (Responses only). */
+  passedThrough?: string[];
   /** `null` unless decoding failed; then the Victor error code and message. */
   error: { code: string; message: string } | null;
 }
@@ -33,7 +43,7 @@ export interface ServedRecording {
 
 /**
  * Works out how to serve a recording: raw SSE as is; one JSON payload per line as SSE (`event:` lines for
- * Anthropic, a closing `[DONE]` for OpenAI); a whole JSON body as a non-streaming answer (an `{error}` body
+ * Anthropic and Responses, a closing `[DONE]` for Chat Completions); a whole JSON body as a non-streaming answer (an `{error}` body
  * with status 400, since it was recorded from an error answer).
  */
 export function serveRecording(api: RecordingApi, content: string): ServedRecording {
@@ -44,7 +54,11 @@ export function serveRecording(api: RecordingApi, content: string): ServedRecord
   if (trimmed.startsWith('{')) {
     try {
       const body = JSON.parse(trimmed) as Record<string, unknown>;
-      const isError = body.error !== undefined && body.choices === undefined && body.content === undefined;
+      const isError =
+        body.error != null &&
+        body.choices === undefined &&
+        body.content === undefined &&
+        body.output === undefined;
       return {
         reply: { kind: 'raw', body: trimmed, contentType: 'application/json', status: isError ? 400 : 200 },
         mode: 'chat',
@@ -56,7 +70,7 @@ export function serveRecording(api: RecordingApi, content: string): ServedRecord
   const lines = trimmed.split(/\r?\n/).filter((line) => line.trim().length > 0);
   let body = '';
   for (const line of lines) {
-    if (api === 'anthropic') {
+    if (api === 'anthropic' || api === 'openai-responses') {
       let type = 'message';
       try {
         const parsed = JSON.parse(line) as { type?: unknown };
@@ -78,7 +92,28 @@ function errorOf(error: unknown): { code: string; message: string } {
   return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error) };
 }
 
-async function replayOne(provider: Provider, file: string, mode: 'stream' | 'chat'): Promise<ReplayResult> {
+function usageOf(usage: Usage): NonNullable<ReplayResult['usage']> {
+  const result: NonNullable<ReplayResult['usage']> = {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+  };
+  if (usage.cachedInputTokens !== undefined) result.cachedInputTokens = usage.cachedInputTokens;
+  if (usage.reasoningTokens !== undefined) result.reasoningTokens = usage.reasoningTokens;
+  return result;
+}
+
+function passedThroughOf(metadata: Readonly<Record<string, unknown>> | undefined): string[] {
+  const items =
+    (metadata?.['openai-responses'] as { outputItems?: unknown[] } | undefined)?.outputItems ?? [];
+  return items.map((item) => String((item as { type?: unknown }).type));
+}
+
+async function replayOne(
+  provider: Provider,
+  file: string,
+  mode: 'stream' | 'chat',
+  api: RecordingApi,
+): Promise<ReplayResult> {
   const result: ReplayResult = {
     file,
     text: '',
@@ -94,15 +129,21 @@ async function replayOne(provider: Provider, file: string, mode: 'stream' | 'cha
       result.text = response.text;
       result.toolCalls = response.toolCalls;
       result.finishReason = response.finishReason;
-      result.usage = { inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens };
+      result.usage = usageOf(response.usage);
+      const reasoning = response.message.reasoning?.map((part) => part.text).join('\n\n') ?? '';
+      if (reasoning.length > 0) result.reasoning = reasoning;
+      if (api === 'openai-responses') result.passedThrough = passedThroughOf(response.providerMetadata);
       return result;
     }
+    if (api === 'openai-responses') result.passedThrough = [];
     for await (const event of provider.stream(request) as AsyncIterable<StreamEvent>) {
       if (event.type === 'text-delta') result.text += event.delta;
       else if (event.type === 'tool-call-end') result.toolCalls.push(event.toolCall);
+      else if (event.type === 'reasoning-delta') result.reasoning = (result.reasoning ?? '') + event.delta;
       else if (event.type === 'finish') {
         result.finishReason = event.finishReason;
-        result.usage = { inputTokens: event.usage.inputTokens, outputTokens: event.usage.outputTokens };
+        result.usage = usageOf(event.usage);
+        if (api === 'openai-responses') result.passedThrough = passedThroughOf(event.providerMetadata);
       } else if (event.type === 'error') result.error = errorOf(event.error);
     }
   } catch (error) {
@@ -112,26 +153,72 @@ async function replayOne(provider: Provider, file: string, mode: 'stream' | 'cha
 }
 
 /**
+ * Splits a Responses recording of one payload per line that holds several responses back to back (a tool
+ * loop recorded as one file) at each `response.created`, so that each response is served on its own.
+ */
+export function responsesSegments(content: string): string[] {
+  const trimmed = content.trim();
+  if (!trimmed.startsWith('{') || /^(data|event):/m.test(trimmed)) return [content];
+  const segments: string[] = [];
+  let current: string[] = [];
+  for (const line of trimmed.split(/\r?\n/)) {
+    if (/^\{\s*"type"\s*:\s*"response\.created"/.test(line) && current.length > 0) {
+      segments.push(current.join('\n'));
+      current = [];
+    }
+    current.push(line);
+  }
+  segments.push(current.join('\n'));
+  return segments;
+}
+
+/** One result for the responses of a multi-response recording: everything in order, the last usage. */
+function mergeResults(parts: ReplayResult[]): ReplayResult {
+  const merged: ReplayResult = { ...parts[parts.length - 1]!, text: '', toolCalls: [], error: null };
+  const passedThrough: string[] = [];
+  let reasoning = '';
+  for (const part of parts) {
+    merged.text += part.text;
+    merged.toolCalls.push(...part.toolCalls);
+    merged.error ??= part.error;
+    if (part.reasoning) reasoning += part.reasoning;
+    passedThrough.push(...(part.passedThrough ?? []));
+  }
+  if (reasoning.length > 0) merged.reasoning = reasoning;
+  merged.passedThrough = passedThrough;
+  return merged;
+}
+
+/**
  * Serves each recording from a loopback server and decodes it through the real provider for `api`, in
- * order; one result per recording. Everything it opens is closed before it returns.
+ * order; one result per recording (a Responses recording of several responses is replayed response by
+ * response and merged). Everything it opens is closed before it returns.
  */
 export async function replayRecordings(
   api: RecordingApi,
   recordings: readonly Recording[],
 ): Promise<ReplayResult[]> {
-  if (api !== 'openai-chat' && api !== 'anthropic')
-    throw invalidOption('api', '"openai-chat" or "anthropic"', api);
+  if (api !== 'openai-chat' && api !== 'anthropic' && api !== 'openai-responses')
+    throw invalidOption('api', '"openai-chat", "anthropic" or "openai-responses"', api);
   const server = await createLoopbackServer({ recordRequests: 0 });
   const provider =
     api === 'anthropic'
       ? createAnthropicProvider({ baseURL: server.baseURL })
-      : createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      : api === 'openai-responses'
+        ? createOpenAIResponsesProvider({ baseURL: server.baseURL })
+        : createOpenAICompatibleProvider({ baseURL: server.baseURL });
   try {
     const results: ReplayResult[] = [];
     for (const recording of recordings) {
-      const served = serveRecording(api, recording.content);
-      server.enqueue(served.reply);
-      results.push(await replayOne(provider, recording.file, served.mode));
+      const parts: ReplayResult[] = [];
+      for (const segment of api === 'openai-responses'
+        ? responsesSegments(recording.content)
+        : [recording.content]) {
+        const served = serveRecording(api, segment);
+        server.enqueue(served.reply);
+        parts.push(await replayOne(provider, recording.file, served.mode, api));
+      }
+      results.push(parts.length === 1 ? parts[0]! : mergeResults(parts));
     }
     return results;
   } finally {

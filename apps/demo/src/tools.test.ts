@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tool, ToolCall } from '@victor-ai/core';
@@ -286,6 +295,54 @@ describe('tools behind the safety middleware', () => {
     });
     const allowed = await chain.execute(tools.run_shell!, call('run_shell', { command: 'echo fine' }), {});
     expect(allowed).toMatchObject({ ok: true, output: { stdout: 'fine\n', exitCode: 0 } });
+  });
+});
+
+describe('escapes through links', () => {
+  function call(name: string, args: Record<string, unknown>): ToolCall {
+    return { id: `call-${name}`, name, arguments: args };
+  }
+
+  it.each([
+    ['an absolute', () => join(outside, 'planted.txt')],
+    ['a relative', () => `../${outside.split('/').pop()}/planted.txt`],
+  ])(
+    'does not create a file through a dangling link with %s target, though the path check passes it',
+    async (_kind, target) => {
+      symlinkSync(target(), join(root, 'notes.txt'));
+      const chain = createToolMiddlewareChain([createSafetyMiddleware({ workspaceRoot: workspace.root })]);
+      const result = await chain.execute(
+        tools.write_file!,
+        call('write_file', { path: 'notes.txt', content: 'x', overwrite: true }),
+        {},
+      );
+      expect(result).toMatchObject({ ok: false, error: { code: 'TOOL_FAILED' } });
+      expect(result.ok === false && result.error.message).toContain('SYMLINK_REFUSED');
+      expect(existsSync(join(outside, 'planted.txt'))).toBe(false);
+    },
+  );
+
+  it('blocks ln of a file outside the workspace in run_shell', async () => {
+    const chain = createToolMiddlewareChain([createSafetyMiddleware({ workspaceRoot: workspace.root })]);
+    const result = await chain.execute(
+      tools.run_shell!,
+      call('run_shell', { command: `ln ${join(outside, 'secret.txt')} h.txt` }),
+      {},
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'DANGEROUS_COMMAND' } });
+    expect(result.ok === false && result.error.message).toContain('link-outside-workspace');
+    expect(existsSync(join(root, 'h.txt'))).toBe(false);
+  });
+
+  it('neither reads, searches nor changes an outside file hard-linked into the workspace', async () => {
+    linkSync(join(outside, 'secret.txt'), join(root, 'h.txt'));
+    await expect(run('read_file', { path: 'h.txt' })).rejects.toThrow('HARD_LINK_REFUSED');
+    await expect(run('write_file', { path: 'h.txt', content: 'changed', overwrite: true })).rejects.toThrow(
+      'HARD_LINK_REFUSED',
+    );
+    const found = await run('search_text', { query: 'outside the workspace' });
+    expect(found.matches).toEqual([]);
+    expect(readFileSync(join(outside, 'secret.txt'), 'utf8')).toBe('outside the workspace\n');
   });
 });
 

@@ -1,7 +1,12 @@
 import { spawn } from 'node:child_process';
-import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat, readdir } from 'node:fs/promises';
 import type { JsonSchema, Tool, ToolContext } from '@victor-ai/core';
+import {
+  createWorkspace,
+  type Workspace as FileGuard,
+  WorkspaceAccessError,
+  WorkspaceErrorCode,
+} from '@victor-ai/middleware';
 import { type Workspace, WorkspaceError } from './workspace.js';
 
 /** Options of `createWorkspaceTools`. */
@@ -27,29 +32,48 @@ const MAX_LISTED = 500;
 const MAX_SEARCHED_BYTES = 1024 * 1024;
 const MAX_WRITE_BYTES = 256 * 1024;
 const MAX_SHELL_OUTPUT = 16 * 1024;
+/** Largest file `read_file` and `file_stats` read (larger ones are refused, not truncated). */
+const MAX_READ_FILE_BYTES = 16 * 1024 * 1024;
 
 function schema(properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
   return { type: 'object', properties, required, additionalProperties: false };
 }
 
-function isNotFound(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+/** Runs a guarded file operation; the guard's refusals become the demo's `WorkspaceError` (`TOOL_FAILED`). */
+async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (!(error instanceof WorkspaceAccessError)) throw error;
+    const path = JSON.stringify(error.path);
+    switch (error.reasonCode) {
+      case WorkspaceErrorCode.notFound:
+        throw new WorkspaceError(`${path} does not exist`);
+      case WorkspaceErrorCode.notAFile:
+        throw new WorkspaceError(`${path} is not a file`);
+      case WorkspaceErrorCode.alreadyExists:
+        throw new WorkspaceError(`${path} exists; pass overwrite: true to replace it`);
+      default:
+        throw new WorkspaceError(`${error.message} (${error.reasonCode})`);
+    }
+  }
 }
 
+/** Visits the files and folders under a workspace folder (links are not followed), sorted by name. */
 async function walk(
+  guard: FileGuard,
   directory: string,
   depth: number,
   visit: (path: string, isDirectory: boolean) => boolean | Promise<boolean>,
 ): Promise<void> {
-  const entries = await readdir(directory, { withFileTypes: true });
+  const entries = await guarded(() => guard.list(directory));
   entries.sort((left, right) => left.name.localeCompare(right.name));
   for (const entry of entries) {
-    if (entry.isDirectory() && SKIPPED_DIRECTORIES.has(entry.name)) continue;
-    const path = `${directory}/${entry.name}`;
-    const isDirectory = entry.isDirectory();
-    if (!isDirectory && !entry.isFile()) continue;
-    if (!(await visit(path, isDirectory))) return;
-    if (isDirectory && depth > 1) await walk(path, depth - 1, visit);
+    if (entry.type === 'directory' && SKIPPED_DIRECTORIES.has(entry.name)) continue;
+    const isDirectory = entry.type === 'directory';
+    if (!isDirectory && entry.type !== 'file') continue;
+    if (!(await visit(entry.path, isDirectory))) return;
+    if (isDirectory && depth > 1) await walk(guard, entry.path, depth - 1, visit);
   }
 }
 
@@ -176,13 +200,19 @@ function runCommand(
 
 /**
  * The coding assistant's tools, all confined to `workspace`: `list_files`, `read_file`, `search_text`,
- * `file_stats` (read-only, so their results may be cached and they run in parallel), `write_file` and
- * `run_shell` (tagged `shell`, so the safety middleware checks its command; it runs with a deadline).
+ * `file_stats` (read-only, so their results may be cached and they run in parallel), `write_file` (all
+ * five through `createWorkspace` from `@victor-ai/middleware`), and `run_shell` (tagged `shell`, so the
+ * safety middleware checks its command; it runs with a deadline in the workspace, but is not confined).
  */
 export function createWorkspaceTools(
   workspace: Workspace,
   options: WorkspaceToolsOptions = {},
 ): WorkspaceTools {
+  // Every file tool goes through the guard: it opens without following a last-component link, checks where
+  // the open file really is, and refuses hard-linked files (the workspace is still no sandbox for run_shell).
+  const guardReady = createWorkspace(workspace.root, { maxReadBytes: MAX_READ_FILE_BYTES });
+  guardReady.catch(() => undefined);
+  const relativeOf = (guard: FileGuard, path: string) => guard.relative(guard.resolve(path));
   const shellTimeoutMs = options.shellTimeoutMs ?? 10_000;
   const maxReadBytes = options.maxReadBytes ?? 64 * 1024;
   const fresh = new WeakSet<object>();
@@ -205,19 +235,20 @@ export function createWorkspaceTools(
       readOnly: true,
     },
     async execute(args) {
-      const directory = workspace.resolve(typeof args.path === 'string' ? args.path : '.');
+      const guard = await guardReady;
+      const directory = typeof args.path === 'string' ? args.path : '.';
       const depth = typeof args.depth === 'number' ? args.depth : 2;
       const entries: string[] = [];
       let truncated = false;
-      await walk(directory, depth, (path, isDirectory) => {
+      await walk(guard, directory, depth, (path, isDirectory) => {
         if (entries.length >= MAX_LISTED) {
           truncated = true;
           return false;
         }
-        entries.push(isDirectory ? `${workspace.relative(path)}/` : workspace.relative(path));
+        entries.push(isDirectory ? `${path}/` : path);
         return true;
       });
-      return produced({ path: workspace.relative(directory), entries, truncated });
+      return produced({ path: await guarded(async () => relativeOf(guard, directory)), entries, truncated });
     },
   };
 
@@ -238,17 +269,14 @@ export function createWorkspaceTools(
       readOnly: true,
     },
     async execute(args) {
-      const path = workspace.resolve(args.path as string);
-      const info = await stat(path).catch((error: unknown) => {
-        throw isNotFound(error) ? new WorkspaceError(`${JSON.stringify(args.path)} does not exist`) : error;
-      });
-      if (!info.isFile()) throw new WorkspaceError(`${JSON.stringify(args.path)} is not a file`);
+      const guard = await guardReady;
+      const path = args.path as string;
+      const buffer = await guarded(() => guard.readFile(path));
       const limit = Math.min(typeof args.maxBytes === 'number' ? args.maxBytes : maxReadBytes, maxReadBytes);
-      const buffer = await readFile(path);
       const content = buffer.subarray(0, limit).toString('utf8');
       return produced({
-        path: workspace.relative(path),
-        bytes: info.size,
+        path: relativeOf(guard, path),
+        bytes: buffer.length,
         lines: countLines(buffer.toString('utf8')),
         content,
         truncated: buffer.length > limit,
@@ -276,7 +304,8 @@ export function createWorkspaceTools(
       readOnly: true,
     },
     async execute(args) {
-      const root = workspace.resolve(typeof args.path === 'string' ? args.path : '.');
+      const guard = await guardReady;
+      const root = typeof args.path === 'string' ? args.path : '.';
       const flags = args.caseSensitive === true ? 'g' : 'gi';
       const source =
         args.regex === true ? String(args.query) : String(args.query).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -296,8 +325,15 @@ export function createWorkspaceTools(
       let filesSearched = 0;
       let truncated = false;
       const searchFile = async (path: string): Promise<boolean> => {
-        const buffer = await readFile(path);
-        if (buffer.length > MAX_SEARCHED_BYTES || buffer.subarray(0, 1024).includes(0)) return true;
+        let buffer: Buffer;
+        try {
+          buffer = await guard.readFile(path, { maxBytes: MAX_SEARCHED_BYTES });
+        } catch (error) {
+          // Too large, hard-linked, or swapped for a link while searching: not searched.
+          if (error instanceof WorkspaceAccessError) return true;
+          throw error;
+        }
+        if (buffer.subarray(0, 1024).includes(0)) return true;
         filesSearched++;
         const lines = buffer.toString('utf8').split('\n');
         for (let index = 0; index < lines.length; index++) {
@@ -308,16 +344,16 @@ export function createWorkspaceTools(
             return false;
           }
           matches.push({
-            path: workspace.relative(path),
+            path: relativeOf(guard, path),
             line: index + 1,
             text: lines[index]!.trim().slice(0, 200),
           });
         }
         return true;
       };
-      const info = await stat(root);
-      if (info.isFile()) await searchFile(root);
-      else await walk(root, 8, (path, isDirectory) => (isDirectory ? true : searchFile(path)));
+      const info = await guarded(() => guard.stat(root));
+      if (info.type === 'file') await searchFile(root);
+      else await walk(guard, root, 8, (path, isDirectory) => (isDirectory ? true : searchFile(path)));
       return produced({ query: args.query, matches, filesSearched, truncated });
     },
   };
@@ -343,24 +379,32 @@ export function createWorkspaceTools(
       readOnly: true,
     },
     async execute(args) {
+      const guard = await guardReady;
       const files = await Promise.all(
         (args.paths as string[]).map(async (given) => {
-          const path = workspace.resolve(given);
           try {
-            const info = await stat(path);
+            const info = await guard.stat(given);
             const entry: Record<string, unknown> = {
-              path: workspace.relative(path),
-              type: info.isDirectory() ? 'directory' : 'file',
+              path: info.path,
+              type: info.type === 'directory' ? 'directory' : info.type === 'file' ? 'file' : info.type,
               bytes: info.size,
-              modified: info.mtime.toISOString(),
+              modified: info.modified.toISOString(),
             };
-            if (info.isFile() && info.size <= MAX_SEARCHED_BYTES) {
-              entry.lines = countLines(await readFile(path, 'utf8'));
+            if (info.type === 'file' && info.size <= MAX_SEARCHED_BYTES) {
+              const text = await guard
+                .readFile(given, { maxBytes: MAX_SEARCHED_BYTES })
+                .catch((error: unknown) => {
+                  if (error instanceof WorkspaceAccessError) return undefined;
+                  throw error;
+                });
+              if (text !== undefined) entry.lines = countLines(text.toString('utf8'));
             }
             return entry;
           } catch (error) {
-            if (isNotFound(error)) return { path: given, error: 'does not exist' };
-            throw error;
+            if (error instanceof WorkspaceAccessError && error.reasonCode === WorkspaceErrorCode.notFound) {
+              return { path: given, error: 'does not exist' };
+            }
+            return guarded(() => Promise.reject(error));
           }
         }),
       );
@@ -386,26 +430,13 @@ export function createWorkspaceTools(
       readOnly: false,
     },
     async execute(args) {
-      const path = workspace.resolve(args.path as string);
+      const guard = await guardReady;
+      const path = args.path as string;
       const content = args.content as string;
-      let existed = false;
-      try {
-        const info = await stat(path);
-        existed = true;
-        if (!info.isFile()) throw new WorkspaceError(`${JSON.stringify(args.path)} is a folder`);
-        if (args.overwrite !== true) {
-          throw new WorkspaceError(`${JSON.stringify(args.path)} exists; pass overwrite: true to replace it`);
-        }
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, content, 'utf8');
-      return produced({
-        path: workspace.relative(path),
-        bytes: Buffer.byteLength(content),
-        created: !existed,
-      });
+      const result = await guarded(() =>
+        guard.writeFile(path, content, { overwrite: args.overwrite === true, createParents: true }),
+      );
+      return produced({ path: relativeOf(guard, path), bytes: result.bytes, created: result.created });
     },
   };
 

@@ -36,4 +36,13 @@ export type { SecretFinding, SecretPattern, SecretScanOptions } from './secrets.
 export { defaultSecretPatterns, findSecret, redactSecrets, redactString } from './secrets.js';
 export type { ValidationMiddlewareOptions } from './validation-middleware.js';
 export { createValidationMiddleware } from './validation-middleware.js';
+export type {
+  Workspace,
+  WorkspaceEntry,
+  WorkspaceOptions,
+  WorkspaceReadOptions,
+  WorkspaceStats,
+  WorkspaceWriteOptions,
+} from './workspace.js';
+export { createWorkspace, WorkspaceAccessError, WorkspaceErrorCode } from './workspace.js';
 export { wrapProvider } from './wrap-provider.js';

@@ -11,9 +11,11 @@ import {
 } from '@victor-ai/provider-pool';
 import { createLoopbackServer, type LoopbackServer } from '@victor-ai/provider-pool/testing';
 import { Redis } from 'ioredis';
+import { anthropicMessagesDialect } from './anthropic/messages-dialect.js';
+import { anthropicErrorBody } from './anthropic/messages-wire.js';
 import { apiKeyOf, hashApiKey } from './api-keys.js';
 import type { EndpointConfig, GatewayConfig, KeyConfig } from './config/gateway-config.js';
-import { type HardenedServer, startHardenedServer } from './http/hardened-server.js';
+import { type HardenedServer, openAIErrorBody, startHardenedServer } from './http/hardened-server.js';
 import { HttpError } from './http/http-error.js';
 import { createRedisRateLimitStore } from './limits/redis-rate-limit-store.js';
 import {
@@ -21,7 +23,11 @@ import {
   createRedisUsageBudgetStore,
   type UsageBudgetStore,
 } from './limits/usage-budget.js';
-import { handleChatCompletions } from './openai/chat-completions-route.js';
+import {
+  type ChatCompletionsDependencies,
+  handleChat,
+  openAIChatDialect,
+} from './openai/chat-completions-route.js';
 
 /** Options of `startGateway`. */
 export interface StartGatewayOptions {
@@ -311,6 +317,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       ...serverConfig.limits,
       host: options.host ?? serverConfig.host ?? '127.0.0.1',
       port: options.port ?? serverConfig.port ?? 8787,
+      // Each API's own error format: Anthropic's for the Messages route, OpenAI's elsewhere.
+      errorBody: (error, request) =>
+        (request.url ?? '').startsWith('/v1/messages') ? anthropicErrorBody(error) : openAIErrorBody(error),
       handler: async (request, response, context) => {
         const { path } = context;
         if (path === '/health' && request.method === 'GET') {
@@ -343,7 +352,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           });
           return;
         }
-        if (path === '/v1/chat/completions') {
+        const dialect =
+          path === '/v1/chat/completions'
+            ? openAIChatDialect
+            : path === '/v1/messages'
+              ? anthropicMessagesDialect
+              : undefined;
+        if (dialect) {
           if (request.method !== 'POST') {
             throw new HttpError({
               status: 405,
@@ -353,7 +368,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
             });
           }
           await admit(key);
-          await handleChatCompletions(request, response, context, {
+          const dependencies: ChatCompletionsDependencies = {
             resolve: (chat) => {
               const route = routes.get(chat.model);
               if (!route || (key.models && !key.models.has(chat.model))) {
@@ -371,7 +386,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
             tenantId: key.config.id,
             maxJsonDepth: serverConfig.limits?.maxJsonDepth,
             onUsage: (usage) => recordUsage(key, usage.inputTokens + usage.outputTokens),
-          });
+          };
+          await handleChat(dialect, request, response, context, dependencies);
           return;
         }
         throw new HttpError({

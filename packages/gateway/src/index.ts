@@ -1,3 +1,12 @@
+export { anthropicMessagesDialect } from './anthropic/messages-dialect.js';
+export {
+  anthropicErrorBody,
+  fromMessagesRequest,
+  MessagesEventEncoder,
+  messagesRequestSchema,
+  toMessagesResponse,
+  toStopReason,
+} from './anthropic/messages-wire.js';
 export { apiKeyOf, hashApiKey } from './api-keys.js';
 export type { GatewayCliIO } from './cli.js';
 export { GATEWAY_USAGE, runGatewayCli } from './cli.js';
@@ -48,8 +57,17 @@ export {
   createMemoryUsageBudgetStore,
   createRedisUsageBudgetStore,
 } from './limits/usage-budget.js';
-export type { ChatCompletionsDependencies, ResolvedRoute } from './openai/chat-completions-route.js';
-export { handleChatCompletions, providerFailure } from './openai/chat-completions-route.js';
+export type {
+  ChatCompletionsDependencies,
+  ChatDialect,
+  ResolvedRoute,
+} from './openai/chat-completions-route.js';
+export {
+  handleChat,
+  handleChatCompletions,
+  openAIChatDialect,
+  providerFailure,
+} from './openai/chat-completions-route.js';
 export type { FromWireRequestOptions } from './openai/chat-wire.js';
 export {
   chatCompletionRequestSchema,

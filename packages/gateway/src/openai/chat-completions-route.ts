@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDeterministicRequest, type ResponseCache } from '@victor-ai/cache';
-import type { ChatRequest, Provider, StreamEvent, Usage } from '@victor-ai/core';
+import type { ChatRequest, ChatResponse, Provider, StreamEvent, Usage } from '@victor-ai/core';
 import { VictorError } from '@victor-ai/core';
 import type { PerformanceMonitor } from '@victor-ai/metrics';
 import type { RequestContext } from '../http/hardened-server.js';
@@ -67,24 +67,82 @@ function sendJson(response: ServerResponse, body: unknown, headers: Record<strin
 }
 
 /**
+ * One API's wire format for `handleChat`: how a body becomes a `ChatRequest`, and how answers, stream
+ * events and in-stream errors are written back. OpenAI Chat Completions and Anthropic Messages have one each.
+ */
+export interface ChatDialect {
+  /** Prefix of answer ids (`chatcmpl-`, `msg_`). */
+  idPrefix: string;
+  parse(
+    body: unknown,
+    maxJsonDepth: number | undefined,
+  ): { request: ChatRequest; stream: boolean; includeUsage: boolean };
+  completion(reply: ChatResponse, id: string, model: string, created: number): object;
+  /** An encoder of stream events into SSE text, created per answer. */
+  streamEncoder(
+    id: string,
+    model: string,
+    created: number,
+    includeUsage: boolean,
+  ): {
+    encode(event: StreamEvent): string;
+    /** Text sent after the last event of a stream that ended well. */
+    end(): string;
+  };
+  /** An error sent in-band once a stream has started. */
+  streamError(error: HttpError): string;
+}
+
+/** OpenAI Chat Completions as a `ChatDialect`. */
+export const openAIChatDialect: ChatDialect = {
+  idPrefix: 'chatcmpl-',
+  parse: (body, maxJsonDepth) => fromWireRequest(body, maxJsonDepth === undefined ? {} : { maxJsonDepth }),
+  completion: (reply, id, model, created) => toWireCompletion(reply, id, model, created),
+  streamEncoder(id, model, created, includeUsage) {
+    const encoder = new WireChunkEncoder(id, model, created, includeUsage);
+    return {
+      encode: (event) => {
+        let text = '';
+        for (const chunk of encoder.encode(event)) text += `data: ${JSON.stringify(chunk)}\n\n`;
+        return text;
+      },
+      end: () => 'data: [DONE]\n\n',
+    };
+  },
+  streamError: (error) => `data: ${JSON.stringify(errorBodyOf(error))}\n\n`,
+};
+
+/**
  * Answers `POST /v1/chat/completions` (streaming SSE and not) through `dependencies.resolve`'s provider and
  * the response cache. Errors before the answer started are thrown as `HttpError`s; after a stream started
  * they are sent in-band, as OpenAI does.
  */
-export async function handleChatCompletions(
+export function handleChatCompletions(
+  request: IncomingMessage,
+  response: ServerResponse,
+  context: RequestContext,
+  dependencies: ChatCompletionsDependencies,
+): Promise<void> {
+  return handleChat(openAIChatDialect, request, response, context, dependencies);
+}
+
+/** Answers a chat request in `dialect`'s wire format; what `handleChatCompletions` and the Messages route share. */
+export async function handleChat(
+  dialect: ChatDialect,
   request: IncomingMessage,
   response: ServerResponse,
   context: RequestContext,
   dependencies: ChatCompletionsDependencies,
 ): Promise<void> {
   try {
-    await answer(request, response, context, dependencies);
+    await answer(dialect, request, response, context, dependencies);
   } catch (error) {
     throw providerFailure(error);
   }
 }
 
 async function answer(
+  dialect: ChatDialect,
   _request: IncomingMessage,
   response: ServerResponse,
   context: RequestContext,
@@ -92,11 +150,7 @@ async function answer(
 ): Promise<void> {
   const { monitor, responseCache, onUsage } = dependencies;
   const { maxJsonDepth } = dependencies;
-  const {
-    request: chat,
-    stream,
-    includeUsage,
-  } = fromWireRequest(await context.readJson(), maxJsonDepth === undefined ? {} : { maxJsonDepth });
+  const { request: chat, stream, includeUsage } = dialect.parse(await context.readJson(), maxJsonDepth);
   if (dependencies.tenantId !== undefined)
     chat.metadata = { ...chat.metadata, tenantId: dependencies.tenantId };
   const route = dependencies.resolve(chat);
@@ -106,7 +160,7 @@ async function answer(
     if (!response.writableFinished) abort.abort(new Error('the client went away'));
   });
   const routed: ChatRequest = { ...chat, abortSignal: abort.signal };
-  const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
+  const id = `${dialect.idPrefix}${randomUUID().replace(/-/g, '')}`;
   const created = Math.floor(Date.now() / 1000);
   const answeredModel = route.model;
   const cacheable = responseCache !== undefined && isDeterministicRequest(routed);
@@ -128,7 +182,7 @@ async function answer(
         : { response: await call(abort.signal), cached: false };
       timer?.end(cached ? 'cached' : 'ok');
       if (!cached) onUsage?.(reply.usage);
-      sendJson(response, toWireCompletion(reply, id, answeredModel, created), {
+      sendJson(response, dialect.completion(reply, id, answeredModel, created), {
         'x-victor-cache': !cacheable ? 'bypass' : cached ? 'hit' : 'miss',
       });
     } catch (error) {
@@ -137,7 +191,7 @@ async function answer(
     }
     return;
   }
-  const encoder = new WireChunkEncoder(id, answeredModel, created, includeUsage);
+  const encoder = dialect.streamEncoder(id, answeredModel, created, includeUsage);
   const start = () => {
     calledModel = true;
     timer?.providerStart();
@@ -160,19 +214,23 @@ async function answer(
       if (event.type === 'text-delta') timer?.firstToken();
       if (event.type === 'error') {
         outcome = 'error';
-        response.write(`data: ${JSON.stringify(errorBodyOf(providerFailure(event.error)))}\n\n`);
+        response.write(dialect.streamError(providerFailure(event.error)));
         break;
       }
       if (event.type === 'finish' && calledModel) onUsage?.(event.usage);
-      for (const chunk of encoder.encode(event)) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      const text = encoder.encode(event);
+      if (text !== '') response.write(text);
     }
-    if (outcome === 'ok') response.write('data: [DONE]\n\n');
+    if (outcome === 'ok') {
+      const end = encoder.end();
+      if (end !== '') response.write(end);
+    }
     response.end();
   } catch (error) {
     outcome = 'error';
     if (!headersSent) throw error;
     if (!response.destroyed) {
-      response.write(`data: ${JSON.stringify(errorBodyOf(providerFailure(error)))}\n\n`);
+      response.write(dialect.streamError(providerFailure(error)));
       response.end();
     }
   } finally {

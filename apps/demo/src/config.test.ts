@@ -18,6 +18,23 @@ describe('readModelConfig', () => {
     ).toMatchObject({ kind: 'anthropic', baseURL: 'http://127.0.0.1:1/v1' });
   });
 
+  it('speaks OpenAI Responses with VICTOR_API=responses, remote or offline, and refuses other values', () => {
+    expect(
+      readModelConfig({ VICTOR_BASE_URL: 'http://x/v1', VICTOR_MODEL: 'm', VICTOR_API: 'responses' }),
+    ).toEqual({
+      kind: 'remote',
+      baseURL: 'http://x/v1',
+      apiKey: undefined,
+      model: 'm',
+      api: 'responses',
+    });
+    expect(readModelConfig({ VICTOR_API: 'Responses' })).toEqual({ kind: 'offline', api: 'responses' });
+    expect(readModelConfig({ VICTOR_API: 'chat' })).toEqual({ kind: 'offline' });
+    expect(() => readModelConfig({ VICTOR_API: 'gemini' })).toThrow(
+      'VICTOR_API must be "chat" or "responses", got "gemini"',
+    );
+  });
+
   it('prefers VICTOR_BASE_URL over an Anthropic key', () => {
     expect(
       readModelConfig({ VICTOR_BASE_URL: 'http://x/v1', VICTOR_MODEL: 'm', ANTHROPIC_API_KEY: 'ak' }),

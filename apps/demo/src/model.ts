@@ -2,6 +2,7 @@ import type { MetricsSink, Provider } from '@victor-ai/core';
 import {
   createAnthropicProvider,
   createOpenAICompatibleProvider,
+  createOpenAIResponsesProvider,
   createProviderPool,
 } from '@victor-ai/provider-pool';
 import {
@@ -44,17 +45,21 @@ export async function openModel(config: ModelConfig, options: OpenModelOptions):
       ...(metrics ? { metrics } : {}),
     });
   if (config.kind === 'remote') {
-    const endpoint = createOpenAICompatibleProvider({
+    const settings = {
       baseURL: config.baseURL,
       ...(config.apiKey ? { apiKey: config.apiKey } : {}),
       ...(metrics ? { metrics } : {}),
-    });
+    };
+    const endpoint =
+      config.api === 'responses'
+        ? createOpenAIResponsesProvider(settings)
+        : createOpenAICompatibleProvider(settings);
     const provider = pool(endpoint, 'remote');
     return {
       provider,
       model: config.model,
       offline: false,
-      description: `model: ${config.model} at ${config.baseURL} (OpenAI-compatible)`,
+      description: `model: ${config.model} at ${config.baseURL} (${config.api === 'responses' ? 'OpenAI Responses' : 'OpenAI-compatible'})`,
       close: () => provider.close(),
     };
   }
@@ -76,12 +81,21 @@ export async function openModel(config: ModelConfig, options: OpenModelOptions):
   const server = await createLoopbackServer({
     ttftMs: options.ttftMs ?? 40,
     chunkGapMs: options.chunkGapMs ?? 5,
-    reply: options.reply,
+    // The offline scripts read Chat Completions messages; a Responses request's `input` is shown to them so.
+    reply:
+      config.api === 'responses'
+        ? (request) =>
+            options.reply({
+              ...request,
+              body: { ...request.body, messages: chatMessagesOf(request.body.input) },
+            })
+        : options.reply,
   });
-  const endpoint = createOpenAICompatibleProvider({
-    baseURL: server.baseURL,
-    ...(metrics ? { metrics } : {}),
-  });
+  const loopbackSettings = { baseURL: server.baseURL, ...(metrics ? { metrics } : {}) };
+  const endpoint =
+    config.api === 'responses'
+      ? createOpenAIResponsesProvider(loopbackSettings)
+      : createOpenAICompatibleProvider(loopbackSettings);
   const provider = pool(endpoint, 'loopback');
   return {
     provider,
@@ -95,4 +109,29 @@ export async function openModel(config: ModelConfig, options: OpenModelOptions):
       await server.close();
     },
   };
+}
+
+/** A Responses `input` as Chat Completions messages (roles, text, tool calls and results), for the offline scripts. */
+function chatMessagesOf(input: unknown): unknown[] {
+  if (typeof input === 'string') return [{ role: 'user', content: input }];
+  if (!Array.isArray(input)) return [];
+  const messages: Array<Record<string, unknown>> = [];
+  for (const item of input as Array<Record<string, unknown>>) {
+    if (item.type === 'function_call') {
+      const call = {
+        id: item.call_id,
+        type: 'function',
+        function: { name: item.name, arguments: item.arguments },
+      };
+      const last = messages[messages.length - 1];
+      if (last?.role === 'assistant' && Array.isArray(last.tool_calls)) last.tool_calls.push(call);
+      else if (last?.role === 'assistant') last.tool_calls = [call];
+      else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+    } else if (item.type === 'function_call_output') {
+      messages.push({ role: 'tool', tool_call_id: item.call_id, content: item.output });
+    } else if (typeof item.role === 'string') {
+      messages.push({ role: item.role, content: item.content });
+    }
+  }
+  return messages;
 }

@@ -101,6 +101,61 @@ describe('replayCommand', () => {
     expect(missing!.error).toMatchObject({ code: 'READ_FAILED' });
   });
 
+  it('decodes OpenAI Responses recordings: text, tool calls, reasoning, usage, built-in tool items passed through', async () => {
+    const lines = [
+      { type: 'response.created', response: { id: 'resp_1', model: 'gpt-x' } },
+      { type: 'response.reasoning_summary_text.delta', item_id: 'rs_1', delta: 'Checking.' },
+      {
+        type: 'response.output_item.done',
+        output_index: 0,
+        item: { type: 'reasoning', id: 'rs_1', summary: [] },
+      },
+      { type: 'response.output_item.done', output_index: 1, item: { type: 'web_search_call', id: 'ws_1' } },
+      { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 2, delta: 'Found it.' },
+      {
+        type: 'response.output_item.done',
+        output_index: 3,
+        item: {
+          type: 'function_call',
+          id: 'fc_1',
+          call_id: 'call_1',
+          name: 'open',
+          arguments: '{"url":"u"}',
+        },
+      },
+      {
+        type: 'response.completed',
+        response: {
+          id: 'resp_1',
+          status: 'completed',
+          usage: {
+            input_tokens: 9,
+            input_tokens_details: { cached_tokens: 4 },
+            output_tokens: 20,
+            output_tokens_details: { reasoning_tokens: 12 },
+          },
+        },
+      },
+    ];
+    await writeFile(join(dir, 'responses.chunks.txt'), lines.map((line) => JSON.stringify(line)).join('\n'));
+    const output = capture();
+    const code = await replayCommand(
+      ['--api', 'openai-responses', join(dir, 'responses.chunks.txt')],
+      output,
+    );
+    expect(code).toBe(0);
+    expect(output.lines()[0]).toEqual({
+      file: join(dir, 'responses.chunks.txt'),
+      text: 'Found it.',
+      toolCalls: [{ id: 'call_1', name: 'open', arguments: { url: 'u' } }],
+      finishReason: 'tool-calls',
+      usage: { inputTokens: 9, outputTokens: 20, cachedInputTokens: 4, reasoningTokens: 12 },
+      reasoning: 'Checking.',
+      passedThrough: ['web_search_call'],
+      error: null,
+    });
+  });
+
   it('refuses a missing or unknown --api and no files with exit code 2', async () => {
     expect(await replayCommand(['x.txt'], capture())).toBe(2);
     expect(await replayCommand(['--api', 'gemini', 'x.txt'], capture())).toBe(2);

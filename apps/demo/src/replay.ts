@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Recording, type RecordingApi, replayRecordings } from '@victor-ai/provider-pool/testing';
 
-const USAGE = 'usage: npm run demo -- replay --api openai-chat|anthropic FILE...';
+const USAGE = 'usage: npm run demo -- replay --api openai-chat|anthropic|openai-responses FILE...';
 
 /** Where the replay command writes: the terminal in the CLI, a buffer in tests. */
 export interface ReplayOutput {
@@ -9,7 +9,7 @@ export interface ReplayOutput {
 }
 
 /**
- * `replay --api openai-chat|anthropic FILE...`: serves each recorded response body (raw SSE, one JSON event
+ * `replay --api openai-chat|anthropic|openai-responses FILE...`: serves each recorded response body (raw SSE, one JSON event
  * payload per line, or a whole JSON body) from the loopback server, decodes it with the real provider, and
  * prints one JSON object per file: `{file, text, toolCalls, finishReason, usage, error}`. Returns the exit
  * code: 0 when every file decoded, 1 when one did not (or could not be read), 2 for bad arguments.
@@ -27,9 +27,9 @@ export async function replayCommand(argv: string[], output: ReplayOutput): Promi
       return 0;
     } else files.push(arg);
   }
-  if (api !== 'openai-chat' && api !== 'anthropic') {
+  if (api !== 'openai-chat' && api !== 'anthropic' && api !== 'openai-responses') {
     output.write(
-      `replay: --api must be openai-chat or anthropic, got ${JSON.stringify(api ?? null)}\n${USAGE}\n`,
+      `replay: --api must be openai-chat, anthropic or openai-responses, got ${JSON.stringify(api ?? null)}\n${USAGE}\n`,
     );
     return 2;
   }
@@ -72,6 +72,8 @@ export async function replayCommand(argv: string[], output: ReplayOutput): Promi
         })),
         finishReason: result.finishReason,
         usage: result.usage,
+        ...(result.reasoning !== undefined && { reasoning: result.reasoning }),
+        ...(result.passedThrough !== undefined && { passedThrough: result.passedThrough }),
         error: result.error,
       })}\n`,
     );

@@ -224,6 +224,9 @@ describe('createSafetyMiddleware', () => {
     mkdirSync(outside);
     symlinkSync(outside, join(workspace, 'escape'));
     symlinkSync(join(workspace, 'src'), join(workspace, 'inner-link'));
+    symlinkSync(join(outside, 'planted.txt'), join(workspace, 'dangling-absolute'));
+    symlinkSync('../outside/planted.txt', join(workspace, 'dangling-relative'));
+    symlinkSync('src/not-yet.ts', join(workspace, 'dangling-inside'));
     afterAll(() => rmSync(root, { recursive: true, force: true }));
     const guard = createSafetyMiddleware({ workspaceRoot: workspace, homeDirectory: '/home/agent' });
     const check = (args: Record<string, unknown>) =>
@@ -238,6 +241,7 @@ describe('createSafetyMiddleware', () => {
       [{ dir: 'inner-link/x' }],
       [{ path: 'does/not/exist/yet.txt' }],
       [{ content: '../../etc/passwd' }],
+      [{ path: 'dangling-inside' }],
     ])('should let %j through', (args) => {
       expect(check(args)).toBeUndefined();
     });
@@ -252,6 +256,8 @@ describe('createSafetyMiddleware', () => {
       [{ cwd: '..' }],
       [{ path: 'escape/secret.txt' }],
       [{ path: 'escape' }],
+      [{ path: 'dangling-absolute' }],
+      [{ path: 'dangling-relative' }],
       [{ FILE: 'src/\u0000x' }],
     ])('should block %j', (args) => {
       expect(check(args)).toMatchObject({ type: 'block', code: 'PATH_OUTSIDE_WORKSPACE' });

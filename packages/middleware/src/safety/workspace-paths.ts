@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -16,8 +16,11 @@ function inside(root: string, path: string): boolean {
   return rest === '' || (rest !== '..' && !rest.startsWith(`..${sep}`) && !isAbsolute(rest));
 }
 
-/** The real path of the longest existing prefix of `path`, with the rest appended. */
-function realpathOfExisting(path: string): string {
+/**
+ * The real path of the longest existing prefix of `path`, with the rest appended. A dangling symbolic link
+ * on the way is followed to where it points (a write through it would create its target there).
+ */
+function realpathOfExisting(path: string, hops = 0): string {
   const missing: string[] = [];
   let current = path;
   for (;;) {
@@ -25,6 +28,19 @@ function realpathOfExisting(path: string): string {
       const real = realpathSync.native(current);
       return missing.length === 0 ? real : join(real, ...missing.reverse());
     } catch {
+      if (hops < 32) {
+        try {
+          if (lstatSync(current).isSymbolicLink()) {
+            const target = resolve(dirname(current), readlinkSync(current));
+            return realpathOfExisting(
+              missing.length === 0 ? target : join(target, ...missing.reverse()),
+              hops + 1,
+            );
+          }
+        } catch {
+          // Not there at all: keep walking up.
+        }
+      }
       const parent = dirname(current);
       if (parent === current) return path;
       missing.push(current.slice(parent.length).replace(/^[/\\]/, ''));

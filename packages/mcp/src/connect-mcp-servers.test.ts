@@ -183,6 +183,10 @@ describe('connectMcpServers', () => {
           structuredContent: { sum: 5 },
         });
         expect(await run(source, 'r__shout', { text: 'hi' })).toBe('HI');
+        // The SDK client is there for what the package does not wrap.
+        const tools = await source.client('remote')!.listTools();
+        expect(tools.tools.map((tool) => tool.name)).toEqual(['add', 'shout']);
+        expect(source.client('unknown')).toBeUndefined();
       } finally {
         await http.close();
       }

@@ -1,3 +1,4 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import {
   invalidOption,
@@ -93,6 +94,11 @@ export interface McpToolSource {
   renames(): readonly ToolRename[];
   /** The server name and MCP tool name behind an exposed tool name. */
   origin(name: string): { server: string; tool: string } | undefined;
+  /**
+   * The MCP SDK `Client` of a connected server, for what this package does not wrap (resources, prompts,
+   * raw calls); undefined while the server is not connected.
+   */
+  client(server: string): Client | undefined;
   /** An image or audio clip a tool returned, by its `ref`. */
   media(ref: string): McpMedia | undefined;
   /** Lists one server's tools again (all servers when no name is given). */
@@ -209,6 +215,7 @@ export async function connectMcpServers(
   const media = new Map<string, McpMedia>();
   let currentRenames: readonly ToolRename[] = [];
   let closed = false;
+  let starting = false;
   // Argument objects the approval guard let through; destructive tools refuse any other.
   const approved = new WeakSet<object>();
 
@@ -263,7 +270,8 @@ export async function connectMcpServers(
 
   /** Recomputes every name and updates the registry with only what changed. */
   function sync(changed: ServerConnection | undefined): void {
-    if (closed) return;
+    // While starting, listings are only stored: one sync at the end names every server's tools once.
+    if (closed || starting) return;
     const requests: Array<{ server: string; prefix: string; original: string }> = [];
     const sources: Array<{ connection: ServerConnection; mcp: McpTool }> = [];
     for (const connection of connections) {
@@ -272,7 +280,7 @@ export async function connectMcpServers(
       const prefix = connection.config.prefix ?? connection.name;
       for (const mcp of tools) {
         if (!isObjectSchema(mcp.inputSchema)) {
-          if (connection === changed)
+          if (changed === undefined || connection === changed)
             emit({
               type: 'tool-skipped',
               server: connection.name,
@@ -316,11 +324,12 @@ export async function connectMcpServers(
       added.push(tool);
       count(connection.name, 'added');
     }
-    const removed: string[] = [];
+    const replaced = new Set(added.map((tool) => tool.definition.name));
+    const gone: string[] = [];
     for (const [name, entry] of byName) {
-      if (!next.has(name)) {
-        removed.push(name);
-        if (!added.some((tool) => tool.definition.name === name)) count(entry.connection.name, 'removed');
+      if (!next.has(name) && !replaced.has(name)) {
+        gone.push(name);
+        count(entry.connection.name, 'removed');
       }
     }
     byName.clear();
@@ -333,13 +342,14 @@ export async function connectMcpServers(
         emit({ type: 'tool-renamed', rename });
     }
     currentRenames = Object.freeze(renames);
-    const replaced = new Set(added.map((tool) => tool.definition.name));
-    const gone = removed.filter((name) => !replaced.has(name));
     if (gone.length > 0) registry.remove(gone);
     if (added.length > 0) registry.add(added);
+    if (perServer.size === 0) return;
+    const totals = new Map<string, number>();
+    for (const entry of byName.values())
+      totals.set(entry.connection.name, (totals.get(entry.connection.name) ?? 0) + 1);
     for (const [server, counts] of perServer) {
-      const total = [...byName.values()].filter((entry) => entry.connection.name === server).length;
-      emit({ type: 'tools-changed', server, ...counts, total });
+      emit({ type: 'tools-changed', server, ...counts, total: totals.get(server) ?? 0 });
     }
   }
 
@@ -371,6 +381,7 @@ export async function connectMcpServers(
       }),
   );
   const startFailures = new Map<ServerConnection, McpServerError>();
+  starting = true;
   await Promise.all(
     connections.map((connection) =>
       connection.start().catch((error: unknown) => {
@@ -387,6 +398,8 @@ export async function connectMcpServers(
       }),
     ),
   );
+  starting = false;
+  sync(undefined);
 
   const approval = createApprovalMiddleware({
     name: 'mcp-destructive-approval',
@@ -453,6 +466,9 @@ export async function connectMcpServers(
     origin(name) {
       const entry = byName.get(name);
       return entry ? { server: entry.connection.name, tool: entry.mcp.name } : undefined;
+    },
+    client(server) {
+      return connections.find((connection) => connection.name === server)?.client;
     },
     media(ref) {
       return media.get(ref);

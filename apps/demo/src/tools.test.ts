@@ -307,17 +307,18 @@ describe('escapes through links', () => {
     ['an absolute', () => join(outside, 'planted.txt')],
     ['a relative', () => `../${outside.split('/').pop()}/planted.txt`],
   ])(
-    'does not create a file through a dangling link with %s target, though the path check passes it',
+    'does not create a file through a dangling link with %s target (path check and guard)',
     async (_kind, target) => {
       symlinkSync(target(), join(root, 'notes.txt'));
       const chain = createToolMiddlewareChain([createSafetyMiddleware({ workspaceRoot: workspace.root })]);
-      const result = await chain.execute(
-        tools.write_file!,
-        call('write_file', { path: 'notes.txt', content: 'x', overwrite: true }),
-        {},
-      );
-      expect(result).toMatchObject({ ok: false, error: { code: 'TOOL_FAILED' } });
-      expect(result.ok === false && result.error.message).toContain('SYMLINK_REFUSED');
+      const args = { path: 'notes.txt', content: 'x', overwrite: true };
+      const blocked = await chain.execute(tools.write_file!, call('write_file', args), {});
+      expect(blocked).toMatchObject({
+        ok: false,
+        error: { code: 'PATH_OUTSIDE_WORKSPACE', middleware: 'safety' },
+      });
+      // The tool's own guard refuses it too, without the middleware in front.
+      await expect(run('write_file', args)).rejects.toThrow('SYMLINK_REFUSED');
       expect(existsSync(join(outside, 'planted.txt'))).toBe(false);
     },
   );

@@ -9,6 +9,7 @@ import {
   parallelTools,
   toolSelectionLatency,
 } from './extras.js';
+import { mcpScenario } from './mcp.js';
 
 const [scenario, baseURL = '', quick = 'false'] = process.argv.slice(2);
 
@@ -43,6 +44,8 @@ async function run(): Promise<unknown> {
       return batching(baseURL, requestCount);
     case 'executor':
       return executorScenario(baseURL.replace(/\/v1$/, ''), quick === 'true');
+    case 'mcp':
+      return mcpScenario(quick === 'true');
     case 'ai-sdk':
       return aiSdkComparison(baseURL, quick === 'true', requestCount);
     default:

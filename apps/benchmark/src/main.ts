@@ -48,6 +48,7 @@ export async function runBenchmark(
     'parallel-tools',
     'batching',
     'executor',
+    'mcp',
     ...(args.quick ? [] : ['ai-sdk']),
   ];
   const steps =
@@ -111,6 +112,7 @@ export async function runBenchmark(
       batching: extraResults.batching,
       executor: extraResults.executor,
       aiSdk: extraResults['ai-sdk'],
+      mcp: extraResults.mcp,
       provider: { overhead: providerOverhead.result, streaming: providerStreaming.result },
       stack:
         'overhead, throughput, streaming, adr005: an agent turn (55 tools, lexical selection on, safety + validation + audit middleware, cache off) vs raw undici sending the same bytes; provider: the OpenAI-compatible provider alone vs raw undici',
@@ -197,6 +199,14 @@ function printTable(report: Record<string, unknown>): void {
     [
       'executor: cheap request slowdown',
       `${(report.executor as { cheapRequestSlowdown: number }).cheapRequestSlowdown}x`,
+    ],
+    [
+      'MCP tool call, agent path / bare SDK client p50',
+      `${(report.mcp as { callP50Us: number }).callP50Us} / ${(report.mcp as { rawCallP50Us: number }).rawCallP50Us} us (added ${(report.mcp as { addedP50Us: number }).addedP50Us} us)`,
+    ],
+    [
+      'MCP: register 5,000 tools / search_tools p50',
+      `${(report.mcp as { register5000Ms: number }).register5000Ms} ms / ${(report.mcp as { searchP50Us: number }).searchP50Us} us`,
     ],
     ['provider alone: added p50 / p99', `${p.overhead.p50Us} / ${p.overhead.p99Us} us`],
     ['provider alone: added TTFT p50', `${p.streaming.addedTtftP50Us} us`],

@@ -16,10 +16,31 @@ import {
 } from '@victor-ai/middleware';
 import { seededRandom } from '@victor-ai/provider-pool/testing';
 import { ToolSelector } from '@victor-ai/tool-selection';
-import { syntheticTools } from './extras.js';
 import { percentile, round, sorted } from './stats.js';
 
 const ECHO_SERVER = join(fileURLToPath(new URL('.', import.meta.url)), 'mcp-echo-server.js');
+
+const VERBS = ['get', 'list', 'create', 'update', 'delete', 'search', 'send', 'cancel', 'book', 'check'];
+const NOUNS = (
+  'account invoice ticket order payment customer report file folder message calendar event user team ' +
+  'project task issue release deploy server cluster volume backup policy contract shipment product price ' +
+  'review survey video photo playlist song meeting flight hotel trip weather forecast stock wallet token'
+).split(' ');
+
+/** `count` tools with names and descriptions from a seeded generator (the same tools every run). */
+function generatedTools(count: number): ToolDefinition[] {
+  const next = seededRandom(3);
+  const pick = (list: readonly string[]) => list[Math.floor(next() * list.length)]!;
+  return Array.from({ length: count }, (_, index) => {
+    const verb = pick(VERBS);
+    const noun = pick(NOUNS);
+    return {
+      name: `${verb}_${noun}_${index}`,
+      description: `${verb} the ${noun} of a ${pick(NOUNS)}, with its ${pick(NOUNS)} and ${pick(NOUNS)} details.`,
+      parameters: { type: 'object', properties: { [`${noun}_id`]: { type: 'string' } } },
+    };
+  });
+}
 
 const p50 = (samples: number[]) => percentile(sorted(samples), 50);
 const p99 = (samples: number[]) => percentile(sorted(samples), 99);
@@ -86,30 +107,34 @@ export async function mcpScenario(quick: boolean) {
     const answer = (result.content as Array<{ text?: string }>)[0]?.text;
     if (answer !== text) throw new Error(`raw: wrong result ${JSON.stringify(answer)}`);
   };
+  // The package's tool alone (no coordinator, middleware or cache), to tell its share from the agent path's.
+  const tool = registry.get('bench__echo')!.tool!;
+  const callTool = async (text: string) => {
+    if ((await tool.execute({ text }, {})) !== text) throw new Error('tool: wrong result');
+  };
+  const paths = { raw: callRaw, tool: callTool, agent: callAgent } as const;
+  const names = ['raw', 'tool', 'agent'] as const;
   const warmup = quick ? 300 : 2000;
   const rounds = quick ? 1000 : 5000;
   let counter = 0;
-  for (let i = 0; i < warmup; i++) {
-    await callRaw(`w${counter}`);
-    await callAgent(`w${counter++}`);
-  }
-  const agentSamples: number[] = [];
-  const rawSamples: number[] = [];
+  for (let i = 0; i < warmup; i++) for (const name of names) await paths[name](`w${counter++}`);
+  const samples = { raw: [] as number[], tool: [] as number[], agent: [] as number[] };
   for (let i = 0; i < rounds; i++) {
-    const text = `m${counter++}`;
-    // Alternate which goes first, so neither always runs right after the other's pipe write.
-    const order = i % 2 === 0 ? (['raw', 'agent'] as const) : (['agent', 'raw'] as const);
-    for (const which of order) {
+    // Rotate which goes first, so none always runs right after another's pipe write.
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(i + k) % names.length]!;
+      const text = `m${counter++}`;
       const started = process.hrtime.bigint();
-      if (which === 'raw') await callRaw(text);
-      else await callAgent(text);
-      (which === 'raw' ? rawSamples : agentSamples).push(Number(process.hrtime.bigint() - started) / 1_000);
+      await paths[name](text);
+      samples[name].push(Number(process.hrtime.bigint() - started) / 1_000);
     }
   }
+  const agentSamples = samples.agent;
+  const rawSamples = samples.raw;
   await source.close();
 
   // Registration of 5,000 tools from four servers, selectable.
-  const all = syntheticTools(5_000, 3);
+  const all = generatedTools(5_000);
   const servers = await Promise.all(
     [0, 1, 2, 3].map((part) => inMemoryServer(all.slice(part * 1_250, (part + 1) * 1_250))),
   );
@@ -166,6 +191,9 @@ export async function mcpScenario(quick: boolean) {
     rawCallP50Us: round(rawCallP50Us),
     addedP50Us: round(callP50Us - rawCallP50Us),
     callP99Us: round(p99(agentSamples)),
+    // The MCP tool alone: its share of the added time; the rest is the agent path (coordinator, chain, cache).
+    toolOnlyP50Us: round(p50(samples.tool)),
+    toolOnlyAddedP50Us: round(p50(samples.tool) - rawCallP50Us),
     rawCallP99Us: round(p99(rawSamples)),
     register5000Ms: round(register5000Ms),
     searchP50Us: round(p50(searchSamples)),

@@ -9,7 +9,13 @@ import { createInterface } from 'node:readline';
 import { createParser } from 'eventsource-parser';
 import { Bench } from 'tinybench';
 import { Pool } from 'undici';
-import { createOpenAICompatibleProvider, createProviderPool, SseDecoder } from '../dist/index.js';
+import {
+  buildResponsesBody,
+  createOpenAICompatibleProvider,
+  createOpenAIResponsesProvider,
+  createProviderPool,
+  SseDecoder,
+} from '../dist/index.js';
 
 const PASSES = Number(process.env.BENCH_PASSES ?? 5);
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1_000);
@@ -50,6 +56,9 @@ const poolWithAttemptTimeout = createProviderPool({
   attemptTimeoutMs: 10_000,
 });
 const chatPath = `${new URL(baseURL).pathname}/chat/completions`;
+// The Responses API provider, and raw undici sending the very bytes it sends.
+const responses = createOpenAIResponsesProvider({ baseURL });
+const responsesPath = `${new URL(baseURL).pathname}/responses`;
 const messages = [{ role: 'user', content: 'ping' }];
 const request = { model: 'loopback-1', messages };
 const expected = 'You said: ping';
@@ -85,9 +94,32 @@ async function poolChatAttemptTimeout() {
   if (response.text !== expected) throw new Error('pool: wrong answer');
 }
 
+const responsesRequest = { model: 'loopback-1', messages: [{ role: 'user', content: 'ping' }] };
+const responsesBody = buildResponsesBody(responsesRequest, false);
+const responsesStreamBody = buildResponsesBody(responsesRequest, true);
+
+async function rawResponsesChat() {
+  calls++;
+  const response = await raw.request({
+    path: responsesPath,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: responsesBody,
+  });
+  const body = await response.body.json();
+  const message = body.output.find((item) => item.type === 'message');
+  if (message.content[0].text !== expected) throw new Error('raw responses: wrong answer');
+}
+
+async function responsesChat() {
+  calls++;
+  const response = await responses.chat(responsesRequest);
+  if (response.text !== expected) throw new Error('responses provider: wrong answer');
+}
+
 // Time to first event is timed inside the task; the rest of the stream is read (untimed) so that the
 // connection goes back to the pool, as in real use.
-const ttfe = { raw: [], provider: [] };
+const ttfe = { raw: [], provider: [], rawResponses: [], responses: [] };
 let recording = false;
 
 async function rawStream() {
@@ -129,6 +161,45 @@ async function providerStream() {
   if (last?.type !== 'finish') throw new Error('provider stream: no finish');
 }
 
+async function rawResponsesStream() {
+  calls++;
+  const started = process.hrtime.bigint();
+  const response = await raw.request({
+    path: responsesPath,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: responsesStreamBody,
+  });
+  let first = true;
+  let text = '';
+  for await (const chunk of response.body) {
+    const part = chunk.toString('utf8');
+    if (first && part.includes('\n\n')) {
+      const firstEvent = part.slice(part.indexOf('data: ') + 6, part.indexOf('\n\n'));
+      JSON.parse(firstEvent);
+      if (recording) ttfe.rawResponses.push(Number(process.hrtime.bigint() - started) / 1_000);
+      first = false;
+    }
+    text += part;
+  }
+  if (!text.includes('response.completed')) throw new Error('raw responses stream: not completed');
+}
+
+async function responsesStream() {
+  calls++;
+  const started = process.hrtime.bigint();
+  let first = true;
+  let last;
+  for await (const event of responses.stream(responsesRequest)) {
+    if (first) {
+      if (recording) ttfe.responses.push(Number(process.hrtime.bigint() - started) / 1_000);
+      first = false;
+    }
+    last = event;
+  }
+  if (last?.type !== 'finish') throw new Error('responses stream: no finish');
+}
+
 const tasks = [
   ['raw undici chat', rawChat],
   ['provider chat', providerChat],
@@ -136,12 +207,16 @@ const tasks = [
   ['pool chat, attemptTimeoutMs', poolChatAttemptTimeout],
   ['raw undici stream', rawStream],
   ['provider stream', providerStream],
+  ['raw undici responses', rawResponsesChat],
+  ['responses chat', responsesChat],
+  ['raw undici responses stream', rawResponsesStream],
+  ['responses stream', responsesStream],
 ];
 
 const p50s = new Map(tasks.map(([name]) => [name, []]));
 const p99s = new Map(tasks.map(([name]) => [name, []]));
 const cpu = new Map(tasks.map(([name]) => [name, []]));
-const ttfePasses = { raw: [], provider: [] };
+const ttfePasses = { raw: [], provider: [], rawResponses: [], responses: [] };
 
 // Warm-up pass: every client, >= WARMUP_CALLS calls and WARMUP_MS each.
 {
@@ -163,8 +238,7 @@ for (let pass = 1; pass <= PASSES; pass++) {
     const bench = new Bench({ time: TIME_MS, warmup: false });
     bench.add(name, fn);
     recording = true;
-    ttfe.raw.length = 0;
-    ttfe.provider.length = 0;
+    for (const list of Object.values(ttfe)) list.length = 0;
     const before = process.cpuUsage();
     await bench.run();
     const used = process.cpuUsage(before);
@@ -178,13 +252,27 @@ for (let pass = 1; pass <= PASSES; pass++) {
       ttfePasses.raw.push([percentile(ttfe.raw, 50), percentile(ttfe.raw, 99)]);
     if (name === 'provider stream')
       ttfePasses.provider.push([percentile(ttfe.provider, 50), percentile(ttfe.provider, 99)]);
+    if (name === 'raw undici responses stream')
+      ttfePasses.rawResponses.push([percentile(ttfe.rawResponses, 50), percentile(ttfe.rawResponses, 99)]);
+    if (name === 'responses stream')
+      ttfePasses.responses.push([percentile(ttfe.responses, 50), percentile(ttfe.responses, 99)]);
   }
 }
 
 // Interleaved check of the same differences, call by call (A, B, C, A, B, C, ...), so that drift hits every
 // client alike; percentiles from every sample.
 const INTERLEAVED_ROUNDS = Number(process.env.BENCH_INTERLEAVED_ROUNDS ?? 20_000);
-const interleaved = { raw: [], provider: [], pool: [], rawTtfe: [], providerTtfe: [] };
+const interleaved = {
+  raw: [],
+  provider: [],
+  pool: [],
+  rawTtfe: [],
+  providerTtfe: [],
+  rawResponses: [],
+  responses: [],
+  rawResponsesTtfe: [],
+  responsesTtfe: [],
+};
 async function timed(fn) {
   const started = process.hrtime.bigint();
   await fn();
@@ -201,6 +289,14 @@ for (let round = 0; round < INTERLEAVED_ROUNDS; round++) {
   await providerStream();
   interleaved.rawTtfe.push(ttfe.raw[0]);
   interleaved.providerTtfe.push(ttfe.provider[0]);
+  interleaved.rawResponses.push(await timed(rawResponsesChat));
+  interleaved.responses.push(await timed(responsesChat));
+  ttfe.rawResponses.length = 0;
+  ttfe.responses.length = 0;
+  await rawResponsesStream();
+  await responsesStream();
+  interleaved.rawResponsesTtfe.push(ttfe.rawResponses[0]);
+  interleaved.responsesTtfe.push(ttfe.responses[0]);
 }
 recording = false;
 
@@ -238,6 +334,14 @@ console.log(
 console.log(
   `time to first event p50: raw ${median(ttfePasses.raw.map(([p50]) => p50)).toFixed(1)} us, provider ${median(ttfePasses.provider.map(([p50]) => p50)).toFixed(1)} us; added ${median(addedTtfe).toFixed(1)} us (per pass: ${addedTtfe.map((v) => v.toFixed(1)).join(', ')}; target <= 30 us)`,
 );
+const addedResponses = p50s.get('responses chat').map((v, i) => v - p50s.get('raw undici responses')[i]);
+const addedResponsesTtfe = ttfePasses.responses.map(([p50], i) => p50 - ttfePasses.rawResponses[i][0]);
+console.log(
+  `added p50, Responses API non-streaming (over raw undici sending the same bytes): ${median(addedResponses).toFixed(1)} us (per pass: ${addedResponses.map((v) => v.toFixed(1)).join(', ')}; target <= 10 us)`,
+);
+console.log(
+  `time to first event p50, Responses API: raw ${median(ttfePasses.rawResponses.map(([p50]) => p50)).toFixed(1)} us, provider ${median(ttfePasses.responses.map(([p50]) => p50)).toFixed(1)} us; added ${median(addedResponsesTtfe).toFixed(1)} us (per pass: ${addedResponsesTtfe.map((v) => v.toFixed(1)).join(', ')}; target <= 30 us)`,
+);
 console.log(
   `\n## Interleaved call by call (${INTERLEAVED_ROUNDS} rounds; us)\n| client | p50 | p99 | added p50 over raw |\n|---|---|---|---|`,
 );
@@ -247,6 +351,10 @@ for (const [name, samples, base] of [
   ['pool chat (1 endpoint)', interleaved.pool, interleaved.raw],
   ['raw undici first event', interleaved.rawTtfe, interleaved.rawTtfe],
   ['provider first event', interleaved.providerTtfe, interleaved.rawTtfe],
+  ['raw undici responses', interleaved.rawResponses, interleaved.rawResponses],
+  ['responses chat', interleaved.responses, interleaved.rawResponses],
+  ['raw undici responses first event', interleaved.rawResponsesTtfe, interleaved.rawResponsesTtfe],
+  ['responses first event', interleaved.responsesTtfe, interleaved.rawResponsesTtfe],
 ]) {
   console.log(
     `| ${name} | ${percentile(samples, 50).toFixed(1)} | ${percentile(samples, 99).toFixed(1)} | ${(percentile(samples, 50) - percentile(base, 50)).toFixed(1)} |`,
@@ -255,6 +363,7 @@ for (const [name, samples, base] of [
 console.log(`server requests ${served} = calls ${calls} (no hidden retries)`);
 
 await provider.close();
+await responses.close();
 await pool.close();
 await poolWithAttemptTimeout.close();
 await raw.close();

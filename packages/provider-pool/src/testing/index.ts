@@ -11,4 +11,4 @@ export type {
 } from './loopback-server.js';
 export { createLoopbackServer, loopbackEmbedding, seededRandom } from './loopback-server.js';
 export type { Recording, RecordingApi, ReplayResult, ServedRecording } from './replay.js';
-export { replayRecordings, serveRecording } from './replay.js';
+export { replayRecordings, responsesSegments, serveRecording } from './replay.js';

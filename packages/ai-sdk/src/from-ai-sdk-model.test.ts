@@ -203,7 +203,9 @@ describe('fromAISDKModel', () => {
       expect(events.at(-1)).toEqual({
         type: 'finish',
         finishReason: 'tool-calls',
-        usage: { inputTokens: 20, outputTokens: 8, cachedInputTokens: 0 },
+        usage: { inputTokens: 20, outputTokens: 8, cachedInputTokens: 0, reasoningTokens: 0 },
+        // What the AI SDK provider reports under its own name passes through.
+        providerMetadata: { loopback: {} },
       });
     });
 

@@ -5,6 +5,7 @@ import type {
   LanguageModelV3StreamPart,
 } from '@ai-sdk/provider';
 import {
+  type AssistantMessage,
   type ChatRequest,
   type ChatResponse,
   InvalidConfigError,
@@ -12,13 +13,14 @@ import {
   invalidOption,
   type Provider,
   parseToolArguments,
+  type ReasoningPart,
   type StreamEvent,
   type ToolCall,
   toJsonSchema,
 } from '@victor-ai/core';
 import { fromAISDKError } from './errors.js';
-import { toLanguageModelPrompt } from './prompt.js';
-import { StreamPartDecoder } from './stream-parts.js';
+import { toLanguageModelPrompt, toReasoningPart } from './prompt.js';
+import { StreamPartDecoder, withoutVictor } from './stream-parts.js';
 import { fromLanguageModelFinishReason, fromLanguageModelUsage } from './usage.js';
 
 /** Options of `fromAISDKModel`. */
@@ -45,7 +47,10 @@ function toFunctionTool(definition: NonNullable<ChatRequest['tools']>[number]): 
   return tool;
 }
 
-/** The AI SDK call options of a Victor request; the model name of the request is not used (the model is fixed). */
+/**
+ * The AI SDK call options of a Victor request; the model name of the request is not used (the model is
+ * fixed). `providerOptions` are the adapter's defaults overlaid with the request's own.
+ */
 export function toCallOptions(
   request: ChatRequest,
   providerOptions?: LanguageModelV3CallOptions['providerOptions'],
@@ -66,15 +71,22 @@ export function toCallOptions(
   if (request.seed !== undefined) options.seed = request.seed;
   if (request.headers !== undefined) options.headers = { ...request.headers };
   if (request.abortSignal !== undefined) options.abortSignal = request.abortSignal;
-  if (providerOptions !== undefined) options.providerOptions = providerOptions;
+  if (request.providerOptions !== undefined) {
+    // The request's options (keyed by provider, as the AI SDK keys them) win over the adapter's defaults.
+    options.providerOptions = {
+      ...providerOptions,
+      ...(request.providerOptions as LanguageModelV3CallOptions['providerOptions']),
+    };
+  } else if (providerOptions !== undefined) options.providerOptions = providerOptions;
   return options;
 }
 
 /**
  * A Victor `Provider` over any AI SDK language model (specification v3: the providers of `ai` 6, such as
  * `@ai-sdk/openai`, `@ai-sdk/google`, `@ai-sdk/amazon-bedrock`), so `createAgent` and `createProviderPool`
- * can use it. Text and client tool calls map both ways; reasoning, sources, files and provider-executed
- * tools are left out. Failures are Victor errors (`HTTP_STATUS`, `CONNECTION_FAILED`, `ABORTED`, ...).
+ * can use it. Text, client tool calls, reasoning, provider options and provider metadata map both ways;
+ * sources, files and provider-executed tools are left out. Failures are Victor errors (`HTTP_STATUS`,
+ * `CONNECTION_FAILED`, `ABORTED`, ...).
  */
 export function fromAISDKModel(model: LanguageModelV3, options: FromAISDKModelOptions = {}): Provider {
   if (typeof model?.doGenerate !== 'function' || typeof model.doStream !== 'function') {
@@ -106,9 +118,13 @@ export function fromAISDKModel(model: LanguageModelV3, options: FromAISDKModelOp
     }
     let text = '';
     const toolCalls: ToolCall[] = [];
+    let reasoning: ReasoningPart[] | undefined;
     for (const part of result.content) {
       if (part.type === 'text') text += part.text;
-      else if (part.type === 'tool-call' && !part.providerExecuted) {
+      else if (part.type === 'reasoning') {
+        if (reasoning === undefined) reasoning = [];
+        reasoning.push(toReasoningPart(part.text, part.providerMetadata));
+      } else if (part.type === 'tool-call' && !part.providerExecuted) {
         let args: ToolCall['arguments'];
         try {
           args = parseToolArguments(part.toolName, part.input);
@@ -121,11 +137,11 @@ export function fromAISDKModel(model: LanguageModelV3, options: FromAISDKModelOp
         toolCalls.push({ id: part.toolCallId, name: part.toolName, arguments: args });
       }
     }
+    const message: AssistantMessage = { role: 'assistant', content: text };
+    if (toolCalls.length > 0) message.toolCalls = toolCalls;
+    if (reasoning !== undefined) message.reasoning = reasoning;
     const response: ChatResponse = {
-      message:
-        toolCalls.length > 0
-          ? { role: 'assistant', content: text, toolCalls }
-          : { role: 'assistant', content: text },
+      message,
       text,
       toolCalls,
       finishReason: fromLanguageModelFinishReason(result.finishReason),
@@ -133,6 +149,8 @@ export function fromAISDKModel(model: LanguageModelV3, options: FromAISDKModelOp
     };
     if (result.response?.id !== undefined) response.id = result.response.id;
     if (result.response?.modelId !== undefined) response.model = result.response.modelId;
+    const metadata = withoutVictor(result.providerMetadata);
+    if (metadata !== undefined) response.providerMetadata = metadata;
     return response;
   }
 

@@ -1,5 +1,12 @@
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
-import { HttpStatusError, type Message, type StreamEvent, type ToolCall } from '@victor-ai/core';
+import {
+  HttpStatusError,
+  type Message,
+  type ReasoningPart,
+  type StreamEvent,
+  type ToolCall,
+  type Usage,
+} from '@victor-ai/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromAISDKError, toAPICallError } from './errors.js';
@@ -18,15 +25,35 @@ const toolCall: fc.Arbitrary<ToolCall> = fc.record({
   arguments: jsonObject,
 });
 
+/** Reasoning from a Victor provider (its own provider name and JSON data) or from an AI SDK model. */
+const reasoningPart: fc.Arbitrary<ReasoningPart> = fc.oneof(
+  fc.record({
+    type: fc.constant('reasoning' as const),
+    provider: fc.constantFrom('anthropic', 'openai-responses'),
+    text: fc.string(),
+    providerData: jsonObject,
+  }),
+  fc.record({
+    type: fc.constant('reasoning' as const),
+    provider: fc.constant('ai-sdk'),
+    text: fc.string(),
+    providerData: fc.dictionary(fc.constantFrom('openai', 'anthropic', 'google'), jsonObject, { maxKeys: 2 }),
+  }),
+);
+
 const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ role: fc.constant('system' as const), content: fc.string() }),
   fc.record({ role: fc.constant('user' as const), content: fc.string() }),
   fc.record({ role: fc.constant('assistant' as const), content: fc.string() }),
-  fc.record({
-    role: fc.constant('assistant' as const),
-    content: fc.string(),
-    toolCalls: fc.array(toolCall, { minLength: 1, maxLength: 3 }),
-  }),
+  fc.record(
+    {
+      role: fc.constant('assistant' as const),
+      content: fc.string(),
+      toolCalls: fc.array(toolCall, { minLength: 1, maxLength: 3 }),
+      reasoning: fc.array(reasoningPart, { minLength: 1, maxLength: 2 }),
+    },
+    { requiredKeys: ['role', 'content'] },
+  ),
   fc.record(
     {
       role: fc.constant('tool' as const),
@@ -39,13 +66,19 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   ),
 );
 
-const usage = fc
-  .record({ inputTokens: fc.nat(100_000), outputTokens: fc.nat(100_000), cached: fc.option(fc.nat(100_000)) })
-  .map(({ inputTokens, outputTokens, cached }) =>
-    cached === null
-      ? { inputTokens, outputTokens }
-      : { inputTokens, outputTokens, cachedInputTokens: Math.min(cached, inputTokens) },
-  );
+const usage: fc.Arbitrary<Usage> = fc
+  .record({
+    inputTokens: fc.nat(100_000),
+    outputTokens: fc.nat(100_000),
+    cached: fc.option(fc.nat(100_000)),
+    reasoning: fc.option(fc.nat(100_000)),
+  })
+  .map(({ inputTokens, outputTokens, cached, reasoning }) => {
+    const value: Usage = { inputTokens, outputTokens };
+    if (cached !== null) value.cachedInputTokens = Math.min(cached, inputTokens);
+    if (reasoning !== null) value.reasoningTokens = Math.min(reasoning, outputTokens);
+    return value;
+  });
 
 const finishReason = fc.constantFrom(
   'stop',
@@ -65,21 +98,34 @@ const events: fc.Arbitrary<StreamEvent[]> = fc
       fc.oneof(
         fc.string({ minLength: 1 }).map((delta) => ({ delta })),
         toolCall.map((call) => ({ call })),
+        fc
+          .tuple(reasoningPart, fc.array(fc.string({ minLength: 1 }), { maxLength: 3 }))
+          .map(([part, deltas]) => ({
+            reasoning: { ...part, text: deltas.join('') },
+            deltas,
+          })),
       ),
-      {
-        maxLength: 8,
-      },
+      { maxLength: 8 },
     ),
     finishReason,
     usage,
+    providerMetadata: fc.option(
+      fc.dictionary(fc.constantFrom('openai', 'anthropic'), jsonObject, { minKeys: 1 }),
+      {
+        nil: undefined,
+      },
+    ),
   })
-  .map(({ id, model, body, finishReason, usage }) => {
+  .map(({ id, model, body, finishReason, usage, providerMetadata }) => {
     const out: StreamEvent[] = [{ type: 'response-start', id, model }];
     let index = 0;
     const seen = new Set<string>();
     for (const item of body) {
       if ('delta' in item) out.push({ type: 'text-delta', delta: item.delta });
-      else {
+      else if ('reasoning' in item) {
+        for (const delta of item.deltas) out.push({ type: 'reasoning-delta', delta });
+        out.push({ type: 'reasoning-end', reasoning: item.reasoning });
+      } else {
         if (seen.has(item.call.id)) continue;
         seen.add(item.call.id);
         const args = JSON.stringify(item.call.arguments);
@@ -89,7 +135,11 @@ const events: fc.Arbitrary<StreamEvent[]> = fc
         index++;
       }
     }
-    out.push({ type: 'finish', finishReason, usage });
+    out.push(
+      providerMetadata === undefined
+        ? { type: 'finish', finishReason, usage }
+        : { type: 'finish', finishReason, usage, providerMetadata },
+    );
     return out;
   });
 
@@ -112,7 +162,7 @@ describe('round trips through the AI SDK specification', () => {
     );
   });
 
-  it('keeps a stream: Victor events -> AI SDK parts -> Victor events', () => {
+  it('keeps a stream (text, reasoning, tool calls, provider metadata): Victor events -> AI SDK parts -> Victor events', () => {
     fc.assert(
       fc.property(events, (input) => {
         const { parts, back } = throughAISDK(input);
@@ -168,7 +218,7 @@ describe('round trips through the AI SDK specification', () => {
     );
   });
 
-  it('keeps usage, cached tokens included', () => {
+  it('keeps usage, cached and reasoning tokens included', () => {
     fc.assert(
       fc.property(usage, (value) => {
         expect(fromLanguageModelUsage(toLanguageModelUsage(value))).toEqual(value);

@@ -5,6 +5,7 @@ import {
   type StreamEvent,
   type VictorError,
 } from '@victor-ai/core';
+import { reasoningMetadata, toReasoningPart } from './prompt.js';
 import {
   fromLanguageModelFinishReason,
   fromLanguageModelUsage,
@@ -17,11 +18,14 @@ export const TEXT_ID = 'text-0';
 
 /**
  * Converts Victor stream events to AI SDK (v3 specification) stream parts, one event at a time: text deltas
- * are framed by `text-start`/`text-end`, tool calls become `tool-input-*` parts and a `tool-call`, an
- * `error` event becomes an `error` part followed by a `finish` with reason `error`.
+ * are framed by `text-start`/`text-end`, reasoning by `reasoning-start`/`reasoning-end` (whose metadata
+ * carries the Victor part, so the AI SDK sends it back on the next step), tool calls become `tool-input-*`
+ * parts and a `tool-call`, an `error` event becomes an `error` part followed by a `finish` with reason `error`.
  */
 export class StreamPartEncoder {
   private textOpen = false;
+  private reasoningId: string | undefined;
+  private reasoningCount = 0;
   private readonly openInputs = new Set<string>();
 
   constructor(
@@ -42,6 +46,23 @@ export class StreamPartEncoder {
         }
         out.push({ type: 'text-delta', id: TEXT_ID, delta: event.delta });
         return;
+      case 'reasoning-delta':
+        out.push({ type: 'reasoning-delta', id: this.openReasoning(out), delta: event.delta });
+        return;
+      case 'reasoning-end': {
+        const opened = this.reasoningId === undefined;
+        const id = this.openReasoning(out);
+        if (opened && event.reasoning.text !== '') {
+          out.push({ type: 'reasoning-delta', id, delta: event.reasoning.text });
+        }
+        out.push({
+          type: 'reasoning-end',
+          id,
+          providerMetadata: reasoningMetadata(event.reasoning) as SharedV3ProviderMetadata,
+        });
+        this.reasoningId = undefined;
+        return;
+      }
       case 'tool-call-start':
         this.openInputs.add(event.id);
         out.push({ type: 'tool-input-start', id: event.id, toolName: event.name });
@@ -66,7 +87,7 @@ export class StreamPartEncoder {
           type: 'finish',
           finishReason: toLanguageModelFinishReason(event.finishReason),
           usage: toLanguageModelUsage(event.usage),
-          providerMetadata: this.finishMetadata(event.usage.cachedInputTokens),
+          providerMetadata: this.finishMetadata(event.usage.cachedInputTokens, event.providerMetadata),
         });
         return;
       case 'error':
@@ -88,9 +109,25 @@ export class StreamPartEncoder {
     out.push({ type: 'text-end', id: TEXT_ID });
   }
 
-  private finishMetadata(cachedInputTokens: number | undefined): SharedV3ProviderMetadata | undefined {
-    if (this.providerMetadata === undefined || cachedInputTokens === undefined) return this.providerMetadata;
-    return { ...this.providerMetadata, victor: { ...this.providerMetadata.victor, cachedInputTokens } };
+  private openReasoning(out: LanguageModelV3StreamPart[]): string {
+    if (this.reasoningId === undefined) {
+      this.reasoningId = `reasoning-${this.reasoningCount++}`;
+      out.push({ type: 'reasoning-start', id: this.reasoningId });
+    }
+    return this.reasoningId;
+  }
+
+  /** The provider's own metadata (keyed by provider kind) beside this model's `victor` entry. */
+  private finishMetadata(
+    cachedInputTokens: number | undefined,
+    fromProvider: Readonly<Record<string, unknown>> | undefined,
+  ): SharedV3ProviderMetadata | undefined {
+    let metadata = this.providerMetadata;
+    if (cachedInputTokens !== undefined && metadata !== undefined) {
+      metadata = { ...metadata, victor: { ...metadata.victor, cachedInputTokens } };
+    }
+    if (fromProvider === undefined) return metadata;
+    return { ...(fromProvider as SharedV3ProviderMetadata), ...metadata };
   }
 }
 
@@ -98,11 +135,13 @@ export class StreamPartEncoder {
  * Converts AI SDK (v3 specification) stream parts to Victor stream events, one part at a time: a
  * `response-start` comes first (from `response-metadata` when the model sends it before anything else),
  * `tool-input-*` parts become `tool-call-start`/`-delta`, a `tool-call` becomes `tool-call-end` with parsed
- * arguments. Reasoning, sources, files, raw chunks and provider-executed tool calls are left out. `push`
+ * arguments, reasoning becomes `reasoning-delta` and `reasoning-end` events (see `toReasoningPart`). Sources,
+ * files, raw chunks and provider-executed tool calls are left out. `push`
  * returns true once the stream has ended (`finish` or `error`); an `error` part before any event throws.
  */
 export class StreamPartDecoder {
   private started = false;
+  private readonly reasoningText = new Map<string, string>();
   private nextIndex = 0;
   private readonly indexes = new Map<string, number>();
 
@@ -129,6 +168,21 @@ export class StreamPartDecoder {
         this.start(out);
         out.push({ type: 'text-delta', delta: part.delta });
         return false;
+      case 'reasoning-start':
+        this.reasoningText.set(part.id, '');
+        return false;
+      case 'reasoning-delta':
+        this.start(out);
+        this.reasoningText.set(part.id, (this.reasoningText.get(part.id) ?? '') + part.delta);
+        out.push({ type: 'reasoning-delta', delta: part.delta });
+        return false;
+      case 'reasoning-end': {
+        this.start(out);
+        const text = this.reasoningText.get(part.id) ?? '';
+        this.reasoningText.delete(part.id);
+        out.push({ type: 'reasoning-end', reasoning: toReasoningPart(text, part.providerMetadata) });
+        return false;
+      }
       case 'tool-input-start': {
         if (part.providerExecuted) return false;
         this.start(out);
@@ -168,14 +222,18 @@ export class StreamPartDecoder {
         });
         return false;
       }
-      case 'finish':
+      case 'finish': {
         this.start(out);
-        out.push({
+        const event: StreamEvent = {
           type: 'finish',
           finishReason: fromLanguageModelFinishReason(part.finishReason),
           usage: fromLanguageModelUsage(part.usage),
-        });
+        };
+        const metadata = withoutVictor(part.providerMetadata);
+        if (metadata !== undefined) event.providerMetadata = metadata;
+        out.push(event);
         return true;
+      }
       case 'error':
         // Before anything was delivered a failure rejects the iteration, as core's stream contract says.
         if (!this.started) throw this.mapError(part.error);
@@ -191,4 +249,13 @@ export class StreamPartDecoder {
     this.started = true;
     out.push({ type: 'response-start' });
   }
+}
+
+/** A model's provider metadata without the `victor` entry this package adds; undefined when nothing is left. */
+export function withoutVictor(
+  metadata: SharedV3ProviderMetadata | undefined,
+): Record<string, unknown> | undefined {
+  if (metadata === undefined) return undefined;
+  const { victor: _victor, ...rest } = metadata;
+  return Object.keys(rest).length === 0 ? undefined : rest;
 }

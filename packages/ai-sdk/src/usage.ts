@@ -1,9 +1,13 @@
 import type { LanguageModelV3FinishReason, LanguageModelV3Usage } from '@ai-sdk/provider';
 import type { FinishReason, Usage } from '@victor-ai/core';
 
-/** The AI SDK usage of a Victor usage: `cachedInputTokens` is `inputTokens.cacheRead`, the rest `noCache`. */
+/**
+ * The AI SDK usage of a Victor usage: `cachedInputTokens` is `inputTokens.cacheRead` (the rest `noCache`),
+ * `reasoningTokens` is `outputTokens.reasoning` (the rest `text`).
+ */
 export function toLanguageModelUsage(usage: Usage): LanguageModelV3Usage {
   const cached = usage.cachedInputTokens;
+  const reasoning = usage.reasoningTokens;
   return {
     inputTokens: {
       total: usage.inputTokens,
@@ -11,11 +15,18 @@ export function toLanguageModelUsage(usage: Usage): LanguageModelV3Usage {
       cacheRead: cached,
       cacheWrite: undefined,
     },
-    outputTokens: { total: usage.outputTokens, text: usage.outputTokens, reasoning: undefined },
+    outputTokens: {
+      total: usage.outputTokens,
+      text: reasoning === undefined ? usage.outputTokens : usage.outputTokens - reasoning,
+      reasoning,
+    },
   };
 }
 
-/** The Victor usage of an AI SDK usage: unknown counts are 0, `cacheRead` is `cachedInputTokens`. */
+/**
+ * The Victor usage of an AI SDK usage: unknown counts are 0, `cacheRead` is `cachedInputTokens`,
+ * `outputTokens.reasoning` is `reasoningTokens`.
+ */
 export function fromLanguageModelUsage(usage: LanguageModelV3Usage | undefined): Usage {
   const result: Usage = {
     inputTokens: usage?.inputTokens.total ?? 0,
@@ -23,6 +34,8 @@ export function fromLanguageModelUsage(usage: LanguageModelV3Usage | undefined):
   };
   const cached = usage?.inputTokens.cacheRead;
   if (cached !== undefined) result.cachedInputTokens = cached;
+  const reasoning = usage?.outputTokens.reasoning;
+  if (reasoning !== undefined) result.reasoningTokens = reasoning;
   return result;
 }
 

@@ -21,7 +21,7 @@ import {
   type ToolDefinition,
 } from '@victor-ai/core';
 import { toAPICallError } from './errors.js';
-import { fromLanguageModelPrompt } from './prompt.js';
+import { fromLanguageModelPrompt, reasoningMetadata } from './prompt.js';
 import { StreamPartEncoder } from './stream-parts.js';
 import { toLanguageModelFinishReason, toLanguageModelUsage } from './usage.js';
 
@@ -143,12 +143,24 @@ export function toChatRequest(
   }
   const requestMeta = requestMetadata(metadata, options.providerOptions);
   if (requestMeta !== undefined) request.metadata = requestMeta;
+  if (options.providerOptions !== undefined) {
+    // Provider-specific options pass through, keyed as the AI SDK keys them; `victor` is this model's own.
+    const { victor: _victor, ...providerOptions } = options.providerOptions;
+    if (Object.keys(providerOptions).length > 0) request.providerOptions = providerOptions;
+  }
   if (options.abortSignal !== undefined) request.abortSignal = options.abortSignal;
   return request;
 }
 
 function responseContent(response: ChatResponse): LanguageModelV3Content[] {
   const content: LanguageModelV3Content[] = [];
+  for (const part of response.message.reasoning ?? []) {
+    content.push({
+      type: 'reasoning',
+      text: part.text,
+      providerMetadata: reasoningMetadata(part) as SharedV3ProviderMetadata,
+    });
+  }
   if (response.text !== '') content.push({ type: 'text', text: response.text });
   for (const call of response.toolCalls) {
     content.push({
@@ -164,7 +176,8 @@ function responseContent(response: ChatResponse): LanguageModelV3Content[] {
 /**
  * An AI SDK language model (specification v3, what `ai` 6 calls) over any Victor `Provider`, so that
  * `generateText`, `streamText`, structured output and tool loops run on Victor's undici pools, retries,
- * circuit breakers, middleware and caches. Failures are `APICallError`s carrying Victor's error as `cause`.
+ * circuit breakers, middleware and caches. Reasoning, provider options and provider metadata pass through;
+ * failures are `APICallError`s carrying Victor's error as `cause`.
  */
 export function createVictorLanguageModel(options: VictorLanguageModelOptions): LanguageModelV3 {
   const { provider, model } = options ?? ({} as VictorLanguageModelOptions);
@@ -210,6 +223,9 @@ export function createVictorLanguageModel(options: VictorLanguageModelOptions): 
       const cachedInputTokens = response.usage.cachedInputTokens;
       if (cachedInputTokens !== undefined) {
         metadataOut = { victor: { ...(metadataOut.victor as JSONObject), cachedInputTokens } };
+      }
+      if (response.providerMetadata !== undefined) {
+        metadataOut = { ...(response.providerMetadata as SharedV3ProviderMetadata), ...metadataOut };
       }
       return {
         content: responseContent(response),

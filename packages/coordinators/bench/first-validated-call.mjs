@@ -12,7 +12,11 @@ if (process.env.FIRST_CALL_MODE) {
   const definition = {
     name: 'read_file',
     description: 'read a file',
-    parameters: z.object({ path: z.string(), offset: z.number().int().optional(), limit: z.number().optional() }),
+    parameters: z.object({
+      path: z.string(),
+      offset: z.number().int().optional(),
+      limit: z.number().optional(),
+    }),
   };
   const middleware = createValidationMiddleware();
   const call = { id: '1', name: 'read_file', arguments: { path: 'a.txt', limit: 10 } };
@@ -36,7 +40,9 @@ if (process.env.FIRST_CALL_MODE) {
   for (const mode of ['cold', 'prepared']) {
     const runs = [];
     for (let i = 0; i < samples; i++) {
-      const output = execFileSync(process.execPath, [self], { env: { ...process.env, FIRST_CALL_MODE: mode } });
+      const output = execFileSync(process.execPath, [self], {
+        env: { ...process.env, FIRST_CALL_MODE: mode },
+      });
       runs.push(JSON.parse(String(output)));
     }
     rows.push({

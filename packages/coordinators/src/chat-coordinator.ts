@@ -569,7 +569,7 @@ export class ChatCoordinator {
       request,
       provider: choice.provider,
       providerName: choice.name,
-      labels: this.modelLabels.of(choice.name, choice.model),
+      labels: this.modelLabels.ofChoice(choice),
       pending,
       conversationId,
       hot,

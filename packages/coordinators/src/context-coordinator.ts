@@ -1,5 +1,6 @@
 import type { Message } from '@victor-ai/core';
 import { invalidOption } from '@victor-ai/core';
+import { LRUCache } from 'lru-cache';
 
 /** Estimates a message's tokens: about four characters a token, plus a few for the envelope. */
 export function estimateTokens(message: Message): number {
@@ -34,8 +35,9 @@ interface Conversation {
 export class ContextCoordinator {
   private readonly budget: number;
   private readonly estimateMessage: (message: Message) => number;
-  private readonly maxConversations: number;
-  private readonly conversations = new Map<string, Conversation>();
+  // Least recently appended to goes first when there are more than maxConversations; reads (peek) do not
+  // count as use, so that a turn's many reads cost a Map lookup each.
+  private readonly conversations: LRUCache<string, Conversation>;
 
   constructor(options: ContextCoordinatorOptions = {}) {
     const budget = options.budgetTokens ?? 100_000;
@@ -47,7 +49,7 @@ export class ContextCoordinator {
     }
     this.budget = budget;
     this.estimateMessage = options.estimate ?? estimateTokens;
-    this.maxConversations = maxConversations;
+    this.conversations = new LRUCache({ max: maxConversations });
   }
 
   /** The token budget. */
@@ -57,7 +59,7 @@ export class ContextCoordinator {
 
   /** The stored history of a conversation (empty when unknown). Do not mutate it; use `append`. */
   history(conversationId: string): readonly Message[] {
-    return this.conversations.get(conversationId)?.messages ?? [];
+    return this.conversations.peek(conversationId)?.messages ?? [];
   }
 
   /** Appends messages to a conversation, creating it when new. */
@@ -65,14 +67,6 @@ export class ContextCoordinator {
     let conversation = this.conversations.get(conversationId);
     if (conversation === undefined) {
       conversation = { messages: [], tokens: 0 };
-      this.conversations.set(conversationId, conversation);
-      if (this.conversations.size > this.maxConversations) {
-        const oldest = this.conversations.keys().next().value as string;
-        this.conversations.delete(oldest);
-      }
-    } else if (this.conversations.size > 1) {
-      // Map order is insertion order: move to the end to keep least-recently-used first.
-      this.conversations.delete(conversationId);
       this.conversations.set(conversationId, conversation);
     }
     for (const message of messages) {
@@ -83,7 +77,7 @@ export class ContextCoordinator {
 
   /** True when the conversation's stored history fits the budget as it is (O(1)). */
   fits(conversationId: string): boolean {
-    return (this.conversations.get(conversationId)?.tokens ?? 0) <= this.budget;
+    return (this.conversations.peek(conversationId)?.tokens ?? 0) <= this.budget;
   }
 
   /** The token estimate of one message. */
@@ -93,7 +87,7 @@ export class ContextCoordinator {
 
   /** Drops the `count` oldest messages of a stored conversation, keeping its token count right. */
   dropOldest(conversationId: string, count: number): void {
-    const conversation = this.conversations.get(conversationId);
+    const conversation = this.conversations.peek(conversationId);
     if (conversation === undefined || count <= 0) return;
     const dropped = conversation.messages.splice(0, count);
     for (const message of dropped) conversation.tokens -= this.estimateMessage(message);
@@ -126,6 +120,6 @@ export class ContextCoordinator {
 
   /** Running token count of a stored conversation. */
   tokens(conversationId: string): number {
-    return this.conversations.get(conversationId)?.tokens ?? 0;
+    return this.conversations.peek(conversationId)?.tokens ?? 0;
   }
 }

@@ -1,4 +1,5 @@
 import type { Message, SystemMessage, ToolDefinition } from '@victor-ai/core';
+import { LRUCache } from 'lru-cache';
 
 /** Options of a `PromptCoordinator`. */
 export interface PromptCoordinatorOptions {
@@ -15,7 +16,8 @@ export interface PromptCoordinatorOptions {
 export class PromptCoordinator {
   private readonly system: SystemMessage | undefined;
   private readonly listTools: boolean;
-  private readonly withTools = new Map<string, SystemMessage>();
+  // The system message per set of tool names: a selection repeats few sets, and a churning one evicts.
+  private readonly withTools = new LRUCache<string, SystemMessage>({ max: 1000 });
 
   constructor(options: PromptCoordinatorOptions = {}) {
     this.system = options.systemPrompt ? { role: 'system', content: options.systemPrompt } : undefined;
@@ -35,7 +37,7 @@ export class PromptCoordinator {
     if (message === undefined) {
       const base = this.system ? `${this.system.content}\n\n` : '';
       message = { role: 'system', content: `${base}Tools you can call: ${names}.` };
-      if (this.withTools.size < 1000) this.withTools.set(names, message);
+      this.withTools.set(names, message);
     }
     return message;
   }

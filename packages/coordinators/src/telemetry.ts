@@ -26,6 +26,17 @@ export function stageLabel(stage: string): MetricLabels {
 /** The frozen `{ provider, model }` labels of model-call metrics, kept per coordinator. */
 export class ModelLabels {
   private readonly byKey = new Map<string, MetricLabels>();
+  private lastChoice: object | undefined;
+  private lastLabels: MetricLabels | undefined;
+
+  /** The labels of a provider choice; the same choice object as last time costs one comparison. */
+  ofChoice(choice: { readonly name: string; readonly model: string }): MetricLabels {
+    if (choice === this.lastChoice) return this.lastLabels!;
+    const labels = this.of(choice.name, choice.model);
+    this.lastChoice = choice;
+    this.lastLabels = labels;
+    return labels;
+  }
 
   of(provider: string, model: string): MetricLabels {
     const key = `${provider}\u0000${model}`;

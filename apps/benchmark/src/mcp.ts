@@ -114,8 +114,8 @@ export async function mcpScenario(quick: boolean) {
   };
   const paths = { raw: callRaw, tool: callTool, agent: callAgent } as const;
   const names = ['raw', 'tool', 'agent'] as const;
-  const warmup = quick ? 300 : 2000;
-  const rounds = quick ? 1000 : 5000;
+  const warmup = quick ? 200 : 2000;
+  const rounds = quick ? 600 : 5000;
   let counter = 0;
   for (let i = 0; i < warmup; i++) for (const name of names) await paths[name](`w${counter++}`);
   const samples = { raw: [] as number[], tool: [] as number[], agent: [] as number[] };
@@ -176,7 +176,7 @@ export async function mcpScenario(quick: boolean) {
   const client = new Client({ name: 'bench-search', version: '1.0.0' });
   await client.connect(clientSide);
   const roundTrips: number[] = [];
-  for (let i = 0; i < (quick ? 300 : 2000); i++) {
+  for (let i = 0; i < (quick ? 200 : 2000); i++) {
     const started = process.hrtime.bigint();
     await client.callTool({ name: 'search_tools', arguments: { query: queries[i % queries.length]!, k: 5 } });
     roundTrips.push(Number(process.hrtime.bigint() - started) / 1_000);

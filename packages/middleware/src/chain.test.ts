@@ -51,7 +51,7 @@ afterEach(() => {
 
 describe('createToolMiddlewareChain', () => {
   describe('order', () => {
-    it('should run lower priorities first (the reverse of ADR-005 sketch)', () => {
+    it('should run lower priorities first (docs/decisions.md, "Middleware order")', () => {
       const log: string[] = [];
       const chain = createToolMiddlewareChain([
         recorder(log, 'deferred', MiddlewarePriority.deferred),

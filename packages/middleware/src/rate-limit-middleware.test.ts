@@ -17,6 +17,13 @@ const call = (name = 'search') => ({ id: '1', name, arguments: {} });
 const ctx = (tenantId?: string): MiddlewareContext =>
   tenantId === undefined ? { definition } : { definition, tenantId };
 
+/** The decision of a used-up bucket: a block by the rate-limit rule, saying when to retry. */
+const limited = (retryMs: number) => ({
+  type: 'block',
+  code: 'RATE_LIMITED',
+  reason: expect.stringContaining(`retry in ${retryMs} ms`),
+});
+
 describe('createRateLimitMiddleware', () => {
   it('should allow a burst up to capacity, then block with a retry time', () => {
     const clock = fakeClock();
@@ -32,10 +39,10 @@ describe('createRateLimitMiddleware', () => {
     const clock = fakeClock();
     const limiter = createRateLimitMiddleware({ limit: { capacity: 1, refillPerSecond: 2 }, clock });
     expect(limiter.before!(call(), ctx())).toBeUndefined();
-    expect(limiter.before!(call(), ctx())).toBeDefined();
-    clock.advance(499);
-    expect(limiter.before!(call(), ctx())).toBeDefined();
-    clock.advance(501);
+    expect(limiter.before!(call(), ctx())).toEqual(limited(500));
+    clock.advance(400);
+    expect(limiter.before!(call(), ctx())).toEqual(limited(100));
+    clock.advance(100);
     expect(limiter.before!(call(), ctx())).toBeUndefined();
   });
 
@@ -47,10 +54,10 @@ describe('createRateLimitMiddleware', () => {
       clock,
     });
     expect(limiter.before!(call(), ctx('a'))).toBeUndefined();
-    expect(limiter.before!(call(), ctx('a'))).toBeDefined();
+    expect(limiter.before!(call(), ctx('a'))).toEqual(limited(1_000_000));
     expect(limiter.before!(call(), ctx('b'))).toBeUndefined();
     for (let i = 0; i < 3; i++) expect(limiter.before!(call('fetch'), ctx('a'))).toBeUndefined();
-    expect(limiter.before!(call('fetch'), ctx('a'))).toBeDefined();
+    expect(limiter.before!(call('fetch'), ctx('a'))).toEqual(limited(1_000_000));
   });
 
   it('should stay synchronous with the memory store and await an async store', async () => {
@@ -85,7 +92,8 @@ describe('createRateLimitMiddleware', () => {
       clock: fakeClock(),
     });
     expect(limiter.before!(call(), ctx())).toBeUndefined();
-    expect(limiter.before!(call(), ctx())).toBeDefined();
+    // 2 tokens left, a call costs 3: one more token, at 1 per second.
+    expect(limiter.before!(call(), ctx())).toEqual(limited(1000));
   });
 
   it('should reject bad limits naming the option', () => {

@@ -201,6 +201,23 @@ describe('startGateway with the openai client', () => {
     await expect.poll(() => upstream.cancelledCount).toBeGreaterThan(cancelled);
   });
 
+  it('answers embeddings through a route, as floats and as base64 (the openai client default)', async () => {
+    const embeddings = await client.embeddings.create({ model: 'offline', input: ['alpha', 'beta'] });
+    expect(embeddings.data.map((item) => item.index)).toEqual([0, 1]);
+    expect(embeddings.data[0]!.embedding).toHaveLength(8);
+    const floats = await request(`${gateway.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ model: 'offline', input: 'alpha', encoding_format: 'float' }),
+    });
+    const body = (await floats.body.json()) as { data: Array<{ embedding: number[] }> };
+    expect(body.data[0]!.embedding).toEqual(embeddings.data[0]!.embedding);
+    await expect(client.embeddings.create({ model: 'offline', input: [] })).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'input' },
+    });
+  });
+
   it('serves /health, /ready and /metrics without a key', async () => {
     for (const [path, status] of [
       ['/health', 200],

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MemoryCache, RedisCache, ResponseCache } from '@victor-ai/cache';
-import { type Cache, InvalidConfigError, type Provider } from '@victor-ai/core';
+import { MemoryCache, ResponseCache } from '@victor-ai/cache';
+import { RedisCache } from '@victor-ai/cache/redis';
+import { type Cache, type EmbedRequest, InvalidConfigError, type Provider } from '@victor-ai/core';
 import { createMetricsHandler, createPerformanceMonitor, type PerformanceMonitor } from '@victor-ai/metrics';
 import { createMemoryRateLimitStore, type RateLimitStore } from '@victor-ai/middleware';
 import {
@@ -27,7 +28,9 @@ import {
   type ChatCompletionsDependencies,
   handleChat,
   openAIChatDialect,
+  providerFailure,
 } from './openai/chat-completions-route.js';
+import { fromEmbeddingsRequest, toEmbeddingsResponse } from './openai/embeddings-wire.js';
 
 /** Options of `startGateway`. */
 export interface StartGatewayOptions {
@@ -73,6 +76,9 @@ function withModel(provider: Provider, model: string | undefined): Provider {
     id: provider.id,
     chat: (request) => provider.chat(model ? { ...request, model } : request),
     stream: (request) => provider.stream(model ? { ...request, model } : request),
+    ...(provider.embed
+      ? { embed: (request: EmbedRequest) => provider.embed!(model ? { ...request, model } : request) }
+      : {}),
     close: async () => {},
   };
 }
@@ -352,6 +358,48 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           });
           return;
         }
+        const routeFor = (model: string): Route => {
+          const route = routes.get(model);
+          if (!route || (key.models && !key.models.has(model))) {
+            throw new HttpError({
+              status: 404,
+              reason: 'not_found',
+              message: `the model ${JSON.stringify(model)} does not exist or this key may not use it`,
+              param: 'model',
+            });
+          }
+          return route;
+        };
+        if (path === '/v1/embeddings') {
+          if (request.method !== 'POST') {
+            throw new HttpError({
+              status: 405,
+              reason: 'method_not_allowed',
+              message: 'use POST',
+              headers: { allow: 'POST' },
+            });
+          }
+          await admit(key);
+          const wire = fromEmbeddingsRequest(await context.readJson());
+          const route = routeFor(wire.model);
+          const abort = new AbortController();
+          response.on('close', () => {
+            if (!response.writableFinished) abort.abort(new Error('the client went away'));
+          });
+          let result: Awaited<ReturnType<ProviderPool['embed']>>;
+          try {
+            result = await route.pool.embed({
+              model: route.model,
+              inputs: wire.inputs,
+              abortSignal: abort.signal,
+            });
+          } catch (error) {
+            throw providerFailure(error);
+          }
+          if (result.usage) recordUsage(key, result.usage.inputTokens);
+          sendJson(response, 200, toEmbeddingsResponse(result, route.model, wire.encoding));
+          return;
+        }
         const dialect =
           path === '/v1/chat/completions'
             ? openAIChatDialect
@@ -370,15 +418,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           await admit(key);
           const dependencies: ChatCompletionsDependencies = {
             resolve: (chat) => {
-              const route = routes.get(chat.model);
-              if (!route || (key.models && !key.models.has(chat.model))) {
-                throw new HttpError({
-                  status: 404,
-                  reason: 'not_found',
-                  message: `the model ${JSON.stringify(chat.model)} does not exist or this key may not use it`,
-                  param: 'model',
-                });
-              }
+              const route = routeFor(chat.model);
               return { provider: route.pool, model: route.model };
             },
             responseCache,

@@ -78,3 +78,8 @@ export {
   WireChunkEncoder,
   WireError,
 } from './openai/chat-wire.js';
+export {
+  embeddingsRequestSchema,
+  fromEmbeddingsRequest,
+  toEmbeddingsResponse,
+} from './openai/embeddings-wire.js';

@@ -7,7 +7,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from '@victor-ai/core';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { HttpError } from '../http/http-error.js';
 
 // The Anthropic Messages wire format, as much of it as the gateway speaks: text, tool use and tool results.

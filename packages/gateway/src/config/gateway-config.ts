@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidConfigError } from '@victor-ai/core';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { locateJsonSyntaxError } from '../http/json-syntax-error.js';
 
 const positiveInt = z.number().int().positive();

@@ -8,7 +8,7 @@ import type {
   ToolDefinition,
   Usage,
 } from '@victor-ai/core';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { HttpError } from '../http/http-error.js';
 import { parseJson } from '../http/parse-json.js';
 

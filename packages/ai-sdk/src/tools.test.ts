@@ -1,5 +1,5 @@
 import { createAgent } from '@victor-ai/coordinators';
-import type { Tool, ToolMiddleware } from '@victor-ai/core';
+import { defineTool, type Tool, type ToolMiddleware } from '@victor-ai/core';
 import { createToolMiddlewareChain, createValidationMiddleware } from '@victor-ai/middleware';
 import { createOpenAICompatibleProvider, type OpenAICompatibleProvider } from '@victor-ai/provider-pool';
 import { createLoopbackServer, type LoopbackServer } from '@victor-ai/provider-pool/testing';
@@ -22,15 +22,15 @@ afterEach(async () => {
   await server.close();
 });
 
-const add: Tool = {
+const add = defineTool({
   definition: {
     name: 'add',
     description: 'Add two numbers',
     parameters: z.object({ a: z.number(), b: z.number() }),
     readOnly: true,
   },
-  execute: ({ a, b }) => (a as number) + (b as number),
-};
+  execute: ({ a, b }) => a + b,
+});
 
 const shout: Tool = {
   definition: {

@@ -1,4 +1,5 @@
 import {
+  type AnyTool,
   BlockedByMiddlewareError,
   InvalidArgumentsError,
   invalidOption,
@@ -15,7 +16,7 @@ import { type Tool as AISDKTool, asSchema, jsonSchema, type ToolExecutionOptions
 
 /** What `toAISDKTools` needs of a middleware chain; `createToolMiddlewareChain` from `@victor-ai/middleware` fits. */
 export interface ToolChainLike {
-  execute(tool: Tool, call: ToolCall, context?: ToolContext): ToolResult | Promise<ToolResult>;
+  execute(tool: AnyTool, call: ToolCall, context?: ToolContext): ToolResult | Promise<ToolResult>;
 }
 
 /** Options of `toAISDKTools`. */
@@ -42,7 +43,7 @@ function failure(result: Extract<ToolResult, { ok: false }>): VictorError {
  * (validated by the AI SDK) or its JSON Schema, and with `middleware` every call runs through Victor's
  * middleware chain; a blocked or failed call throws (the AI SDK hands the model a `tool-error`).
  */
-export function toAISDKTools(tools: readonly Tool[], options: ToAISDKToolsOptions = {}): AISDKToolSet {
+export function toAISDKTools(tools: readonly AnyTool[], options: ToAISDKToolsOptions = {}): AISDKToolSet {
   if (!Array.isArray(tools)) throw invalidOption('tools', 'an array of Victor tools', tools);
   const { middleware, context } = options;
   if (middleware !== undefined && typeof middleware?.execute !== 'function') {

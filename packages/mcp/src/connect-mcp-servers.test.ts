@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -314,6 +315,19 @@ await import(${JSON.stringify(TEST_SERVER)});`,
       expect(error).toMatchObject({ code: 'ABORTED' });
       const state = JSON.parse((await run(source, 't__pid')) as string) as { cancelled: number };
       expect(state.cancelled).toBe(1);
+    });
+  });
+
+  describe('signals', () => {
+    it('leaves no listener on a long-lived caller signal (the SDK would keep one per call)', async () => {
+      const source = await connect([testServer('t')]);
+      const agentLifetime = new AbortController();
+      for (let index = 0; index < 20; index++) {
+        expect(await run(source, 't__echo', { text: `call ${index}` }, agentLifetime.signal)).toBe(
+          `call ${index}`,
+        );
+      }
+      expect(getEventListeners(agentLifetime.signal, 'abort')).toHaveLength(0);
     });
   });
 

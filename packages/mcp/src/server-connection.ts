@@ -89,6 +89,12 @@ export interface ConnectionSettings {
 
 const STDERR_TAIL = 2_000;
 
+/** The caller's abort reason as a Victor error (a timeout stays a timeout). */
+function abortError(signal: AbortSignal): VictorError {
+  const reason: unknown = signal.reason;
+  return VictorError.isInstance(reason) ? reason : new AbortedError({ cause: reason });
+}
+
 function describeCommand(config: McpStdioServerConfig): string {
   return [config.command, ...(config.args ?? [])].join(' ');
 }
@@ -281,17 +287,26 @@ export class ServerConnection {
       );
     }
     const timeoutMs = options.timeoutMs ?? this.config.callTimeoutMs ?? this.#settings.callTimeoutMs;
+    // The SDK never removes the abort listener it adds to a request's signal, and an agent's signal lives
+    // as long as the agent: give the SDK a signal of this call's own, linked to the caller's.
+    const callerSignal = options.abortSignal;
+    let linked: AbortController | undefined;
+    let forward: (() => void) | undefined;
+    if (callerSignal !== undefined) {
+      if (callerSignal.aborted) throw abortError(callerSignal);
+      const controller = new AbortController();
+      forward = () => controller.abort(callerSignal.reason);
+      callerSignal.addEventListener('abort', forward, { once: true });
+      linked = controller;
+    }
     try {
       return (await client.callTool({ name: tool, arguments: args }, undefined, {
         timeout: timeoutMs,
-        ...(options.abortSignal ? { signal: options.abortSignal } : {}),
+        ...(linked ? { signal: linked.signal } : {}),
         ...(options.onProgress ? { onprogress: options.onProgress, resetTimeoutOnProgress: false } : {}),
       })) as CallToolResult;
     } catch (error) {
-      if (options.abortSignal?.aborted) {
-        const reason: unknown = options.abortSignal.reason;
-        throw VictorError.isInstance(reason) ? reason : new AbortedError({ cause: reason });
-      }
+      if (callerSignal?.aborted) throw abortError(callerSignal);
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
         throw new TimeoutError({
           timeoutMs,
@@ -307,6 +322,8 @@ export class ServerConnection {
         );
       }
       throw error;
+    } finally {
+      if (forward !== undefined) callerSignal!.removeEventListener('abort', forward);
     }
   }
 

@@ -9,14 +9,8 @@ import { generateTrace, ROOT_DIR, runTrace } from '@victor-ai/agent-trace';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Bench } from 'tinybench';
-import {
-  getOrCompute,
-  MemoryCache,
-  RedisCache,
-  responseCacheKey,
-  TieredCache,
-  ToolResultCache,
-} from '../dist/index.js';
+import { getOrCompute, MemoryCache, responseCacheKey, TieredCache, ToolResultCache } from '../dist/index.js';
+import { RedisCache } from '../dist/redis.js';
 
 const PASSES = Number(process.env.BENCH_PASSES ?? 7);
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 200);

@@ -3,12 +3,13 @@
 // @victor-ai/cache build`); Redis from VICTOR_REDIS_URL (the TieredCache row needs it).
 //   VICTOR_REDIS_URL=redis://127.0.0.1:6390 BASE_COMMIT=8977478 node bench/compare-commit.mjs
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { build } from 'tsup';
-import * as newCache from '../dist/index.js';
+import * as newIndex from '../dist/index.js';
+import * as newRedis from '../dist/redis.js';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const base = process.env.BASE_COMMIT ?? '8977478';
@@ -25,8 +26,12 @@ for (const path of git('ls-tree', '--name-only', base, '--', 'src/').split('\n')
   if (!path.endsWith('.ts') || path.endsWith('.test.ts')) continue;
   writeFileSync(join(sourceDir, path.slice('src/'.length)), git('show', `${base}:packages/cache/${path}`));
 }
+// Since RedisCache moved to its own entry (`@victor-ai/cache/redis`), both entries are built when present.
+const hasRedisEntry = existsSync(join(sourceDir, 'redis.ts'));
 await build({
-  entry: { index: join(sourceDir, 'index.ts') },
+  entry: hasRedisEntry
+    ? { index: join(sourceDir, 'index.ts'), redis: join(sourceDir, 'redis.ts') }
+    : { index: join(sourceDir, 'index.ts') },
   format: ['esm'],
   outDir,
   platform: 'node',
@@ -37,7 +42,11 @@ await build({
   outExtension: () => ({ js: '.js' }),
 });
 writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
-const oldCache = await import(join(outDir, 'index.js'));
+const oldCache = {
+  ...(await import(join(outDir, 'index.js'))),
+  ...(hasRedisEntry ? await import(join(outDir, 'redis.js')) : {}),
+};
+const newCache = { ...newIndex, ...newRedis };
 
 const KEYS = Array.from({ length: 100 }, (_, index) => `key-${index}`);
 const VALUE = { text: 'x'.repeat(200), tokens: [1, 2, 3] };

@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { Bench } from 'tinybench';
-import { createExecutor, createWorkerPool, defineWorkerTask } from '../dist/index.js';
+import { createExecutor, defineWorkerTask } from '../dist/index.js';
+import { createWorkerPool } from '../dist/workers.js';
 
 const tasks = new URL('./dispatch-task.mjs', import.meta.url);
 const add = defineWorkerTask(tasks, 'add');

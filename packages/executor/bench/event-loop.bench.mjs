@@ -13,7 +13,8 @@ import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createWorkerPool, defineWorkerTask } from '../dist/index.js';
+import { defineWorkerTask } from '../dist/index.js';
+import { createWorkerPool } from '../dist/workers.js';
 import { burn } from './cpu-task.mjs';
 
 const burnTask = defineWorkerTask(new URL('./cpu-task.mjs', import.meta.url), 'burn');

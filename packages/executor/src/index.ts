@@ -4,7 +4,7 @@ export type { Executor, ExecutorOptions, ExecutorRunOptions } from './executor.j
 export { createExecutor, EXECUTOR_METRICS } from './executor.js';
 export type { PooledToolOptions } from './pooled-tool.js';
 export { createPooledTool } from './pooled-tool.js';
+// createWorkerPool and defaultWorkerPoolSize live in '@victor-ai/executor/workers' (they load piscina).
 export type { WorkerPool, WorkerPoolOptions, WorkerRunOptions } from './worker-pool.js';
-export { createWorkerPool, defaultWorkerPoolSize } from './worker-pool.js';
 export type { WorkerTask } from './worker-task.js';
 export { defineWorkerTask } from './worker-task.js';

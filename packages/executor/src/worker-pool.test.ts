@@ -78,6 +78,19 @@ describe('createWorkerPool', () => {
       expect(() => createWorkerPool({ size: 1, timeoutMs: -1 })).toThrow(InvalidConfigError);
       expect(() => createWorkerPool({ size: 1, maxQueue: -1 })).toThrow(/maxQueue/);
     });
+
+    it('rejects a workerEntry that does not exist, naming the path', () => {
+      const missing = new URL('./__fixtures__/no-such-worker-entry.mjs', import.meta.url);
+      expect(() => createWorkerPool({ size: 1, workerEntry: missing })).toThrow(
+        /workerEntry ".*no-such-worker-entry\.mjs" does not exist/,
+      );
+      expect(() => createWorkerPool({ size: 1, workerEntry: 'file://%' })).toThrow(InvalidConfigError);
+    });
+
+    it('runs tasks with a workerEntry given as an absolute path', async () => {
+      const entry = new URL('./worker-entry.mjs', import.meta.url).pathname;
+      expect(await pool({ workerEntry: entry }).run(double, 4)).toBe(8);
+    });
   });
 
   describe('run', () => {

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import {
   AbortedError,
@@ -33,6 +35,11 @@ export interface WorkerPoolOptions {
   name?: string;
   /** V8 heap limits of each worker; a worker over its limit is replaced and its call fails. */
   resourceLimits?: ResourceLimits;
+  /**
+   * Where the pool's worker script (`worker-entry.mjs`) is, as a `file:` URL or an absolute path. Default:
+   * next to this module (`dist/worker-entry.mjs`), which after bundling means next to the bundle.
+   */
+  workerEntry?: string | URL;
 }
 
 /** Options of one `WorkerPool.run` call. */
@@ -102,7 +109,26 @@ type TaskReply =
       error: { name: string; message: string; code?: string; stack?: string; isRetryable?: boolean };
     };
 
-const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url).href;
+/** Finds the worker script; a bundled application must ship it next to its bundle (or name it). */
+function workerEntryPath(workerEntry: string | URL | undefined): string {
+  const option = workerEntry ?? new URL('./worker-entry.mjs', import.meta.url);
+  let path: string;
+  try {
+    path = option instanceof URL || option.startsWith('file:') ? fileURLToPath(option) : option;
+  } catch {
+    throw invalidOption('workerEntry', 'a file: URL or an absolute path', workerEntry);
+  }
+  if (!existsSync(path)) {
+    throw new InvalidConfigError({
+      option: 'workerEntry',
+      message:
+        workerEntry === undefined
+          ? `the worker script ${JSON.stringify(path)} does not exist: a bundled application must copy @victor-ai/executor/dist/worker-entry.mjs next to its bundle, or pass workerEntry`
+          : `workerEntry ${JSON.stringify(path)} does not exist`,
+    });
+  }
+  return path;
+}
 
 /** The default pool size: the machine's cores minus one (for the main thread), at least 1. */
 export function defaultWorkerPoolSize(): number {
@@ -115,6 +141,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   if (!Number.isInteger(size) || size < 1) throw invalidOption('size', 'a positive integer', options.size);
   const defaultTimeoutMs = checkTimeout('timeoutMs', options.timeoutMs);
   const name = options.name === undefined ? 'workers' : options.name;
+  const filename = workerEntryPath(options.workerEntry);
   const metrics = options.metrics === undefined ? noopMetricsSink : options.metrics;
   // Validates maxQueue, queueTimeoutMs, name and metrics.
   const executor = createExecutor({
@@ -131,7 +158,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   } satisfies Record<string, MetricLabels>;
 
   const piscina = new Piscina({
-    filename: WORKER_ENTRY,
+    filename,
     minThreads: size,
     maxThreads: size,
     concurrentTasksPerWorker: 1,

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 // no TypeScript), then runs a TieredCache in that process, driven over IPC.
 /** This package's directory. */
 export const packageRoot = join(import.meta.dirname, '..', '..');
-/** Where the bundle and the child script are written; a script there imports the package as `./index.js`. */
+/** Where the bundle and the child script are written; a script there imports the package as `./index.js` and `./redis.js`. */
 export const outDir = join(packageRoot, 'node_modules', '.cache', 'victor-cache-two-process');
 
 const CHILD = `
-import { MemoryCache, RedisCache, TieredCache } from './index.js';
+import { MemoryCache, TieredCache } from './index.js';
+import { RedisCache } from './redis.js';
 const [url, namespace] = process.argv.slice(2);
 // A long staleness bound: a stall of a loaded machine must not empty the memory tier these tests peek into.
 const cache = new TieredCache({
@@ -38,7 +39,7 @@ process.send({ ready: true });
 const builds = new Map<string, Promise<void>>();
 
 /**
- * Bundles src/index.ts (dependencies left external, resolved from this package) once per test run into
+ * Bundles src/index.ts and src/redis.ts (dependencies left external, resolved from this package) once per test run into
  * `dir` (each test file that forks processes uses its own, since test files run in parallel).
  */
 export function buildForChildProcess(dir: string = outDir): Promise<void> {
@@ -48,7 +49,7 @@ export function buildForChildProcess(dir: string = outDir): Promise<void> {
       const { build } = await import('tsup');
       mkdirSync(dir, { recursive: true });
       await build({
-        entry: { index: join(packageRoot, 'src', 'index.ts') },
+        entry: { index: join(packageRoot, 'src', 'index.ts'), redis: join(packageRoot, 'src', 'redis.ts') },
         format: ['esm'],
         outDir: dir,
         outExtension: () => ({ js: '.js' }),

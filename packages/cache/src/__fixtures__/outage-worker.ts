@@ -11,7 +11,8 @@ const outDir = join(packageRoot, 'node_modules', '.cache', 'victor-cache-outage'
 // read's start time on a clock both processes share (epoch milliseconds, sub-millisecond resolution).
 const WORKER = `
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryCache, RedisCache, TieredCache } from './index.js';
+import { MemoryCache, TieredCache } from './index.js';
+import { RedisCache } from './redis.js';
 const { url, namespace, worker, maxStalenessMs, keys } = JSON.parse(process.argv[2]);
 const now = () => performance.timeOrigin + performance.now();
 const cache = new TieredCache({

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MemoryCache, ResponseCache } from '@victor-ai/cache';
 import { RedisCache } from '@victor-ai/cache/redis';
-import { RedisCache } from '@victor-ai/cache/redis';
 import { type Cache, type EmbedRequest, InvalidConfigError, type Provider } from '@victor-ai/core';
 import { createMetricsHandler, createPerformanceMonitor, type PerformanceMonitor } from '@victor-ai/metrics';
 import { createMemoryRateLimitStore, type RateLimitStore } from '@victor-ai/middleware';

@@ -16,7 +16,7 @@ import {
   writeTargetFinding,
 } from './environment.js';
 import { FORK_BOMB } from './inline-code.js';
-import { checkSocketRedirects } from './network-rules.js';
+import { checkSocketRedirects, recordSecretCopies } from './network-rules.js';
 import { RULES_BY_PROGRAM, type RuleContext } from './program-rules.js';
 import { parseShell, type ShellCommand, type ShellWord } from './shell-parser.js';
 
@@ -142,7 +142,11 @@ function checkSimpleCommand(
 
   const words = unwrap(command.words);
   const head = words[0];
-  if (head === undefined) return undefined;
+  if (head === undefined) {
+    // `env > /tmp/e`: a wrapper alone still writes what it prints.
+    recordSecretCopies('', [], command, environment);
+    return undefined;
+  }
   const args = words.slice(1);
 
   // Running what a substitution produced: `$(curl ...)`, `` `echo ... | base64 -d` ``.
@@ -180,7 +184,6 @@ function checkSimpleCommand(
 
   const key = programKey(name);
   const rules = RULES_BY_PROGRAM.get(key);
-  if (rules === undefined) return undefined;
   const context: RuleContext = {
     command,
     pipeline,
@@ -201,10 +204,11 @@ function checkSimpleCommand(
       }
     },
   };
-  for (const rule of rules) {
+  for (const rule of rules ?? []) {
     const hit = rule.check(context);
     if (hit !== undefined) return hit;
   }
+  recordSecretCopies(key, args, command, environment);
   return undefined;
 }
 
@@ -289,12 +293,14 @@ function analyzeScript(source: string, environment: Environment): CommandFinding
         const hit = checkSimpleCommand(command, pipeline, index, environment);
         if (hit !== undefined) return hit;
         recordAssignments(command.words, environment);
-        // Substitutions run too, in child processes: `echo $(rm -rf ~)`.
-        for (const word of command.words) {
-          for (const inner of word.substitutions) {
-            const nested = analyzeScript(inner, childEnvironment(environment));
-            if (nested !== undefined) return nested;
-          }
+        // Substitutions run too, in child processes: `echo $(rm -rf ~)`, also in here-documents.
+        const substitutions = [
+          ...command.words.flatMap((word) => word.substitutions),
+          ...command.redirects.flatMap((redirect) => redirect.substitutions ?? []),
+        ];
+        for (const inner of substitutions) {
+          const nested = analyzeScript(inner, childEnvironment(environment));
+          if (nested !== undefined) return nested;
         }
       }
     }
@@ -319,6 +325,7 @@ function createEnvironment(options: CommandAnalysisOptions): Environment {
     strict: options.strict ?? true,
     depth: 0,
     downloaded: new Set(),
+    secretFiles: new Set(),
     links: new Map(),
     variables: new Map(),
   };

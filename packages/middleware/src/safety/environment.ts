@@ -29,6 +29,8 @@ export interface Environment {
   depth: number;
   /** Files a download wrote earlier in the same command line. */
   readonly downloaded: Set<string>;
+  /** Files the command line wrote secrets into (`env > /tmp/e`, `cp ~/.ssh/id_rsa k`). */
+  readonly secretFiles: Set<string>;
   /** Symbolic links the command line created, by absolute path; `undefined` for an unknown target. */
   readonly links: Map<string, string | undefined>;
   /**

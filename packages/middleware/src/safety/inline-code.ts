@@ -211,6 +211,37 @@ function writeFinding(code: string, environment: Environment, language: string):
   return undefined;
 }
 
+/** Calls that run a command line or an argv list. */
+const COMMAND_CALL =
+  /\b(?:system|exec|execSync|execFileSync|execFile|spawn|spawnSync|popen|popen2|popen3|call|check_call|check_output|run|Popen|getoutput|getstatusoutput|passthru|shell_exec|proc_open|execute|capture2e?|capture3)\s*(?=\()|\b(?:system|exec)\s+(?=['"])/g;
+
+/**
+ * The command lines that inline code runs through `system`, `exec`, `subprocess.run`... as far as their
+ * arguments are literals: an argv list (`['rm', '-rf', '/']`, `system("rm", "-rf", "/")`) joined by
+ * spaces, a concatenation (`'rm -rf ' + os.homedir()`) joined as it stands.
+ */
+export function codeCommands(source: string): string[] {
+  const code = source.replace(HOME_EXPRESSION, "'~'").replace(CWD_EXPRESSION, "'.'");
+  const commands: string[] = [];
+  for (const match of code.matchAll(COMMAND_CALL)) {
+    const argument = argumentText(code, match.index + match[0].length);
+    const parts = topLevelArguments(argument);
+    const first = parts[0]?.trim() ?? '';
+    if (first.startsWith('[') || first.startsWith('%w') || (parts.length > 1 && /^['"]/.test(first))) {
+      const list = first.startsWith('[') || first.startsWith('%w') ? first : parts.join(',');
+      const words = codeLiterals(list);
+      if (words.length > 0)
+        commands.push(
+          words.map((word) => (/[\s'"]/.test(word) ? `'${word.replace(/'/g, '')}'` : word)).join(' '),
+        );
+    } else {
+      const joined = codeLiterals(first).join('');
+      if (/\s/.test(joined)) commands.push(joined);
+    }
+  }
+  return commands;
+}
+
 /**
  * Judges an interpreter's inline code (`python -c`, `perl -e`, `ruby -e`, `node -e`, `php -r`, awk
  * programs...) by the standard-library calls it makes: deletes of dangerous paths, writes onto system,
@@ -229,8 +260,8 @@ export function checkInlineCode(
   const code = source.replace(HOME_EXPRESSION, "'~'").replace(CWD_EXPRESSION, "'.'");
   const network = NETWORK_CALL.test(code);
   const runs = EXEC_CALL.test(code);
-  if (network && SOCKET_CALL.test(code) && SHELL_SPAWN.test(code)) {
-    return finding('reverse-shell', `${language} code connects a shell to a network socket`);
+  if (network && SOCKET_CALL.test(code) && (SHELL_SPAWN.test(code) || runs)) {
+    return finding('reverse-shell', `${language} code connects a shell or commands to a network socket`);
   }
   if (network && runs) {
     return finding('execute-download', `${language} code runs what it fetches from the network`);

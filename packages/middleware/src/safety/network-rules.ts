@@ -99,6 +99,14 @@ export function secretRead(command: ShellCommand, environment: Environment, dept
     if (dumpsEnvironment(key, raw.slice(first + 1))) return 'the environment';
   }
   const words = unwrap(command.words);
+  const head = words[0] === undefined ? '' : programKey(basename(words[0].text));
+  if (
+    printsCredentials(
+      head,
+      words.slice(1).map((word) => word.text),
+    )
+  )
+    return `the output of ${head}`;
   for (const word of words.slice(1)) {
     if (!word.text.startsWith('-') && isSecret(word.text, environment)) return word.text;
     const nested = substitutionSecret(word, environment, depth);
@@ -122,7 +130,62 @@ function substitutionSecret(word: ShellWord, environment: Environment, depth: nu
 function isSecret(text: string, environment: Environment): boolean {
   if (isSecretPath(text)) return true;
   const resolved = resolveWord({ text, substitutions: [] }, environment);
-  return resolved !== undefined && isSecretPath(resolved);
+  return resolved !== undefined && (isSecretPath(resolved) || environment.secretFiles.has(resolved));
+}
+
+/** Commands whose output is a credential: exported private keys, tokens, stored passwords. */
+function printsCredentials(key: string, texts: readonly string[]): boolean {
+  const line = texts.join(' ');
+  if (key === 'gpg' || key === 'gpg2') return /--export-secret-(?:sub)?keys/.test(line);
+  if (key === 'security') return /find-(?:generic|internet)-password/.test(line);
+  if (key === 'gh') return /\bauth token\b/.test(line);
+  if (key === 'gcloud') return /\bauth print-(?:access|identity)-token\b/.test(line);
+  if (key === 'aws')
+    return /\bconfigure (?:export-credentials|get aws_secret_access_key)\b|\becr get-login-password\b/.test(
+      line,
+    );
+  if (key === 'az') return /\baccount get-access-token\b/.test(line);
+  return false;
+}
+
+/**
+ * Remembers files a command wrote secrets into, for a network tool later in the line: the redirection of
+ * a command that reads one (`env > /tmp/e`), or the destination of a copy of one (`cp ~/.aws/credentials x`).
+ */
+export function recordSecretCopies(
+  key: string,
+  args: readonly ShellWord[],
+  command: ShellCommand,
+  environment: Environment,
+): void {
+  const targets: string[] = [];
+  if (secretRead(command, environment) !== undefined) {
+    for (const redirect of command.redirects)
+      if (redirect.operator.includes('>')) targets.push(redirect.target);
+  }
+  if (key === 'cp' || key === 'mv' || key === 'install' || key === 'tar' || key === 'zip') {
+    let words = args.filter((word) => !word.text.startsWith('-'));
+    if (key === 'tar') {
+      // The archive is the value of `f` (`tar czf out.tgz dir`, `tar -c -f out.tgz dir`, `--file=out.tgz`).
+      const at = args.findIndex(
+        (word, index) => /^-?[a-zA-Z]*f$/.test(word.text) && (index === 0 || word.text.startsWith('-')),
+      );
+      const inline = args.find((word) => word.text.startsWith('--file='));
+      const archive =
+        inline !== undefined ? { ...inline, text: inline.text.slice(7) } : at >= 0 ? args[at + 1] : undefined;
+      const rest = args.slice(at + 2).filter((word) => !word.text.startsWith('-'));
+      words = archive === undefined ? [] : [archive, ...(at >= 0 ? rest : words)];
+    }
+    const sources = key === 'tar' || key === 'zip' ? words.slice(1) : words.slice(0, -1);
+    const destination = key === 'tar' || key === 'zip' ? words[0] : words[words.length - 1];
+    if (destination !== undefined && sources.some((word) => isSecret(word.text, environment))) {
+      targets.push(destination.text);
+    }
+  }
+  for (const target of targets) {
+    const path = resolveWord({ text: target, substitutions: [] }, environment);
+    if (path !== undefined) environment.secretFiles.add(path);
+  }
 }
 
 /** The parts of an argument that may name a file sent away: `@file`, `name=@file`, `name=<file`, `--opt=file`. */

@@ -30,7 +30,7 @@ import {
   VIRTUAL_WORKSPACE,
   writeTargetFinding,
 } from './environment.js';
-import { checkInlineCode, codeLiterals } from './inline-code.js';
+import { checkInlineCode, codeCommands, codeLiterals } from './inline-code.js';
 import { checkExfiltration, checkShellPipeline, checkShellServer, isNetworkTool } from './network-rules.js';
 import type { CommandRuleId } from './rule-ids.js';
 import type { ShellCommand, ShellWord } from './shell-parser.js';
@@ -335,7 +335,7 @@ function linkTarget(
 const links: ProgramRule = {
   name: 'ln',
   programs: ['ln', 'link', 'cp'],
-  reports: ['link-outside-workspace'],
+  reports: ['link-outside-workspace', 'persistence'],
   check({ key, args, texts, environment }) {
     const symbolic = key !== 'link' && hasFlag(texts, 's', ['--symbolic']);
     const hard =
@@ -359,12 +359,15 @@ const links: ProgramRule = {
       if (link === undefined) link = environment.cwd;
       const target = linkTarget(source, link, relativeToCwd, environment);
       if (symbolic) environment.links.set(link, target);
+      const planted = writeTargetFinding(link, environment, `${key} -s`);
+      if (planted !== undefined && planted.rule === 'persistence') return planted;
       if (target === undefined) {
-        if (hard)
+        if (hard || environment.strict) {
           return finding(
             'link-outside-workspace',
-            `${key} links ${JSON.stringify(source.text)}, a file the check cannot resolve`,
+            `${key} links ${JSON.stringify(source.text)}, a target the check cannot resolve`,
           );
+        }
         continue;
       }
       if (hard) {
@@ -559,7 +562,7 @@ const containers: ProgramRule = {
       let value: string | undefined;
       if (text === '-v' || text === '--volume' || text === '--mount' || text === '--device')
         value = texts[index + 1];
-      else if (/^-v./.test(text)) value = text.slice(2);
+      else if (/^-v./.test(text)) value = text.slice(2).replace(/^=/, '');
       else if (/^--(?:volume|mount|device)=/.test(text)) value = text.slice(text.indexOf('=') + 1);
       if (value === undefined) continue;
       const source = mountSource(value);
@@ -854,12 +857,21 @@ function feederText(
   const words = unwrap(feeder.words);
   const name = words[0] === undefined ? '' : basename(words[0].text);
   if (name === 'echo' || name === 'printf') {
-    const parts = words.slice(1).filter((word) => !/^-[neE]+$/.test(word.text));
+    let parts = words.slice(1).filter((word) => !/^-[neE]+$/.test(word.text));
+    // `printf FORMAT ARGS`: with conversions in the format, what prints is the arguments.
+    if (name === 'printf' && parts.length > 1 && parts[0]!.text.includes('%')) parts = parts.slice(1);
     const dynamic = parts.some(
       (word) => word.substitutions.length > 0 || /\$[A-Za-z_{@*0-9]/.test(word.text),
     );
     if (dynamic) return { kind: 'unknown' };
     return { kind: 'text', text: decodeEscapes(parts.map((word) => word.text).join(' ')) };
+  }
+  const heredoc = feeder.redirects.find(
+    (redirect) => redirect.body !== undefined || redirect.operator === '<<<',
+  );
+  if (name === 'cat' && heredoc !== undefined && words.length === 1) {
+    if ((heredoc.substitutions?.length ?? 0) > 0) return { kind: 'unknown' };
+    return { kind: 'text', text: heredoc.body ?? heredoc.target };
   }
   if (name === 'cat' && feeder.redirects.length === 0 && words.length > 1) {
     const files = words.slice(1).filter((word) => !word.text.startsWith('-'));
@@ -909,7 +921,8 @@ const shells: ProgramRule = {
         const nested = context.analyze(fed.text, 'child');
         if (nested !== undefined) return nested;
       } else if (fed.kind === 'text') {
-        const nested = checkInlineCode(fed.text, [], environment, name);
+        const nested =
+          checkInlineCode(fed.text, [], environment, name) ?? judgeCodeCommands(fed.text, context);
         if (nested !== undefined) return nested;
       } else if (fed.kind === 'unknown' && environment.strict && previous.length > 0) {
         const producer = unwrap(feeder!.words)[0]?.text ?? 'a command';
@@ -922,11 +935,16 @@ const shells: ProgramRule = {
       const reverse = checkShellPipeline(pipeline, index);
       if (reverse !== undefined) return reverse;
     }
-    // Here-strings are programs too: `bash <<< "..."`.
+    // Here-strings and here-documents are programs too: `bash <<< "..."`, `python3 - <<'EOF'`.
     for (const redirect of command.redirects) {
-      if (redirect.operator !== '<<<') continue;
-      if ((SHELLS.has(family) || family === 'shell') && readsProgramFromStdin(key, args)) {
-        const nested = context.analyze(redirect.target, 'child');
+      const text = redirect.operator === '<<<' ? redirect.target : redirect.body;
+      if (text === undefined || (!sameShell && !readsProgramFromStdin(key, args))) continue;
+      if (SHELLS.has(family) || family === 'shell') {
+        const nested = context.analyze(text, 'child');
+        if (nested !== undefined) return nested;
+      } else if (INTERPRETERS.has(key)) {
+        const language = interpreterFamily(key);
+        const nested = checkInlineCode(text, [], environment, language) ?? judgeCodeCommands(text, context);
         if (nested !== undefined) return nested;
       }
     }
@@ -973,14 +991,19 @@ const shells: ProgramRule = {
       language,
     );
     if (hit !== undefined) return hit;
-    for (const literal of codeLiterals(inline.code.text)) {
-      if (!literal.includes(' ')) continue;
-      const nested = context.analyze(decodeEscapes(literal), 'child');
-      if (nested !== undefined) return nested;
-    }
-    return undefined;
+    return judgeCodeCommands(inline.code.text, context);
   },
 };
+
+/** Judges the command lines inline code runs: its call arguments, then every string literal with a space. */
+function judgeCodeCommands(code: string, context: RuleContext): CommandFinding | undefined {
+  const literals = codeLiterals(code).filter((literal) => literal.includes(' '));
+  for (const command of [...codeCommands(code), ...literals]) {
+    const nested = context.analyze(decodeEscapes(command), 'child');
+    if (nested !== undefined) return nested;
+  }
+  return undefined;
+}
 
 // Programs whose inline code (an awk program) may run shell commands.
 const awk: ProgramRule = {

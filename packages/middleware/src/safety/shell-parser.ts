@@ -10,6 +10,10 @@ export interface ShellWord {
 export interface ShellRedirect {
   operator: string;
   target: string;
+  /** The text of a here-document (`<<EOF` ... `EOF`); `target` is then its delimiter. */
+  body?: string;
+  /** Command substitutions in a here-document whose delimiter is not quoted (they run when it is read). */
+  substitutions?: string[];
 }
 
 /** A simple command: words and redirections, up to the next `|`, `;`, `&&`, `||`, `&` or newline. */
@@ -37,13 +41,24 @@ export function parseShell(source: string): ShellCommand[][] {
   let substitutions: string[] = [];
   let pendingRedirect: string | undefined;
   let parentheses = 0;
+  let pendingHeredocs: Array<{ redirect: ShellRedirect; expands: boolean }> = [];
+  let heredocQuoted = false;
   let index = 0;
   const length = source.length;
 
   function endWord(): void {
     if (!inWord) return;
     if (pendingRedirect !== undefined) {
-      command.redirects.push({ operator: pendingRedirect, target: text });
+      let operator = pendingRedirect;
+      let target = text;
+      if (operator === '<<' && target.startsWith('-')) {
+        operator = '<<-';
+        target = target.slice(1);
+      }
+      const redirect: ShellRedirect = { operator, target };
+      command.redirects.push(redirect);
+      if (operator === '<<' || operator === '<<-')
+        pendingHeredocs.push({ redirect, expands: !heredocQuoted });
       pendingRedirect = undefined;
     } else if (
       command.words.length === 0 &&
@@ -73,6 +88,47 @@ export function parseShell(source: string): ShellCommand[][] {
     endCommand(false);
     if (pipeline.length > 0) pipelines.push(pipeline);
     pipeline = [];
+  }
+
+  /** Reads the bodies of the here-documents opened on the line that just ended. */
+  function readHeredocs(): void {
+    for (const { redirect, expands } of pendingHeredocs) {
+      const strip = redirect.operator === '<<-';
+      const start = index;
+      let bodyEnd = length;
+      while (index < length) {
+        const newline = source.indexOf('\n', index);
+        const end = newline === -1 ? length : newline;
+        const line = source.slice(index, end);
+        if ((strip ? line.replace(/^\t+/, '') : line) === redirect.target) {
+          bodyEnd = index;
+          index = Math.min(end + 1, length);
+          break;
+        }
+        index = Math.min(end + 1, length);
+        bodyEnd = index;
+      }
+      const body = source.slice(start, bodyEnd).replace(/\n$/, '');
+      redirect.body = strip ? body.replace(/^\t+/gm, '') : body;
+      if (expands) {
+        const found: string[] = [];
+        for (let position = start; position < bodyEnd; position++) {
+          const char = source[position];
+          if (char === '\\') position++;
+          else if (char === '$' && source[position + 1] === '(') {
+            const end = closingParen(position + 2);
+            found.push(source.slice(position + 2, Math.max(position + 2, end - 1)));
+            position = end - 1;
+          } else if (char === '`') {
+            const end = source.indexOf('`', position + 1);
+            found.push(source.slice(position + 1, end === -1 ? bodyEnd : end));
+            position = end === -1 ? bodyEnd : end;
+          }
+        }
+        if (found.length > 0) redirect.substitutions = found;
+      }
+    }
+    pendingHeredocs = [];
   }
 
   /** Index just past the `)` that closes a `(` opened before `start`, skipping quotes and nesting. */
@@ -150,6 +206,7 @@ export function parseShell(source: string): ShellCommand[][] {
       case '\n':
         endPipeline();
         index++;
+        if (pendingHeredocs.length > 0) readHeredocs();
         continue;
       case ';':
         endPipeline();
@@ -209,7 +266,7 @@ export function parseShell(source: string): ShellCommand[][] {
         } else {
           endWord();
         }
-        let operator = char;
+        let operator: string = char;
         index++;
         while (index < length && /[<>&|]/.test(source[index]!) && operator.length < 3) {
           operator += source[index];
@@ -221,6 +278,8 @@ export function parseShell(source: string): ShellCommand[][] {
           continue;
         }
         pendingRedirect = operator;
+        // A quoted here-document delimiter (`<<'EOF'`, `<<"EOF"`, `<<\EOF`) turns off expansion in the body.
+        heredocQuoted = operator === '<<' && /^[ \t]*-?[ \t]*['"\\]/.test(source.slice(index, index + 8));
         continue;
       }
       default:

@@ -89,6 +89,38 @@ export interface ConnectionSettings {
 
 const STDERR_TAIL = 2_000;
 
+/**
+ * What the SDK's `request()` reads of its signal (`aborted`, `reason`, `throwIfAborted`, one `abort`
+ * listener), as a plain object: a real `AbortSignal` per call costs tens of microseconds here, more than
+ * the rest of the call path. The SDK version is pinned, and the cancellation tests check it still works.
+ */
+class CallSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  #listener: (() => void) | undefined;
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.#listener = listener;
+  }
+
+  removeEventListener(): void {
+    this.#listener = undefined;
+  }
+
+  throwIfAborted(): void {
+    if (this.aborted) throw this.reason;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.();
+  }
+}
+
 /** The caller's abort reason as a Victor error (a timeout stays a timeout). */
 function abortError(signal: AbortSignal): VictorError {
   const reason: unknown = signal.reason;
@@ -288,21 +320,21 @@ export class ServerConnection {
     }
     const timeoutMs = options.timeoutMs ?? this.config.callTimeoutMs ?? this.#settings.callTimeoutMs;
     // The SDK never removes the abort listener it adds to a request's signal, and an agent's signal lives
-    // as long as the agent: give the SDK a signal of this call's own, linked to the caller's.
+    // as long as the agent: the SDK gets a signal of this call's own, forwarding the caller's abort.
     const callerSignal = options.abortSignal;
-    let linked: AbortController | undefined;
+    let callSignal: CallSignal | undefined;
     let forward: (() => void) | undefined;
     if (callerSignal !== undefined) {
       if (callerSignal.aborted) throw abortError(callerSignal);
-      const controller = new AbortController();
-      forward = () => controller.abort(callerSignal.reason);
+      const signal = new CallSignal();
+      forward = () => signal.abort(callerSignal.reason);
       callerSignal.addEventListener('abort', forward, { once: true });
-      linked = controller;
+      callSignal = signal;
     }
     try {
       return (await client.callTool({ name: tool, arguments: args }, undefined, {
         timeout: timeoutMs,
-        ...(linked ? { signal: linked.signal } : {}),
+        ...(callSignal ? { signal: callSignal as unknown as AbortSignal } : {}),
         ...(options.onProgress ? { onprogress: options.onProgress, resetTimeoutOnProgress: false } : {}),
       })) as CallToolResult;
     } catch (error) {

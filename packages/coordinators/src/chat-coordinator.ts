@@ -239,11 +239,8 @@ export class ChatCoordinator {
     const started = clock.now();
     const span = tracer === undefined ? undefined : startTurnSpan(tracer, options.conversationId);
     try {
-      // A turn aborted before it started (by its caller, or by the agent's close) does nothing.
-      throwIfAborted(options.abortSignal);
-      const preparing = this.prepare(input, options);
+      const preparing = this.begin(input, options, span);
       const prepared = isPromise(preparing) ? await preparing : preparing;
-      if (span !== undefined) routeTurnSpan(span, prepared.providerName, prepared.request.model);
       let { request } = prepared;
       if (prepared.cacheKey !== undefined) {
         const hit = await this.cached(prepared.cacheKey);
@@ -293,10 +290,8 @@ export class ChatCoordinator {
     let modelSpan: TraceSpan | undefined;
     let failure: unknown;
     try {
-      throwIfAborted(options.abortSignal);
-      const preparing = this.prepare(input, options);
+      const preparing = this.begin(input, options, span);
       const prepared = isPromise(preparing) ? await preparing : preparing;
-      if (span !== undefined) routeTurnSpan(span, prepared.providerName, prepared.request.model);
       let { request } = prepared;
       if (prepared.cacheKey !== undefined) {
         const hit = await this.cached(prepared.cacheKey);
@@ -398,6 +393,23 @@ export class ChatCoordinator {
         if (span !== undefined) failSpan(span, reason);
       }
     }
+  }
+
+  /** Starts a turn: refuses one aborted before it started, prepares it, names its provider on its span. */
+  private begin(
+    input: string | readonly Message[],
+    options: TurnOptions,
+    span: TraceSpan | undefined,
+  ): Prepared | Promise<Prepared> {
+    // A turn aborted before it started (by its caller, or by the agent's close) does nothing.
+    throwIfAborted(options.abortSignal);
+    const preparing = this.prepare(input, options);
+    if (span === undefined) return preparing;
+    const route = (prepared: Prepared) => {
+      routeTurnSpan(span, prepared.providerName, prepared.request.model);
+      return prepared;
+    };
+    return isPromise(preparing) ? preparing.then(route) : route(preparing);
   }
 
   private progress(): Progress {

@@ -159,9 +159,9 @@ export function recordSecretCopies(
   environment: Environment,
 ): void {
   const targets: string[] = [];
-  if (secretRead(command, environment) !== undefined) {
-    for (const redirect of command.redirects)
-      if (redirect.operator.includes('>')) targets.push(redirect.target);
+  const written = command.redirects.filter((redirect) => redirect.operator.includes('>'));
+  if (written.length > 0 && secretRead(command, environment) !== undefined) {
+    for (const redirect of written) targets.push(redirect.target);
   }
   if (key === 'cp' || key === 'mv' || key === 'install' || key === 'tar' || key === 'zip') {
     let words = args.filter((word) => !word.text.startsWith('-'));

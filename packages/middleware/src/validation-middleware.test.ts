@@ -31,10 +31,11 @@ const zodTool: ToolDefinition = {
   parameters: z.object({ query: z.string().min(1), limit: z.number().int().max(50).optional() }),
 };
 
-function run(definition: ToolDefinition, args: Record<string, unknown>) {
+async function run(definition: ToolDefinition, args: Record<string, unknown>) {
   const middleware = createValidationMiddleware();
   const context: MiddlewareContext = { definition };
-  return middleware.before!({ id: '1', name: definition.name, arguments: args }, context) as
+  // The first call of a middleware may wait for ajv to load (a promise); later ones answer synchronously.
+  return (await middleware.before!({ id: '1', name: definition.name, arguments: args }, context)) as
     | MiddlewareDecision
     | undefined;
 }
@@ -45,13 +46,13 @@ function reasonOf(decision: MiddlewareDecision | undefined): string {
 }
 
 describe('createValidationMiddleware', () => {
-  it('should pass valid arguments (JSON Schema and zod)', () => {
-    expect(run(jsonTool, { path: 'a.txt', mode: 'append', lines: [1, 2] })).toBeUndefined();
-    expect(run(zodTool, { query: 'x', limit: 5 })).toBeUndefined();
+  it('should pass valid arguments (JSON Schema and zod)', async () => {
+    expect(await run(jsonTool, { path: 'a.txt', mode: 'append', lines: [1, 2] })).toBeUndefined();
+    expect(await run(zodTool, { query: 'x', limit: 5 })).toBeUndefined();
   });
 
-  it('should name each bad argument and what was expected', () => {
-    const reason = reasonOf(run(jsonTool, { mode: 'replace', lines: [1, 'two'], extra: true }));
+  it('should name each bad argument and what was expected', async () => {
+    const reason = reasonOf(await run(jsonTool, { mode: 'replace', lines: [1, 'two'], extra: true }));
     expect(reason).toContain('tool "write_file"');
     expect(reason).toContain('missing required argument "path"');
     expect(reason).toContain('argument "mode" must be one of ["overwrite","append"]');
@@ -59,8 +60,8 @@ describe('createValidationMiddleware', () => {
     expect(reason).toContain('unknown argument "extra"');
   });
 
-  it('should validate zod schemas through their JSON Schema', () => {
-    const reason = reasonOf(run(zodTool, { query: '', limit: 500 }));
+  it('should validate zod schemas through their JSON Schema', async () => {
+    const reason = reasonOf(await run(zodTool, { query: '', limit: 500 }));
     expect(reason).toContain('argument "query"');
     expect(reason).toContain('argument "limit"');
   });
@@ -85,7 +86,7 @@ describe('createValidationMiddleware', () => {
     expect(tool.execute).toHaveBeenCalledTimes(10);
   });
 
-  it('should compile in prepare(), so that the first call compiles nothing', () => {
+  it('should compile in prepare(), so that the first call compiles nothing and answers synchronously', async () => {
     const middleware = createValidationMiddleware();
     let reads = 0;
     const definition = {
@@ -97,13 +98,15 @@ describe('createValidationMiddleware', () => {
       },
     } as ToolDefinition;
     middleware.prepare!(definition);
-    expect(reads).toBe(1);
+    // prepare may first have to load ajv; it compiles as soon as ajv is in.
+    await vi.waitFor(() => expect(reads).toBe(1));
     const decision = middleware.before!({ id: '1', name: 'prepared', arguments: {} }, { definition });
+    expect(decision).not.toBeInstanceOf(Promise);
     expect(reasonOf(decision as MiddlewareDecision)).toContain('missing required argument "n"');
     expect(reads).toBe(1);
   });
 
-  it('should validate a Standard JSON Schema through its draft 2020-12 JSON Schema', () => {
+  it('should validate a Standard JSON Schema through its draft 2020-12 JSON Schema', async () => {
     const standard: ToolDefinition = {
       name: 'lookup',
       description: '',
@@ -127,9 +130,11 @@ describe('createValidationMiddleware', () => {
         },
       },
     };
-    expect(run(standard, { id: 3 })).toBeUndefined();
-    expect(reasonOf(run(standard, { id: 'three' }))).toContain('argument "id" must be integer');
-    expect(reasonOf(run(standard, { id: 1, pair: [2] }))).toContain('argument "pair[0]" must be string');
+    expect(await run(standard, { id: 3 })).toBeUndefined();
+    expect(reasonOf(await run(standard, { id: 'three' }))).toContain('argument "id" must be integer');
+    expect(reasonOf(await run(standard, { id: 1, pair: [2] }))).toContain(
+      'argument "pair[0]" must be string',
+    );
   });
 
   it('should fail closed on a schema that cannot be compiled', async () => {
@@ -147,21 +152,21 @@ describe('createValidationMiddleware', () => {
     expect(execute).not.toHaveBeenCalled();
   });
 
-  it('should agree with the schema on arbitrary values (property)', () => {
-    fc.assert(
-      fc.property(fc.anything(), (path) => {
-        const decision = run(jsonTool, { path });
+  it('should agree with the schema on arbitrary values (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.anything(), async (path) => {
+        const decision = await run(jsonTool, { path });
         expect(decision === undefined).toBe(typeof path === 'string');
       }),
     );
   });
 
-  it('should cap the reasons at maxErrors', () => {
+  it('should cap the reasons at maxErrors', async () => {
     const middleware = createValidationMiddleware({ maxErrors: 1 });
-    const decision = middleware.before!(
+    const decision = (await middleware.before!(
       { id: '1', name: 'write_file', arguments: { a: 1, b: 2, c: 3 } },
       { definition: jsonTool },
-    ) as MiddlewareDecision;
+    )) as MiddlewareDecision;
     expect(reasonOf(decision)).toMatch(/and \d+ more/);
   });
 

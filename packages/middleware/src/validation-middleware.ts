@@ -12,8 +12,8 @@ import {
   type ToolMiddleware,
   toJsonSchema,
 } from '@victor-ai/core';
-import { Ajv, type Options as AjvOptions, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Ajv, Options as AjvOptions, ErrorObject, ValidateFunction } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { MiddlewareResultCode } from './codes.js';
 
 /** Options of `createValidationMiddleware`. */
@@ -34,6 +34,32 @@ const AJV_OPTIONS: AjvOptions = {
   validateFormats: false,
   logger: false,
 };
+
+interface AjvClasses {
+  Ajv: typeof Ajv;
+  Ajv2020: typeof Ajv2020;
+}
+
+let ajvClasses: AjvClasses | undefined;
+let ajvLoading: Promise<AjvClasses> | undefined;
+
+/**
+ * Loads ajv on first use: an application (or an agent) that never validates tool arguments never loads it.
+ * Once loaded, validation is synchronous again; a failed load is retried by the next call.
+ */
+function loadAjv(): Promise<AjvClasses> {
+  ajvLoading ??= Promise.all([import('ajv'), import('ajv/dist/2020.js')]).then(
+    ([draft7, draft2020]) => {
+      ajvClasses = { Ajv: draft7.Ajv, Ajv2020: draft2020.Ajv2020 };
+      return ajvClasses;
+    },
+    (error: unknown) => {
+      ajvLoading = undefined;
+      throw error;
+    },
+  );
+  return ajvLoading;
+}
 
 function argumentName(error: ErrorObject): string {
   const path = error.instancePath
@@ -72,8 +98,8 @@ function describeError(error: ErrorObject): string {
 
 /**
  * A guard that validates tool arguments against the tool's parameters (JSON Schema, or zod converted with
- * `toJsonSchema`). Each tool's schema is compiled once with Ajv (in `prepare`, when an agent registers the
- * tool, or else on its first call) and reused; a failure blocks with
+ * `toJsonSchema`). Ajv is loaded on first use (`prepare` or the first call); each tool's schema is compiled
+ * once (in `prepare`, when an agent registers the tool, or else on its first call) and reused; a failure blocks with
  * `INVALID_ARGUMENTS` and a reason naming each bad argument and what was expected.
  */
 export function createValidationMiddleware(options: ValidationMiddlewareOptions = {}): ToolMiddleware {
@@ -87,7 +113,8 @@ export function createValidationMiddleware(options: ValidationMiddlewareOptions 
   let draft2020: Ajv2020 | undefined;
   const validators = new WeakMap<ToolDefinition, ValidateFunction | Error>();
 
-  function compile(definition: ToolDefinition): ValidateFunction | Error {
+  /** Compiles (once) the schema of `definition`; ajv must be loaded. */
+  function compile(classes: AjvClasses, definition: ToolDefinition): ValidateFunction | Error {
     let validate = validators.get(definition);
     if (validate !== undefined) return validate;
     try {
@@ -98,8 +125,8 @@ export function createValidationMiddleware(options: ValidationMiddlewareOptions 
         isZodSchema(parameters) ||
         isStandardJsonSchema(parameters) ||
         (typeof schema.$schema === 'string' && schema.$schema.includes('2020-12'));
-      if (modern) draft2020 ??= new Ajv2020(AJV_OPTIONS);
-      else draft7 ??= new Ajv(AJV_OPTIONS);
+      if (modern) draft2020 ??= new classes.Ajv2020(AJV_OPTIONS);
+      else draft7 ??= new classes.Ajv(AJV_OPTIONS);
       const ajv = modern ? draft2020! : draft7!;
       validate = ajv.compile(schema);
     } catch (error) {
@@ -113,28 +140,45 @@ export function createValidationMiddleware(options: ValidationMiddlewareOptions 
     return validate;
   }
 
+  function check(call: ToolCall, validate: ValidateFunction | Error): MiddlewareDecision | undefined {
+    // A schema that cannot be compiled is a configuration fault: throwing makes the chain fail closed.
+    if (validate instanceof Error) throw validate;
+    if (validate(call.arguments)) return undefined;
+    const errors = validate.errors ?? [];
+    const reasons = errors.slice(0, maxErrors).map(describeError);
+    if (errors.length > maxErrors) reasons.push(`and ${errors.length - maxErrors} more`);
+    return {
+      type: 'block',
+      code: MiddlewareResultCode.invalidArguments,
+      reason: `invalid arguments for tool ${JSON.stringify(call.name)}: ${reasons.join('; ')}`,
+    };
+  }
+
   const middleware: ToolMiddleware = {
     name: options.name ?? 'validation',
     priority,
     kind: 'guard',
     // An agent calls this for each tool before its first turn: the first call of a tool then finds its
     // schema compiled (compiling is most of a first call's cost; a failure is kept for that call to report).
+    // Before ajv is loaded, it starts the load and compiles once it is in (a failed load is left to the
+    // first call to report).
     prepare(definition: ToolDefinition): void {
-      compile(definition);
+      if (ajvClasses !== undefined) compile(ajvClasses, definition);
+      else
+        loadAjv().then(
+          (classes) => compile(classes, definition),
+          () => {},
+        );
     },
-    before(call: ToolCall, context: MiddlewareContext): MiddlewareDecision | undefined {
-      const validate = compile(context.definition);
-      // A schema that cannot be compiled is a configuration fault: throwing makes the chain fail closed.
-      if (validate instanceof Error) throw validate;
-      if (validate(call.arguments)) return undefined;
-      const errors = validate.errors ?? [];
-      const reasons = errors.slice(0, maxErrors).map(describeError);
-      if (errors.length > maxErrors) reasons.push(`and ${errors.length - maxErrors} more`);
-      return {
-        type: 'block',
-        code: MiddlewareResultCode.invalidArguments,
-        reason: `invalid arguments for tool ${JSON.stringify(call.name)}: ${reasons.join('; ')}`,
-      };
+    before(
+      call: ToolCall,
+      context: MiddlewareContext,
+    ): MiddlewareDecision | undefined | Promise<MiddlewareDecision | undefined> {
+      // The hot path: the schema compiled (by prepare or an earlier call), checked synchronously.
+      const validate = validators.get(context.definition);
+      if (validate !== undefined) return check(call, validate);
+      if (ajvClasses !== undefined) return check(call, compile(ajvClasses, context.definition));
+      return loadAjv().then((classes) => check(call, compile(classes, context.definition)));
     },
   };
   if (options.appliesTo !== undefined) middleware.appliesTo = options.appliesTo;

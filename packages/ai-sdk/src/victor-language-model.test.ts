@@ -399,6 +399,21 @@ describe('createVictorLanguageModel', () => {
       await vi.waitFor(() => expect(server.cancelledCount).toBe(1));
     });
 
+    it('replays a repeated deterministic stream from the response cache', async () => {
+      const model = createVictorLanguageModel({
+        provider,
+        model: 'm',
+        responseCache: new ResponseCache({ cache: new MemoryCache({ name: 'streams' }) }),
+      });
+      server.enqueue({ text: 'cached stream answer', chunkSize: 4 });
+      const first = streamText({ model, prompt: 'same', temperature: 0 });
+      expect(await first.text).toBe('cached stream answer');
+      const second = streamText({ model, prompt: 'same', temperature: 0 });
+      expect(await second.text).toBe('cached stream answer');
+      expect(await second.finishReason).toBe('stop');
+      expect(server.requestCount).toBe(1);
+    });
+
     it('reports a malformed stream as an error part whose cause has Victor code', async () => {
       server.enqueue({
         kind: 'malformed',

@@ -241,15 +241,18 @@ export abstract class HttpProvider implements Provider {
         // socket goes back to the pool.
         if (decoder.done) continue;
         const events = sse.push(chunk as Uint8Array);
-        for (let i = 0; i < events.length; i++) decoder.push(events[i]!.data, out);
-        // Events are handed over as soon as they are decoded, the last ones included.
-        for (let i = 0; i < out.length; i++) {
-          const event = out[i]!;
-          if (event.type === 'error' && !yielded) throw event.error;
-          yielded = true;
-          yield event;
+        // Each SSE event is decoded and handed over before the next one is parsed, so the first event of
+        // a chunk holding a whole answer does not wait for the rest of it.
+        for (let i = 0; i < events.length && !decoder.done; i++) {
+          decoder.push(events[i]!.data, out);
+          for (let j = 0; j < out.length; j++) {
+            const event = out[j]!;
+            if (event.type === 'error' && !yielded) throw event.error;
+            yielded = true;
+            yield event;
+          }
+          out.length = 0;
         }
-        out.length = 0;
       }
       completed = true;
       if (!decoder.done) {

@@ -305,6 +305,23 @@ describe('createVictorLanguageModel', () => {
       expect(server.requestCount).toBe(1);
     });
 
+    it('rejects with the abort reason when aborted, and never retries', async () => {
+      server.enqueue({ kind: 'stall' });
+      const controller = new AbortController();
+      const pending = generateText({
+        model: createVictorLanguageModel({ provider, model: 'm' }),
+        prompt: 'x',
+        abortSignal: controller.signal,
+        maxRetries: 3,
+      }).catch((caught: unknown) => caught);
+      await vi.waitFor(() => expect(server.requestCount).toBe(1));
+      controller.abort();
+      const error = (await pending) as Error;
+      expect(error.name).toBe('AbortError');
+      expect(server.requestCount).toBe(1);
+      await vi.waitFor(() => expect(server.cancelledCount).toBe(1));
+    });
+
     it('maps a connection failure to a retryable APICallError without status', async () => {
       server.enqueue({ kind: 'drop' });
       const error = (await generateText({

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   linkSync,
@@ -344,6 +345,45 @@ describe('escapes through links', () => {
     const found = await run('search_text', { query: 'outside the workspace' });
     expect(found.matches).toEqual([]);
     expect(readFileSync(join(outside, 'secret.txt'), 'utf8')).toBe('outside the workspace\n');
+  });
+});
+
+describe('read_file while a folder is swapped for a link', () => {
+  it('never returns the outside file', { timeout: 60_000 }, async () => {
+    mkdirSync(join(root, '.real'));
+    writeFileSync(join(root, '.real', 'data.txt'), 'inside');
+    writeFileSync(join(outside, 'data.txt'), 'SECRET');
+    symlinkSync(outside, join(root, '.evil'));
+    // Another process swaps `dir` between the real folder and a link out, at most 100,000 times, until killed.
+    const script = `
+      const { renameSync } = require('node:fs');
+      const at = (name) => process.argv[1] + '/' + name;
+      process.send('ready');
+      for (let i = 0; i < 100000; i++) {
+        for (const from of ['.real', '.evil']) {
+          try { renameSync(at(from), at('dir')); renameSync(at('dir'), at(from)); } catch {}
+        }
+      }`;
+    const swapper = spawn(process.execPath, ['-e', script, root], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    try {
+      await new Promise<void>((ready) => swapper.once('message', () => ready()));
+      const seen = { inside: 0, outside: 0, refused: 0 };
+      for (let attempt = 0; attempt < 2_000; attempt++) {
+        try {
+          const output = await run('read_file', { path: 'dir/data.txt' });
+          if (output.content === 'SECRET') seen.outside++;
+          else seen.inside++;
+        } catch {
+          seen.refused++;
+        }
+      }
+      expect(seen.outside).toBe(0);
+      expect(seen.refused).toBeGreaterThan(0);
+    } finally {
+      swapper.kill('SIGKILL');
+    }
   });
 });
 

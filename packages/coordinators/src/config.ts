@@ -12,7 +12,7 @@ import type {
   ToolMiddleware,
 } from '@victor-ai/core';
 import { checkToolParameters, InvalidConfigError, TOOL_NAME_PATTERN } from '@victor-ai/core';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 const hasMethods =
   (...methods: string[]) =>

@@ -1,4 +1,4 @@
-import { type ZodType, z } from 'zod';
+import { type ZodType, z } from 'zod/v4';
 import { describeValue, InvalidArgumentsError, InvalidConfigError } from './errors.js';
 import type { JsonSchema, StandardJsonSchema, ToolCall, ToolDefinition } from './tools.js';
 

@@ -1,4 +1,4 @@
-import type { ZodType, z } from 'zod';
+import type { ZodType, z } from 'zod/v4';
 
 /** A JSON Schema object, as providers expect tool parameters. */
 export type JsonSchema = { [key: string]: unknown };

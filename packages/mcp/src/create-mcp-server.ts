@@ -7,10 +7,10 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // The low-level server: tools here carry JSON Schemas as they are and change at run time, which the
-// high-level McpServer (zod shapes, tools registered one by one) is not made for.
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+// high-level McpServer (zod shapes, tools registered one by one) is not made for. Loaded on first use, so
+// that a program that only connects to MCP servers never loads the server side (and its HTTP stack).
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolRequestSchema,
@@ -125,6 +125,28 @@ const CALL_TOOL: McpTool = {
 };
 
 const VERSION = '0.1.0';
+
+let serverModules:
+  | Promise<{
+      Server: typeof import('@modelcontextprotocol/sdk/server/index.js').Server;
+      StdioServerTransport: typeof import('@modelcontextprotocol/sdk/server/stdio.js').StdioServerTransport;
+      StreamableHTTPServerTransport: typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js').StreamableHTTPServerTransport;
+    }>
+  | undefined;
+
+/** The SDK's server classes, imported once on first use. */
+function loadServerModules() {
+  serverModules ??= Promise.all([
+    import('@modelcontextprotocol/sdk/server/index.js'),
+    import('@modelcontextprotocol/sdk/server/stdio.js'),
+    import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+  ]).then(([server, stdio, http]) => ({
+    Server: server.Server,
+    StdioServerTransport: stdio.StdioServerTransport,
+    StreamableHTTPServerTransport: http.StreamableHTTPServerTransport,
+  }));
+  return serverModules;
+}
 
 function mcpTool(entry: RegisteredTool): McpTool {
   const definition = entry.definition;
@@ -256,7 +278,8 @@ export function createMcpServer(options: CreateMcpServerOptions): VictorMcpServe
   };
 
   const servers = new Set<Server>();
-  function newSession(): Server {
+  async function newSession(): Promise<Server> {
+    const { Server } = await loadServerModules();
     const server = new Server(serverInfo, {
       capabilities: { tools: { listChanged: true } },
       ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
@@ -351,6 +374,7 @@ export function createMcpServer(options: CreateMcpServerOptions): VictorMcpServe
       return;
     }
     // No session yet: the request must be an initialize; the transport answers 400 to anything else.
+    const { StreamableHTTPServerTransport } = await loadServerModules();
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
@@ -361,7 +385,7 @@ export function createMcpServer(options: CreateMcpServerOptions): VictorMcpServe
     transport.onclose = () => {
       if (transport.sessionId !== undefined) transports.delete(transport.sessionId);
     };
-    const server = newSession();
+    const server = await newSession();
     await server.connect(transport);
     await transport.handleRequest(request, response);
     if (transport.sessionId === undefined) await server.close();
@@ -369,10 +393,11 @@ export function createMcpServer(options: CreateMcpServerOptions): VictorMcpServe
 
   return {
     async connect(transport) {
-      await newSession().connect(transport);
+      await (await newSession()).connect(transport);
     },
     async serveStdio() {
-      await newSession().connect(new StdioServerTransport());
+      const { StdioServerTransport } = await loadServerModules();
+      await (await newSession()).connect(new StdioServerTransport());
     },
     listen(listenOptions = {}) {
       const host = listenOptions.host ?? '127.0.0.1';

@@ -342,13 +342,15 @@ export function createMcpServer(options: CreateMcpServerOptions): VictorMcpServe
   });
 
   const endpoints = new Set<HttpServer>();
-  const transports = new Map<string, StreamableHTTPServerTransport>();
+  // Every endpoint's sessions, by session id (an endpoint closes only its own).
+  const allTransports = new Set<Map<string, StreamableHTTPServerTransport>>();
 
   async function handleHttp(
     request: IncomingMessage,
     response: ServerResponse,
     path: string,
     allowedHosts: string[] | undefined,
+    transports: Map<string, StreamableHTTPServerTransport>,
   ) {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) {
@@ -408,8 +410,10 @@ export function createMcpServer(options: CreateMcpServerOptions): VictorMcpServe
       const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
       return new Promise((resolve, reject) => {
         let allowedHosts: string[] | undefined;
+        const transports = new Map<string, StreamableHTTPServerTransport>();
+        allTransports.add(transports);
         const http = createServer((request, response) => {
-          handleHttp(request, response, path, allowedHosts).catch((error: unknown) => {
+          handleHttp(request, response, path, allowedHosts, transports).catch((error: unknown) => {
             if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
             response.end(`${error instanceof Error ? error.message : String(error)}\n`);
           });
@@ -427,6 +431,7 @@ export function createMcpServer(options: CreateMcpServerOptions): VictorMcpServe
             port: bound,
             close: async () => {
               endpoints.delete(http);
+              allTransports.delete(transports);
               await Promise.all(
                 [...transports.values()].map((transport) => transport.close().catch(() => undefined)),
               );
@@ -457,7 +462,13 @@ export function createMcpServer(options: CreateMcpServerOptions): VictorMcpServe
         ),
       );
       endpoints.clear();
-      transports.clear();
+      for (const transports of allTransports) {
+        await Promise.all(
+          [...transports.values()].map((transport) => transport.close().catch(() => undefined)),
+        );
+        transports.clear();
+      }
+      allTransports.clear();
     },
   };
 }

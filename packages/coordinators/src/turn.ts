@@ -68,6 +68,8 @@ export function addUsage(total: Usage, next: Usage): void {
   total.outputTokens += next.outputTokens;
   if (next.cachedInputTokens !== undefined)
     total.cachedInputTokens = (total.cachedInputTokens ?? 0) + next.cachedInputTokens;
+  if (next.cacheWriteInputTokens !== undefined)
+    total.cacheWriteInputTokens = (total.cacheWriteInputTokens ?? 0) + next.cacheWriteInputTokens;
 }
 
 /** The message that hands a tool result back to the model. */

@@ -15,6 +15,8 @@ export interface Usage {
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens?: number;
+  /** The part of `inputTokens` written to the provider's prompt cache (Anthropic bills it at 1.25x). */
+  cacheWriteInputTokens?: number;
   /** The part of `outputTokens` spent on reasoning, when the provider says it. */
   reasoningTokens?: number;
 }

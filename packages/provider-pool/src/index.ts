@@ -2,7 +2,8 @@ export { decodeAnthropicUsage, decodeMessagesResponse } from './anthropic/decode
 export { AnthropicStreamDecoder } from './anthropic/decode-stream.js';
 export type { AnthropicProviderOptions } from './anthropic/provider.js';
 export { AnthropicProvider, createAnthropicProvider } from './anthropic/provider.js';
-export { buildMessagesBody } from './anthropic/request-body.js';
+export type { AnthropicCacheControl } from './anthropic/request-body.js';
+export { buildMessagesBody, placeCacheBreakpoints } from './anthropic/request-body.js';
 export { mapStopReason } from './anthropic/stop-reason.js';
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
 export { CIRCUIT_STATE_METRIC, CIRCUIT_TRANSITIONS_METRIC, CircuitBreaker } from './circuit-breaker.js';
@@ -19,7 +20,7 @@ export { buildEmbeddingsBody, decodeEmbeddings } from './openai-compatible/embed
 export { mapFinishReason } from './openai-compatible/finish-reason.js';
 export type { OpenAICompatibleProviderOptions } from './openai-compatible/provider.js';
 export { createOpenAICompatibleProvider, OpenAICompatibleProvider } from './openai-compatible/provider.js';
-export { buildChatBody } from './openai-compatible/request-body.js';
+export { buildChatBody, promptCacheKeyOf } from './openai-compatible/request-body.js';
 export {
   decodeResponsesResponse,
   decodeResponsesUsage,

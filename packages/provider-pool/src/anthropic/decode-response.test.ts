@@ -32,7 +32,7 @@ describe('decodeMessagesResponse', () => {
         { id: 'toolu_none', name: 'now', arguments: {} },
       ],
       finishReason: 'tool-calls',
-      usage: { inputTokens: 75, cachedInputTokens: 20, outputTokens: 12 },
+      usage: { inputTokens: 75, cachedInputTokens: 20, cacheWriteInputTokens: 5, outputTokens: 12 },
     });
   });
 

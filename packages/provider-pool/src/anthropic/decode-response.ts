@@ -5,7 +5,8 @@ import { mapStopReason } from './stop-reason.js';
 
 /**
  * Reads a Messages API `usage` object. `inputTokens` counts the whole prompt (uncached, cache reads and
- * cache writes), `cachedInputTokens` the part read from the prompt cache; missing counts are 0.
+ * cache writes), `cachedInputTokens` the part read from the prompt cache, `cacheWriteInputTokens` the part written to it;
+ * missing counts are 0.
  */
 export function decodeAnthropicUsage(usage: unknown, into?: Usage): Usage {
   const result: Usage = into ?? { inputTokens: 0, outputTokens: 0 };
@@ -27,6 +28,7 @@ export function decodeAnthropicUsage(usage: unknown, into?: Usage): Usage {
     const plain = typeof record.input_tokens === 'number' ? record.input_tokens : 0;
     result.inputTokens = plain + read + written;
     if (read > 0 || typeof record.cache_read_input_tokens === 'number') result.cachedInputTokens = read;
+    if (written > 0) result.cacheWriteInputTokens = written;
   }
   if (typeof record.output_tokens === 'number') result.outputTokens = record.output_tokens;
   return result;

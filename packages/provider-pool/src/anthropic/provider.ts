@@ -4,7 +4,7 @@ import { HttpProvider, type HttpProviderOptions, type StreamDecoder } from '../h
 import { positiveInteger } from '../options.js';
 import { decodeMessagesResponse } from './decode-response.js';
 import { AnthropicStreamDecoder } from './decode-stream.js';
-import { type AnthropicThinking, buildMessagesBody } from './request-body.js';
+import { type AnthropicCacheControl, type AnthropicThinking, buildMessagesBody } from './request-body.js';
 
 /** Options of `createAnthropicProvider`. */
 export interface AnthropicProviderOptions extends Omit<HttpProviderOptions, 'baseURL'> {
@@ -21,6 +21,12 @@ export interface AnthropicProviderOptions extends Omit<HttpProviderOptions, 'bas
    * a request's `providerOptions.anthropic.thinking` overrides it. Default none.
    */
   thinking?: AnthropicThinking;
+  /**
+   * Prompt-cache breakpoints (`cache_control`) placed on every request: `true` for the default placement
+   * (last tool, system prompt, last stable messages; at most 4), an object to tune it, `false` (default) for
+   * none. A request's `providerOptions.anthropic.cacheControl` overrides it.
+   */
+  cacheControl?: AnthropicCacheControl | boolean;
 }
 
 /** An Anthropic Messages API provider (`/v1/messages`) over a keep-alive undici pool. */
@@ -28,6 +34,7 @@ export class AnthropicProvider extends HttpProvider {
   protected readonly chatPath: string;
   private readonly defaultMaxTokens: number;
   private readonly thinking: AnthropicThinking | undefined;
+  private readonly cacheControl: AnthropicCacheControl | boolean | undefined;
 
   constructor(options: AnthropicProviderOptions = {}) {
     if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
@@ -48,10 +55,19 @@ export class AnthropicProvider extends HttpProvider {
       throw invalidOption('thinking', 'an object like { type: "enabled", budget_tokens: 2048 }', thinking);
     }
     this.thinking = thinking;
+    const cacheControl = options.cacheControl;
+    if (
+      cacheControl !== undefined &&
+      typeof cacheControl !== 'boolean' &&
+      (typeof cacheControl !== 'object' || cacheControl === null)
+    ) {
+      throw invalidOption('cacheControl', 'a boolean or an object like { messages: false }', cacheControl);
+    }
+    this.cacheControl = cacheControl;
   }
 
   protected buildBody(request: ChatRequest, stream: boolean): string {
-    return buildMessagesBody(request, stream, this.defaultMaxTokens, this.thinking);
+    return buildMessagesBody(request, stream, this.defaultMaxTokens, this.thinking, this.cacheControl);
   }
 
   protected decodeResponse(body: unknown): ChatResponse {

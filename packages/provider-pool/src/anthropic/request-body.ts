@@ -1,5 +1,5 @@
 import type { ChatRequest, Message, ToolChoice, ToolDefinition } from '@victor-ai/core';
-import { toJsonSchema } from '@victor-ai/core';
+import { invalidOption, toJsonSchema } from '@victor-ai/core';
 import { appendRawMember, ToolsJsonCache } from '../tools-json.js';
 
 /** A tool as the Messages API wants it. */
@@ -24,7 +24,8 @@ type ContentBlock =
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
   | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
 
-interface AnthropicMessage {
+/** A message as the Messages API wants it. */
+export interface AnthropicMessage {
   role: 'user' | 'assistant';
   content: string | ContentBlock[];
 }
@@ -110,12 +111,108 @@ export function toAnthropicMessages(messages: readonly Message[]): {
   return { system, messages: out };
 }
 
+/**
+ * Where the Messages API's prompt-cache breakpoints (`cache_control`) go. Each flag turns one place off;
+ * at most `maxBreakpoints` (the API allows 4) are placed, in the order tools, system, messages.
+ */
+export interface AnthropicCacheControl {
+  /** Mark the end of the tool list (the last tool); default true. Turn off when the tools change every turn. */
+  tools?: boolean;
+  /** Mark the end of the system prompt; default true. Turn off when the system prompt changes every turn. */
+  system?: boolean;
+  /**
+   * Mark the conversation: the last message (written for the next turn) and the last message before the
+   * latest assistant message (where the previous request ended, so it is read). Default true; turn off when
+   * the history's start changes every turn (a window that drops the oldest messages).
+   */
+  messages?: boolean;
+  /** Cache lifetime sent as `ttl`: `5m` (the API's default, not sent) or `1h`. */
+  ttl?: '5m' | '1h';
+  /** At most this many breakpoints, 0 to 4; default 4. */
+  maxBreakpoints?: number;
+}
+
+/** Reads `cacheControl` of a request's `providerOptions.anthropic` over the provider's default (`false`: off). */
+export function cacheControlOf(
+  request: ChatRequest,
+  fallback: AnthropicCacheControl | boolean | undefined,
+): AnthropicCacheControl | undefined {
+  const own = request.providerOptions?.[ANTHROPIC_PROVIDER]?.cacheControl as
+    | AnthropicCacheControl
+    | boolean
+    | undefined;
+  const setting = own ?? fallback;
+  if (setting === undefined || setting === false) return undefined;
+  return setting === true ? {} : setting;
+}
+
+/** Adds `cache_control` to the last content block of a message (a string content becomes one text block). */
+function markMessage(message: AnthropicMessage, marker: Record<string, unknown>): boolean {
+  if (typeof message.content === 'string') {
+    if (message.content.length === 0) return false;
+    message.content = [{ type: 'text', text: message.content, cache_control: marker }];
+    return true;
+  }
+  const last = message.content[message.content.length - 1] as Record<string, unknown> | undefined;
+  // Thinking blocks cannot carry cache_control.
+  if (last === undefined || last.type === 'thinking' || last.type === 'redacted_thinking') return false;
+  message.content[message.content.length - 1] = { ...last, cache_control: marker };
+  return true;
+}
+
+/**
+ * Places up to 4 prompt-cache breakpoints: the last tool, the system prompt, the last message, and the last
+ * message before the latest assistant message. Returns the system value to send and whether the tools are marked.
+ */
+export function placeCacheBreakpoints(
+  system: string | undefined,
+  messages: AnthropicMessage[],
+  hasTools: boolean,
+  control: AnthropicCacheControl,
+): { system: unknown; markTools: boolean; marker: Record<string, unknown>; count: number } {
+  const limit = control.maxBreakpoints ?? 4;
+  if (!Number.isInteger(limit) || limit < 0 || limit > 4) {
+    throw invalidOption('cacheControl.maxBreakpoints', 'an integer from 0 to 4', limit);
+  }
+  const marker: Record<string, unknown> =
+    control.ttl === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' };
+  let count = 0;
+  const markTools = hasTools && control.tools !== false && count < limit;
+  if (markTools) count++;
+  let systemValue: unknown = system;
+  if (system !== undefined && system.length > 0 && control.system !== false && count < limit) {
+    systemValue = [{ type: 'text', text: system, cache_control: marker }];
+    count++;
+  }
+  if (control.messages !== false && messages.length > 0) {
+    const last = messages.length - 1;
+    if (count < limit && markMessage(messages[last]!, marker)) count++;
+    let lastAssistant = -1;
+    for (let i = last; i >= 0; i--) {
+      if (messages[i]!.role === 'assistant') {
+        lastAssistant = i;
+        break;
+      }
+    }
+    const previousEnd = lastAssistant - 1;
+    if (
+      previousEnd >= 0 &&
+      previousEnd !== last &&
+      count < limit &&
+      markMessage(messages[previousEnd]!, marker)
+    )
+      count++;
+  }
+  return { system: systemValue, markTools, marker, count };
+}
+
 /** Builds the JSON body of a Messages API request; `max_tokens` is required there, so a default fills in. */
 export function buildMessagesBody(
   request: ChatRequest,
   stream: boolean,
   defaultMaxTokens: number,
   defaultThinking?: AnthropicThinking,
+  defaultCacheControl?: AnthropicCacheControl | boolean,
 ): string {
   const { system, messages } = toAnthropicMessages(request.messages);
   const body: Record<string, unknown> = {
@@ -123,7 +220,13 @@ export function buildMessagesBody(
     max_tokens: request.maxTokens ?? defaultMaxTokens,
     messages,
   };
-  if (system !== undefined) body.system = system;
+  const hasTools = request.tools !== undefined && request.tools.length > 0;
+  const control = cacheControlOf(request, defaultCacheControl);
+  const placed =
+    control === undefined ? undefined : placeCacheBreakpoints(system, messages, hasTools, control);
+  if (placed !== undefined) {
+    if (placed.system !== undefined) body.system = placed.system;
+  } else if (system !== undefined) body.system = system;
   if (request.toolChoice !== undefined) body.tool_choice = toAnthropicToolChoice(request.toolChoice);
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
@@ -133,7 +236,9 @@ export function buildMessagesBody(
   if (thinking !== undefined) body.thinking = thinking;
   if (stream) body.stream = true;
   const json = JSON.stringify(body);
-  return request.tools && request.tools.length > 0
-    ? appendRawMember(json, 'tools', toolsJson.json(request.tools))
-    : json;
+  if (!hasTools) return json;
+  let tools = toolsJson.json(request.tools!);
+  // The cached tools JSON ends with `}]`: the marker goes into the last tool object.
+  if (placed?.markTools) tools = `${tools.slice(0, -2)},"cache_control":${JSON.stringify(placed.marker)}}]`;
+  return appendRawMember(json, 'tools', tools);
 }

@@ -48,6 +48,19 @@ function toOpenAIToolChoice(choice: ToolChoice): unknown {
   return typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
 }
 
+/**
+ * The `prompt_cache_key` of a request: `providerOptions.openai.promptCacheKey` when given, else
+ * `<tenantId>:<conversationId>` from its metadata when it names a conversation, else none. Requests with
+ * the same key are routed to the same prompt cache.
+ */
+export function promptCacheKeyOf(request: ChatRequest): string | undefined {
+  const own = request.providerOptions?.openai?.promptCacheKey;
+  if (typeof own === 'string') return own;
+  const conversation = request.metadata?.conversationId;
+  if (conversation === undefined) return undefined;
+  return `${request.metadata?.tenantId ?? ''}:${conversation}`;
+}
+
 /** Builds the JSON body of a Chat Completions request. */
 export function buildChatBody(request: ChatRequest, stream: boolean, includeStreamUsage: boolean): string {
   const body: Record<string, unknown> = {
@@ -61,6 +74,8 @@ export function buildChatBody(request: ChatRequest, stream: boolean, includeStre
   if (request.stop !== undefined && request.stop.length > 0) body.stop = request.stop;
   if (request.seed !== undefined) body.seed = request.seed;
   if (request.metadata?.userId !== undefined) body.user = request.metadata.userId;
+  const cacheKey = promptCacheKeyOf(request);
+  if (cacheKey !== undefined) body.prompt_cache_key = cacheKey;
   if (stream) {
     body.stream = true;
     if (includeStreamUsage) body.stream_options = { include_usage: true };

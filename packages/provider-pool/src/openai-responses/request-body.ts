@@ -1,5 +1,6 @@
 import type { ChatRequest, JsonSchema, Message, ToolChoice, ToolDefinition } from '@victor-ai/core';
 import { toJsonSchema } from '@victor-ai/core';
+import { promptCacheKeyOf } from '../openai-compatible/request-body.js';
 import { appendRawMember, ToolsJsonCache } from '../tools-json.js';
 
 /** The provider kind: the key of its `providerOptions`, `providerMetadata` and reasoning parts. */
@@ -133,6 +134,8 @@ export function buildResponsesBody(
   if (request.topP !== undefined) body.top_p = request.topP;
   if (request.maxTokens !== undefined) body.max_output_tokens = request.maxTokens;
   if (request.metadata?.userId !== undefined) body.safety_identifier = request.metadata.userId;
+  const cacheKey = promptCacheKeyOf(request);
+  if (cacheKey !== undefined) body.prompt_cache_key = cacheKey;
   if (options.reasoning !== undefined) body.reasoning = options.reasoning;
   if (options.previousResponseId !== undefined) body.previous_response_id = options.previousResponseId;
   let include = options.include;

@@ -251,7 +251,33 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     });
   }
 
-  function submit(message: TaskMessage, abortSignal: AbortSignal | undefined, timeoutMs: number | undefined) {
+  /** The message of one call: the task, its argument, and for a tool the context a worker can take. */
+  function taskMessage(
+    task: Pick<WorkerTask, 'moduleUrl' | 'exportName'>,
+    argument: unknown,
+    context: ToolContext | undefined | false,
+  ): TaskMessage {
+    return {
+      moduleUrl: task.moduleUrl,
+      exportName: task.exportName,
+      argument,
+      tool: context !== false,
+      context:
+        context === undefined || context === false
+          ? undefined
+          : { tenantId: context.tenantId, userId: context.userId, metadata: context.metadata },
+    };
+  }
+
+  function submit(
+    message: TaskMessage,
+    abortSignal: AbortSignal | undefined,
+    runOptions: { timeoutMs?: number | undefined } | undefined,
+  ) {
+    const timeoutMs =
+      runOptions?.timeoutMs === undefined
+        ? defaultTimeoutMs
+        : checkTimeout('timeoutMs', runOptions.timeoutMs);
     if (closed) {
       return Promise.reject(new AbortedError({ message: `worker pool "${name}" is closed` }));
     }
@@ -267,18 +293,8 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       argument: Argument,
       runOptions?: WorkerRunOptions,
     ) {
-      const timeoutMs =
-        runOptions?.timeoutMs === undefined
-          ? defaultTimeoutMs
-          : checkTimeout('timeoutMs', runOptions.timeoutMs);
-      const message: TaskMessage = {
-        moduleUrl: task.moduleUrl,
-        exportName: task.exportName,
-        argument,
-        tool: false,
-        context: undefined,
-      };
-      return submit(message, runOptions?.abortSignal, timeoutMs) as Promise<Awaited<Result>>;
+      const message = taskMessage(task, argument, false);
+      return submit(message, runOptions?.abortSignal, runOptions) as Promise<Awaited<Result>>;
     },
     runTool<Output>(
       task: WorkerTask<unknown, Output>,
@@ -286,21 +302,8 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       context?: ToolContext,
       runOptions?: Omit<WorkerRunOptions, 'abortSignal'>,
     ) {
-      const timeoutMs =
-        runOptions?.timeoutMs === undefined
-          ? defaultTimeoutMs
-          : checkTimeout('timeoutMs', runOptions.timeoutMs);
-      const message: TaskMessage = {
-        moduleUrl: task.moduleUrl,
-        exportName: task.exportName,
-        argument: args,
-        tool: true,
-        context:
-          context === undefined
-            ? undefined
-            : { tenantId: context.tenantId, userId: context.userId, metadata: context.metadata },
-      };
-      return submit(message, context?.abortSignal, timeoutMs) as Promise<Awaited<Output>>;
+      const message = taskMessage(task, args, context);
+      return submit(message, context?.abortSignal, runOptions) as Promise<Awaited<Output>>;
     },
     close(closeOptions?: { force?: boolean }) {
       if (closing !== undefined) return closing;

@@ -16,7 +16,14 @@ import {
   type TracingOptions,
 } from './request-timer.js';
 import type { AnySeries, CounterHandle, DropReason, GaugeHandle, HistogramHandle } from './series.js';
-import { CounterSeries, GaugeSeries, HistogramSeries, MetricFamily, sameLabels } from './series.js';
+import {
+  CounterSeries,
+  GaugeSeries,
+  HistogramSeries,
+  MetricFamily,
+  sameLabels,
+  singleLabel,
+} from './series.js';
 
 /** Default histogram bucket bounds in seconds: 10 µs to 60 s, fine enough for runtime overhead. */
 export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([
@@ -462,15 +469,7 @@ class Monitor implements PerformanceMonitor {
   }
 }
 
-const outcomeLabelCache = new Map<string, MetricLabels>();
-function outcomeLabels(outcome: string): MetricLabels {
-  let labels = outcomeLabelCache.get(outcome);
-  if (labels === undefined) {
-    labels = Object.freeze({ outcome });
-    if (outcomeLabelCache.size < 100) outcomeLabelCache.set(outcome, labels);
-  }
-  return labels;
-}
+const outcomeLabels = singleLabel('outcome');
 
 function seriesOf(family: MetricFamily): AnySeries[] {
   const all: AnySeries[] = [];

@@ -1,6 +1,6 @@
 import type { Clock, MetricLabels, SpanTracer, TraceAttributeValue } from '@victor-ai/core';
 import { MetricNames } from '@victor-ai/core';
-import type { AnySeries, GaugeSeries, HistogramSeries } from './series.js';
+import { type AnySeries, type GaugeSeries, type HistogramSeries, singleLabel } from './series.js';
 
 /** Attribute values a span accepts. */
 export type SpanAttributeValue = TraceAttributeValue;
@@ -54,18 +54,10 @@ export interface RequestTimerTargets {
 }
 
 const noop = (): void => {};
-const stageLabelCache = new Map<string, MetricLabels>();
 const tracerCache = new WeakMap<TracingOptions, TracerLike>();
 const SPAN_STATUS_ERROR = 2;
 
-function stageLabels(stage: string): MetricLabels {
-  let labels = stageLabelCache.get(stage);
-  if (labels === undefined) {
-    labels = Object.freeze({ stage });
-    if (stageLabelCache.size < 100) stageLabelCache.set(stage, labels);
-  }
-  return labels;
-}
+const stageLabels = singleLabel('stage');
 
 /**
  * Times one chat turn. Provider time is kept apart (overlapping provider calls count once), so that

@@ -144,3 +144,19 @@ export class MetricFamily {
     public bounds: readonly number[],
   ) {}
 }
+
+/**
+ * Frozen `{ [name]: value }` label objects, one per value (the first 100 values are kept, later ones built
+ * per call), so that hot paths report with a label object the monitor already knows by identity.
+ */
+export function singleLabel(name: string): (value: string) => MetricLabels {
+  const byValue = new Map<string, MetricLabels>();
+  return (value) => {
+    let labels = byValue.get(value);
+    if (labels === undefined) {
+      labels = Object.freeze({ [name]: value });
+      if (byValue.size < 100) byValue.set(value, labels);
+    }
+    return labels;
+  };
+}

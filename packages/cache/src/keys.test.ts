@@ -25,6 +25,18 @@ const request: fc.Arbitrary<ChatRequest> = fc.record(
 const tenant = fc.string({ minLength: 1, maxLength: 8 });
 
 describe('responseCacheKey', () => {
+  it('keys provider options, and leaves the key of a request without them as it was', () => {
+    const base: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 0 };
+    const withOptions: ChatRequest = {
+      ...base,
+      providerOptions: { openai: { previousResponseId: 'resp_1' } },
+    };
+    const other: ChatRequest = { ...base, providerOptions: { openai: { previousResponseId: 'resp_2' } } };
+    expect(responseCacheKey(withOptions)).not.toBe(responseCacheKey(base));
+    expect(responseCacheKey(withOptions)).not.toBe(responseCacheKey(other));
+    expect(responseCacheKey({ ...base, providerOptions: undefined })).toBe(responseCacheKey(base));
+  });
+
   it('never gives two tenants the same key for the same request', () => {
     fc.assert(
       fc.property(request, tenant, tenant, (chat, first, second) => {

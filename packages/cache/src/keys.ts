@@ -34,12 +34,12 @@ export interface ResponseCacheKeyOptions {
 
 /**
  * The response-cache key of a chat request: a canonical hash of the tenant, model, messages, tools, tool
- * choice and sampling parameters (temperature, topP, maxTokens, stop, seed). Headers, signals and other
+ * choice, sampling parameters (temperature, topP, maxTokens, stop, seed) and provider options. Headers, signals and other
  * metadata are left out. Two requests get the same key only when all of those are equal.
  */
 export function responseCacheKey(request: ChatRequest, options: ResponseCacheKeyOptions = {}): string {
   const tenant = options.tenantId ?? request.metadata?.tenantId ?? null;
-  const hash = canonicalHash({
+  const fields: Record<string, unknown> = {
     v: KEY_VERSION,
     tenant,
     model: request.model,
@@ -51,8 +51,11 @@ export function responseCacheKey(request: ChatRequest, options: ResponseCacheKey
     maxTokens: request.maxTokens ?? null,
     stop: request.stop ?? null,
     seed: request.seed ?? null,
-  });
-  return `response:${hash}`;
+  };
+  // Provider options change the answer (a previous response id, thinking budgets); they are keyed only when
+  // present, so that requests without them keep their keys.
+  if (request.providerOptions !== undefined) fields.providerOptions = request.providerOptions;
+  return `response:${canonicalHash(fields)}`;
 }
 
 /** True when a request asks for a reproducible answer (temperature 0), the only kind worth caching. */

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { invalidOption } from '@victor-ai/core';
+import { LoopbackPromptCache, type LoopbackPromptCacheOptions } from './prompt-cache-model.js';
 import { lastResponsesUserText, responsesBody, responsesStreamEvents } from './responses-wire.js';
 
 /** A tool call the scripted model makes. */
@@ -18,7 +19,8 @@ export interface LoopbackMessageReply {
   toolCalls?: LoopbackToolCall[];
   /** Wire finish reason; default `tool_calls` when there are tool calls, else `stop`. */
   finishReason?: string;
-  usage?: { inputTokens: number; outputTokens: number };
+  /** `inputTokens` counts the whole input; `cachedTokens` / `cacheWriteTokens` the part read / written. */
+  usage?: { inputTokens: number; outputTokens: number; cachedTokens?: number; cacheWriteTokens?: number };
   /** Characters of text per streamed chunk; default 16. */
   chunkSize?: number;
   /** Reasoning summary of the Responses route's reasoning item; default a fixed sentence. */
@@ -113,6 +115,12 @@ export interface LoopbackServerOptions {
   faults?: LoopbackFaultRates;
   /** Length of the deterministic vectors `/v1/embeddings` answers; default 8. */
   embeddingDimensions?: number;
+  /**
+   * Model the providers' prompt caches (`true` or options): unscripted usage then counts the request's
+   * input (characters / 4) and reports the cached part as `cached_tokens` / `cache_read_input_tokens`
+   * (and `cache_creation_input_tokens`). Off by default (input is then a fixed 10 tokens).
+   */
+  promptCache?: boolean | LoopbackPromptCacheOptions;
 }
 
 /** A running loopback server. */
@@ -198,7 +206,7 @@ function openAIStreamChunks(
   chunks.push(`${base}[{"index":0,"delta":{},"finish_reason":${JSON.stringify(finish)}}]}`);
   const usage = reply.usage ?? { inputTokens: 10, outputTokens: Math.ceil(text.length / 4) };
   chunks.push(
-    `${base}[],"usage":{"prompt_tokens":${usage.inputTokens},"completion_tokens":${usage.outputTokens},"total_tokens":${usage.inputTokens + usage.outputTokens}}}`,
+    `${base}[],"usage":{"prompt_tokens":${usage.inputTokens},"completion_tokens":${usage.outputTokens},"total_tokens":${usage.inputTokens + usage.outputTokens}${usage.cachedTokens === undefined ? '' : `,"prompt_tokens_details":{"cached_tokens":${usage.cachedTokens}}`}}}`,
   );
   return chunks;
 }
@@ -233,6 +241,9 @@ function completionBody(reply: LoopbackMessageReply, id: string, model: string, 
       prompt_tokens: usage.inputTokens,
       completion_tokens: usage.outputTokens,
       total_tokens: usage.inputTokens + usage.outputTokens,
+      ...(usage.cachedTokens === undefined
+        ? {}
+        : { prompt_tokens_details: { cached_tokens: usage.cachedTokens } }),
     },
   });
 }
@@ -264,7 +275,7 @@ function anthropicStreamEvents(reply: LoopbackMessageReply, id: string, model: s
   const events: string[] = [
     anthropicEvent(
       'message_start',
-      `{"type":"message_start","message":{"id":${JSON.stringify(id)},"type":"message","role":"assistant","model":${JSON.stringify(model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":${usage.inputTokens},"output_tokens":1}}}`,
+      `{"type":"message_start","message":{"id":${JSON.stringify(id)},"type":"message","role":"assistant","model":${JSON.stringify(model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${anthropicInputUsage(usage, 1)}}}`,
     ),
   ];
   let block = 0;
@@ -321,6 +332,20 @@ function anthropicStreamEvents(reply: LoopbackMessageReply, id: string, model: s
   return events;
 }
 
+// Anthropic's input_tokens leaves out cache reads and writes, which get their own counts.
+function anthropicInputUsage(
+  usage: NonNullable<LoopbackMessageReply['usage']>,
+  outputTokens: number,
+): string {
+  const read = usage.cachedTokens ?? 0;
+  const written = usage.cacheWriteTokens ?? 0;
+  const cache =
+    usage.cachedTokens === undefined && usage.cacheWriteTokens === undefined
+      ? ''
+      : `,"cache_read_input_tokens":${read},"cache_creation_input_tokens":${written}`;
+  return `{"input_tokens":${Math.max(0, usage.inputTokens - read - written)},"output_tokens":${outputTokens}${cache}}`;
+}
+
 function anthropicMessageBody(reply: LoopbackMessageReply, id: string, model: string): string {
   const text = reply.text ?? '';
   const toolCalls = reply.toolCalls ?? [];
@@ -346,7 +371,7 @@ function anthropicMessageBody(reply: LoopbackMessageReply, id: string, model: st
     content,
     stop_reason: anthropicStopReason(reply, toolCalls.length > 0),
     stop_sequence: null,
-    usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens },
+    usage: JSON.parse(anthropicInputUsage(usage, usage.outputTokens)),
   });
 }
 
@@ -442,6 +467,10 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
   const faults = checkFaultRates(options.faults);
   const random = seededRandom(faults?.seed ?? 1);
   const dimensions = options.embeddingDimensions ?? 8;
+  const promptCache =
+    options.promptCache === undefined || options.promptCache === false
+      ? undefined
+      : new LoopbackPromptCache(options.promptCache === true ? {} : options.promptCache);
   if (!Number.isInteger(dimensions) || dimensions <= 0) {
     throw invalidOption('embeddingDimensions', 'a positive integer', dimensions);
   }
@@ -550,10 +579,16 @@ export async function createLoopbackServer(options: LoopbackServerOptions = {}):
       default:
         break;
     }
-    const message: LoopbackMessageReply =
+    let message: LoopbackMessageReply =
       reply.kind === 'drop-mid-stream' || reply.kind === 'malformed' || reply.kind === 'stream-error'
         ? (reply.reply ?? { text: 'partial answer that will not finish' })
         : reply;
+    if (promptCache !== undefined && message.usage === undefined && request.api !== 'embeddings') {
+      const billed =
+        request.api === 'anthropic' ? promptCache.anthropic(request.body) : promptCache.openAI(request.body);
+      const outputTokens = Math.ceil((message.text ?? '').length / 4);
+      message = { ...message, usage: { ...billed, outputTokens } };
+    }
     if (request.api === 'embeddings' || !stream) {
       later(latencyMs, () => {
         if (reply.kind === 'drop-mid-stream') {

@@ -71,7 +71,7 @@ function partsOf(
     calls,
     usage: {
       input_tokens: usage.inputTokens,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens_details: { cached_tokens: usage.cachedTokens ?? 0 },
       output_tokens: usage.outputTokens + 8,
       output_tokens_details: { reasoning_tokens: 8 },
       total_tokens: usage.inputTokens + usage.outputTokens + 8,

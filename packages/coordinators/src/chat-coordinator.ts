@@ -11,6 +11,7 @@ import type {
   MetricLabels,
   MetricsSink,
   Provider,
+  ReasoningPart,
   SpanTracer,
   StreamEvent,
   ToolCall,
@@ -312,6 +313,9 @@ export class ChatCoordinator {
       for (let step = 1; ; step++) {
         let text = '';
         const calls: ToolCall[] = [];
+        // Reasoning parts go back to the provider in the next request of the loop (Anthropic refuses a
+        // follow-up after tool use without its signed thinking blocks).
+        let reasoning: ReasoningPart[] | undefined;
         let finishReason: FinishReason | undefined;
         let stepUsage: Usage | undefined;
         // Provider time is the time spent waiting for the next event, not the consumer's time at `yield`.
@@ -334,6 +338,8 @@ export class ChatCoordinator {
               text += event.delta;
             } else if (event.type === 'tool-call-end') {
               calls.push(event.toolCall);
+            } else if (event.type === 'reasoning-end') {
+              (reasoning ??= []).push(event.reasoning);
             } else if (event.type === 'finish') {
               finishReason = event.finishReason;
               stepUsage = event.usage;
@@ -364,6 +370,7 @@ export class ChatCoordinator {
           calls.length > 0
             ? { role: 'assistant', content: text, toolCalls: calls }
             : { role: 'assistant', content: text };
+        if (reasoning !== undefined) message.reasoning = reasoning;
         yield { type: 'step-finish', step, finishReason };
         const response: ChatResponse = { message, text, toolCalls: calls, finishReason, usage: stepUsage };
         if (calls.length === 0 || step >= this.parts.maxSteps) {

@@ -14,6 +14,8 @@ export type { PromptCoordinatorOptions } from './prompt-coordinator.js';
 export { PromptCoordinator } from './prompt-coordinator.js';
 export type { ProviderChoice, ProviderCoordinatorOptions } from './provider-coordinator.js';
 export { ProviderCoordinator } from './provider-coordinator.js';
+export type { StickyToolChoice, StickyToolSelectionOptions } from './sticky-selection.js';
+export { StickyToolSelection } from './sticky-selection.js';
 export type { ToolOutcome } from './telemetry.js';
 export type { ToolCoordinatorOptions, ToolResultCacheLike } from './tool-coordinator.js';
 export { ToolCoordinator } from './tool-coordinator.js';

@@ -293,10 +293,9 @@ export class ChatCoordinator {
     try {
       const preparing = this.begin(input, options, span);
       const prepared = isPromise(preparing) ? await preparing : preparing;
-      let { request } = prepared;
-      if (prepared.cacheKey !== undefined) {
-        const hit = await this.cached(prepared.cacheKey);
-        if (hit !== undefined) {
+      const hit = prepared.cacheKey === undefined ? undefined : await this.cached(prepared.cacheKey);
+      if (hit !== undefined) {
+        {
           const start: StreamEvent = { type: 'response-start' };
           if (hit.id !== undefined) start.id = hit.id;
           if (hit.model !== undefined) start.model = hit.model;
@@ -308,6 +307,7 @@ export class ChatCoordinator {
           return;
         }
       }
+      let { request } = prepared;
       const progress = this.progress();
       let ttftMs: number | undefined;
       for (let step = 1; ; step++) {
@@ -339,7 +339,8 @@ export class ChatCoordinator {
             } else if (event.type === 'tool-call-end') {
               calls.push(event.toolCall);
             } else if (event.type === 'reasoning-end') {
-              (reasoning ??= []).push(event.reasoning);
+              if (reasoning === undefined) reasoning = [event.reasoning];
+              else reasoning.push(event.reasoning);
             } else if (event.type === 'finish') {
               finishReason = event.finishReason;
               stepUsage = event.usage;

@@ -295,17 +295,15 @@ export class ChatCoordinator {
       const prepared = isPromise(preparing) ? await preparing : preparing;
       const hit = prepared.cacheKey === undefined ? undefined : await this.cached(prepared.cacheKey);
       if (hit !== undefined) {
-        {
-          const start: StreamEvent = { type: 'response-start' };
-          if (hit.id !== undefined) start.id = hit.id;
-          if (hit.model !== undefined) start.model = hit.model;
-          yield start;
-          if (hit.text) yield { type: 'text-delta', delta: hit.text };
-          yield { type: 'finish', finishReason: hit.finishReason, usage: hit.usage };
-          succeeded = true;
-          yield { type: 'turn-finish', result: this.finishCached(prepared, hit, started, span) };
-          return;
-        }
+        const start: StreamEvent = { type: 'response-start' };
+        if (hit.id !== undefined) start.id = hit.id;
+        if (hit.model !== undefined) start.model = hit.model;
+        yield start;
+        if (hit.text) yield { type: 'text-delta', delta: hit.text };
+        yield { type: 'finish', finishReason: hit.finishReason, usage: hit.usage };
+        succeeded = true;
+        yield { type: 'turn-finish', result: this.finishCached(prepared, hit, started, span) };
+        return;
       }
       let { request } = prepared;
       const progress = this.progress();

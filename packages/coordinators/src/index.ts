@@ -4,6 +4,20 @@ export type { BatchProcessorOptions } from './batch-processor.js';
 export { BatchProcessor } from './batch-processor.js';
 export type { ChatParts } from './chat-coordinator.js';
 export { ChatCoordinator } from './chat-coordinator.js';
+export type {
+  CompactionOptions,
+  CompactionResult,
+  CompactionSummary,
+  ModelSummariserOptions,
+  Summariser,
+  ToolResultStore,
+} from './compaction.js';
+export {
+  compactContext,
+  DEFAULT_SUMMARY_PROMPT,
+  MemoryToolResultStore,
+  modelSummariser,
+} from './compaction.js';
 export type { AgentConfig } from './config.js';
 export { agentConfigSchema, parseAgentConfig } from './config.js';
 export type { ScheduledCall } from './conflicts.js';

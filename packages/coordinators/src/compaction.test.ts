@@ -1,0 +1,196 @@
+import type { Message } from '@victor-ai/core';
+import { buildChatBody, buildMessagesBody } from '@victor-ai/provider-pool';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { compactContext, MemoryToolResultStore, modelSummariser } from './compaction.js';
+
+const system: Message = { role: 'system', content: 'You are a coding agent.' };
+
+/** A turn: the user asks, the model calls `calls` tools (results of `size` characters), then answers. */
+function turn(n: number, calls: number, size = 100): Message[] {
+  const out: Message[] = [{ role: 'user', content: `request ${n}` }];
+  for (let c = 0; c < calls; c++) {
+    const id = `t${n}c${c}`;
+    out.push(
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id, name: 'read_file', arguments: { path: `f${n}.ts` } }],
+      },
+      { role: 'tool', toolCallId: id, name: 'read_file', content: `${n}:${'x'.repeat(size)}` },
+    );
+  }
+  out.push({ role: 'assistant', content: `done ${n}` });
+  return out;
+}
+
+function conversation(turns: number, calls = 1, size = 100): Message[] {
+  const out: Message[] = [system];
+  for (let n = 0; n < turns; n++) out.push(...turn(n, calls, size));
+  return out;
+}
+
+/** Checks what both APIs require of a message list; returns the first problem. */
+function problem(messages: readonly Message[]): string | undefined {
+  let i = 0;
+  while (i < messages.length && messages[i]!.role === 'system') i++;
+  if (messages.slice(i).some((m) => m.role === 'system')) return 'system message after the start';
+  if (i < messages.length && messages[i]!.role !== 'user') return `starts with ${messages[i]!.role}`;
+  for (; i < messages.length; i++) {
+    const message = messages[i]!;
+    if (message.role === 'assistant' && message.toolCalls?.length) {
+      const ids = new Set(message.toolCalls.map((call) => call.id));
+      let j = i + 1;
+      while (j < messages.length && messages[j]!.role === 'tool') {
+        const result = messages[j] as { toolCallId: string };
+        if (!ids.delete(result.toolCallId)) return `result ${result.toolCallId} without its call`;
+        j++;
+      }
+      if (ids.size > 0 && j < messages.length) return `call ${[...ids][0]} without its result`;
+      i = j - 1;
+    } else if (message.role === 'tool') return `result ${message.toolCallId} without its call`;
+  }
+  const anthropic = JSON.parse(buildMessagesBody({ model: 'm', messages }, false, 1024)).messages as Array<{
+    role: string;
+  }>;
+  for (let k = 1; k < anthropic.length; k++) {
+    if (anthropic[k]!.role === anthropic[k - 1]!.role) return `two ${anthropic[k]!.role} messages in a row`;
+  }
+  JSON.parse(buildChatBody({ model: 'm', messages }, false, false));
+  return undefined;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('compactContext', () => {
+  it('does nothing below the trigger', async () => {
+    const messages = conversation(3);
+    const result = await compactContext(messages, { budgetTokens: 100_000 });
+    expect(result).toMatchObject({ compacted: false, outcome: 'none' });
+    expect(result.messages).toEqual(messages);
+  });
+
+  it('summarises older turns, keeps the system prompt and the last turns verbatim, and counts the cost', async () => {
+    const messages = conversation(10);
+    const summarise = vi.fn(async (older: readonly Message[]) => ({
+      text: `${older.length} messages about f0..f5`,
+      usage: { inputTokens: 300, outputTokens: 20 },
+    }));
+    const result = await compactContext(messages, { budgetTokens: 500, keepLastTurns: 4, summarise });
+    expect(result.outcome).toBe('summarised');
+    expect(result.messages[0]).toBe(system);
+    expect(result.messages[1]).toEqual({
+      role: 'user',
+      content: 'Summary of the earlier conversation:\n24 messages about f0..f5',
+    });
+    expect(result.messages.slice(3)).toEqual(messages.slice(-16));
+    expect(result.removed).toHaveLength(24);
+    expect(result.summaryUsage).toEqual({ inputTokens: 300, outputTokens: 20 });
+    expect(result.tokensAfter).toBeLessThan(result.tokensBefore);
+    expect(problem(result.messages)).toBeUndefined();
+  });
+
+  it('moves large tool results of kept turns to the store, but not those of the last turn', async () => {
+    const store = new MemoryToolResultStore();
+    const messages = conversation(6, 1, 8000);
+    const result = await compactContext(messages, { budgetTokens: 5000, keepLastTurns: 3, store });
+    expect(result.references).toEqual(['result-1', 'result-2']);
+    expect(store.get('result-1')).toBe(`3:${'x'.repeat(8000)}`);
+    expect(result.messages.at(-2)).toEqual(messages.at(-2));
+    expect((result.messages[3] as { content: string }).content).toMatch(/stored as result-1/);
+  });
+
+  it('drops the older turns when the summariser fails, and keeps them for the caller', async () => {
+    const messages = conversation(8);
+    const result = await compactContext(messages, {
+      budgetTokens: 300,
+      keepLastTurns: 2,
+      summarise: async () => {
+        throw new Error('model down');
+      },
+    });
+    expect(result.outcome).toBe('summary-failed');
+    expect(result.messages).toEqual([system, ...messages.slice(-8)]);
+    expect([system, ...result.removed, ...result.messages.slice(1)]).toEqual(messages);
+  });
+
+  it('drops the older turns when the summariser times out, and aborts it', async () => {
+    vi.useFakeTimers();
+    let aborted = false;
+    const pending = compactContext(conversation(8), {
+      budgetTokens: 300,
+      keepLastTurns: 2,
+      summaryTimeoutMs: 1000,
+      summarise: (_older, signal) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          });
+        }),
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    const result = await pending;
+    expect(result.outcome).toBe('summary-timeout');
+    expect(aborted).toBe(true);
+    expect(result.messages).toHaveLength(9);
+  });
+
+  it('modelSummariser sends the configured prompt and model and returns the usage', async () => {
+    const chat = vi.fn(async () => ({ text: 'short summary', usage: { inputTokens: 50, outputTokens: 5 } }));
+    const summarise = modelSummariser({ chat, model: 'cheap-model', prompt: 'Summarise.' });
+    const summary = await summarise(turn(1, 1), new AbortController().signal);
+    expect(summary).toEqual({ text: 'short summary', usage: { inputTokens: 50, outputTokens: 5 } });
+    expect(chat).toHaveBeenCalledWith(
+      expect.objectContaining({
+        model: 'cheap-model',
+        messages: [{ role: 'system', content: 'Summarise.' }, expect.anything()],
+      }),
+    );
+    expect(() => modelSummariser({ chat, model: '' })).toThrow(/model/);
+  });
+
+  it('always leaves a request that both APIs accept (property)', async () => {
+    const turnArb = fc.record({
+      calls: fc.integer({ min: 0, max: 3 }),
+      size: fc.integer({ min: 0, max: 6000 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(turnArb, { minLength: 1, maxLength: 14 }),
+        fc.integer({ min: 50, max: 8000 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom('ok', 'fail', 'none'),
+        fc.boolean(),
+        async (turns, budget, keep, summariser, pendingCall) => {
+          const messages: Message[] = [system];
+          for (const [n, t] of turns.entries()) messages.push(...turn(n, t.calls, t.size));
+          if (pendingCall) messages.pop(); // the last turn stops inside its tool loop
+          const result = await compactContext(messages, {
+            budgetTokens: budget,
+            keepLastTurns: keep,
+            store: new MemoryToolResultStore(),
+            ...(summariser === 'none'
+              ? {}
+              : {
+                  summarise: async () => {
+                    if (summariser === 'fail') throw new Error('down');
+                    return { text: 'summary' };
+                  },
+                }),
+          });
+          expect(problem(result.messages)).toBeUndefined();
+          expect(result.messages[0]).toBe(system);
+          // The last turn is never touched.
+          const last = messages.findLastIndex((m) => m.role === 'user');
+          expect(result.messages.slice(result.messages.length - (messages.length - last))).toEqual(
+            messages.slice(last),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -6,7 +6,9 @@
 // provider, and a bare `node -e 0`; the first agent turn after import against the loopback server; and the size
 // of a minimal program bundled with esbuild (`--bundle --platform=node --minify`), raw and gzipped.
 //
-// Usage: node tools/cold-start.mjs [--runs N] [--json FILE] [--keep DIR] [--node PATH]
+// Usage: node tools/cold-start.mjs [--runs N] [--json FILE] [--keep DIR] [--node PATH] [--zod RANGE]
+// --zod installs that zod beside the tarballs (default ^4.1.0; `--zod 3.25.76` checks the zod 3.25 peer range,
+// since the packages import `zod/v4`, which 3.25 ships).
 // Build first (`pnpm exec nx run-many -t build`). Needs the npm registry for `ai` and esbuild's binary from
 // the workspace.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,7 +33,7 @@ const AI_VERSION = '6.0.326';
 const AI_OPENAI_COMPATIBLE_VERSION = '2.0.92';
 
 function parseArgs(argv) {
-  const options = { runs: 15, json: undefined, keep: undefined, node: process.execPath };
+  const options = { runs: 15, json: undefined, keep: undefined, node: process.execPath, zod: '^4.1.0' };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index];
     const value = argv[index + 1];
@@ -50,8 +52,14 @@ function parseArgs(argv) {
     } else if (flag === '--node') {
       options.node = value;
       index++;
+    } else if (flag === '--zod') {
+      if (typeof value !== 'string' || value === '') throw new Error('--zod needs a version or range');
+      options.zod = value;
+      index++;
     } else {
-      throw new Error(`unknown option ${JSON.stringify(flag)}; expected --runs, --json, --keep or --node`);
+      throw new Error(
+        `unknown option ${JSON.stringify(flag)}; expected --runs, --json, --keep, --node or --zod`,
+      );
     }
   }
   return options;
@@ -118,7 +126,7 @@ writeFileSync(
       type: 'module',
       dependencies: {
         ...dependencies,
-        zod: '^4.1.0',
+        zod: options.zod,
         ai: AI_VERSION,
         '@ai-sdk/openai-compatible': AI_OPENAI_COMPATIBLE_VERSION,
       },
@@ -282,6 +290,7 @@ async function bundleSize(entry) {
 const report = {
   date: new Date().toISOString(),
   node: spawnSync(options.node, ['-v'], { encoding: 'utf8' }).stdout.trim(),
+  zod: JSON.parse(readFileSync(join(project, 'node_modules', 'zod', 'package.json'), 'utf8')).version,
   runs: options.runs,
   importMs: Object.fromEntries(names.map((name) => [name, summary(samples[name])])),
   coordinatorsLoads: JSON.parse(filesLoaded.stdout || '{}'),
@@ -300,6 +309,8 @@ console.log(
   options.runs,
   'interleaved runs), Node',
   report.node,
+  'zod',
+  report.zod,
 );
 for (const name of names) {
   const figure = report.importMs[name];

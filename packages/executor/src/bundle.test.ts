@@ -66,7 +66,7 @@ describe('createWorkerPool after bundling with esbuild', () => {
       realpathSync(join(packageRoot, 'node_modules', 'piscina')),
       join(out, 'node_modules', 'piscina'),
     );
-  }, 60_000);
+  }, 120_000);
 
   afterAll(() => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

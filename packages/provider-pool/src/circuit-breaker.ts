@@ -1,5 +1,5 @@
 import type { Clock, MetricLabels, MetricsSink } from '@victor-ai/core';
-import { noopMetricsSink, systemClock } from '@victor-ai/core';
+import { MetricNames, noopMetricsSink, systemClock } from '@victor-ai/core';
 import { optionalDuration, positiveInteger, rate } from './options.js';
 
 /** Where a circuit breaker stands: letting calls through, refusing them, or letting a few probes through. */
@@ -33,10 +33,10 @@ const FAILED = 1;
 const SLOW = 2;
 const STATE_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, 'half-open': 2 };
 
-/** Name of the gauge holding each endpoint's breaker state: 0 closed, 1 open, 2 half-open. */
-export const CIRCUIT_STATE_METRIC = 'victor_provider_circuit_state';
-/** Name of the counter of breaker state changes, labelled `endpoint`, `from`, `to`. */
-export const CIRCUIT_TRANSITIONS_METRIC = 'victor_provider_circuit_transitions_total';
+/** Name of the gauge holding each endpoint's breaker state (0 closed, 1 open, 2 half-open): an alias of core's `MetricNames.circuitState`. */
+export const CIRCUIT_STATE_METRIC = MetricNames.circuitState;
+/** Name of the counter of breaker state changes, labelled `endpoint`, `from`, `to`: an alias of core's `MetricNames.circuitStateChanges`. */
+export const CIRCUIT_TRANSITIONS_METRIC = MetricNames.circuitStateChanges;
 
 /**
  * A circuit breaker for one endpoint, over a count-based sliding window of the latest calls. It opens when

@@ -11,6 +11,7 @@ import {
   InvalidRequestError,
   InvalidResponseError,
   invalidOption,
+  MetricNames,
   noopMetricsSink,
   VictorError,
 } from '@victor-ai/core';
@@ -66,8 +67,8 @@ export interface StreamDecoder {
   end(out: StreamEvent[]): void;
 }
 
-/** Name of the counter of TCP connections opened, labelled by `provider`. */
-export const CONNECTIONS_OPENED = 'victor_provider_connections_opened_total';
+/** Name of the counter of TCP connections opened, labelled by `provider`: an alias of core's `MetricNames.providerConnectionsOpened`. */
+export const CONNECTIONS_OPENED = MetricNames.providerConnectionsOpened;
 
 /**
  * The transport shared by the HTTP providers: a keep-alive undici `Pool` per origin, a per-endpoint

@@ -1,7 +1,7 @@
 // A behaviour suite every HTTP `Provider` of this package must pass, run against the loopback server
 // (the way undici runs one cache-store suite over every store). Not shipped: see package.json `files`.
 import type { ChatRequest, Provider, StreamEvent } from '@victor-ai/core';
-import { VictorError } from '@victor-ai/core';
+import { MetricNames, VictorError } from '@victor-ai/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpProviderOptions } from './http-provider.js';
 import { createLoopbackServer, type LoopbackServer } from './testing/loopback-server.js';
@@ -129,7 +129,7 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
         const opened: string[] = [];
         const metrics = {
           increment: (name: string, labels?: Readonly<Record<string, string>>) => {
-            if (name === 'victor_provider_connections_opened_total') opened.push(labels?.provider ?? '');
+            if (name === MetricNames.providerConnectionsOpened) opened.push(labels?.provider ?? '');
           },
           gauge() {},
           observe() {},

@@ -20,6 +20,7 @@ import {
   delay,
   InvalidRequestError,
   invalidOption,
+  MetricNames,
   noopMetricsSink,
   systemClock,
   VictorError as VictorErrorClass,
@@ -117,8 +118,8 @@ interface EndpointState {
   labels: MetricLabels;
 }
 
-/** Name of the counter of retries (attempts after the first), labelled `pool` and `endpoint`. */
-export const RETRIES_METRIC = 'victor_provider_retries_total';
+/** Name of the counter of retries (attempts after the first), labelled `pool` and `endpoint`: an alias of core's `MetricNames.providerRetries`. */
+export const RETRIES_METRIC = MetricNames.providerRetries;
 
 const NO_ENDPOINTS = 0;
 

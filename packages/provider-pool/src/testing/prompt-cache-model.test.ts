@@ -94,3 +94,28 @@ describe('loopback prompt-cache model', () => {
     await provider.close?.();
   });
 });
+
+describe('loopback prompt-cache model, normalisation', () => {
+  it('treats a string content and the same text as one block as the same prefix', () => {
+    const cache = new LoopbackPromptCache({ minCacheableTokens: 10 });
+    const marker = { type: 'ephemeral' };
+    const text = 'y'.repeat(200);
+    const first = cache.anthropic({
+      model: 'm',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text, cache_control: marker }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'ok', cache_control: marker }] },
+      ],
+    });
+    const second = cache.anthropic({
+      model: 'm',
+      messages: [
+        { role: 'user', content: text },
+        { role: 'assistant', content: [{ type: 'text', text: 'ok', cache_control: marker }] },
+        { role: 'user', content: [{ type: 'text', text: 'next', cache_control: marker }] },
+      ],
+    });
+    expect(second.cachedTokens).toBe(first.cacheWriteTokens);
+    expect(second.cachedTokens).toBeGreaterThan(10);
+  });
+});

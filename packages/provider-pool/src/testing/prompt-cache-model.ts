@@ -84,16 +84,23 @@ export class LoopbackPromptCache {
     const tools = Array.isArray(body.tools) ? body.tools : [];
     for (const tool of tools)
       segments.push({ json: JSON.stringify(withoutMarkers(tool)), marker: hasMarker(tool) });
+    // A string is the same prompt as one text block: both are normalised to blocks before hashing.
+    const blocks = (content: unknown) =>
+      typeof content === 'string' ? [{ type: 'text', text: content }] : content;
     const system = body.system;
-    if (typeof system === 'string') segments.push({ json: JSON.stringify(system), marker: undefined });
+    if (typeof system === 'string')
+      segments.push({ json: JSON.stringify({ type: 'text', text: system }), marker: undefined });
     else if (Array.isArray(system)) {
       for (const block of system)
         segments.push({ json: JSON.stringify(withoutMarkers(block)), marker: hasMarker(block) });
     }
     const messages = Array.isArray(body.messages) ? body.messages : [];
     for (const message of messages) {
-      const content = (message as { content?: unknown }).content;
-      segments.push({ json: JSON.stringify(withoutMarkers(message)), marker: hasMarker(content) });
+      const { role, content } = message as { role?: unknown; content?: unknown };
+      segments.push({
+        json: JSON.stringify({ role, content: withoutMarkers(blocks(content)) }),
+        marker: hasMarker(content),
+      });
     }
     const hash = createHash('sha256');
     hash.update(String(body.model));

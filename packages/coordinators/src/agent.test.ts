@@ -10,6 +10,7 @@ import {
   type LoopbackRequest,
   type LoopbackServer,
 } from '@victor-ai/provider-pool/testing';
+import { ToolRegistry } from '@victor-ai/tool-selection';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Agent, createAgent } from './agent.js';
 import type { AgentConfig } from './config.js';
@@ -310,9 +311,8 @@ describe('createAgent', () => {
       );
       const agent = agentWith({ tools: many, toolSelection: { k: 5 } });
       const result = await agent.chat('what is the weather forecast in Paris?');
-      // Only tools that match the query at all are ranked; k bounds how many.
-      expect(result.selectedTools.length).toBeGreaterThan(0);
-      expect(result.selectedTools.length).toBeLessThanOrEqual(5);
+      // The ranked tool first, then the prior fills the selection up to minTools (12 by default).
+      expect(result.selectedTools).toHaveLength(12);
       expect(result.selectedTools[0]).toBe('search_weather');
       const sent = server.requests.at(-1)!.body.tools as Array<{ function: { name: string } }>;
       expect(sent.map((entry) => entry.function.name)).toEqual(result.selectedTools);
@@ -321,7 +321,53 @@ describe('createAgent', () => {
       expect(agent.built()).not.toContain('tools');
     });
 
-    it('runs a registered tool the selection did not offer, through the middleware, and refuses an unknown one', async () => {
+    it('never offers fewer than min(minTools, registered) tools, even when no word matches', async () => {
+      const thirteen = Array.from({ length: 13 }, (_, index) =>
+        tool({ name: `tool_${index}`, description: `does unrelated thing number ${index}` }, () => 'x'),
+      );
+      const agent = agentWith({ tools: thirteen });
+      const result = await agent.chat('What does src/index.ts export?');
+      expect(result.selectedTools).toHaveLength(12);
+      const fewer = agentWith({ tools: thirteen, toolSelection: { minTools: 4, k: 2 } });
+      expect((await fewer.chat('What does src/index.ts export?')).selectedTools).toHaveLength(4);
+    });
+
+    it('refuses a call to a registered tool the turn did not offer (TOOL_NOT_OFFERED), unless allowed', async () => {
+      const ran: string[] = [];
+      const many = Array.from({ length: 40 }, (_, index) =>
+        tool({ name: `tool_${index}`, description: `does unrelated thing number ${index}` }, () => {
+          ran.push(`tool_${index}`);
+          return 'x';
+        }),
+      );
+      many.push(
+        tool({ name: 'search_weather', description: 'get the weather forecast for a city' }, () => 'sunny'),
+      );
+      script = toolScript([
+        { name: 'tool_30', arguments: {} },
+        { name: 'search_weather', arguments: {} },
+      ]);
+      const strict = await agentWith({ tools: many }).chat('what is the weather forecast in Paris?');
+      expect(strict.selectedTools).not.toContain('tool_30');
+      expect(strict.toolResults).toMatchObject([
+        { name: 'tool_30', ok: false, error: { code: 'TOOL_NOT_OFFERED' } },
+        { name: 'search_weather', ok: true, output: 'sunny' },
+      ]);
+      expect(strict.toolResults[0]!.ok === false && strict.toolResults[0]!.error.message).toContain(
+        '"tool_30" was not offered',
+      );
+      expect(ran).toEqual([]);
+      const lenient = await agentWith({ tools: many, toolSelection: { allowUnofferedTools: true } }).chat(
+        'what is the weather forecast in Paris?',
+      );
+      expect(lenient.toolResults.map((entry) => [entry.name, entry.ok])).toEqual([
+        ['tool_30', true],
+        ['search_weather', true],
+      ]);
+      expect(ran).toEqual(['tool_30']);
+    });
+
+    it('runs a registered tool the selection did not offer when allowed, through the middleware, and refuses an unknown one', async () => {
       const many = Array.from({ length: 40 }, (_, index) =>
         tool({ name: `tool_${index}`, description: `does unrelated thing number ${index}` }, () => 'x'),
       );
@@ -336,19 +382,76 @@ describe('createAgent', () => {
           return { type: 'pass' };
         },
       };
-      const agent = agentWith({ tools: many, toolSelection: { k: 5 }, middleware: [watcher] });
+      const agent = agentWith({
+        tools: many,
+        toolSelection: { k: 5, allowUnofferedTools: true },
+        middleware: [watcher],
+      });
       script = toolScript([
-        { name: 'tool_7', arguments: {} },
+        { name: 'tool_30', arguments: {} },
         { name: 'no_such_tool', arguments: {} },
       ]);
       const result = await agent.chat('what is the weather forecast in Paris?');
-      expect(result.selectedTools).not.toContain('tool_7');
+      expect(result.selectedTools).not.toContain('tool_30');
       expect(result.toolResults.map((entry) => [entry.name, entry.ok])).toEqual([
-        ['tool_7', true],
+        ['tool_30', true],
         ['no_such_tool', false],
       ]);
       expect(result.toolResults[1]).toMatchObject({ error: { code: 'TOOL_NOT_FOUND' } });
-      expect(seen).toEqual(['tool_7']);
+      expect(seen).toEqual(['tool_30']);
+    });
+  });
+
+  describe('live registry', () => {
+    it('offers and runs a tool added to the registry after createAgent, and forgets a removed one', async () => {
+      const registry = new ToolRegistry([
+        tool({ name: 'read_file', readOnly: true }, (args) => `contents of ${String(args.path)}`),
+      ]);
+      const agent = agentWith({ registry });
+      script = toolScript([{ name: 'get_weather', arguments: { city: 'Paris' } }]);
+      const before = await agent.chat([{ role: 'user', content: 'weather in Paris?' }]);
+      expect(before.selectedTools).toEqual(['read_file']);
+      expect(before.toolResults).toMatchObject([{ ok: false, error: { code: 'TOOL_NOT_FOUND' } }]);
+
+      registry.add(
+        tool({ name: 'get_weather', description: 'weather for a city' }, (args) => `sunny in ${args.city}`),
+      );
+      const after = await agent.chat([{ role: 'user', content: 'weather in Paris?' }]);
+      expect(after.selectedTools).toEqual(['read_file', 'get_weather']);
+      expect(after.toolResults).toMatchObject([{ name: 'get_weather', ok: true, output: 'sunny in Paris' }]);
+
+      registry.remove('get_weather');
+      const removed = await agent.chat([{ role: 'user', content: 'weather in Paris?' }]);
+      expect(removed.selectedTools).toEqual(['read_file']);
+      expect(removed.toolResults).toMatchObject([{ ok: false, error: { code: 'TOOL_NOT_FOUND' } }]);
+    });
+
+    it('starts selecting once the registry holds more than minTools tools', async () => {
+      const registry = new ToolRegistry();
+      const agent = agentWith({ registry, toolSelection: { minTools: 3, k: 1 } });
+      const none = await agent.chat([{ role: 'user', content: 'hello' }]);
+      expect(none.selectedTools).toEqual([]);
+      expect(none.path).toBe('full');
+      registry.add(
+        Array.from({ length: 6 }, (_, index) =>
+          tool({ name: `tool_${index}`, description: `unrelated ${index}` }, () => 'x'),
+        ),
+      );
+      registry.add(tool({ name: 'get_weather', description: 'weather for a city' }, () => 'sunny'));
+      const selected = await agent.chat([{ role: 'user', content: 'weather in Paris?' }]);
+      expect(selected.selectedTools).toHaveLength(3);
+      expect(selected.selectedTools[0]).toBe('get_weather');
+      expect(agent.built()).toContain('selector');
+    });
+
+    it('refuses tools and registry together, and a registry that is not one', () => {
+      const provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      expect(() => createAgent({ provider, model: 'm', tools: [], registry: new ToolRegistry() })).toThrow(
+        /config\.registry: give either tools or registry/,
+      );
+      expect(() => createAgent({ provider, model: 'm', registry: {} as unknown as ToolRegistry })).toThrow(
+        /config\.registry: must be a ToolRegistry/,
+      );
     });
   });
 

@@ -72,9 +72,12 @@ export function createAgent(config: AgentConfig): Agent {
   });
   const tools = (options.tools ?? []) as readonly Tool[];
   checkAgentTools(tools);
+  // A registry given in the config is read live: its tools (validated by the registry as they are added)
+  // may change between turns.
+  const liveRegistry = options.registry;
   const built = new Set<AgentPart>();
   let closed = false;
-  prepareMiddleware(options.middleware, tools, () => closed);
+  prepareMiddleware(options.middleware, liveRegistry ? registeredTools(liveRegistry) : tools, () => closed);
   // One signal for every turn, aborted by close(). A turn without a signal of its own gets it as it is (no
   // allocation); a turn with one gets both combined, and the combination is undone when the turn ends.
   const closing = new AbortController();
@@ -134,22 +137,32 @@ export function createAgent(config: AgentConfig): Agent {
         ...(options.listToolsInPrompt !== undefined ? { listTools: options.listToolsInPrompt } : {}),
       }),
   );
-  const registry = lazy('registry', () => new ToolRegistry(tools));
-  const definitions = lazy('registry', (): readonly ToolDefinition[] | undefined =>
-    tools.length === 0
-      ? undefined
-      : registry()
-          .list()
-          .map((entry) => entry.definition),
-  );
+  const registry = liveRegistry
+    ? lazy('registry', () => liveRegistry)
+    : lazy('registry', () => new ToolRegistry(tools));
+  // The definitions offered when selection does not run: the same array until the registry changes.
+  let definitionsVersion = -1;
+  let definitionsList: readonly ToolDefinition[] | undefined;
+  const definitions = (): readonly ToolDefinition[] | undefined => {
+    if (liveRegistry === undefined && tools.length === 0) return undefined;
+    const current = registry();
+    if (current.version !== definitionsVersion) {
+      definitionsVersion = current.version;
+      definitionsList = current.size === 0 ? undefined : current.list().map((entry) => entry.definition);
+    }
+    return definitionsList;
+  };
   const selection = options.toolSelection ?? {};
-  const selectionWanted =
-    tools.length > 0 && selection.enabled !== false && tools.length > (selection.minTools ?? 12);
-  const selector = lazy('selector', () =>
-    selectionWanted
+  const minTools = selection.minTools ?? 12;
+  const selectionEnabled =
+    selection.enabled !== false && (liveRegistry !== undefined || tools.length > minTools);
+  const selectorOf = lazy('selector', () =>
+    selectionEnabled
       ? new ToolSelector({
           registry: registry(),
           metrics,
+          // A selection never offers fewer than min(minTools, registered) tools (the selector's limit: 1,000).
+          minTools: Math.min(minTools, 1000),
           ...(selection.embedder ? { embedder: selection.embedder } : {}),
           ...(selection.strategy ? { strategy: selection.strategy } : { strategy: 'lexical' as const }),
           ...(selection.k !== undefined ? { k: selection.k } : {}),
@@ -157,6 +170,9 @@ export function createAgent(config: AgentConfig): Agent {
         })
       : undefined,
   );
+  // With a live registry, selection runs on the turns when it holds more than minTools tools.
+  const selector = (): ToolSelector | undefined =>
+    liveRegistry !== undefined && liveRegistry.size <= minTools ? undefined : selectorOf();
   const chain = lazy('middleware', () =>
     createToolMiddlewareChain(options.middleware ?? [], {
       metrics,
@@ -199,9 +215,11 @@ export function createAgent(config: AgentConfig): Agent {
         selector,
         tools: toolCoordinator,
         isReadOnly: (name) => registry().get(name)?.definition.readOnly === true,
+        isRegistered: (name) => registry().has(name),
         responseCache: options.responseCache?.cache,
         responseCacheTtlMs: options.responseCache?.ttlMs,
         maxSteps: options.maxSteps ?? 8,
+        allowUnofferedTools: selection.allowUnofferedTools === true,
         selectionK: selection.k,
         selectionStrategy: selection.strategy ?? 'lexical',
         temperature: options.temperature,
@@ -269,6 +287,13 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'an object';
   return String(value);
+}
+
+/** The executable tools of a registry (bare definitions have none). */
+function registeredTools(registry: ToolRegistry): Tool[] {
+  const found: Tool[] = [];
+  for (const entry of registry.list()) if (entry.tool !== undefined) found.push(entry.tool);
+  return found;
 }
 
 /**

@@ -60,9 +60,13 @@ export interface ChatParts {
   selectionStrategy: SelectionStrategy;
   tools: () => ToolCoordinator;
   isReadOnly: (name: string) => boolean;
+  /** True when a tool of that name is registered now; every name counts as registered unless given. */
+  isRegistered?: (name: string) => boolean;
   responseCache: Cache<unknown> | undefined;
   responseCacheTtlMs: number | undefined;
   maxSteps: number;
+  /** Unless true, a call naming a registered tool not offered on its turn gets `TOOL_NOT_OFFERED`, unrun. */
+  allowUnofferedTools?: boolean;
   selectionK: number | undefined;
   temperature: number | undefined;
   maxTokens: number | undefined;
@@ -138,6 +142,34 @@ function stepSignal(parent: AbortSignal | undefined): { signal: AbortSignal | un
   const onAbort = () => controller.abort(parent.reason);
   parent.addEventListener('abort', onAbort, { once: true });
   return { signal: controller.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
+}
+
+/**
+ * The refusals of calls that name a tool the request did not offer (in the order of `calls`, undefined
+ * for the calls that may run), or undefined when every call names an offered tool.
+ */
+function notOffered(
+  calls: readonly ToolCall[],
+  offered: readonly ToolDefinition[] | undefined,
+  registered: ((name: string) => boolean) | undefined,
+): Array<ToolResult | undefined> | undefined {
+  let refused: Array<ToolResult | undefined> | undefined;
+  for (let index = 0; index < calls.length; index++) {
+    const call = calls[index]!;
+    if (offered?.some((tool) => tool.name === call.name)) continue;
+    if (registered !== undefined && !registered(call.name)) continue; // unknown: the tool coordinator answers TOOL_NOT_FOUND
+    refused ??= new Array<ToolResult | undefined>(calls.length).fill(undefined);
+    refused[index] = {
+      toolCallId: call.id,
+      name: call.name,
+      ok: false,
+      error: {
+        code: 'TOOL_NOT_OFFERED',
+        message: `the tool ${JSON.stringify(call.name)} was not offered on this turn; call one of the tools offered`,
+      },
+    };
+  }
+  return refused;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -446,7 +478,20 @@ export class ChatCoordinator {
     const started = clock.now();
     let results: ToolResult[];
     try {
-      results = await this.parts.tools().run(calls, context, span);
+      const refused =
+        this.parts.allowUnofferedTools === true
+          ? undefined
+          : notOffered(calls, request.tools, this.parts.isRegistered);
+      if (refused === undefined) results = await this.parts.tools().run(calls, context, span);
+      else {
+        const ran = await this.parts.tools().run(
+          calls.filter((_, index) => refused[index] === undefined),
+          context,
+          span,
+        );
+        let next = 0;
+        results = refused.map((result) => result ?? ran[next++]!);
+      }
     } finally {
       signal.dispose();
     }

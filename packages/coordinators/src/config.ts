@@ -12,6 +12,7 @@ import type {
   ToolMiddleware,
 } from '@victor-ai/core';
 import { checkToolParameters, InvalidConfigError, TOOL_NAME_PATTERN } from '@victor-ai/core';
+import type { ToolRegistry } from '@victor-ai/tool-selection';
 import { z } from 'zod/v4';
 
 const hasMethods =
@@ -63,14 +64,34 @@ export const agentConfigSchema = z
     systemPrompt: z.string().optional(),
     listToolsInPrompt: z.boolean().optional(),
     tools: z.array(toolSchema).optional(),
+    /**
+     * A tool registry the agent reads live, instead of `tools`: tools added or removed later (an MCP
+     * server's `list_changed`) are offered and run from the next turn on.
+     */
+    registry: z
+      .custom<ToolRegistry>(
+        (value) =>
+          hasMethods('list', 'get', 'subscribe')(value) &&
+          typeof (value as ToolRegistry).version === 'number',
+        { message: 'must be a ToolRegistry (from @victor-ai/tool-selection)' },
+      )
+      .optional(),
     middleware: z.array(toolMiddlewareSchema).optional(),
     modelMiddleware: z.array(modelMiddlewareSchema).optional(),
     toolSelection: z
       .object({
         enabled: z.boolean().optional(),
         k: z.number().int().positive().optional(),
-        /** Selection runs only when more tools than this are registered; default 12. */
+        /**
+         * Selection runs only when more tools than this are registered, and a selection never offers fewer
+         * than this many (or every tool, when fewer are registered): the rest is filled by a prior. Default 12.
+         */
         minTools: z.number().int().nonnegative().optional(),
+        /**
+         * Whether a tool call naming a registered tool that was not offered on that turn runs. False unless
+         * set: such a call gets a `TOOL_NOT_OFFERED` error result and does not run.
+         */
+        allowUnofferedTools: z.boolean().optional(),
         strategy: z.enum(['lexical', 'semantic', 'hybrid']).optional(),
         /** Selections kept by the selector's result cache; 1,000 unless set, 0 turns it off. */
         cacheSize: z.number().int().nonnegative().optional(),
@@ -116,6 +137,10 @@ export const agentConfigSchema = z
   .refine((config) => config.provider === undefined || config.providers === undefined, {
     message: 'give either provider or providers, not both',
     path: ['providers'],
+  })
+  .refine((config) => config.tools === undefined || config.registry === undefined, {
+    message: 'give either tools or registry, not both (add the tools to the registry)',
+    path: ['registry'],
   })
   .refine(
     (config) =>

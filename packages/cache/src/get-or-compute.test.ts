@@ -103,6 +103,76 @@ describe('getOrCompute, abandoned computations', () => {
     await expect(getOrCompute(cache, 'k', async () => 'fresh')).resolves.toBe('fresh');
   });
 
+  it('gives a compute that reads its signal only after every waiter left an aborted signal', async () => {
+    const cache = new MemoryCache<string>({ name: 'm' });
+    const caller = new AbortController();
+    let resume = () => {};
+    let started = () => {};
+    const computing = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const seen: AbortSignal[] = [];
+    const leaving = getOrCompute(
+      cache,
+      'k',
+      async (context) => {
+        await new Promise<void>((resolve) => {
+          resume = resolve;
+          started();
+        });
+        seen.push(context.abortSignal);
+        return 'late';
+      },
+      { abortSignal: caller.signal },
+    );
+    await computing;
+    caller.abort(new Error('gone'));
+    await expect(leaving).rejects.toThrow('gone');
+    resume();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.aborted).toBe(true);
+    expect(seen[0]?.reason).toMatchObject({ message: 'gone' });
+  });
+
+  it('makes no AbortController for a miss whose compute never reads its signal', async () => {
+    const Original = globalThis.AbortController;
+    let made = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    try {
+      const cache = new MemoryCache<string>({ name: 'm' });
+      const caller = new AbortController();
+      made = 0;
+      await getOrCompute(cache, 'a', () => 'v');
+      await getOrCompute(cache, 'b', async () => 'v', { abortSignal: caller.signal });
+      expect(made).toBe(0);
+      let signal: AbortSignal | undefined;
+      await getOrCompute(cache, 'c', (context) => {
+        signal = context.abortSignal;
+        return 'v';
+      });
+      expect(made).toBe(1);
+      expect(signal?.aborted).toBe(false);
+    } finally {
+      globalThis.AbortController = Original;
+    }
+  });
+
+  it('gives the same signal on every read, and a spread of the context keeps it', async () => {
+    const cache = new MemoryCache<boolean>({ name: 'm' });
+    const same = await getOrCompute(cache, 'k', (context) => {
+      const first = context.abortSignal;
+      const copy = { ...context };
+      return first === context.abortSignal && copy.abortSignal === first;
+    });
+    expect(same).toBe(true);
+  });
+
   it('does not store a value when shouldStore says no', async () => {
     const cache = new MemoryCache<string>({ name: 'm' });
     await expect(getOrCompute(cache, 'k', async () => 'v', { shouldStore: () => false })).resolves.toBe('v');

@@ -3,10 +3,13 @@ import { abortReason, delay, VictorError } from '@victor-ai/core';
 import { checkPositiveInteger } from './options.js';
 import type { CacheLookup, CacheWriteOptions, ComputeLock, VictorCache } from './types.js';
 
-/** What `compute` is given: a signal that aborts once every caller waiting for it has given up. */
+/**
+ * What `compute` is given: a signal that aborts once every caller waiting for it has given up. The signal
+ * is made when `abortSignal` is first read, so a `compute` that never reads it costs no `AbortController`.
+ */
 export interface ComputeContext {
   key: string;
-  abortSignal: AbortSignal;
+  readonly abortSignal: AbortSignal;
 }
 
 /** Produces the value for a key on a miss. */
@@ -56,12 +59,37 @@ const ERROR_MARK = '__victorCachedError';
 const ERROR_KEY_SUFFIX = '\u0000error';
 const DEFAULT_LOCK = { ttlMs: 10_000, waitMs: 5_000, pollMs: 25 };
 
-interface Flight<Value> {
-  promise: Promise<Value>;
-  controller: AbortController;
-  waiters: number;
+/** One in-process computation and the callers waiting for it. */
+class Flight<Value> {
+  promise: Promise<Value> = undefined as unknown as Promise<Value>;
+  waiters = 0;
+  /** Made on first use: most computations never read their signal and nobody aborts them. */
+  private controller: AbortController | undefined;
+  constructor(
+    private readonly flights: Map<string, Flight<Value>>,
+    private readonly flightKey: string,
+  ) {}
+
+  /** The signal given to `compute`, made on first read. */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  /** Whether the computation was aborted (without making a signal when there is none yet). */
+  get aborted(): boolean {
+    return this.controller?.signal.aborted === true;
+  }
+
+  abort(reason: unknown): void {
+    this.controller ??= new AbortController();
+    this.controller.abort(reason);
+  }
+
   /** Removes the flight from the map so that later callers start their own. */
-  forget: () => void;
+  forget(): void {
+    if (this.flights.get(this.flightKey) === this) this.flights.delete(this.flightKey);
+  }
 }
 
 const flightsByCache = new WeakMap<object, Map<string, Flight<unknown>>>();
@@ -138,18 +166,9 @@ function startFlight<Value>(
   options: GetOrComputeOptions,
   flights: Map<string, Flight<Value>>,
 ): Flight<Value> {
-  const controller = new AbortController();
-  const forget = () => {
-    if (flights.get(flightKey) === flight) flights.delete(flightKey);
-  };
-  const flight: Flight<Value> = {
-    promise: undefined as unknown as Promise<Value>,
-    controller,
-    waiters: 0,
-    forget,
-  };
-  flight.promise = produce(cache, key, compute, options, controller.signal).finally(forget);
+  const flight = new Flight<Value>(flights, flightKey);
   flights.set(flightKey, flight);
+  flight.promise = produce(cache, key, compute, options, flight);
   return flight;
 }
 
@@ -163,7 +182,7 @@ function join<Value>(flight: Flight<Value>, abortSignal: AbortSignal | undefined
       // start afresh rather than join a computation that is being aborted.
       if (flight.waiters === 0) {
         flight.forget();
-        flight.controller.abort(abortSignal.reason);
+        flight.abort(abortSignal.reason);
       }
       reject(abortReason(abortSignal));
     };
@@ -186,7 +205,26 @@ async function produce<Value>(
   key: string,
   compute: ComputeFunction<Value>,
   options: GetOrComputeOptions,
-  abortSignal: AbortSignal,
+  flight: Flight<Value>,
+): Promise<Value> {
+  try {
+    // The common case (no cached errors, no cross-process lock): compute and store, nothing before.
+    if (!options.cacheErrors && (options.lock === false || !hasLock(cache))) {
+      return await computeAndStore(cache, key, compute, options, flight, undefined);
+    }
+    return await produceGuarded(cache, key, compute, options, flight);
+  } finally {
+    flight.forget();
+  }
+}
+
+/** `produce` with a cached error to replay, or the cross-process lock to take first. */
+async function produceGuarded<Value>(
+  cache: Cache<Value>,
+  key: string,
+  compute: ComputeFunction<Value>,
+  options: GetOrComputeOptions,
+  flight: Flight<Value>,
 ): Promise<Value> {
   const errorKey = options.cacheErrors ? key + ERROR_KEY_SUFFIX : undefined;
   if (errorKey !== undefined) {
@@ -203,20 +241,20 @@ async function produce<Value>(
     let token = await cache.tryAcquireLock(lockKey, lock.ttlMs);
     // Another process holds the lock: poll for its value, retaking the lock if it is let go without one.
     for (let waited = 0; token === false && waited < lock.waitMs; waited += lock.pollMs) {
-      await delay(lock.pollMs, { abortSignal });
+      await delay(lock.pollMs, { abortSignal: flight.signal });
       const value = await cache.get(key);
       if (value !== undefined) return value;
       token = await cache.tryAcquireLock(lockKey, lock.ttlMs);
     }
     if (typeof token === 'string') {
       try {
-        return await computeAndStore(cache, key, compute, options, abortSignal, errorKey);
+        return await computeAndStore(cache, key, compute, options, flight, errorKey);
       } finally {
         await cache.releaseLock(lockKey, token);
       }
     }
   }
-  return computeAndStore(cache, key, compute, options, abortSignal, errorKey);
+  return computeAndStore(cache, key, compute, options, flight, errorKey);
 }
 
 async function computeAndStore<Value>(
@@ -224,14 +262,19 @@ async function computeAndStore<Value>(
   key: string,
   compute: ComputeFunction<Value>,
   options: GetOrComputeOptions,
-  abortSignal: AbortSignal,
+  flight: Flight<Value>,
   errorKey: string | undefined,
 ): Promise<Value> {
   let value: Value;
   try {
-    value = await compute({ key, abortSignal });
+    value = await compute({
+      key,
+      get abortSignal() {
+        return flight.signal;
+      },
+    });
   } catch (error) {
-    if (errorKey !== undefined && options.cacheErrors && !abortSignal.aborted) {
+    if (errorKey !== undefined && options.cacheErrors && !flight.aborted) {
       await cache.set(errorKey, toErrorRecord(error) as Value, { ttlMs: options.cacheErrors.ttlMs });
     }
     throw error;

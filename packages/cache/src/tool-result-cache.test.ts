@@ -430,6 +430,28 @@ describe('ToolResultCache, reads and writes at the same time', () => {
     await expect(staying).resolves.toEqual({ output: 'v1', cached: true });
   });
 
+  it('gives the tool the caller’s context as is when the caller has no signal, and a shared signal otherwise', async () => {
+    const contexts: Array<Record<string, unknown>> = [];
+    const read: Tool = {
+      definition: { name: 'read_file', description: '', parameters: {}, readOnly: true },
+      execute: (_args, context) => {
+        contexts.push(context as Record<string, unknown>);
+        return 'v';
+      },
+    };
+    const cache = new ToolResultCache({ cache: new MemoryCache<unknown>({ name: 't' }), rootDir: '/repo' });
+    const plain = { tenantId: 't1' };
+    await cache.execute(read, { path: 'a.ts' }, plain);
+    const caller = new AbortController();
+    await cache.execute(read, { path: 'b.ts' }, { tenantId: 't1', abortSignal: caller.signal });
+    expect(contexts[0]).toBe(plain);
+    expect(contexts[0]).not.toHaveProperty('abortSignal');
+    expect(contexts[1]?.tenantId).toBe('t1');
+    // Not the caller's own signal: the shared run outlives one caller's abort while others wait.
+    expect(contexts[1]?.abortSignal).toBeInstanceOf(AbortSignal);
+    expect(contexts[1]?.abortSignal).not.toBe(caller.signal);
+  });
+
   it('keys results by root directory, so two workspaces never read each other’s files', async () => {
     const shared = new MemoryCache<unknown>({ name: 't' });
     const tool = (content: string): Tool => ({

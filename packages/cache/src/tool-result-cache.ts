@@ -103,10 +103,17 @@ export class ToolResultCache {
       const output = (await getOrCompute(
         this.cache,
         key,
-        // The shared run gets a signal that aborts only when every caller waiting for it has left.
-        async ({ abortSignal }) => {
+        // The shared run gets a signal that aborts only when every caller waiting for it has left. This
+        // caller starts the run and waits for it: without a signal of its own it never leaves, so the run's
+        // signal could never abort and the tool gets none (no AbortController made per miss).
+        (computeContext) => {
           computed = true;
-          return tool.execute(args, { ...context, abortSignal });
+          return tool.execute(
+            args,
+            context.abortSignal === undefined
+              ? context
+              : Object.assign({}, context, { abortSignal: computeContext.abortSignal }),
+          );
         },
         {
           ttlMs: this.ttlMs,

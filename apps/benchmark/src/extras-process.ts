@@ -10,6 +10,7 @@ import {
   toolSelectionLatency,
 } from './extras.js';
 import { mcpScenario } from './mcp.js';
+import { promptCacheScenario } from './prompt-cache.js';
 
 const [scenario, baseURL = '', quick = 'false'] = process.argv.slice(2);
 
@@ -46,6 +47,8 @@ async function run(): Promise<unknown> {
       return executorScenario(baseURL.replace(/\/v1$/, ''), quick === 'true');
     case 'mcp':
       return mcpScenario(quick === 'true');
+    case 'prompt-cache':
+      return promptCacheScenario();
     case 'ai-sdk':
       return aiSdkComparison(baseURL, quick === 'true', requestCount);
     default:

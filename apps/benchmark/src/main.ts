@@ -49,6 +49,7 @@ export async function runBenchmark(
     'batching',
     'executor',
     'mcp',
+    'prompt-cache',
     ...(args.quick ? [] : ['ai-sdk']),
   ];
   const steps =
@@ -113,6 +114,7 @@ export async function runBenchmark(
       executor: extraResults.executor,
       aiSdk: extraResults['ai-sdk'],
       mcp: extraResults.mcp,
+      promptCache: extraResults['prompt-cache'],
       provider: { overhead: providerOverhead.result, streaming: providerStreaming.result },
       stack:
         'overhead, throughput, streaming, adr005: an agent turn (55 tools, lexical selection on, safety + validation + audit middleware, cache off) vs raw undici sending the same bytes; provider: the OpenAI-compatible provider alone vs raw undici',

@@ -46,6 +46,23 @@ describe('createRateLimitMiddleware', () => {
     expect(limiter.before!(call(), ctx())).toBeUndefined();
   });
 
+  it('should round the retry time to the true millisecond, not float noise, and allow the retry then', () => {
+    // 499 ms at 2 tokens/s leaves 0.998 tokens: 1 ms short (the float ceiling used to say 2 ms).
+    const clock = fakeClock();
+    const limiter = createRateLimitMiddleware({ limit: { capacity: 1, refillPerSecond: 2 }, clock });
+    expect(limiter.before!(call(), ctx())).toBeUndefined();
+    clock.advance(499);
+    expect(limiter.before!(call(), ctx())).toEqual(limited(1));
+    clock.advance(1);
+    expect(limiter.before!(call(), ctx())).toBeUndefined();
+
+    const store = createMemoryRateLimitStore();
+    const bucket = { capacity: 1, refillPerSecond: 2 };
+    expect(store.take('k', bucket, 1, 0)).toMatchObject({ allowed: true });
+    expect(store.take('k', bucket, 1, 499)).toMatchObject({ allowed: false, retryAfterMs: 1 });
+    expect(store.take('k', bucket, 1, 500)).toMatchObject({ allowed: true, retryAfterMs: 0 });
+  });
+
   it('should keep separate buckets per tenant and per tool', () => {
     const clock = fakeClock();
     const limiter = createRateLimitMiddleware({

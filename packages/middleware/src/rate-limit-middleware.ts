@@ -44,6 +44,9 @@ interface Bucket {
   updatedMs: number;
 }
 
+// Float noise in a bucket's token count that is not a real shortfall (refill error is ~1e-15).
+const TOKEN_EPSILON = 1e-9;
+
 /** Options of `createMemoryRateLimitStore`. */
 export interface MemoryRateLimitStoreOptions {
   /**
@@ -94,11 +97,17 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions 
         bucket.tokens = Math.min(limit.capacity, bucket.tokens + (elapsed / 1000) * limit.refillPerSecond);
         bucket.updatedMs = nowMs;
       }
-      if (bucket.tokens >= cost) {
-        bucket.tokens -= cost;
+      // Refill is float arithmetic: 0.499 s at 2 tokens/s leaves 0.998 tokens, and the 0.002 short computes
+      // as 1.0000000000000009 ms. Noise below TOKEN_EPSILON (tokens) is not a shortfall, so the ceiling
+      // rounds to the true millisecond and a retry at the promised time is allowed.
+      if (bucket.tokens + TOKEN_EPSILON >= cost) {
+        bucket.tokens = Math.max(0, bucket.tokens - cost);
         return { allowed: true, remaining: bucket.tokens, retryAfterMs: 0 };
       }
-      const retryAfterMs = Math.ceil(((cost - bucket.tokens) / limit.refillPerSecond) * 1000);
+      const retryAfterMs = Math.max(
+        1,
+        Math.ceil(((cost - bucket.tokens - TOKEN_EPSILON) * 1000) / limit.refillPerSecond),
+      );
       return { allowed: false, remaining: bucket.tokens, retryAfterMs };
     },
   };

@@ -2,6 +2,12 @@ import type { Message, Provider } from '@victor-ai/core';
 import { createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
 import { Pool } from 'undici';
 import { agentEquivalentBodies, agentTurns, createBenchAgent } from './agent-fixture.js';
+import {
+  createAiSdkAgentClient,
+  createAiSdkClient,
+  createLangChainClient,
+  createOpenAIClient,
+} from './peer-clients.js';
 
 /** One measured client: a non-streaming call and a streaming call that reports its time to first token. */
 export interface BenchClient {
@@ -27,7 +33,15 @@ const MODEL = 'loopback-1';
 const EXPECTED = 'The quick brown fox';
 
 /** The kinds of client the benchmark runs, each in its own process. */
-export type ClientKind = 'raw' | 'provider' | 'raw-agent' | 'agent';
+export type ClientKind =
+  | 'raw'
+  | 'provider'
+  | 'raw-agent'
+  | 'agent'
+  | 'openai'
+  | 'ai-sdk'
+  | 'langchain'
+  | 'ai-sdk-agent';
 
 /**
  * Raw baseline: a plain undici Pool request, body read and JSON-parsed (streams read to [DONE]).
@@ -156,5 +170,13 @@ export function createClient(
       return Promise.resolve(createProviderClient(baseURL, connections));
     case 'agent':
       return Promise.resolve(createAgentClient(baseURL, connections));
+    case 'openai':
+      return Promise.resolve(createOpenAIClient(baseURL));
+    case 'ai-sdk':
+      return Promise.resolve(createAiSdkClient(baseURL));
+    case 'langchain':
+      return Promise.resolve(createLangChainClient(baseURL));
+    case 'ai-sdk-agent':
+      return Promise.resolve(createAiSdkAgentClient(baseURL));
   }
 }

@@ -20,7 +20,21 @@ describe('runBenchmark --quick', () => {
     // The slow-provider scenario (docs/decisions.md) is reported with its figures; how long it took is the
     // benchmark's to report, not this test's to assert.
     expect(report.adr005).toHaveProperty('chatLatencyP50Ms', expect.any(Number));
+    // Peers and frameworks: objects of clients by name, each "added" figure over raw in the same rounds.
+    const peers = report.peers as Record<string, Record<string, unknown>>;
+    const frameworks = report.frameworks as Record<string, Record<string, unknown>>;
+    expect(Object.keys(peers)).toEqual(['raw', 'victor']);
+    expect(Object.keys(frameworks)).toEqual(['raw', 'victorAgent', 'openaiAgents']);
+    for (const figures of [peers.victor!, frameworks.victorAgent!]) {
+      for (const key of ['addedP50Us', 'addedP99Us', 'ratio', 'cpuUsPerRequest', 'addedTtftP50Us'])
+        expect(Number.isFinite(figures[key]), key).toBe(true);
+      expect(figures.addedP50RangeUs).toHaveLength(2);
+    }
+    expect(frameworks.openaiAgents).toHaveProperty('skipped', expect.stringContaining('Node'));
     expect(html).toContain('<svg');
-    expect(html).toContain('polyline');
-  });
+    expect(html).toContain('data-client="victorAgent"');
+    expect(html).toContain('data-client="raw"');
+    expect(html).not.toContain('<pre>');
+    // A loaded 2-core machine stretches quick mode past vitest's default here; no time is asserted.
+  }, 300_000);
 });

@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import type { ClientKind } from './clients.js';
 import { htmlReport } from './html-report.js';
+import { OPENAI_AGENTS_SKIPPED } from './peer-clients.js';
 import {
   type ClientProcess,
   cpuPlacement,
@@ -9,8 +11,10 @@ import {
   startServerProcess,
 } from './processes.js';
 import { Progress } from './progress.js';
-import { adr005, type Distribution, overhead, streaming, throughput, warmUp } from './scenarios.js';
+import { type ClientFigures, measureGroup, warmUpClients } from './rounds.js';
+import { adr005 } from './scenarios.js';
 import { benchSettings } from './settings.js';
+import { round } from './stats.js';
 
 interface Arguments {
   quick: boolean;
@@ -52,48 +56,62 @@ export async function runBenchmark(
     'prompt-cache',
     ...(args.quick ? [] : ['ai-sdk']),
   ];
-  const steps =
-    3 +
-    2 * settings.passes * settings.overheadRounds +
-    settings.passes * settings.throughputRounds +
-    2 * settings.passes * settings.streamingRounds +
-    (args.quick ? 2 : 4) +
-    extras.length;
+  // Peers (the openai SDK, the AI SDK, LangChain; the AI SDK with tools) are slow and take minutes on 2
+  // cores: full runs only. Quick mode (CI) measures raw undici and Victor alone.
+  const peerKinds: Array<[string, ClientKind]> = args.quick
+    ? []
+    : [
+        ['openai', 'openai'],
+        ['aiSdk', 'ai-sdk'],
+        ['langchain', 'langchain'],
+      ];
+  const frameworkKinds: Array<[string, ClientKind]> = args.quick ? [] : [['aiSdkAgent', 'ai-sdk-agent']];
+  const groupRounds =
+    settings.passes * (settings.overheadRounds + settings.streamingRounds + settings.throughputRounds);
+  const steps = 3 + 2 * groupRounds + (args.quick ? 2 : 4) + extras.length;
   const progress = new Progress(steps);
+  if (args.quick)
+    console.error(
+      'quick mode: the peers (openai, aiSdk, langchain, aiSdkAgent) are skipped; run without --quick to measure them',
+    );
   const server = await startServerProcess();
   const clients: ClientProcess[] = [];
-  const start = async (kind: Parameters<typeof startClientProcess>[0]) => {
+  const start = async (kind: ClientKind) => {
     const client = await startClientProcess(kind, server, 64);
     clients.push(client);
     return client;
   };
   try {
-    const agentPair = { raw: await start('raw-agent'), stack: await start('agent') };
-    const providerPair = { raw: await start('raw'), stack: await start('provider') };
-    await warmUp(agentPair, settings);
-    progress.step('warm-up (agent)');
-    await warmUp(providerPair, settings);
-    progress.step('warm-up (provider)');
+    const frameworkClients: Record<string, ClientProcess> = {
+      raw: await start('raw-agent'),
+      victorAgent: await start('agent'),
+    };
+    for (const [name, kind] of frameworkKinds) frameworkClients[name] = await start(kind);
+    const peerClients: Record<string, ClientProcess> = {
+      raw: await start('raw'),
+      victor: await start('provider'),
+    };
+    for (const [name, kind] of peerKinds) peerClients[name] = await start(kind);
+    await warmUpClients(Object.values(frameworkClients), settings);
+    progress.step('warm-up (agents)');
+    await warmUpClients(Object.values(peerClients), settings);
+    progress.step('warm-up (clients)');
     const before = await server.stats();
-    const overheadResult = await overhead(agentPair, settings, () => progress.step('overhead'));
-    const throughputResult = await throughput(agentPair, settings, () => progress.step('throughput'));
-    const streamingResult = await streaming(agentPair, settings, () => progress.step('streaming'));
-    const providerOverhead = await overhead(providerPair, settings, () => progress.step('provider overhead'));
-    const providerStreaming = await streaming(providerPair, settings, () =>
-      progress.step('provider streaming'),
+    const frameworks = await measureGroup(frameworkClients, 'raw', settings, (label) =>
+      progress.step(`agents: ${label}`),
+    );
+    const peers = await measureGroup(peerClients, 'raw', settings, (label) =>
+      progress.step(`clients: ${label}`),
     );
     const after = await server.stats();
-    const expectedRequests =
-      2 *
-      (2 * settings.passes * settings.overheadRounds * settings.overheadPerRound +
-        settings.passes * settings.throughputRounds * settings.throughputPerRound +
-        2 * settings.passes * settings.streamingRounds * settings.streamingPerRound);
+    const expectedRequests = frameworks.requests + peers.requests;
     if (after.requestCount - before.requestCount !== expectedRequests) {
       throw new Error(
         `the server counted ${after.requestCount - before.requestCount} requests, the clients made ${expectedRequests}`,
       );
     }
     progress.step('request count checked');
+    const agentPair = { raw: frameworkClients.raw!, stack: frameworkClients.victorAgent! };
     const adr005Result = await adr005(agentPair, server, settings, () => progress.step("ADR-005's scenario"));
     const extraResults: Record<string, unknown> = {};
     for (const scenario of extras) {
@@ -101,10 +119,47 @@ export async function runBenchmark(
       progress.step(scenario);
     }
     progress.finish();
+    const agent = frameworks.clients.victorAgent!;
+    const rawAgent = frameworks.clients.raw!;
+    const provider = peers.clients.victor!;
+    const rawProvider = peers.clients.raw!;
     const report = {
-      overhead: overheadResult.result,
-      throughput: throughputResult,
-      streaming: streamingResult.result,
+      peers: peers.clients,
+      frameworks: {
+        ...frameworks.clients,
+        openaiAgents: { skipped: OPENAI_AGENTS_SKIPPED },
+      },
+      ...(args.quick
+        ? {
+            skipped:
+              'quick mode: peers and frameworks other than raw and Victor are measured in full runs only',
+          }
+        : {}),
+      overhead: {
+        rawP50Us: rawAgent.p50Us,
+        stackP50Us: agent.p50Us,
+        p50Us: agent.addedP50Us,
+        p50RangeUs: agent.addedP50RangeUs,
+        p99Us: agent.addedP99Us,
+        p99RangeUs: agent.addedP99RangeUs,
+        p50Ratio: round(agent.p50Us / rawAgent.p50Us, 3),
+        ...(agent.note ? { note: agent.note } : {}),
+      },
+      throughput: {
+        rawRps: rawAgent.rps,
+        stackRps: agent.rps,
+        ratio: agent.ratio,
+        rawCpuUsPerRequest: rawAgent.cpuUsPerRequest,
+        stackCpuUsPerRequest: agent.cpuUsPerRequest,
+        rounds: agent.roundRatios,
+      },
+      streaming: {
+        rawTtftP50Us: rawAgent.ttftP50Us,
+        stackTtftP50Us: agent.ttftP50Us,
+        addedTtftP50Us: agent.addedTtftP50Us,
+        addedTtftP50RangeUs: agent.addedTtftP50RangeUs,
+        ttftP50Ratio: round(agent.ttftP50Us / rawAgent.ttftP50Us, 3),
+      },
       adr005: adr005Result,
       cache: extraResults.cache,
       memory: extraResults.memory,
@@ -115,9 +170,20 @@ export async function runBenchmark(
       aiSdk: extraResults['ai-sdk'],
       mcp: extraResults.mcp,
       promptCache: extraResults['prompt-cache'],
-      provider: { overhead: providerOverhead.result, streaming: providerStreaming.result },
+      provider: {
+        overhead: {
+          p50Us: provider.addedP50Us,
+          p99Us: provider.addedP99Us,
+          p50Ratio: round(provider.p50Us / rawProvider.p50Us, 3),
+        },
+        streaming: {
+          addedTtftP50Us: provider.addedTtftP50Us,
+          ttftP50Ratio: round(provider.ttftP50Us / rawProvider.ttftP50Us, 3),
+        },
+        throughputRatio: provider.ratio,
+      },
       stack:
-        'overhead, throughput, streaming, adr005: an agent turn (55 tools, lexical selection on, safety + validation + audit middleware, cache off) vs raw undici sending the same bytes; provider: the OpenAI-compatible provider alone vs raw undici',
+        'frameworks (and overhead, throughput, streaming, adr005): an agent turn (55 tools, lexical selection on, safety + validation + audit middleware, cache off) vs raw undici sending the same bytes; aiSdkAgent: generateText/streamText with the same 55 tools (all sent every turn); peers (and provider): one chat call through each client vs raw undici sending the bare messages. Each client in its own process, interleaved rounds; added figures are medians over passes with the range of the passes; throughput ratios are total requests over total time',
       mode: args.quick ? 'quick' : 'full',
       machine: {
         cpu: cpus()[0]?.model ?? 'unknown',
@@ -126,19 +192,16 @@ export async function runBenchmark(
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
         placement: cpuPlacement(),
+        loadAverage: loadavg().map((value) => round(value, 2)),
         date: new Date().toISOString(),
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       },
     };
-    const distributions: Record<string, Distribution> = {
-      'agent turn, non-streaming, concurrency 1': overheadResult.distribution,
-      'agent turn, streaming, time to first token': streamingResult.distribution,
-    };
-    const html = htmlReport(report, distributions, [
-      ['agent p50', overheadResult.result.p50Us],
-      ['agent p99', overheadResult.result.p99Us],
-      ['agent TTFT p50', streamingResult.result.addedTtftP50Us],
-      ['provider p50', providerOverhead.result.p50Us],
-      ['provider TTFT p50', providerStreaming.result.addedTtftP50Us],
+    const html = htmlReport(report, [
+      { title: 'Clients: one chat call, concurrency 1', unit: 'latency', group: peers, key: 'chatUs' },
+      { title: 'Clients: streaming, time to first token', unit: 'TTFT', group: peers, key: 'ttftUs' },
+      { title: 'Agent turn (55 tools), concurrency 1', unit: 'latency', group: frameworks, key: 'chatUs' },
+      { title: 'Agent turn (55 tools), time to first token', unit: 'TTFT', group: frameworks, key: 'ttftUs' },
     ]);
     return { report, html };
   } finally {
@@ -147,10 +210,82 @@ export async function runBenchmark(
   }
 }
 
+/** A figure with the range of its passes, e.g. `+12.3 us (passes +10.1..+14.0)`. */
+function withRange(value: number, range: [number, number], passes: boolean): string {
+  const signed = (v: number) => `${v >= 0 ? '+' : ''}${v}`;
+  return passes ? `${signed(value)} us (${signed(range[0])}..${signed(range[1])})` : `${signed(value)} us`;
+}
+
+/** The side-by-side table of a group of clients: figures of full runs, ratios only in quick runs. */
+function printGroup(title: string, group: Record<string, unknown>, quick: boolean): void {
+  const rows: string[][] = [
+    quick
+      ? ['client', 'p50 ratio to raw', 'TTFT p50 ratio', 'throughput ratio (rounds)']
+      : [
+          'client',
+          'added p50 (passes)',
+          'added p99 (passes)',
+          'throughput c=64, totals (rounds)',
+          'CPU us/req',
+          'added TTFT p50 (passes)',
+        ],
+  ];
+  const notes: string[] = [];
+  const raw = group.raw as ClientFigures;
+  for (const [name, value] of Object.entries(group)) {
+    const figures = value as ClientFigures & { skipped?: string };
+    if (figures.skipped) {
+      notes.push(`${name}: skipped (${figures.skipped})`);
+      continue;
+    }
+    const throughputCell = `${figures.ratio}x (${figures.roundRatios.join(' ')})`;
+    if (quick)
+      rows.push([
+        name,
+        `${round(figures.p50Us / raw.p50Us, 3)}x`,
+        `${round(figures.ttftP50Us / raw.ttftP50Us, 3)}x`,
+        throughputCell,
+      ]);
+    else
+      rows.push([
+        name,
+        name === 'raw'
+          ? `p50 ${figures.p50Us} us`
+          : withRange(figures.addedP50Us, figures.addedP50RangeUs, true),
+        name === 'raw'
+          ? `p99 ${figures.p99Us} us`
+          : withRange(figures.addedP99Us, figures.addedP99RangeUs, true),
+        throughputCell,
+        String(figures.cpuUsPerRequest),
+        name === 'raw'
+          ? `TTFT ${figures.ttftP50Us} us`
+          : withRange(figures.addedTtftP50Us, figures.addedTtftP50RangeUs, true),
+      ]);
+    if (figures.note) notes.push(`${name}: ${figures.note}`);
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  console.log(`\n${title}`);
+  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  '));
+  for (const note of notes) console.log(`  note: ${note}`);
+}
+
 function printTable(report: Record<string, unknown>): void {
-  const o = report.overhead as { rawP50Us: number; stackP50Us: number; p50Us: number; p99Us: number };
-  const t = report.throughput as { rawRps: number; stackRps: number; ratio: number };
-  const s = report.streaming as { rawTtftP50Us: number; stackTtftP50Us: number };
+  const quick = report.mode === 'quick';
+  if (quick)
+    console.log(
+      'quick mode (CI): compared with the baseline through ratios only; its absolute times are not results (run full mode for figures)',
+    );
+  printGroup(
+    'Clients (one chat call) vs raw undici, in the same rounds',
+    report.peers as Record<string, unknown>,
+    quick,
+  );
+  printGroup(
+    'Agent turn (55 tools) vs raw undici sending the same bytes, in the same rounds',
+    report.frameworks as Record<string, unknown>,
+    quick,
+  );
+  console.log('');
   const a = report.adr005 as {
     chatLatencyP50Ms: number;
     ttftP50Ms: number;
@@ -158,13 +293,9 @@ function printTable(report: Record<string, unknown>): void {
     p95Ms: number;
     overheadPct: number;
   };
-  const rows: Array<[string, string]> = [
-    ['agent turn p50 (raw / stack)', `${o.rawP50Us} / ${o.stackP50Us} us`],
-    ['added p50 / p99', `${o.p50Us} / ${o.p99Us} us`],
-    ['throughput c=64 (raw / stack)', `${t.rawRps} / ${t.stackRps} req/s (${t.ratio}x)`],
-    ['time to first token (raw / stack)', `${s.rawTtftP50Us} / ${s.stackTtftP50Us} us`],
-    ['ADR-005: chat latency p50 / p95', `${a.chatLatencyP50Ms} / ${a.p95Ms} ms`],
-    ['ADR-005: TTFT p50 / total p50', `${a.ttftP50Ms} / ${a.totalP50Ms} ms`],
+  const rows: Array<[string, string, boolean?]> = [
+    ['ADR-005: chat latency p50 / p95', `${a.chatLatencyP50Ms} / ${a.p95Ms} ms`, true],
+    ['ADR-005: TTFT p50 / total p50', `${a.ttftP50Ms} / ${a.totalP50Ms} ms`, true],
     ['ADR-005: overhead', `${a.overheadPct} %`],
   ];
   const c = report.cache as {
@@ -178,25 +309,23 @@ function printTable(report: Record<string, unknown>): void {
   const ts = report.toolSelection as Record<string, { p50Us: number; p99Us: number }>;
   const pt = report.parallelTools as { speedup: number };
   const b = report.batching as { requestsPer256: number; unbatchedRequestsPer256: number };
-  const p = report.provider as {
-    overhead: { p50Us: number; p99Us: number };
-    streaming: { addedTtftP50Us: number };
-  };
   rows.push(
     [
       'agent trace: cache hit rate (oracle) / stale reads',
       `${c.hitRate} (${c.oracleHitRate}) / ${c.staleReads}; shell reporting its changes: ${c.reportingShellHitRate} / ${c.reportingShellStaleReads}`,
     ],
     ['agent heap idle / peak', `${m.idleHeapMB} / ${m.peakHeapMB} MB`],
-    ...Object.entries(ts).map(([count, value]): [string, string] => [
+    ...Object.entries(ts).map(([count, value]): [string, string, boolean] => [
       `tool selection, ${count} tools p50 / p99`,
       `${value.p50Us} / ${value.p99Us} us`,
+      true,
     ]),
     ['parallel tools speedup (8 x 20 ms)', `${pt.speedup}x`],
     ['HTTP requests per 256 embeddings', `${b.requestsPer256} (unbatched ${b.unbatchedRequestsPer256})`],
     [
       'executor: loop p99 with / without pool',
       `${(report.executor as { eventLoopP99MsWithPool: number }).eventLoopP99MsWithPool} / ${(report.executor as { eventLoopP99MsWithoutPool: number }).eventLoopP99MsWithoutPool} ms`,
+      true,
     ],
     [
       'executor: cheap request slowdown',
@@ -205,16 +334,18 @@ function printTable(report: Record<string, unknown>): void {
     [
       'MCP tool call, agent path / bare SDK client p50',
       `${(report.mcp as { callP50Us: number }).callP50Us} / ${(report.mcp as { rawCallP50Us: number }).rawCallP50Us} us (added ${(report.mcp as { addedP50Us: number }).addedP50Us} us)`,
+      true,
     ],
     [
       'MCP: register 5,000 tools / search_tools p50',
       `${(report.mcp as { register5000Ms: number }).register5000Ms} ms / ${(report.mcp as { searchP50Us: number }).searchP50Us} us`,
+      true,
     ],
-    ['provider alone: added p50 / p99', `${p.overhead.p50Us} / ${p.overhead.p99Us} us`],
-    ['provider alone: added TTFT p50', `${p.streaming.addedTtftP50Us} us`],
   );
-  const width = Math.max(...rows.map(([label]) => label.length));
-  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
+  // Quick mode: rows that are absolute times are left out (they are not results there).
+  const shown = rows.filter(([, , isTime]) => !(quick && isTime));
+  const width = Math.max(...shown.map(([label]) => label.length));
+  for (const [label, value] of shown) console.log(`${label.padEnd(width)}  ${value}`);
 }
 
 const invokedDirectly = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '');

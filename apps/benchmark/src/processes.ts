@@ -10,18 +10,22 @@ const here = dirname(fileURLToPath(import.meta.url));
 const distDir = here.endsWith('src') ? join(here, '..', 'dist') : here;
 
 /**
- * Where each process runs. On a machine of 2 to 3 cores (virtual ones, here) the time a request takes depends
- * on whether the client and the server share a core: waking an idle virtual core costs tens of
- * microseconds. Left to the scheduler, one client lands beside the server and the next does not, and the
- * comparison measures placement. So, when `taskset` exists, the server gets the first core and every
- * client the second: all clients cross cores the same way. With 4+ cores the scheduler is left alone.
+ * Where each process runs. Pinning the server to one core and the clients to the other (what this app did
+ * before) made every request wake an idle virtual core twice: on the 2-core machine a raw undici call took
+ * 540-630 us p50 that way, 179 us with server and client pinned to the same core, and 100-190 us left to the
+ * scheduler (3,000 calls and 4 s of warm-up each, a loaded machine; /tmp experiment of 2026-12-02). The
+ * default is therefore to leave placement to the scheduler, like a plain separate-process client; every
+ * client still runs in its own process and the rounds are interleaved, so placement hits all alike.
+ * `VICTOR_BENCH_PLACEMENT=split` (server on cpu 0, clients on cpu 1) or `shared` (all on cpu 1) pins them
+ * with `taskset`, to compare.
  */
 const placement: { server: string; client: string } | undefined = (() => {
-  const cores = availableParallelism();
-  if (cores < 2 || cores > 3 || process.platform !== 'linux') return undefined;
+  const wanted = process.env.VICTOR_BENCH_PLACEMENT ?? 'none';
+  if (wanted !== 'split' && wanted !== 'shared') return undefined;
+  if (availableParallelism() < 2 || process.platform !== 'linux') return undefined;
   try {
     execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return { server: '0', client: '1' };
+    return wanted === 'split' ? { server: '0', client: '1' } : { server: '1', client: '1' };
   } catch {
     return undefined;
   }

@@ -98,14 +98,31 @@ export function routeTurnSpan(span: TraceSpan, provider: string, model: string):
   span.setAttribute('gen_ai.request.model', model);
 }
 
-/** Ends a turn span that finished, with the turn's summed token usage. */
+// The prompt-cache share of the input (GenAI conventions: both are part of gen_ai.usage.input_tokens).
+function setCacheUsage(
+  span: TraceSpan,
+  usage: { cachedInputTokens?: number | undefined; cacheWriteInputTokens?: number | undefined },
+): void {
+  if (usage.cachedInputTokens !== undefined)
+    span.setAttribute('gen_ai.usage.cache_read.input_tokens', usage.cachedInputTokens);
+  if (usage.cacheWriteInputTokens !== undefined)
+    span.setAttribute('gen_ai.usage.cache_creation.input_tokens', usage.cacheWriteInputTokens);
+}
+
+/** Ends a turn span that finished, with the turn's summed token usage (cache reads and writes included). */
 export function endTurnSpan(
   span: TraceSpan,
-  usage: { inputTokens: number; outputTokens: number },
+  usage: {
+    inputTokens: number;
+    outputTokens: number;
+    cachedInputTokens?: number | undefined;
+    cacheWriteInputTokens?: number | undefined;
+  },
   cached: boolean,
 ): void {
   span.setAttribute('gen_ai.usage.input_tokens', usage.inputTokens);
   span.setAttribute('gen_ai.usage.output_tokens', usage.outputTokens);
+  setCacheUsage(span, usage);
   if (cached) span.setAttribute('victor.response_cached', true);
   span.end();
 }
@@ -142,6 +159,7 @@ export function endModelSpan(
   span.setAttribute('gen_ai.response.finish_reasons', [response.finishReason]);
   span.setAttribute('gen_ai.usage.input_tokens', response.usage.inputTokens);
   span.setAttribute('gen_ai.usage.output_tokens', response.usage.outputTokens);
+  setCacheUsage(span, response.usage);
   span.end();
 }
 

@@ -13,7 +13,7 @@ import {
   type LoopbackRequest,
   type LoopbackServer,
 } from '@victor-ai/provider-pool/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectMcpServers, type McpToolSource } from './connect-mcp-servers.js';
 
 const require = createRequire(import.meta.url);
@@ -181,5 +181,44 @@ describe('MCP tools in createAgent', () => {
     const result = await agent.chat('hang');
     expect(result.toolResults[0]).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
     expect(await cancelledOn(shared)).toBe(before + 1);
+  });
+});
+
+describe('MCP tools in createAgent, through the live registry', () => {
+  it('offers and runs a tool the server adds (list_changed) after the agent was created', async () => {
+    const agent = createAgent({
+      provider: createOpenAICompatibleProvider({ baseURL: model.baseURL }),
+      model: 'loopback-1',
+      registry: shared.registry,
+      middleware: [createValidationMiddleware(), ...shared.middleware],
+    });
+    agents.push(agent);
+    const offered = (request: LoopbackRequest) =>
+      ((request.body.tools ?? []) as Array<{ function: { name: string } }>).map(
+        (entry) => entry.function.name,
+      );
+    const seenOffers: string[][] = [];
+    const call = callTools({ name: 't__fresh_weather_report', arguments: {} });
+    script = (request) => {
+      if (wire(request).at(-1)?.role !== 'tool') seenOffers.push(offered(request));
+      return call(request);
+    };
+    const before = await agent.chat('give me the fresh weather report');
+    expect(before.selectedTools).not.toContain('t__fresh_weather_report');
+    expect(before.toolResults[0]).toMatchObject({ ok: false, error: { code: 'TOOL_NOT_FOUND' } });
+
+    await shared.registry.get('t__add_tool')!.tool!.execute({ name: 'fresh_weather_report' }, {});
+    // The server's list_changed reaches the registry asynchronously (a tools/list round trip).
+    await vi.waitFor(() => expect(shared.registry.has('t__fresh_weather_report')).toBe(true), {
+      timeout: 10_000,
+    });
+    const after = await agent.chat('give me the fresh weather report');
+    expect(after.selectedTools[0]).toBe('t__fresh_weather_report');
+    expect(seenOffers.at(-1)).toContain('t__fresh_weather_report');
+    expect(after.toolResults[0]).toMatchObject({
+      name: 't__fresh_weather_report',
+      ok: true,
+      output: 'fresh_weather_report ran with {}',
+    });
   });
 });

@@ -452,6 +452,32 @@ describe('ToolResultCache, reads and writes at the same time', () => {
     expect(contexts[1]?.abortSignal).not.toBe(caller.signal);
   });
 
+  it('tags path-less reads per tenant, the same way on every call', async () => {
+    let runs = 0;
+    const status: Tool = {
+      definition: { name: 'git_status', description: '', parameters: {}, readOnly: true },
+      execute: () => ++runs,
+    };
+    const write: Tool = {
+      definition: { name: 'write_file', description: '', parameters: {} },
+      execute: () => 'ok',
+    };
+    const cache = new ToolResultCache({ cache: new MemoryCache<unknown>({ name: 't' }), rootDir: '/repo' });
+    for (let round = 0; round < 2; round++) {
+      await cache.execute(status, { short: round }, { tenantId: 'a' });
+      await cache.execute(status, { short: round }, { tenantId: 'b' });
+      await cache.execute(write, { path: 'src/x.ts' }, { tenantId: 'a' });
+      expect(await cache.execute(status, { short: round }, { tenantId: 'a' })).toMatchObject({
+        cached: false,
+      });
+      expect(await cache.execute(status, { short: round }, { tenantId: 'b' })).toMatchObject({
+        cached: true,
+      });
+    }
+    expect(runs).toBe(6);
+    expect(cache.readTags({}, 'a')).toContain('tool-result:"a":p:/repo');
+  });
+
   it('keys results by root directory, so two workspaces never read each other’s files', async () => {
     const shared = new MemoryCache<unknown>({ name: 't' });
     const tool = (content: string): Tool => ({

@@ -55,6 +55,8 @@ export class ToolResultCache {
   private activeWrites = 0;
   private readonly maxEntryBytes: number;
   private readonly countOversize: () => void;
+  /** The tags of a read with no path argument (a read of `rootDir`), by tenant scope: the same every call. */
+  private readonly rootReadTags = new Map<string, readonly string[]>();
 
   constructor(options: ToolResultCacheOptions) {
     if (typeof options?.cache?.invalidateTags !== 'function') {
@@ -117,7 +119,7 @@ export class ToolResultCache {
         },
         {
           ttlMs: this.ttlMs,
-          tags: this.readTags(args, context.tenantId),
+          tags: this.storedReadTags(args, context.tenantId),
           abortSignal: context.abortSignal,
           // Reads begun after a write never join one begun before it, and a read a write overlapped is
           // not stored.
@@ -238,6 +240,32 @@ export class ToolResultCache {
     const paths = this.pathsOf(args);
     if (paths.length === 0) return [`${scopeOf(tenantId)}*`];
     return this.pathTags(paths, tenantId);
+  }
+
+  /** `readTags`, shared (and frozen) for reads with no path argument, which all have the same tags. */
+  private storedReadTags(
+    args: Readonly<Record<string, unknown>>,
+    tenantId: string | undefined,
+  ): readonly string[] {
+    if (this.hasPathArgument(args)) return this.readTags(args, tenantId);
+    const scope = scopeOf(tenantId);
+    let tags = this.rootReadTags.get(scope);
+    if (tags === undefined) {
+      // Bounded: tenants are many in a multi-tenant server; recomputing is cheap, keeping all is not.
+      if (this.rootReadTags.size >= 1_000) this.rootReadTags.clear();
+      tags = Object.freeze(this.readTags(args, tenantId));
+      this.rootReadTags.set(scope, tags);
+    }
+    return tags;
+  }
+
+  private hasPathArgument(args: Readonly<Record<string, unknown>>): boolean {
+    for (const name of this.pathArguments) {
+      const value = args[name];
+      if (typeof value === 'string') return true;
+      if (Array.isArray(value) && value.some((item) => typeof item === 'string')) return true;
+    }
+    return false;
   }
 
   private fits(value: unknown): boolean {

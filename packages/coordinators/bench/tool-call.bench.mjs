@@ -48,7 +48,10 @@ function coordinators(cacheModule, coordinatorModule) {
       cache: new cacheModule.MemoryCache({ name: 'bench-tool-call', maxEntries: 100 }),
     }),
   });
-  const off = new coordinatorModule.ToolCoordinator({ lookup, chain: createToolMiddlewareChain(middleware()) });
+  const off = new coordinatorModule.ToolCoordinator({
+    lookup,
+    chain: createToolMiddlewareChain(middleware()),
+  });
   const resultCache = new cacheModule.ToolResultCache({
     cache: new cacheModule.MemoryCache({ name: 'bench-tool-call-alone', maxEntries: 100 }),
   });
@@ -95,7 +98,9 @@ const tasks = [
     },
   ],
 ];
-for (const [name, fn] of Object.entries(paths(coordinators({ getOrCompute, MemoryCache, ToolResultCache }, { ToolCoordinator })))) {
+for (const [name, fn] of Object.entries(
+  paths(coordinators({ getOrCompute, MemoryCache, ToolResultCache }, { ToolCoordinator })),
+)) {
   tasks.push([`${name}`, fn]);
 }
 const base = join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '.cache', 'tool-call-base');

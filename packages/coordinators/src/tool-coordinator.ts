@@ -160,15 +160,16 @@ export class ToolCoordinator {
       this.report(call.name, result, started);
       return result;
     }
-    // Through the tool-result cache: one small wrapper per call records whether the cache answered.
+    // Through the tool-result cache: one small wrapper per call records whether the cache answered (one
+    // `then`, not an async function's extra promise and await).
     let cached = false;
     const through: Tool = {
       definition: tool.definition,
-      execute: async (args, toolContext) => {
-        const outcome = await cache.execute(tool, args, toolContext);
-        cached = outcome.cached;
-        return outcome.output;
-      },
+      execute: (args, toolContext) =>
+        cache.execute(tool, args, toolContext).then((outcome) => {
+          cached = outcome.cached;
+          return outcome.output;
+        }),
     };
     const result = await this.options.chain.execute(through, call, context);
     this.report(call.name, result, started);

@@ -609,10 +609,16 @@ export class ChatCoordinator {
     if (temperature !== undefined) request.temperature = temperature;
     const maxTokens = options.maxTokens ?? parts.maxTokens;
     if (maxTokens !== undefined) request.maxTokens = maxTokens;
-    if (options.tenantId !== undefined || options.userId !== undefined) {
+    if (
+      options.tenantId !== undefined ||
+      options.userId !== undefined ||
+      options.conversationId !== undefined
+    ) {
       request.metadata = {};
       if (options.tenantId !== undefined) request.metadata.tenantId = options.tenantId;
       if (options.userId !== undefined) request.metadata.userId = options.userId;
+      // OpenAI providers derive `prompt_cache_key` from the tenant and the conversation.
+      if (options.conversationId !== undefined) request.metadata.conversationId = options.conversationId;
     }
     if (options.abortSignal) request.abortSignal = options.abortSignal;
     const choice = parts.providers.resolve(request);

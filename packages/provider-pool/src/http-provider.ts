@@ -25,8 +25,8 @@ import { SseDecoder } from './sse-decoder.js';
 export interface HttpProviderOptions {
   /** Base URL including the version path, e.g. `https://api.openai.com/v1`. */
   baseURL: string;
-  /** The API key; how it is sent depends on the provider. */
-  apiKey?: string;
+  /** The API key; how it is sent depends on the provider. `undefined` (an unset `process.env.X`) sends none. */
+  apiKey?: string | undefined;
   /** Headers sent with every request. */
   headers?: Readonly<Record<string, string>>;
   /** Identifies the provider in metrics and errors; default `<kind>:<baseURL>`. */

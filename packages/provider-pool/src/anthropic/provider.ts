@@ -9,11 +9,11 @@ import { type AnthropicCacheControl, type AnthropicThinking, buildMessagesBody }
 /** Options of `createAnthropicProvider`. */
 export interface AnthropicProviderOptions extends Omit<HttpProviderOptions, 'baseURL'> {
   /** Base URL including the version path; default `https://api.anthropic.com/v1`. */
-  baseURL?: string;
-  /** Sent as `x-api-key` when given. */
-  apiKey?: string;
+  baseURL?: string | undefined;
+  /** Sent as `x-api-key` when given (`undefined`, e.g. an unset env var, sends none). */
+  apiKey?: string | undefined;
   /** The `anthropic-version` header; default `2023-06-01`. */
-  anthropicVersion?: string;
+  anthropicVersion?: string | undefined;
   /** `max_tokens` when a request gives none (the API requires it); default 4,096. */
   defaultMaxTokens?: number;
   /**

@@ -9,12 +9,12 @@ import { buildChatBody } from './request-body.js';
 
 /** Options of `createOpenAICompatibleProvider`. */
 export interface OpenAICompatibleProviderOptions extends HttpProviderOptions {
-  /** Sent as `Authorization: Bearer <apiKey>` when given. */
-  apiKey?: string;
+  /** Sent as `Authorization: Bearer <apiKey>` when given (`undefined`, e.g. an unset env var, sends none). */
+  apiKey?: string | undefined;
   /** Ask for the usage-only last chunk (`stream_options.include_usage`); default true. */
   includeStreamUsage?: boolean;
   /** Embeddings model used when an `embed()` request names none. */
-  embeddingModel?: string;
+  embeddingModel?: string | undefined;
   /** Most inputs per `/embeddings` request; larger `embed()` calls are split. Default 256. */
   embeddingBatchSize?: number;
   /** Ask for vectors as base64 float32 (smaller, faster to decode) or as JSON numbers; default `float`. */

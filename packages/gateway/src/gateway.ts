@@ -68,7 +68,16 @@ interface Route {
 interface KeyState {
   config: KeyConfig;
   models: ReadonlySet<string> | undefined;
+  /** The request bucket's limit, made once (undefined: no request limit). */
+  requestLimit: { capacity: number; refillPerSecond: number } | undefined;
+  /** The rate-limit store key of the request bucket. */
+  requestBucket: string;
+  /** The token windows checked before each request (empty: none). */
+  tokenChecks: ReadonlyArray<{ period: 'minute' | 'hour' | 'day' | 'month'; tokens: number; what: string }>;
 }
+
+/** Keys presented and found valid, by the presented text: a hash per request costs more than the rest of auth. */
+const MAX_VERIFIED_KEYS = 1_024;
 
 /** A provider that sends every request with `model` (an endpoint's fixed upstream model) and is closed by its owner. */
 function withModel(provider: Provider, model: string | undefined): Provider {
@@ -81,6 +90,10 @@ function withModel(provider: Provider, model: string | undefined): Provider {
       : {}),
     close: async () => {},
   };
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -223,13 +236,34 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
 
     const keys = new Map<string, KeyState>();
     for (const key of config.keys) {
-      keys.set(key.hash, { config: key, models: key.models ? new Set(key.models) : undefined });
+      const tokenChecks: KeyState['tokenChecks'][number][] = [];
+      if (key.tokensPerMinute !== undefined) {
+        tokenChecks.push({ period: 'minute', tokens: key.tokensPerMinute, what: 'tokens per minute' });
+      }
+      if (key.budget) tokenChecks.push({ ...key.budget, what: `tokens per ${key.budget.period} (budget)` });
+      keys.set(key.hash, {
+        config: key,
+        models: key.models ? new Set(key.models) : undefined,
+        requestLimit:
+          key.requestsPerMinute === undefined
+            ? undefined
+            : { capacity: key.requestsPerMinute, refillPerSecond: key.requestsPerMinute / 60 },
+        requestBucket: `${key.id}:requests`,
+        tokenChecks,
+      });
     }
+    // Only keys that matched a configured hash are remembered (at most one text per configured key, in
+    // practice), so unknown keys cannot grow it; they are hashed every time.
+    const verified = new Map<string, KeyState>();
     const metricsHandler = config.metrics?.enabled === false ? undefined : createMetricsHandler(monitor);
 
     const authenticate = (request: IncomingMessage): KeyState => {
       const presented = apiKeyOf(request);
-      const key = presented === undefined ? undefined : keys.get(hashApiKey(presented));
+      let key = presented === undefined ? undefined : verified.get(presented);
+      if (!key && presented !== undefined) {
+        key = keys.get(hashApiKey(presented));
+        if (key && verified.size < MAX_VERIFIED_KEYS) verified.set(presented, key);
+      }
       if (!key) {
         throw new HttpError({
           status: 401,
@@ -245,14 +279,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
 
     const admit = async (key: KeyState): Promise<void> => {
       const now = Date.now();
-      const { requestsPerMinute } = key.config;
-      if (requestsPerMinute !== undefined) {
-        const verdict = await limiter.take(
-          `${key.config.id}:requests`,
-          { capacity: requestsPerMinute, refillPerSecond: requestsPerMinute / 60 },
-          1,
-          now,
-        );
+      const { requestLimit } = key;
+      if (requestLimit !== undefined) {
+        const requestsPerMinute = requestLimit.capacity;
+        const taken = limiter.take(key.requestBucket, requestLimit, 1, now);
+        // The memory store answers synchronously: no await (and no microtask hop) unless it is a promise.
+        const verdict = isPromiseLike(taken) ? await taken : taken;
         if (!verdict.allowed && (verdict as { degraded?: boolean }).degraded) {
           throw new HttpError({
             status: 503,
@@ -270,14 +302,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           });
         }
       }
-      const checks: Array<{ period: 'minute' | 'hour' | 'day' | 'month'; tokens: number; what: string }> = [];
-      if (key.config.tokensPerMinute !== undefined) {
-        checks.push({ period: 'minute', tokens: key.config.tokensPerMinute, what: 'tokens per minute' });
-      }
-      if (key.config.budget) {
-        checks.push({ ...key.config.budget, what: `tokens per ${key.config.budget.period} (budget)` });
-      }
-      for (const check of checks) {
+      for (const check of key.tokenChecks) {
         const spent = await budgets.spent(key.config.id, check.period, now);
         if (spent >= check.tokens) {
           const periodMs = { minute: 60_000, hour: 3_600_000, day: 86_400_000, month: 30 * 86_400_000 }[
@@ -295,6 +320,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     };
 
     const recordUsage = (key: KeyState, tokens: number) => {
+      if (key.tokenChecks.length === 0) return;
       const now = Date.now();
       const writes: Promise<void>[] = [];
       if (key.config.tokensPerMinute !== undefined)

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { promptCacheScenario } from './prompt-cache.js';
+import { type PromptCacheModeResult, promptCacheScenario } from './prompt-cache.js';
 
 describe('promptCache scenario', () => {
   it('reports the three modes; sticky bills at most 40% of the baseline with recall no lower', async () => {
     const result = (await promptCacheScenario()) as {
-      modes: Record<'baseline' | 'cacheControl' | 'sticky', Record<string, number>>;
+      modes: Record<'baseline' | 'cacheControl' | 'sticky', PromptCacheModeResult>;
     };
     const { baseline, cacheControl, sticky } = result.modes;
     for (const mode of [baseline, cacheControl, sticky]) {
       for (const key of ['inputTokens', 'cachedTokens', 'billedInputEquivalent', 'compactions', 'recall'])
-        expect(Number.isFinite(mode[key])).toBe(true);
+        expect(Number.isFinite(mode[key as keyof PromptCacheModeResult])).toBe(true);
     }
     expect(baseline.cachedTokens).toBe(0);
     expect(cacheControl.compactions).toBeGreaterThanOrEqual(2);

@@ -3,9 +3,14 @@
 // request not cacheable so every request reaches the model). The model and the gateway run in their own
 // processes; passes alternate (direct, gateway, direct, gateway). Figures are from one run on whatever
 // machine runs it: compare the ratios, not the absolute numbers.
+// A third target, a plain Node proxy (node:http in, one undici Pool out, JSON parsed and re-serialised),
+// is the floor any separate proxy process pays on the same machine. Every target is warmed up (JIT) at
+// both concurrencies before the passes. On Linux the CPU time per request of the gateway (or proxy)
+// process and of the model is read from /proc over the throughput runs: on a shared machine it is steadier
+// than latency, which the scheduler dominates.
 // Usage: node bench/gateway.bench.mjs [--json FILE] [--quick]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +47,25 @@ import { createLoopbackServer } from '@victor-ai/provider-pool/testing';
 const server = await createLoopbackServer({ recordRequests: 0 });
 console.log('loopback ' + server.baseURL);
 `;
+const proxyScript = `
+import { createServer } from 'node:http';
+import { Pool } from 'undici';
+const origin = new URL(process.argv[1]).origin;
+const upstream = new Pool(origin, { connections: 32 });
+const server = createServer((request, response) => {
+  const parts = [];
+  request.on('data', (part) => parts.push(part));
+  request.on('end', async () => {
+    const body = JSON.parse(Buffer.concat(parts).toString('utf8'));
+    body.model = 'loopback-1';
+    const answer = await upstream.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = JSON.stringify(JSON.parse(await answer.body.text()));
+    response.writeHead(answer.statusCode, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+    response.end(text);
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log('proxy http://127.0.0.1:' + server.address().port));
+`;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const model = await startChild(['--input-type=module', '-e', loopbackScript], {}, /loopback (http:\/\/\S+)/);
 const dir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
@@ -62,6 +86,12 @@ const gateway = await startChild(
   /listening on (http:\/\/[\d.:]+)/,
 );
 
+const proxy = await startChild(
+  ['--input-type=module', '-e', proxyScript, model.url],
+  {},
+  /proxy (http:\/\/[\d.:]+)/,
+);
+
 const body = JSON.stringify({
   model: 'bench',
   temperature: 0.7,
@@ -70,6 +100,11 @@ const body = JSON.stringify({
 const targets = {
   direct: {
     origin: new URL(model.url).origin,
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json' },
+  },
+  proxy: {
+    origin: proxy.url,
     path: '/v1/chat/completions',
     headers: { 'content-type': 'application/json' },
   },
@@ -98,6 +133,15 @@ async function once(name) {
   if (response.statusCode !== 200) throw new Error(`${name}: HTTP ${response.statusCode}`);
 }
 
+// CPU time (user + system, microseconds) a process has used, from /proc; undefined elsewhere.
+function cpuMicros(pid) {
+  const file = `/proc/${pid}/stat`;
+  if (!existsSync(file)) return undefined;
+  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
+}
+const serverOf = { direct: model.child, proxy: proxy.child, gateway: gateway.child };
+
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 async function sequential(name) {
@@ -114,6 +158,9 @@ async function sequential(name) {
 
 async function throughput(name) {
   let done = 0;
+  const hop = name === 'direct' ? undefined : serverOf[name].pid;
+  const hopStart = hop === undefined ? undefined : cpuMicros(hop);
+  const modelStart = cpuMicros(model.child.pid);
   const until = performance.now() + CONCURRENT_MS;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -123,46 +170,79 @@ async function throughput(name) {
       }
     }),
   );
-  return done / (CONCURRENT_MS / 1000);
+  const hopEnd = hop === undefined ? undefined : cpuMicros(hop);
+  const modelEnd = cpuMicros(model.child.pid);
+  return {
+    requestsPerSecond: done / (CONCURRENT_MS / 1000),
+    ...(hopStart === undefined ? {} : { hopCpuUsPerRequest: (hopEnd - hopStart) / done }),
+    ...(modelStart === undefined ? {} : { modelCpuUsPerRequest: (modelEnd - modelStart) / done }),
+  };
+}
+
+// Warm-up: every target's code paths compiled before anything is measured.
+for (const name of Object.keys(targets)) {
+  for (let i = 0; i < (quick ? 200 : 1_000); i++) await once(name);
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = 0; i < (quick ? 10 : 40); i++) await once(name);
+    }),
+  );
 }
 
 const passes = [];
-for (let pass = 0; pass < 2; pass++) {
+const PASSES = 3;
+for (let pass = 0; pass < PASSES; pass++) {
   const result = {};
-  for (const name of ['direct', 'gateway']) {
-    result[name] = { ...(await sequential(name)), requestsPerSecond: await throughput(name) };
+  for (const name of ['direct', 'proxy', 'gateway']) {
+    result[name] = { ...(await sequential(name)), ...(await throughput(name)) };
   }
   passes.push(result);
 }
-const figure = (name, key) =>
-  passes.map((pass) => pass[name][key]).reduce((a, b) => a + b, 0) / passes.length;
+// The median of the passes: one pass disturbed by another job on the machine does not move it.
+const figure = (name, key) => {
+  const values = passes.map((pass) => pass[name][key]).filter((value) => value !== undefined);
+  if (values.length === 0) return undefined;
+  values.sort((a, b) => a - b);
+  return values[Math.floor(values.length / 2)];
+};
+const summaryOf = (name) => ({
+  p50Us: figure(name, 'p50'),
+  p99Us: figure(name, 'p99'),
+  requestsPerSecond: figure(name, 'requestsPerSecond'),
+  hopCpuUsPerRequest: figure(name, 'hopCpuUsPerRequest'),
+  modelCpuUsPerRequest: figure(name, 'modelCpuUsPerRequest'),
+});
 const summary = {
   sequentialRequests: SEQUENTIAL,
   concurrency: CONCURRENCY,
-  direct: {
-    p50Us: figure('direct', 'p50'),
-    p99Us: figure('direct', 'p99'),
-    requestsPerSecond: figure('direct', 'requestsPerSecond'),
-  },
-  gateway: {
-    p50Us: figure('gateway', 'p50'),
-    p99Us: figure('gateway', 'p99'),
-    requestsPerSecond: figure('gateway', 'requestsPerSecond'),
-  },
+  direct: summaryOf('direct'),
+  proxy: summaryOf('proxy'),
+  gateway: summaryOf('gateway'),
   passes,
 };
+summary.proxyAddedP50Us = summary.proxy.p50Us - summary.direct.p50Us;
+summary.proxyThroughputRatio = summary.proxy.requestsPerSecond / summary.direct.requestsPerSecond;
 summary.addedP50Us = summary.gateway.p50Us - summary.direct.p50Us;
 summary.addedP99Us = summary.gateway.p99Us - summary.direct.p99Us;
 summary.throughputRatio = summary.gateway.requestsPerSecond / summary.direct.requestsPerSecond;
+const cpu = (name) =>
+  summary[name].hopCpuUsPerRequest === undefined
+    ? ''
+    : `\n  c=${CONCURRENCY} CPU per request: ${name} process ${summary[name].hopCpuUsPerRequest.toFixed(0)} us, model ${summary[name].modelCpuUsPerRequest.toFixed(0)} us`;
 console.log(
-  `gateway bench (non-streaming chat, rate-limited key, cache on but bypassed; mean of 2 alternating passes)\n` +
+  `gateway bench (non-streaming chat, rate-limited key, cache on but bypassed; median of ${PASSES} alternating passes)\n` +
     `  c=1 p50: direct ${summary.direct.p50Us.toFixed(1)} us, gateway ${summary.gateway.p50Us.toFixed(1)} us, added ${summary.addedP50Us.toFixed(1)} us\n` +
     `  c=1 p99: direct ${summary.direct.p99Us.toFixed(1)} us, gateway ${summary.gateway.p99Us.toFixed(1)} us, added ${summary.addedP99Us.toFixed(1)} us\n` +
-    `  c=${CONCURRENCY} throughput: direct ${summary.direct.requestsPerSecond.toFixed(0)} req/s, gateway ${summary.gateway.requestsPerSecond.toFixed(0)} req/s, ratio ${summary.throughputRatio.toFixed(2)}x`,
+    `  c=${CONCURRENCY} throughput: direct ${summary.direct.requestsPerSecond.toFixed(0)} req/s, gateway ${summary.gateway.requestsPerSecond.toFixed(0)} req/s, ratio ${summary.throughputRatio.toFixed(2)}x` +
+    cpu('gateway') +
+    `\n  plain node proxy (the floor of any proxy process): c=1 p50 added ${summary.proxyAddedP50Us.toFixed(1)} us, c=${CONCURRENCY} ratio ${summary.proxyThroughputRatio.toFixed(2)}x` +
+    cpu('proxy'),
 );
 if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(summary, null, 2)}\n`);
 for (const pool of Object.values(pools)) await pool.close();
 gateway.child.removeAllListeners('exit');
 model.child.removeAllListeners('exit');
+proxy.child.removeAllListeners('exit');
+proxy.child.kill('SIGTERM');
 gateway.child.kill('SIGTERM');
 model.child.kill('SIGTERM');

@@ -59,7 +59,7 @@ const full = createAgent({
   model: 'm',
   systemPrompt: 'Be brief.',
   tools,
-  toolSelection: { k: 8 },
+  toolSelection: { k: 8, minTools: 8 }, // 8 tools offered, as before minTools became the floor
   middleware: [guard('safety'), guard('validation'), guard('audit')],
 });
 
@@ -69,7 +69,7 @@ const uncached = createAgent({
   model: 'm',
   systemPrompt: 'Be brief.',
   tools,
-  toolSelection: { k: 8, cacheSize: 0 },
+  toolSelection: { k: 8, minTools: 8, cacheSize: 0 },
   middleware: [guard('safety'), guard('validation'), guard('audit')],
 });
 

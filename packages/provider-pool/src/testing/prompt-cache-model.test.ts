@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod/v4';
 import { createAnthropicProvider } from '../anthropic/provider.js';
 import { createOpenAICompatibleProvider } from '../openai-compatible/provider.js';
+import { createOpenAIResponsesProvider } from '../openai-responses/provider.js';
 import { createLoopbackServer, type LoopbackServer } from './loopback-server.js';
 import { LoopbackPromptCache } from './prompt-cache-model.js';
 
@@ -117,5 +118,21 @@ describe('loopback prompt-cache model, normalisation', () => {
     });
     expect(second.cachedTokens).toBe(first.cacheWriteTokens);
     expect(second.cachedTokens).toBeGreaterThan(10);
+  });
+});
+
+describe('loopback prompt-cache model, Responses API', () => {
+  it('reports cached_tokens in input_tokens_details for a repeated prefix', async () => {
+    server = await createLoopbackServer({ promptCache: true });
+    const provider = createOpenAIResponsesProvider({ baseURL: server.baseURL });
+    const request: ChatRequest = { model: 'gpt', messages: [system, { role: 'user', content: 'a' }], tools };
+    const first = await provider.chat(request);
+    const second = await provider.chat({
+      ...request,
+      messages: [...request.messages, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'b' }],
+    });
+    expect(first.usage.cachedInputTokens).toBe(0);
+    expect(second.usage.cachedInputTokens).toBeGreaterThanOrEqual(1024);
+    await provider.close?.();
   });
 });

@@ -208,9 +208,14 @@ async function produce<Value>(
   flight: Flight<Value>,
 ): Promise<Value> {
   try {
-    // The common case (no cached errors, no cross-process lock): compute and store, nothing before.
+    // The common case (no cached errors, no cross-process lock): compute and store here, in this one
+    // async function (no further frame or promise).
     if (!options.cacheErrors && (options.lock === false || !hasLock(cache))) {
-      return await computeAndStore(cache, key, compute, options, flight, undefined);
+      const value = await compute(computeContext(key, flight));
+      if (value !== undefined && (options.shouldStore === undefined || options.shouldStore(value))) {
+        await cache.set(key, value, writeOptionsOf(options));
+      }
+      return value;
     }
     return await produceGuarded(cache, key, compute, options, flight);
   } finally {
@@ -267,12 +272,7 @@ async function computeAndStore<Value>(
 ): Promise<Value> {
   let value: Value;
   try {
-    value = await compute({
-      key,
-      get abortSignal() {
-        return flight.signal;
-      },
-    });
+    value = await compute(computeContext(key, flight));
   } catch (error) {
     if (errorKey !== undefined && options.cacheErrors && !flight.aborted) {
       await cache.set(errorKey, toErrorRecord(error) as Value, { ttlMs: options.cacheErrors.ttlMs });
@@ -283,6 +283,16 @@ async function computeAndStore<Value>(
     await cache.set(key, value, writeOptionsOf(options));
   }
   return value;
+}
+
+/** What `compute` is given; its signal is made on first read. */
+function computeContext<Value>(key: string, flight: Flight<Value>): ComputeContext {
+  return {
+    key,
+    get abortSignal() {
+      return flight.signal;
+    },
+  };
 }
 
 function writeOptionsOf(options: GetOrComputeOptions): CacheWriteOptions {

@@ -194,7 +194,7 @@ export async function runBenchmark(
         placement: cpuPlacement(),
         loadAverage: loadavg().map((value) => round(value, 2)),
         date: new Date().toISOString(),
-        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+        command: `npm run bench --${args.quick ? ' --quick' : ''}${args.json ? ` --json ${args.json}` : ''}${args.html ? ` --html ${args.html}` : ''}`,
       },
     };
     const html = htmlReport(report, [

@@ -171,15 +171,20 @@ async function answer(
       const call = (abortSignal?: AbortSignal) => {
         calledModel = true;
         timer?.providerStart();
-        const shared: ChatRequest = { ...routed };
-        if (abortSignal) shared.abortSignal = abortSignal;
-        else delete shared.abortSignal;
-        return route.provider.chat(shared).finally(() => timer?.providerEnd());
+        let sent = routed;
+        if (abortSignal !== routed.abortSignal) {
+          sent = { ...routed };
+          if (abortSignal) sent.abortSignal = abortSignal;
+          else delete sent.abortSignal;
+        }
+        return route.provider.chat(sent).finally(() => timer?.providerEnd());
       };
-      // A shared call is sent with the signal that aborts only when every client waiting for it left.
-      const { response: reply, cached } = responseCache
-        ? await responseCache.chat(routed, call)
-        : { response: await call(abort.signal), cached: false };
+      // A shared call is sent with the signal that aborts only when every client waiting for it left. A
+      // request the cache would not store goes straight to the model (one promise chain fewer).
+      const { response: reply, cached } =
+        responseCache && cacheable
+          ? await responseCache.chat(routed, call)
+          : { response: await call(abort.signal), cached: false };
       timer?.end(cached ? 'cached' : 'ok');
       if (!cached) onUsage?.(reply.usage);
       sendJson(response, dialect.completion(reply, id, answeredModel, created), {

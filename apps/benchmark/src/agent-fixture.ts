@@ -103,7 +103,7 @@ function createBenchAgentWith(provider: Provider): Agent {
     model: MODEL,
     systemPrompt: AGENT_SYSTEM_PROMPT,
     tools: benchTools(),
-    toolSelection: { k: AGENT_K, cacheSize: 0 },
+    toolSelection: { k: AGENT_K, minTools: AGENT_K, cacheSize: 0 },
     middleware: [
       createSafetyMiddleware({ workspaceRoot: '/tmp/victor-bench' }),
       createValidationMiddleware(),

@@ -8,7 +8,9 @@
 // both concurrencies before the passes. On Linux the CPU time per request of the gateway (or proxy)
 // process and of the model is read from /proc over the throughput runs: on a shared machine it is steadier
 // than latency, which the scheduler dominates.
-// Usage: node bench/gateway.bench.mjs [--json FILE] [--quick]
+// `--baseline-bin FILE` adds a fourth target: another build's victor-gateway bin (the version before a
+// change, say), measured in the same run and passes as the current one.
+// Usage: node bench/gateway.bench.mjs [--json FILE] [--quick] [--baseline-bin FILE]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,8 @@ import { hashApiKey } from '../dist/index.js';
 const quick = process.argv.includes('--quick');
 const jsonIndex = process.argv.indexOf('--json');
 const jsonFile = jsonIndex > 0 ? process.argv[jsonIndex + 1] : undefined;
+const baselineIndex = process.argv.indexOf('--baseline-bin');
+const baselineBin = baselineIndex > 0 ? process.argv[baselineIndex + 1] : undefined;
 const SEQUENTIAL = quick ? 500 : 3_000;
 const CONCURRENT_MS = quick ? 1_500 : 4_000;
 const CONCURRENCY = 64;
@@ -86,6 +90,13 @@ const gateway = await startChild(
   /listening on (http:\/\/[\d.:]+)/,
 );
 
+const baseline = baselineBin
+  ? await startChild(
+      [baselineBin, '--config', configFile, '--port', '0'],
+      {},
+      /listening on (http:\/\/[\d.:]+)/,
+    )
+  : undefined;
 const proxy = await startChild(
   ['--input-type=module', '-e', proxyScript, model.url],
   {},
@@ -113,6 +124,15 @@ const targets = {
     path: '/v1/chat/completions',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
   },
+  ...(baseline
+    ? {
+        baseline: {
+          origin: baseline.url,
+          path: '/v1/chat/completions',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        },
+      }
+    : {}),
 };
 const pools = Object.fromEntries(
   Object.entries(targets).map(([name, target]) => [
@@ -140,7 +160,12 @@ function cpuMicros(pid) {
   const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
 }
-const serverOf = { direct: model.child, proxy: proxy.child, gateway: gateway.child };
+const serverOf = {
+  direct: model.child,
+  proxy: proxy.child,
+  gateway: gateway.child,
+  baseline: baseline?.child,
+};
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
@@ -193,7 +218,7 @@ const passes = [];
 const PASSES = 3;
 for (let pass = 0; pass < PASSES; pass++) {
   const result = {};
-  for (const name of ['direct', 'proxy', 'gateway']) {
+  for (const name of Object.keys(targets)) {
     result[name] = { ...(await sequential(name)), ...(await throughput(name)) };
   }
   passes.push(result);
@@ -218,6 +243,7 @@ const summary = {
   direct: summaryOf('direct'),
   proxy: summaryOf('proxy'),
   gateway: summaryOf('gateway'),
+  ...(baseline ? { baseline: summaryOf('baseline') } : {}),
   passes,
 };
 summary.proxyAddedP50Us = summary.proxy.p50Us - summary.direct.p50Us;
@@ -236,7 +262,10 @@ console.log(
     `  c=${CONCURRENCY} throughput: direct ${summary.direct.requestsPerSecond.toFixed(0)} req/s, gateway ${summary.gateway.requestsPerSecond.toFixed(0)} req/s, ratio ${summary.throughputRatio.toFixed(2)}x` +
     cpu('gateway') +
     `\n  plain node proxy (the floor of any proxy process): c=1 p50 added ${summary.proxyAddedP50Us.toFixed(1)} us, c=${CONCURRENCY} ratio ${summary.proxyThroughputRatio.toFixed(2)}x` +
-    cpu('proxy'),
+    cpu('proxy') +
+    (baseline
+      ? `\n  baseline build (${baselineBin}): c=1 p50 added ${(summary.baseline.p50Us - summary.direct.p50Us).toFixed(1)} us, p99 added ${(summary.baseline.p99Us - summary.direct.p99Us).toFixed(1)} us, c=${CONCURRENCY} ratio ${(summary.baseline.requestsPerSecond / summary.direct.requestsPerSecond).toFixed(2)}x${cpu('baseline')}`
+      : ''),
 );
 if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(summary, null, 2)}\n`);
 for (const pool of Object.values(pools)) await pool.close();
@@ -244,5 +273,9 @@ gateway.child.removeAllListeners('exit');
 model.child.removeAllListeners('exit');
 proxy.child.removeAllListeners('exit');
 proxy.child.kill('SIGTERM');
+if (baseline) {
+  baseline.child.removeAllListeners('exit');
+  baseline.child.kill('SIGTERM');
+}
 gateway.child.kill('SIGTERM');
 model.child.kill('SIGTERM');

@@ -127,6 +127,23 @@ describe('startGateway with the openai client', () => {
     await anonymous.body.dump();
   });
 
+  it('keeps each remembered key to its own identity, and still refuses near misses of a known key', async () => {
+    const models = async (key: string) => {
+      const answer = await request(`${gateway.url}/v1/models`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      const body = (await answer.body.json()) as { data?: Array<{ id: string }> };
+      return { status: answer.statusCode, ids: body.data?.map((model) => model.id) };
+    };
+    // Twice each: the second answer comes from the remembered key, and must match the first.
+    for (let round = 0; round < 2; round++) {
+      expect(await models(LIMITED_KEY)).toEqual({ status: 200, ids: ['offline'] });
+      expect(await models(KEY)).toEqual({ status: 200, ids: ['main', 'offline'] });
+      expect((await models(`${KEY}x`)).status).toBe(401);
+      expect((await models(KEY.slice(0, -1))).status).toBe(401);
+    }
+  });
+
   it('answers 404 for an unknown model and for a model the key may not use', async () => {
     await expect(
       client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }),

@@ -54,6 +54,8 @@ export type {
 export { MiddlewarePriority } from './middleware.js';
 export type { Embedder, EmbedRequest, EmbedResponse, Provider } from './provider.js';
 export {
+  checkToolParameters,
+  isStandardJsonSchema,
   isZodSchema,
   parseToolArguments,
   TOOL_NAME_PATTERN,
@@ -62,8 +64,6 @@ export {
 } from './schemas.js';
 export type { CombinedSignal } from './signals.js';
 export { combineSignals } from './signals.js';
-  checkToolParameters,
-  isStandardJsonSchema,
 export type {
   ErrorEvent,
   FinishEvent,

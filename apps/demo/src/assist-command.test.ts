@@ -105,12 +105,12 @@ describe('assistCommand', () => {
 
     it('writes the Prometheus exposition', () => {
       const text = readFileSync(join(scratch, 'metrics.prom'), 'utf8');
-      expect(text).toContain('victor_chat_duration_seconds_count 6');
+      expect(text).toContain('victor_chat_duration_seconds_count{model="loopback-1",provider="default"} 6');
       expect(text).toContain('victor_cache_hits_total{cache="tool-results",tier="memory"} 4');
       expect(text).toContain(
         'victor_middleware_blocks_total{middleware="safety",reason="DANGEROUS_COMMAND"} 1',
       );
-      expect(text).toMatch(/victor_model_call_duration_seconds_count \d+/);
+      expect(text).toMatch(/victor_model_call_duration_seconds_count(\{[^}]*\})? \d+/);
     });
   });
 

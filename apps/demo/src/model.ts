@@ -81,6 +81,8 @@ export async function openModel(config: ModelConfig, options: OpenModelOptions):
   const server = await createLoopbackServer({
     ttftMs: options.ttftMs ?? 40,
     chunkGapMs: options.chunkGapMs ?? 5,
+    // Bill repeated prompt prefixes as the real APIs do, so the session table shows a cached-token share.
+    promptCache: true,
     // The offline scripts read Chat Completions messages; a Responses request's `input` is shown to them so.
     reply:
       config.api === 'responses'

@@ -4,8 +4,13 @@ import { createDemoMonitor, DemoMetrics, MemoryPeaks } from './instrumentation.j
 import { formatFiguresTable, sessionFigures } from './report.js';
 import type { TurnRecord } from './session.js';
 
-function turn(steps: number, calls: Array<{ parallel?: boolean; blockedBy?: string }>): TurnRecord {
+function turn(
+  steps: number,
+  calls: Array<{ parallel?: boolean; blockedBy?: string }>,
+  usage: TurnRecord['usage'] = { inputTokens: 0, outputTokens: 0 },
+): TurnRecord {
   return {
+    usage,
     user: 'u',
     text: 't',
     steps,
@@ -40,7 +45,14 @@ describe('sessionFigures', () => {
     monitor.gauge(DemoMetrics.peakHeapUsed, 10 * 1024 * 1024);
     const figures = sessionFigures(
       monitor.summary(),
-      [turn(2, [{ parallel: true }, { parallel: true }]), turn(2, [{ blockedBy: 'safety' }])],
+      [
+        turn(2, [{ parallel: true }, { parallel: true }], {
+          inputTokens: 3000,
+          cachedInputTokens: 2048,
+          outputTokens: 10,
+        }),
+        turn(2, [{ blockedBy: 'safety' }], { inputTokens: 1000, outputTokens: 5 }),
+      ],
       { name: 'm', offline: true },
     );
     expect(figures).toMatchObject({
@@ -52,6 +64,7 @@ describe('sessionFigures', () => {
       parallelToolCalls: 2,
       blockedToolCalls: 1,
       cacheHitRate: { hits: 3, misses: 1, lookups: 4, rate: 0.75 },
+      promptCache: { inputTokens: 4000, cachedInputTokens: 2048, share: 0.512 },
       peakMemory: { rssBytes: 50 * 1024 * 1024, heapUsedBytes: 10 * 1024 * 1024 },
     });
     expect(figures.chatLatencyMs.count).toBe(4);
@@ -68,7 +81,9 @@ describe('sessionFigures', () => {
     expect(figures.chatLatencyMs).toEqual({ p50: null, p95: null, max: null, count: 0 });
     expect(figures.cacheHitRate.rate).toBeNull();
     expect(figures.runtimeOverhead.percentOfTotal).toBeNull();
+    expect(figures.promptCache.share).toBeNull();
     expect(formatFiguresTable(figures)).toContain('│ cache hit rate (tool results)  │ n/a');
+    expect(formatFiguresTable(figures)).toContain('│ prompt cache (input tokens)    │ n/a');
   });
 });
 

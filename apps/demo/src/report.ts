@@ -32,6 +32,8 @@ export interface SessionFigures {
   runtimeOverhead: { totalMs: number; percentOfTotal: number | null; p50Ms: number | null };
   /** The tool-result cache: fresh hits over lookups. */
   cacheHitRate: { hits: number; misses: number; lookups: number; rate: number | null };
+  /** Input tokens sent to the model, and the part the provider served from its prompt cache. */
+  promptCache: { inputTokens: number; cachedInputTokens: number; share: number | null };
   /** Highest resident set size and V8 heap use seen during the session. */
   peakMemory: { rssBytes: number; heapUsedBytes: number };
 }
@@ -74,6 +76,8 @@ export function sessionFigures(
   const cache = summary.cacheHitRates.find((rate) => rate.cache === 'tool-results');
   const calls = records.flatMap((record) => record.toolCalls);
   const totalMs = (total?.sum ?? 0) * 1000;
+  const inputTokens = records.reduce((sum, record) => sum + record.usage.inputTokens, 0);
+  const cachedInputTokens = records.reduce((sum, record) => sum + (record.usage.cachedInputTokens ?? 0), 0);
   const overheadMs = (overhead?.sum ?? 0) * 1000;
   return {
     model: model.name,
@@ -96,6 +100,11 @@ export function sessionFigures(
       misses: cache?.misses ?? 0,
       lookups: cache?.lookups ?? 0,
       rate: cache?.hitRate ?? null,
+    },
+    promptCache: {
+      inputTokens,
+      cachedInputTokens,
+      share: inputTokens > 0 ? cachedInputTokens / inputTokens : null,
     },
     peakMemory: {
       rssBytes: gauge(summary, DemoMetrics.peakResidentMemory),
@@ -140,6 +149,11 @@ export function formatFiguresTable(figures: SessionFigures): string {
       'cache hit rate (tool results)',
       figures.cacheHitRate.rate === null ? 'n/a' : `${(figures.cacheHitRate.rate * 100).toFixed(1)}%`,
       `${figures.cacheHitRate.hits} hits / ${figures.cacheHitRate.lookups} lookups`,
+    ],
+    [
+      'prompt cache (input tokens)',
+      figures.promptCache.share === null ? 'n/a' : `${(figures.promptCache.share * 100).toFixed(1)}%`,
+      `${figures.promptCache.cachedInputTokens} cached of ${figures.promptCache.inputTokens}`,
     ],
     [
       'peak memory',

@@ -1,5 +1,5 @@
 import type { AgentStreamEvent, TurnResult, TurnTiming } from '@victor-ai/coordinators';
-import type { ToolCall, ToolResult } from '@victor-ai/core';
+import type { ToolCall, ToolResult, Usage } from '@victor-ai/core';
 import type { Assistant } from './assistant.js';
 import type { Output } from './conversation.js';
 import { Progress } from './progress.js';
@@ -40,6 +40,8 @@ export interface TurnRecord {
   selectedTools: readonly string[];
   toolCalls: ToolCallRecord[];
   timing: TurnTiming;
+  /** Tokens of the turn's model calls, summed (input, cached input, output). */
+  usage: Usage;
 }
 
 /** Options of `runSession`. */
@@ -218,6 +220,7 @@ export async function runSession(options: SessionOptions): Promise<TurnRecord[]>
       selectedTools: selected ?? result.selectedTools,
       toolCalls: calls,
       timing,
+      usage: result.usage,
     });
   }
   return records;

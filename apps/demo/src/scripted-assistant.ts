@@ -397,8 +397,9 @@ function tests(turn: ScriptedTurn): LoopbackMessageReply {
   const run = outputOf<ShellRun>(call);
   if (!run) return say(`I could not run \`${command}\`: ${failure(call)}.`);
   if (run.timedOut) return say(`\`${run.command}\` did not finish within its deadline; I stopped it.`);
-  const passed = run.stdout.match(/^# pass (\d+)/m)?.[1];
-  const failed = run.stdout.match(/^# fail (\d+)/m)?.[1];
+  // node --test's summary: `# pass 3` from the TAP reporter (Node 20 off a terminal), `ℹ pass 3` from spec (Node 23+).
+  const passed = run.stdout.match(/^(?:#|ℹ) pass (\d+)/m)?.[1];
+  const failed = run.stdout.match(/^(?:#|ℹ) fail (\d+)/m)?.[1];
   const counts = passed !== undefined ? `: ${passed} passed, ${failed ?? 0} failed` : '';
   const verdict = run.exitCode === 0 ? 'The tests pass' : `The tests fail (exit code ${run.exitCode})`;
   return say(`${verdict}${counts}. I ran \`${run.command}\` in the workspace; it took ${run.durationMs} ms.`);

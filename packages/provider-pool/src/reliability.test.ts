@@ -1,4 +1,4 @@
-// The reliability check of issue 3: two endpoints, one of them faulty, 5,000 requests at concurrency 256.
+// The reliability check: two endpoints, one of them faulty, 5,000 requests at concurrency 256.
 import type { ChatRequest, Provider, StreamEvent } from '@victor-ai/core';
 import { VictorError } from '@victor-ai/core';
 import { afterAll, describe, expect, it } from 'vitest';

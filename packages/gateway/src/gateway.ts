@@ -397,14 +397,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           return route;
         };
         if (path === '/v1/embeddings') {
-          if (request.method !== 'POST') {
-            throw new HttpError({
-              status: 405,
-              reason: 'method_not_allowed',
-              message: 'use POST',
-              headers: { allow: 'POST' },
-            });
-          }
+          requirePost(request.method);
           await admit(key);
           const wire = fromEmbeddingsRequest(await context.readJson());
           const route = routeFor(wire.model);
@@ -433,14 +426,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
               ? anthropicMessagesDialect
               : undefined;
         if (dialect) {
-          if (request.method !== 'POST') {
-            throw new HttpError({
-              status: 405,
-              reason: 'method_not_allowed',
-              message: 'use POST',
-              headers: { allow: 'POST' },
-            });
-          }
+          requirePost(request.method);
           await admit(key);
           const dependencies: ChatCompletionsDependencies = {
             resolve: (chat) => {
@@ -539,4 +525,15 @@ async function openEndpoint(
       });
     }
   }
+}
+
+/** Refuses a route's request unless it is a POST, with 405 and `Allow: POST`. */
+function requirePost(method: string | undefined): void {
+  if (method === 'POST') return;
+  throw new HttpError({
+    status: 405,
+    reason: 'method_not_allowed',
+    message: 'use POST',
+    headers: { allow: 'POST' },
+  });
 }

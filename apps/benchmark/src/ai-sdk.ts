@@ -3,9 +3,9 @@ import { createVictorLanguageModel, fromAISDKModel } from '@victor-ai/ai-sdk';
 import { createAgent } from '@victor-ai/coordinators';
 import { createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
 import { generateText } from 'ai';
+import { REPLY_TEXT } from './reply.js';
 import { median, percentile, round, sorted } from './stats.js';
 
-const EXPECTED = 'You said: ping';
 const CLIENTS = ['aiSdk', 'victor', 'agentOverAiSdk', 'agentOverVictor'] as const;
 type ClientName = (typeof CLIENTS)[number];
 
@@ -40,7 +40,7 @@ export async function aiSdkComparison(baseURL: string, quick: boolean, requestCo
   const call = async (name: ClientName) => {
     made++;
     const text = await calls[name]();
-    if (text !== EXPECTED) throw new Error(`${name}: wrong answer ${JSON.stringify(text)}`);
+    if (text !== REPLY_TEXT) throw new Error(`${name}: wrong answer ${JSON.stringify(text)}`);
   };
   const before = await requestCount();
   try {

@@ -8,6 +8,7 @@ import {
   createLangChainClient,
   createOpenAIClient,
 } from './peer-clients.js';
+import { EXPECTED_PREFIX } from './reply.js';
 
 /** One measured client: a non-streaming call and a streaming call that reports its time to first token. */
 export interface BenchClient {
@@ -30,7 +31,6 @@ export const MESSAGES: Message[] = [
   { role: 'user', content: 'Say something about foxes.' },
 ];
 const MODEL = 'loopback-1';
-const EXPECTED = 'The quick brown fox';
 
 /** The kinds of client the benchmark runs, each in its own process. */
 export type ClientKind =
@@ -79,7 +79,8 @@ export async function createRawClient(
         body: chatBodies[chatIndex++ % chatBodies.length]!,
       });
       const json = (await response.body.json()) as { choices: Array<{ message: { content: string } }> };
-      if (!json.choices[0]!.message.content.startsWith(EXPECTED)) throw new Error('raw client: wrong answer');
+      if (!json.choices[0]!.message.content.startsWith(EXPECTED_PREFIX))
+        throw new Error('raw client: wrong answer');
     },
     async stream() {
       const started = performance.now();
@@ -108,7 +109,7 @@ export function createProviderClient(baseURL: string, connections: number): Benc
   return {
     async chat() {
       const response = await provider.chat({ model: MODEL, messages: MESSAGES });
-      if (!response.text.startsWith(EXPECTED)) throw new Error('provider client: wrong answer');
+      if (!response.text.startsWith(EXPECTED_PREFIX)) throw new Error('provider client: wrong answer');
     },
     async stream() {
       const started = performance.now();
@@ -135,7 +136,7 @@ export function createAgentClient(baseURL: string, connections: number): BenchCl
   return {
     async chat() {
       const result = await agent.chat(turns[chatIndex++ % turns.length]!);
-      if (!result.text.startsWith(EXPECTED) || result.selectedTools.length === 0)
+      if (!result.text.startsWith(EXPECTED_PREFIX) || result.selectedTools.length === 0)
         throw new Error('agent client: wrong turn');
     },
     async stream() {

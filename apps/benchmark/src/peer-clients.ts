@@ -9,11 +9,11 @@ import OpenAI from 'openai';
 import { AGENT_SYSTEM_PROMPT, agentTurns, benchTools, MODEL } from './agent-fixture.js';
 import type { BenchClient, StreamTiming } from './clients.js';
 import { MESSAGES } from './clients.js';
-
-const EXPECTED = 'The quick brown fox';
+import { EXPECTED_PREFIX } from './reply.js';
 
 function check(name: string, text: string | undefined): void {
-  if (!text?.startsWith(EXPECTED)) throw new Error(`${name} client: wrong answer ${JSON.stringify(text)}`);
+  if (!text?.startsWith(EXPECTED_PREFIX))
+    throw new Error(`${name} client: wrong answer ${JSON.stringify(text)}`);
 }
 
 /** Times a stream of chunks: `isText` tells whether a chunk carries answer text. */

@@ -1,12 +1,13 @@
 // Child process: runs the loopback provider away from the measured processes. Reads its options as JSON
 // from argv[2], prints `{"url": ...}` once listening, answers `stats` messages over IPC, stops on `close`.
 import { createLoopbackServer, type LoopbackServerOptions } from '@victor-ai/provider-pool/testing';
+import { REPLY_TEXT } from './reply.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoopbackServerOptions & {
   replyText?: string;
   toolCalls?: unknown;
 };
-const replyText = options.replyText ?? 'The quick brown fox jumps over the lazy dog. '.repeat(8);
+const replyText = options.replyText ?? REPLY_TEXT;
 const server = await createLoopbackServer({
   ...options,
   recordRequests: 0,

@@ -1,0 +1,3 @@
+import { createVitestConfig } from '../../tools/vitest.config.base.mjs';
+
+export default createVitestConfig();

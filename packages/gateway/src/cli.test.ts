@@ -49,6 +49,20 @@ describe('runGatewayCli', () => {
     expect(output.err).toContain('routes[0].fallbacks[0]: unknown endpoint "x"');
   });
 
+  it('check: accepts the YAML example and gives the line of a YAML problem', async () => {
+    const output = io();
+    expect(await runGatewayCli(['check', EXAMPLE.replace(/\.json$/, '.yaml')], output)).toBe(0);
+    expect(output.out).toContain('gateway.offline.yaml: ok (1 endpoints, 1 routes, 1 keys)');
+    const file = join(mkdtempSync(join(tmpdir(), 'gateway-cli-')), 'bad.yaml');
+    writeFileSync(
+      file,
+      'endpoints:\n  a: { type: loopback }\nroutes:\n  - alias: m\n    endpoints: [a]\n    fallbacks: [x]\nkeys: []\n',
+    );
+    const bad = io();
+    expect(await runGatewayCli(['check', file], bad)).toBe(1);
+    expect(bad.err).toContain('routes[0].fallbacks[0]: unknown endpoint "x" (line 6, column 17)');
+  });
+
   it('hash-key prints the stored form of a key', async () => {
     const output = io();
     expect(await runGatewayCli(['hash-key', 'sk-offline-demo'], output)).toBe(0);

@@ -8,10 +8,10 @@ export const GATEWAY_USAGE = `victor-gateway --config FILE [--port N] [--host AD
 victor-gateway check FILE
 victor-gateway hash-key KEY
 
-  --config FILE    the gateway configuration (JSON); see the package README
+  --config FILE    the gateway configuration, JSON or YAML (.yaml/.yml); see the package README
   --port N         overrides server.port (0: a free port)
   --host ADDRESS   overrides server.host
-  check FILE       validates FILE, prints every problem with its path, exits 1 on an error
+  check FILE       validates FILE (JSON or YAML), prints every problem with its path, exits 1 on an error
   hash-key KEY     prints the sha256:... form of an API key for keys[].hash
 
 SIGTERM or SIGINT drains: new requests get 503, those in flight (streams too) finish within

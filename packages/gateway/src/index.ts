@@ -14,8 +14,10 @@ export type { EndpointConfig, GatewayConfig, KeyConfig, RouteConfig } from './co
 export {
   formatConfigPath,
   gatewayConfigSchema,
+  isYamlConfigFile,
   loadGatewayConfig,
   parseGatewayConfig,
+  parseGatewayConfigYaml,
 } from './config/gateway-config.js';
 export type { Gateway, StartGatewayOptions } from './gateway.js';
 export { startGateway } from './gateway.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidConfigError } from '@victor-ai/core';
+import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod/v4';
 import { locateJsonSyntaxError } from '../http/json-syntax-error.js';
 
@@ -232,19 +233,65 @@ export function formatConfigPath(path: readonly PropertyKey[]): string {
 
 /**
  * Validates a parsed configuration; throws `InvalidConfigError` whose message lists every problem as
- * `path: problem` (`routes[2].fallbacks[0]: unknown endpoint "x"`).
+ * `path: problem` (`routes[2].fallbacks[0]: unknown endpoint "x"`). `locate`, when given, adds where a
+ * path is in the source (` (line 12, column 5)`).
  */
-export function parseGatewayConfig(value: unknown, source = 'the configuration'): GatewayConfig {
+export function parseGatewayConfig(
+  value: unknown,
+  source = 'the configuration',
+  locate?: (path: readonly PropertyKey[]) => string,
+): GatewayConfig {
   const parsed = gatewayConfigSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${formatConfigPath(issue.path)}: ${issue.message}`);
+  const problems = parsed.error.issues.map(
+    (issue) => `${formatConfigPath(issue.path)}: ${issue.message}${locate ? locate(issue.path) : ''}`,
+  );
   throw new InvalidConfigError({
     option: formatConfigPath(parsed.error.issues[0]!.path),
     message: `${source} is not valid:\n  ${problems.join('\n  ')}`,
   });
 }
 
-/** Reads and validates a JSON configuration file; throws `InvalidConfigError` naming the file and the path. */
+/** True when `file` names a YAML file (`.yaml` or `.yml`); every other name is read as JSON. */
+export function isYamlConfigFile(file: string): boolean {
+  return /\.ya?ml$/i.test(file);
+}
+
+/**
+ * Parses and validates a YAML configuration text (YAML 1.2, one document, no custom tags): a syntax
+ * error throws `InvalidConfigError` with its line and column; a schema error names the path, and the line.
+ */
+export function parseGatewayConfigYaml(text: string, source = 'the configuration'): GatewayConfig {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const firstError = document.errors[0];
+  if (firstError) {
+    const where = lineCounter.linePos(firstError.pos[0]);
+    const detail = firstError.message.split('\n')[0];
+    throw new InvalidConfigError({
+      option: 'config',
+      message: `${source} is not valid YAML: ${detail} at line ${where.line}, column ${where.col}`,
+      cause: firstError,
+    });
+  }
+  const locate = (path: readonly PropertyKey[]): string => {
+    // The deepest node of the path that exists (a missing key points at its parent).
+    for (let length = path.length; length >= 0; length--) {
+      const node = length === 0 ? document.contents : document.getIn(path.slice(0, length), true);
+      if (isNode(node) && node.range) {
+        const where = lineCounter.linePos(node.range[0]);
+        return ` (line ${where.line}, column ${where.col})`;
+      }
+    }
+    return '';
+  };
+  return parseGatewayConfig(document.toJS({ maxAliasCount: 100 }), source, locate);
+}
+
+/**
+ * Reads and validates a configuration file, JSON or YAML (by its extension, `.yaml`/`.yml`); throws
+ * `InvalidConfigError` naming the file and the path (and for YAML, the line).
+ */
 export function loadGatewayConfig(file: string): GatewayConfig {
   let text: string;
   try {
@@ -256,6 +303,7 @@ export function loadGatewayConfig(file: string): GatewayConfig {
       cause: error,
     });
   }
+  if (isYamlConfigFile(file)) return parseGatewayConfigYaml(text, file);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -14,7 +14,7 @@ export { MemoryCache } from './memory-cache.js';
 // RedisCache lives in '@victor-ai/cache/redis' (it loads ioredis); its option types are here too.
 export type { CacheReadOptions, InvalidationMessage, RedisCacheOptions } from './redis-cache.js';
 export type { ResponseCacheOptions } from './response-cache.js';
-export { ResponseCache } from './response-cache.js';
+export { ResponseCache, tenantTag } from './response-cache.js';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRY_BYTES, estimateSize } from './size.js';
 export type { CachedStreamOptions, RecordStreamOptions } from './stream-cache.js';
 export { cachedStream, recordStream, replayStream } from './stream-cache.js';

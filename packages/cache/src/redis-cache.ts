@@ -7,7 +7,7 @@ import {
   noopMetricsSink,
   systemClock,
 } from '@victor-ai/core';
-import { Redis } from 'ioredis';
+import { Cluster, type ClusterNode, Redis } from 'ioredis';
 import { CACHE_METRICS, CacheCounters, CacheMetricLabels } from './cache-metrics.js';
 import type { ComputeFunction, GetOrComputeOptions } from './get-or-compute.js';
 import { getOrCompute } from './get-or-compute.js';
@@ -28,10 +28,18 @@ export interface RedisCacheOptions {
   /** Redis URL of the connection the cache opens (and closes). Default `redis://127.0.0.1:6379`. */
   url?: string;
   /**
-   * A connection of your own instead of `url`: the cache neither closes it nor changes its options, so
-   * give it `enableOfflineQueue: false` if calls should fail fast while Redis is down.
+   * A connection of your own instead of `url`: a `Redis`, or a `Cluster` for Redis Cluster. The cache
+   * neither closes it nor changes its options, so give it `enableOfflineQueue: false` if calls should fail
+   * fast while Redis is down.
    */
-  client?: Redis;
+  client?: Redis | Cluster;
+  /**
+   * Redis Cluster nodes to open a `Cluster` connection to (and close), instead of `url`: `"host:port"`
+   * texts or `{ host, port }`. One or a few masters are enough; the rest are discovered. In a cluster,
+   * every key of one cache shares a hash tag (`{<namespace>:v<version>:<name>}:`), so batched reads, tag
+   * invalidation scripts and locks stay atomic on one slot; spread load over nodes with several caches.
+   */
+  cluster?: ReadonlyArray<string | { host: string; port: number }>;
   /** First part of every key. Default `victor`. */
   namespace?: string;
   /** Second part of every key; change it to abandon every entry written under the old layout. Default 1. */
@@ -121,8 +129,12 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   readonly prefix: string;
   /** The channel tiered caches publish invalidations on. */
   readonly channel: string;
-  readonly client: Redis;
+  readonly client: Redis | Cluster;
+  /** Whether `client` is a Redis Cluster connection. */
+  readonly isCluster: boolean;
   private readonly ownsClient: boolean;
+  /** Nodes the subscription connection may use in a cluster (any node hears every PUBLISH). */
+  private clusterNodes: Array<{ host: string; port: number }> = [];
   /** The time source expiry times are read from. */
   readonly clock: Clock;
   private readonly metrics: MetricsSink;
@@ -169,8 +181,22 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     ) {
       throw invalidOption('version', 'a number or a string of letters, digits, _ . -', version);
     }
-    this.prefix = `${namespace}:v${version}:${this.name}:`;
-    this.channel = `${this.prefix}invalidate`;
+    const clusterNodes = options.cluster === undefined ? undefined : checkClusterNodes(options.cluster);
+    const given = [
+      options.client === undefined ? undefined : 'client',
+      options.url === undefined ? undefined : 'url',
+      clusterNodes === undefined ? undefined : 'cluster',
+    ].filter((name) => name !== undefined);
+    if (given.length > 1) {
+      throw invalidOption(given[1]!, `left out when ${given[0]} is given`, options[given[1] as 'url']);
+    }
+    this.isCluster =
+      clusterNodes !== undefined ||
+      (options.client as { isCluster?: boolean } | undefined)?.isCluster === true;
+    // In a cluster one hash tag keeps a cache's keys on one slot (MGET, MULTI and the tag script need it).
+    const base = `${namespace}:v${version}:${this.name}`;
+    this.prefix = this.isCluster ? `{${base}}:` : `${base}:`;
+    this.channel = `${base}:invalidate`;
     this.defaultTtlMs = checkTtl('defaultTtlMs', options.defaultTtlMs ?? 300_000);
     this.defaultStaleMs = checkNonNegativeInteger(
       'staleWhileRevalidateMs',
@@ -187,14 +213,25 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     this.labels = new CacheMetricLabels(this.name, 'redis');
     this.counters = new CacheCounters(this.metrics, this.labels);
     this.onWarning = options.onWarning ?? ((message, error) => console.warn(message, error ?? ''));
-    if (options.client !== undefined && options.url !== undefined) {
-      throw invalidOption('url', 'left out when client is given', options.url);
-    }
     if (options.client !== undefined) {
       if (typeof options.client.get !== 'function')
-        throw invalidOption('client', 'an ioredis client', options.client);
+        throw invalidOption('client', 'an ioredis Redis or Cluster', options.client);
       this.client = options.client;
       this.ownsClient = false;
+    } else if (clusterNodes !== undefined) {
+      this.clusterNodes = clusterNodes;
+      this.client = new Cluster(clusterNodes as ClusterNode[], {
+        enableOfflineQueue: false,
+        clusterRetryStrategy: (times) => Math.min(25 * 2 ** Math.min(times, 10), maxReconnectDelayMs),
+        retryDelayOnFailover: 25,
+        retryDelayOnClusterDown: 25,
+        redisOptions: {
+          autoResendUnfulfilledCommands: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: Math.max(1_000, this.commandTimeoutMs),
+        },
+      });
+      this.ownsClient = true;
     } else {
       const url = options.url ?? 'redis://127.0.0.1:6379';
       if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
@@ -454,11 +491,13 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     if (this.subscriber !== undefined) throw invalidOption('subscribe', 'called once', 'a second call');
     // Resubscribing is done here rather than by ioredis, whose own resubscribe leaves its promise unhandled
     // (a connection closed at that moment would be an unhandled rejection).
-    const subscriber = this.client.duplicate({
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-      autoResubscribe: false,
-    });
+    const subscriber = this.isCluster
+      ? this.clusterSubscriber()
+      : (this.client as Redis).duplicate({
+          enableOfflineQueue: true,
+          maxRetriesPerRequest: null,
+          autoResubscribe: false,
+        });
     this.subscriber = subscriber;
     let lost = false;
     const subscribeNow = () => {
@@ -497,6 +536,54 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       onMessage(message);
     });
     return subscribeNow();
+  }
+
+  /**
+   * In a cluster, the subscription is a plain connection to one node (a PUBLISH on any node reaches the
+   * subscribers of every node), so `PING` on it still proves the channel; when that node is lost, each
+   * reconnection attempt goes to the next known node.
+   */
+  private clusterSubscriber(): Redis {
+    const cluster = this.client as Cluster;
+    const known = (): Array<{ host: string; port: number }> => {
+      const live = cluster
+        .nodes('master')
+        .map((node) => ({ host: node.options.host ?? '127.0.0.1', port: node.options.port ?? 6379 }));
+      return live.length > 0 ? live : this.clusterNodes;
+    };
+    let nodes = known();
+    if (nodes.length === 0) {
+      const startup = (cluster as unknown as { startupNodes?: Array<string | number | ClusterNode> })
+        .startupNodes;
+      nodes = checkClusterNodes(
+        (startup ?? []).map((node) =>
+          typeof node === 'object'
+            ? { host: node.host ?? '127.0.0.1', port: Number(node.port) }
+            : String(node),
+        ),
+      );
+    }
+    let index = 0;
+    const first = nodes[0]!;
+    const subscriber: Redis = new Redis({
+      ...cluster.options.redisOptions,
+      host: first.host,
+      port: first.port,
+      lazyConnect: false,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      autoResubscribe: false,
+      retryStrategy: (times) => {
+        // The node may be gone for good: try the next one (ioredis reads host and port on each connect).
+        const candidates = known();
+        if (candidates.length > 0) nodes = candidates;
+        index = (index + 1) % nodes.length;
+        subscriber.options.host = nodes[index]!.host;
+        subscriber.options.port = nodes[index]!.port;
+        return Math.min(25 * 2 ** Math.min(times, 5), 1_000);
+      },
+    });
+    return subscriber;
   }
 
   /**
@@ -546,7 +633,9 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     // ioredis reports errors of a closing connection as events; keep one listener so none is unhandled.
     this.client.on('error', () => {});
     for (const wake of this.readyWaiters.splice(0)) wake();
-    const connections = this.ownsClient ? [this.subscriber, this.client] : [this.subscriber];
+    const connections: Array<Redis | Cluster | undefined> = this.ownsClient
+      ? [this.subscriber, this.client]
+      : [this.subscriber];
     await Promise.all(
       connections.map(async (connection) => {
         if (connection === undefined) return;
@@ -794,11 +883,40 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   }
 
   private async clearNow(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await this.client.unlink(...keys);
-    } while (cursor !== '0');
+    // In a cluster every master is scanned (the cache's keys share one slot, so one of them has them all).
+    const nodes = this.isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
+    // Redis globs give braces no meaning, and names hold only letters, digits, _ . -: no escaping needed.
+    const pattern = `${this.prefix}*`;
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        if (keys.length > 0) await this.client.unlink(...keys);
+      } while (cursor !== '0');
+    }
   }
+}
+
+/** `host:port` texts or `{ host, port }` objects, checked: a typed error names the bad entry. */
+function checkClusterNodes(
+  nodes: ReadonlyArray<string | { host: string; port: number }>,
+): Array<{ host: string; port: number }> {
+  if (!Array.isArray(nodes) || nodes.length === 0) {
+    throw invalidOption('cluster', 'a non-empty list of "host:port" nodes', nodes);
+  }
+  return nodes.map((node, index) => {
+    const text = typeof node === 'string' ? node : undefined;
+    const match = text === undefined ? undefined : /^\[?([^\s\]]+?)\]?:(\d{1,5})$/.exec(text);
+    const host = match ? match[1] : typeof node === 'object' && node !== null ? node.host : undefined;
+    const port = match
+      ? Number(match[2])
+      : typeof node === 'object' && node !== null
+        ? node.port
+        : Number.NaN;
+    if (typeof host !== 'string' || host === '' || !Number.isInteger(port) || port < 1 || port > 65_535) {
+      throw invalidOption(`cluster[${index}]`, 'a "host:port" node (port 1-65535)', node);
+    }
+    return { host, port };
+  });
 }

@@ -67,6 +67,36 @@ describe('ResponseCache', () => {
     });
   });
 
+  it('drops one tenant’s answers, answers and streams, with tagTenants, and leaves the others', async () => {
+    const responses = new ResponseCache({ cache: new MemoryCache({ name: 'response' }), tagTenants: true });
+    let calls = 0;
+    const call = async () => answer(`answer ${++calls}`);
+    await responses.chat(request('a'), call);
+    await responses.chat(request('b'), call);
+    const events: StreamEvent[] = [
+      { type: 'text-delta', delta: 'x' },
+      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } },
+    ];
+    let streams = 0;
+    const start = async function* () {
+      streams++;
+      yield* events;
+    };
+    for await (const _ of responses.stream(request('a'), start)) void _;
+    expect(await responses.invalidateTenant('a')).toBe(2);
+    expect((await responses.chat(request('a'), call)).cached).toBe(false);
+    expect((await responses.chat(request('b'), call)).cached).toBe(true);
+    for await (const _ of responses.stream(request('a'), start)) void _;
+    expect(streams).toBe(2);
+    await responses.clear();
+    expect((await responses.chat(request('b'), call)).cached).toBe(false);
+  });
+
+  it('refuses invalidateTenant without tagTenants, naming the option', () => {
+    const responses = new ResponseCache({ cache: new MemoryCache({ name: 'response' }) });
+    expect(() => responses.invalidateTenant('a')).toThrow('tagTenants must be true to invalidate by tenant');
+  });
+
   it('calls the model once for a repeated deterministic request of one tenant', async () => {
     const responses = new ResponseCache({ cache: new MemoryCache({ name: 'response' }) });
     let calls = 0;

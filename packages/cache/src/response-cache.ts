@@ -25,6 +25,16 @@ export interface ResponseCacheOptions {
   name?: string;
   /** Where answers refused for their size are counted: `victor_cache_errors_total{cache,tier="response",operation="oversize"}`. */
   metrics?: MetricsSink;
+  /**
+   * Tag each answer with its tenant (`tenant:<tenantId>`), so `invalidateTenant` can drop one tenant's
+   * answers (in every process sharing the cache). Default false (no tag bookkeeping).
+   */
+  tagTenants?: boolean;
+}
+
+/** The tag `ResponseCache` gives a tenant's answers when `tagTenants` is on. */
+export function tenantTag(tenantId: string): string {
+  return `tenant:${tenantId}`;
 }
 
 /**
@@ -39,6 +49,7 @@ export class ResponseCache {
   private readonly maxEntryBytes: number;
   private readonly countOversize: () => void;
   private readonly fits: (value: unknown) => boolean;
+  private readonly tagTenants: boolean;
 
   constructor(options: ResponseCacheOptions) {
     if (typeof options?.cache?.get !== 'function') throw invalidOption('cache', 'a Cache', options?.cache);
@@ -56,6 +67,7 @@ export class ResponseCache {
       checkName(options.name ?? 'response'),
       'response',
     );
+    this.tagTenants = options.tagTenants === true;
     this.fits = (value) => {
       if (estimateSize(value) <= this.maxEntryBytes) return true;
       this.countOversize();
@@ -82,7 +94,12 @@ export class ResponseCache {
         called = true;
         return call(abortSignal);
       },
-      { ttlMs: this.ttlMs, abortSignal: request.abortSignal, shouldStore: this.fits },
+      {
+        ttlMs: this.ttlMs,
+        abortSignal: request.abortSignal,
+        shouldStore: this.fits,
+        ...this.tagsOf(request),
+      },
     )) as ChatResponse;
     return { response, cached: !called };
   }
@@ -99,7 +116,29 @@ export class ResponseCache {
         abortSignal: request.abortSignal,
         maxEntryBytes: this.maxEntryBytes,
         onOversize: this.countOversize,
+        ...this.tagsOf(request),
       },
     );
+  }
+
+  /**
+   * Drops every answer cached for `tenantId` (needs `tagTenants`); with a tiered cache, other processes'
+   * memory tiers drop them too. Resolves to how many entries were removed, when known.
+   */
+  invalidateTenant(tenantId: string): Promise<number> {
+    if (!this.tagTenants) throw invalidOption('tagTenants', 'true to invalidate by tenant', this.tagTenants);
+    return this.cache.invalidateTags([tenantTag(tenantId)]);
+  }
+
+  /** Drops every cached answer, of every tenant. */
+  clear(): Promise<void> {
+    return this.cache.clear();
+  }
+
+  private tagsOf(request: ChatRequest): { tags?: string[] } {
+    const tenantId = request.metadata?.tenantId;
+    return this.tagTenants && typeof tenantId === 'string' && tenantId !== ''
+      ? { tags: [tenantTag(tenantId)] }
+      : {};
   }
 }

@@ -1,0 +1,22 @@
+/** Whether a failing Redis must fail the run instead of skipping (CI). */
+export declare const redisRequired: boolean;
+/** Paths of redis-server and redis-cli, or a reason they cannot be used. */
+export declare function findRedisBinaries(): { server?: string; cli?: string; reason?: string };
+/** A port P, free with its cluster bus port P + 10000. */
+export declare function freeClusterPort(taken?: Set<number>): Promise<number>;
+/** Resolves once the node on `port` reports cluster_state:ok. */
+export declare function waitForClusterOk(port: number, timeoutMs?: number): Promise<void>;
+/** A local 3-master cluster this process started. */
+export declare class LocalRedisCluster {
+  static start(options?: { masters?: number }): Promise<LocalRedisCluster>;
+  readonly ports: number[];
+  readonly nodes: string[];
+  portOf(key: string): Promise<number>;
+  stopNode(port: number): Promise<void>;
+  restartNode(port: number): Promise<void>;
+  stop(): Promise<void>;
+}
+/** A vitest global setup providing `redisClusterNodes` and `redisClusterUnavailableReason`. */
+export declare function setupRedisCluster(project: {
+  provide(key: string, value: string): void;
+}): Promise<() => Promise<void>>;

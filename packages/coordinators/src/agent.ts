@@ -12,10 +12,20 @@ import {
 import { createToolMiddlewareChain } from '@victor-ai/middleware';
 import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
 import { ChatCoordinator } from './chat-coordinator.js';
+import {
+  type CompactionOptions,
+  compactContext,
+  MemoryToolResultStore,
+  modelSummariser,
+  RECALL_TOOL_NAME,
+  recallTool,
+} from './compaction.js';
 import { type AgentConfig, checkAgentTools, parseAgentConfig } from './config.js';
 import { ContextCoordinator } from './context-coordinator.js';
 import { PromptCoordinator } from './prompt-coordinator.js';
 import { ProviderCoordinator } from './provider-coordinator.js';
+import { StickyToolSelection } from './sticky-selection.js';
+import { loadTokenCounter, type TokenizerName, tokenizerFor } from './tokenizer.js';
 import { ToolCoordinator } from './tool-coordinator.js';
 import type { AgentStreamEvent, TurnOptions, TurnResult } from './turn.js';
 
@@ -28,7 +38,8 @@ export type AgentPart =
   | 'selector'
   | 'middleware'
   | 'tools'
-  | 'tool-result-cache';
+  | 'tool-result-cache'
+  | 'sticky';
 
 /** An agent: chat turns over a provider with tools, middleware, selection and caching. */
 export interface Agent {
@@ -42,6 +53,11 @@ export interface Agent {
   readonly providers: ProviderCoordinator;
   /** The parts built so far (they are built on first use). */
   built(): AgentPart[];
+  /**
+   * The tokenizer counting the context budget: `o200k_base` / `cl100k_base` for OpenAI model families once
+   * loaded (on the first turn), `estimate` (characters / 4) otherwise or with `tokenCounting: 'estimate'`.
+   */
+  tokenizer(): TokenizerName;
   /**
    * Closes the agent: later turns reject, turns still running are aborted (their model requests are
    * cancelled, their tools' `abortSignal` fires, and they reject or end with an `ABORTED` error), then the
@@ -173,6 +189,96 @@ export function createAgent(config: AgentConfig): Agent {
   // With a live registry, selection runs on the turns when it holds more than minTools tools.
   const selector = (): ToolSelector | undefined =>
     liveRegistry !== undefined && liveRegistry.size <= minTools ? undefined : selectorOf();
+  // Sticky selection is the default in a conversation (measured: the prompt cache serves far more of it).
+  const stickyOption = selection.sticky ?? true;
+  const sticky =
+    stickyOption === false
+      ? undefined
+      : lazy(
+          'sticky',
+          () =>
+            new StickyToolSelection({
+              maxTools: Math.max(
+                (typeof stickyOption === 'object' ? stickyOption.maxTools : undefined) ?? 20,
+                Math.min(minTools, 1000),
+              ),
+            }),
+        );
+  // Compaction is the default near the budget: older turns summarised by the model, large results stored.
+  const compactionOption = options.compaction ?? {};
+  const resultStore =
+    compactionOption === false ? undefined : (compactionOption.store ?? new MemoryToolResultStore());
+  // Which tenant stored each reference: the recall tool shows a result to its own tenant only.
+  const referenceTenants = new Map<string, string | undefined>();
+  const recall = resultStore
+    ? recallTool(resultStore, (reference, toolContext) => {
+        return referenceTenants.has(reference) && referenceTenants.get(reference) === toolContext.tenantId;
+      })
+    : undefined;
+  const storedTenants = new Set<string | undefined>();
+  const compaction =
+    compactionOption === false
+      ? undefined
+      : {
+          triggerRatio: compactionOption.triggerRatio ?? 0.9,
+          recall: (turnOptions: TurnOptions) =>
+            storedTenants.has(turnOptions.tenantId) ? recall!.definition : undefined,
+          async run(
+            conversationId: string,
+            history: readonly Message[],
+            budgetTokens: number,
+            estimate: (message: Message) => number,
+            turnOptions: TurnOptions,
+          ) {
+            const summary = compactionOption.summary ?? {};
+            const compactOptions: CompactionOptions = {
+              budgetTokens: Math.max(1, budgetTokens),
+              estimate,
+              store: resultStore!,
+            };
+            if (compactionOption.triggerRatio !== undefined)
+              compactOptions.triggerRatio = compactionOption.triggerRatio;
+            if (compactionOption.keepLastTurns !== undefined)
+              compactOptions.keepLastTurns = compactionOption.keepLastTurns;
+            if (compactionOption.maxToolResultTokens !== undefined)
+              compactOptions.maxToolResultTokens = compactionOption.maxToolResultTokens;
+            if (turnOptions.abortSignal) compactOptions.abortSignal = turnOptions.abortSignal;
+            if (summary !== false) {
+              if (summary.timeoutMs !== undefined) compactOptions.summaryTimeoutMs = summary.timeoutMs;
+              const current = providers.choice;
+              compactOptions.summarise = modelSummariser({
+                model: summary.model ?? current.model,
+                ...(summary.prompt !== undefined ? { prompt: summary.prompt } : {}),
+                ...(summary.maxTokens !== undefined ? { maxTokens: summary.maxTokens } : {}),
+                // A one-off prompt: no cache breakpoints (a write would never be read).
+                chat: (request) =>
+                  current.provider.chat({
+                    ...request,
+                    ...(turnOptions.tenantId !== undefined
+                      ? { metadata: { tenantId: turnOptions.tenantId } }
+                      : {}),
+                    providerOptions: { anthropic: { cacheControl: false } },
+                  }),
+              });
+            }
+            const result = await compactContext(history, compactOptions);
+            for (const reference of result.references) referenceTenants.set(reference, turnOptions.tenantId);
+            if (result.references.length > 0) storedTenants.add(turnOptions.tenantId);
+            if (result.compacted) compactionOption.onCompact?.(conversationId, result);
+            return result;
+          },
+        };
+  const counting = options.tokenCounting ?? 'auto';
+  const loadCounter =
+    counting === 'auto' && tokenizerFor(options.model) !== 'estimate'
+      ? () => loadTokenCounter(options.model)
+      : undefined;
+  const lookupTool = (name: string): Tool | undefined => {
+    const found = registry().get(name)?.tool;
+    if (found === undefined && name === RECALL_TOOL_NAME && recall !== undefined && storedTenants.size > 0)
+      return recall as unknown as Tool;
+    return found;
+  };
   const chain = lazy('middleware', () =>
     createToolMiddlewareChain(options.middleware ?? [], {
       metrics,
@@ -192,7 +298,7 @@ export function createAgent(config: AgentConfig): Agent {
   const toolCoordinator = lazy('tools', () => {
     const cache = resultCache();
     return new ToolCoordinator({
-      lookup: (name) => registry().get(name)?.tool,
+      lookup: lookupTool,
       chain: chain(),
       metrics,
       clock,
@@ -214,14 +320,17 @@ export function createAgent(config: AgentConfig): Agent {
         toolDefinitions: definitions,
         selector,
         tools: toolCoordinator,
-        isReadOnly: (name) => registry().get(name)?.definition.readOnly === true,
-        isRegistered: (name) => registry().has(name),
+        isReadOnly: (name) => lookupTool(name)?.definition.readOnly === true,
+        isRegistered: (name) => registry().has(name) || lookupTool(name) !== undefined,
         responseCache: options.responseCache?.cache,
         responseCacheTtlMs: options.responseCache?.ttlMs,
         maxSteps: options.maxSteps ?? 8,
         allowUnofferedTools: selection.allowUnofferedTools === true,
         selectionK: selection.k,
         selectionStrategy: selection.strategy ?? 'lexical',
+        sticky,
+        compaction,
+        loadTokenCounter: loadCounter,
         temperature: options.temperature,
         maxTokens: options.maxTokens,
       }),
@@ -264,6 +373,9 @@ export function createAgent(config: AgentConfig): Agent {
     },
     built() {
       return [...built];
+    },
+    tokenizer() {
+      return built.has('chat') ? chat().tokenizer : 'estimate';
     },
     async close() {
       if (closed) return;

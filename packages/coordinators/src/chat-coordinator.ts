@@ -29,9 +29,11 @@ import type {
   ToolSelection,
   ToolSelector,
 } from '@victor-ai/tool-selection';
+import type { CompactionResult } from './compaction.js';
 import type { ContextCoordinator } from './context-coordinator.js';
 import type { PromptCoordinator } from './prompt-coordinator.js';
 import type { ProviderCoordinator } from './provider-coordinator.js';
+import type { StickyToolSelection } from './sticky-selection.js';
 import {
   endModelSpan,
   endTurnSpan,
@@ -42,8 +44,32 @@ import {
   startModelSpan,
   startTurnSpan,
 } from './telemetry.js';
+import type { TokenCounter, TokenizerName } from './tokenizer.js';
 import type { ToolCoordinator } from './tool-coordinator.js';
-import { type AgentStreamEvent, addUsage, type TurnOptions, type TurnResult, toolMessage } from './turn.js';
+import {
+  type AgentStreamEvent,
+  addUsage,
+  type TurnCompaction,
+  type TurnOptions,
+  type TurnResult,
+  toolMessage,
+} from './turn.js';
+
+/** The agent's context compaction, as the chat coordinator runs it on stored conversations. */
+export interface ChatCompaction {
+  /** Compact when the context passes this share of the budget. */
+  triggerRatio: number;
+  /** Compacts a stored history to `budgetTokens`; rejects only when the turn is aborted. */
+  run(
+    conversationId: string,
+    history: readonly Message[],
+    budgetTokens: number,
+    estimate: (message: Message) => number,
+    options: TurnOptions,
+  ): Promise<CompactionResult>;
+  /** The recall tool, once results were stored for the turn's tenant; it is offered after the others. */
+  recall(options: TurnOptions): ToolDefinition | undefined;
+}
 
 /** What the chat coordinator composes; the agent builds each part lazily, on first use. */
 export interface ChatParts {
@@ -68,6 +94,12 @@ export interface ChatParts {
   /** Unless true, a call naming a registered tool not offered on its turn gets `TOOL_NOT_OFFERED`, unrun. */
   allowUnofferedTools?: boolean;
   selectionK: number | undefined;
+  /** Sticky selection in stored conversations; undefined (or returning undefined) re-ranks every turn. */
+  sticky?: (() => StickyToolSelection | undefined) | undefined;
+  /** Compaction of stored conversations near the budget; undefined drops the oldest messages instead. */
+  compaction?: ChatCompaction | undefined;
+  /** Loads the token counter of the model (a real tokenizer); the estimate is used until it resolves. */
+  loadTokenCounter?: (() => Promise<TokenCounter>) | undefined;
   temperature: number | undefined;
   maxTokens: number | undefined;
 }
@@ -94,6 +126,8 @@ interface Prepared {
   hot: boolean;
   selectedTools: readonly string[];
   cacheKey: string | undefined;
+  /** What compacting the stored conversation did before this turn. */
+  compaction?: TurnCompaction;
 }
 
 /** What a turn's steps gathered. */
@@ -221,9 +255,36 @@ export class ChatCoordinator {
   private readonly modelLabels = new ModelLabels();
   /** Present when the metrics sink traces: turns, model calls and tool calls then open spans. */
   private readonly tracer: SpanTracer | undefined;
+  /** `null` until the first turn starts loading the token counter; undefined once loaded (or none). */
+  private counterReady: Promise<void> | null | undefined;
+  private counterName: TokenizerName = 'estimate';
+  /** The tools offered with the recall tool appended, for the last tool list it was appended to. */
+  private withRecall:
+    | { base: readonly ToolDefinition[]; recall: ToolDefinition; list: ToolDefinition[] }
+    | undefined;
 
   constructor(private readonly parts: ChatParts) {
     this.tracer = parts.metrics.tracer;
+    this.counterReady = parts.loadTokenCounter === undefined ? undefined : null;
+  }
+
+  /** The tokenizer counting the context: `estimate` until a real one has loaded (see `tokenizerFor`). */
+  get tokenizer(): TokenizerName {
+    return this.counterName;
+  }
+
+  /** Starts loading the token counter; the context counts with it once loaded (the estimate if it fails). */
+  private loadCounter(): Promise<void> {
+    return this.parts.loadTokenCounter!().then(
+      (counter) => {
+        this.parts.context().useEstimate(counter.countMessage);
+        this.counterName = counter.tokenizer;
+        this.counterReady = undefined;
+      },
+      () => {
+        this.counterReady = undefined;
+      },
+    );
   }
 
   /** Runs one turn to its end. */
@@ -526,6 +587,11 @@ export class ChatCoordinator {
   }
 
   private prepare(input: string | readonly Message[], options: TurnOptions): Prepared | Promise<Prepared> {
+    if (this.counterReady !== undefined) {
+      // The first turn of a model with a real tokenizer waits for it to load (once per agent).
+      this.counterReady ??= this.loadCounter();
+      return this.counterReady.then(() => this.prepare(input, options));
+    }
     checkInput(input);
     const { parts } = this;
     const conversationId = options.conversationId ?? 'default';
@@ -544,25 +610,102 @@ export class ChatCoordinator {
       history = input;
     }
     const allTools = parts.toolDefinitions();
+    const { compaction } = parts;
+    const limit =
+      compaction === undefined ? context.budgetTokens : context.budgetTokens * compaction.triggerRatio;
     const hot =
       allTools === undefined &&
       parts.responseCache === undefined &&
       historyTokens !== undefined &&
-      historyTokens + pendingTokens + prompt.systemTokens <= context.budgetTokens;
+      historyTokens + pendingTokens + prompt.systemTokens <= limit;
     if (hot) return this.assemble(history, pending, undefined, options, conversationId, true);
 
     const prepareStarted = parts.clock.now();
+    if (
+      compaction !== undefined &&
+      historyTokens !== undefined &&
+      historyTokens + pendingTokens + prompt.systemTokens > limit
+    ) {
+      // A stored conversation near its budget: compact it (its older turns summarised), then go on.
+      return compaction
+        .run(
+          conversationId,
+          history,
+          context.budgetTokens - prompt.systemTokens - pendingTokens,
+          (message) => context.estimate(message),
+          options,
+        )
+        .then((result) => {
+          let report: TurnCompaction | undefined;
+          if (result.compacted) {
+            context.replace(conversationId, result.messages);
+            report = {
+              outcome: result.outcome,
+              removedMessages: result.removed.length,
+              references: result.references,
+              tokensBefore: result.tokensBefore,
+              tokensAfter: result.tokensAfter,
+            };
+            if (result.summaryUsage !== undefined) report.summaryUsage = result.summaryUsage;
+          }
+          const compacted = context.history(conversationId);
+          return this.prepareFull(
+            compacted,
+            pending,
+            context.tokens(conversationId),
+            pendingTokens,
+            allTools,
+            options,
+            conversationId,
+            prepareStarted,
+            report,
+          );
+        });
+    }
+    return this.prepareFull(
+      history,
+      pending,
+      historyTokens,
+      pendingTokens,
+      allTools,
+      options,
+      conversationId,
+      prepareStarted,
+      undefined,
+    );
+  }
+
+  /** The full path of `prepare`: fits the history to the budget, selects tools and assembles the request. */
+  private prepareFull(
+    history: readonly Message[],
+    pending: UserMessage | undefined,
+    historyTokens: number | undefined,
+    pendingTokens: number,
+    allTools: readonly ToolDefinition[] | undefined,
+    options: TurnOptions,
+    conversationId: string,
+    prepareStarted: number,
+    compacted: TurnCompaction | undefined,
+  ): Prepared | Promise<Prepared> {
+    const { parts } = this;
+    const context = parts.context();
+    const prompt = parts.prompt();
     let window = context.window(history, prompt.systemTokens + pendingTokens, historyTokens);
     if (pending !== undefined && window !== history) {
       // Keep the stored history to what the budget holds, so it stops growing and trimming stays cheap.
       context.dropOldest(conversationId, history.length - window.length);
       window = context.history(conversationId);
     }
+    const recall = options.toolChoice === 'none' ? undefined : parts.compaction?.recall(options);
     const selector = allTools !== undefined && options.toolChoice !== 'none' ? parts.selector() : undefined;
     if (selector === undefined) {
-      const tools = options.toolChoice === 'none' ? undefined : allTools;
-      return this.assemble(window, pending, tools, options, conversationId, false, prepareStarted);
+      let tools = options.toolChoice === 'none' ? undefined : allTools;
+      if (recall !== undefined) tools = this.appendRecall(tools ?? [], recall);
+      return this.assemble(window, pending, tools, options, conversationId, false, prepareStarted, compacted);
     }
+    // Sticky selection keeps a stored conversation's tools (a conversation named by the caller counts too).
+    const sticky =
+      pending !== undefined || options.conversationId !== undefined ? parts.sticky?.() : undefined;
     // Earlier turns help rank follow-ups ("now open it"); a first message is its own context.
     const selectOptions: SelectOptions = {};
     if (window.length > (pending === undefined ? 1 : 0)) selectOptions.context = window;
@@ -576,19 +719,23 @@ export class ChatCoordinator {
       // The selector itself records victor_tool_selection_duration_seconds{cache}; this is the stage.
       const seconds = (parts.clock.now() - selectionStarted) / 1000;
       parts.metrics.observe(MetricNames.chatStageDuration, seconds, SELECTION);
-      return this.assemble(
-        window,
-        pending,
-        definitionsOf(selection),
-        options,
-        conversationId,
-        false,
-        prepareStarted,
-      );
+      let tools: readonly ToolDefinition[] = definitionsOf(selection);
+      if (recall !== undefined) tools = [...tools, recall];
+      if (sticky !== undefined) tools = sticky.apply(conversationId, tools).tools;
+      return this.assemble(window, pending, tools, options, conversationId, false, prepareStarted, compacted);
     };
     if (parts.selectionStrategy === 'lexical') return done(selector.selectSync(query, selectOptions));
     if (options.abortSignal) selectOptions.abortSignal = options.abortSignal;
     return selector.select(query, selectOptions).then(done);
+  }
+
+  /** `tools` with the recall tool at the end: the same array while `tools` stays the same. */
+  private appendRecall(tools: readonly ToolDefinition[], recall: ToolDefinition): readonly ToolDefinition[] {
+    const last = this.withRecall;
+    if (last !== undefined && last.base === tools && last.recall === recall) return last.list;
+    const list = [...tools, recall];
+    this.withRecall = { base: tools, recall, list };
+    return list;
   }
 
   private assemble(
@@ -599,6 +746,7 @@ export class ChatCoordinator {
     conversationId: string,
     hot: boolean,
     prepareStarted?: number,
+    compacted?: TurnCompaction,
   ): Prepared {
     const { parts } = this;
     const request: ChatRequest = { model: '', messages: parts.prompt().build(window, tools, pending) };
@@ -609,17 +757,11 @@ export class ChatCoordinator {
     if (temperature !== undefined) request.temperature = temperature;
     const maxTokens = options.maxTokens ?? parts.maxTokens;
     if (maxTokens !== undefined) request.maxTokens = maxTokens;
-    if (
-      options.tenantId !== undefined ||
-      options.userId !== undefined ||
-      options.conversationId !== undefined
-    ) {
-      request.metadata = {};
-      if (options.tenantId !== undefined) request.metadata.tenantId = options.tenantId;
-      if (options.userId !== undefined) request.metadata.userId = options.userId;
-      // OpenAI providers derive `prompt_cache_key` from the tenant and the conversation.
-      if (options.conversationId !== undefined) request.metadata.conversationId = options.conversationId;
-    }
+    // OpenAI providers derive `prompt_cache_key` from the tenant and the conversation (`default` unless
+    // named), and the Anthropic provider tells a conversation's changing prefix from a stable one by it.
+    request.metadata = { conversationId };
+    if (options.tenantId !== undefined) request.metadata.tenantId = options.tenantId;
+    if (options.userId !== undefined) request.metadata.userId = options.userId;
     if (options.abortSignal) request.abortSignal = options.abortSignal;
     const choice = parts.providers.resolve(request);
     request.model = choice.model;
@@ -634,7 +776,7 @@ export class ChatCoordinator {
         PREPARE,
       );
     }
-    return {
+    const prepared: Prepared = {
       request,
       provider: choice.provider,
       providerName: choice.name,
@@ -645,6 +787,8 @@ export class ChatCoordinator {
       selectedTools: namesOf(request.tools),
       cacheKey,
     };
+    if (compacted !== undefined) prepared.compaction = compacted;
+    return prepared;
   }
 
   private finishCached(
@@ -703,6 +847,9 @@ export class ChatCoordinator {
         )
         .catch(() => {});
     }
+    // The summarising call's cost is the turn's.
+    if (prepared.compaction?.summaryUsage !== undefined)
+      addUsage(progress.usage, prepared.compaction.summaryUsage);
     const totalMs = parts.clock.now() - started;
     const overheadMs = Math.max(0, totalMs - progress.providerMs - progress.toolMs);
     const { metrics } = parts;
@@ -712,7 +859,7 @@ export class ChatCoordinator {
     if (!cached) metrics.observe(MetricNames.providerDuration, progress.providerMs / 1000, labels);
     metrics.observe(MetricNames.runtimeOverhead, overheadMs / 1000, labels);
     if (span !== undefined) endTurnSpan(span, progress.usage, cached);
-    return {
+    const result: TurnResult = {
       text: response.text,
       message: response.message,
       finishReason: response.finishReason,
@@ -726,5 +873,7 @@ export class ChatCoordinator {
       messages: added,
       timing: { totalMs, providerMs: progress.providerMs, toolMs: progress.toolMs, overheadMs },
     };
+    if (prepared.compaction !== undefined) result.compaction = prepared.compaction;
+    return result;
   }
 }

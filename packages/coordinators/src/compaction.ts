@@ -1,5 +1,5 @@
-import type { Message, Usage } from '@victor-ai/core';
-import { invalidOption } from '@victor-ai/core';
+import type { Message, Tool, ToolContext, Usage } from '@victor-ai/core';
+import { abortReason, InvalidArgumentsError, invalidOption } from '@victor-ai/core';
 import { estimateTokens } from './context-coordinator.js';
 
 /** What a summariser returns: the summary text and, when it called a model, that call's usage. */
@@ -54,6 +54,8 @@ export interface CompactionOptions {
   summaryTimeoutMs?: number;
   /** Token estimate of a message; default `estimateTokens` (characters / 4). */
   estimate?: (message: Message) => number;
+  /** Aborts the summarising call; `compactContext` then rejects with the signal's reason. */
+  abortSignal?: AbortSignal;
 }
 
 /** What `compactContext` did. */
@@ -135,7 +137,7 @@ export async function compactContext(
       references.push(reference);
       kept[i] = {
         ...message,
-        content: `[tool result of ${message.content.length} characters stored as ${reference}; ask for it by this reference to see it again]\n${message.content.slice(0, 400)}`,
+        content: `[tool result of ${message.content.length} characters stored as ${reference}; call ${RECALL_TOOL_NAME} with this reference to see it again]\n${message.content.slice(0, 400)}`,
       };
     }
   }
@@ -145,6 +147,10 @@ export async function compactContext(
   let summary: CompactionSummary | undefined;
   if (older.length > 0 && options.summarise !== undefined) {
     const controller = new AbortController();
+    const outer = options.abortSignal;
+    if (outer?.aborted) throw abortReason(outer);
+    const onAbort = () => controller.abort();
+    outer?.addEventListener('abort', onAbort, { once: true });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => {
@@ -163,7 +169,10 @@ export async function compactContext(
       outcome = controller.signal.aborted ? 'summary-timeout' : 'summary-failed';
     } finally {
       clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
     }
+    // The turn was cancelled: nothing is compacted.
+    if (outer?.aborted) throw abortReason(outer);
   }
   const out: Message[] = messages.slice(0, head);
   if (summary !== undefined) {
@@ -233,5 +242,41 @@ export function modelSummariser(options: ModelSummariserOptions): Summariser {
       abortSignal: signal,
     });
     return { text: response.text, usage: response.usage };
+  };
+}
+
+/** The name of the tool that reads a stored tool result back (see `recallTool`). */
+export const RECALL_TOOL_NAME = 'recall_tool_result';
+
+/**
+ * The tool that shows the model a tool result compaction moved to `store`, by its reference. `allowed`
+ * (when given) decides whether a call's context may read a reference (the agent keeps tenants apart).
+ */
+export function recallTool(
+  store: ToolResultStore,
+  allowed?: (reference: string, context: ToolContext) => boolean,
+): Tool<{ reference: string }, string> {
+  return {
+    definition: {
+      name: RECALL_TOOL_NAME,
+      description:
+        'Shows a tool result again in full that was shortened to a stored reference (such as result-3) to save context.',
+      parameters: {
+        type: 'object',
+        properties: { reference: { type: 'string', description: 'the reference, e.g. result-3' } },
+        required: ['reference'],
+        additionalProperties: false,
+      },
+      readOnly: true,
+    },
+    execute({ reference }, context) {
+      const content = allowed === undefined || allowed(reference, context) ? store.get(reference) : undefined;
+      if (content === undefined) {
+        throw new InvalidArgumentsError({
+          message: `no stored tool result has the reference ${JSON.stringify(reference)}`,
+        });
+      }
+      return content;
+    },
   };
 }

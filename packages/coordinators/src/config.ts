@@ -14,6 +14,7 @@ import type {
 import { checkToolParameters, InvalidConfigError, TOOL_NAME_PATTERN } from '@victor-ai/core';
 import type { ToolRegistry } from '@victor-ai/tool-selection';
 import { z } from 'zod/v4';
+import type { CompactionResult, ToolResultStore } from './compaction.js';
 
 const hasMethods =
   (...methods: string[]) =>
@@ -96,6 +97,17 @@ export const agentConfigSchema = z
         /** Selections kept by the selector's result cache; 1,000 unless set, 0 turns it off. */
         cacheSize: z.number().int().nonnegative().optional(),
         embedder: z.custom<Embedder>(hasMethods('embed'), { message: 'must be an Embedder' }).optional(),
+        /**
+         * Sticky selection in a conversation (on unless `false`): the tools offered before stay, in their
+         * order, and newly selected ones are appended, so the prompt's prefix (tools first) changes only
+         * when a tool must leave. `{ maxTools }` bounds the list (default 20). `false` re-ranks every turn.
+         */
+        sticky: z
+          .union([
+            z.boolean(),
+            z.object({ maxTools: z.number().int().positive().max(1000).optional() }).strict(),
+          ])
+          .optional(),
       })
       .strict()
       .optional(),
@@ -111,6 +123,55 @@ export const agentConfigSchema = z
     toolConcurrency: z.number().int().positive().optional(),
     toolTimeoutMs: z.number().positive().optional(),
     contextBudgetTokens: z.number().int().positive().optional(),
+    /**
+     * Context compaction of stored conversations (on unless `false`): near `contextBudgetTokens`, older
+     * turns are summarised through the model and large tool results are moved to a store the model can
+     * read back with the `recall_tool_result` tool. `false` drops the oldest messages instead.
+     */
+    compaction: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            /** Compact when the context passes this share of the budget; default 0.9. */
+            triggerRatio: z.number().gt(0).max(1).optional(),
+            /** Turns kept verbatim at the end; default 4. */
+            keepLastTurns: z.number().int().positive().optional(),
+            /** Tool results above this many tokens become stored references; default 1,000. */
+            maxToolResultTokens: z.number().int().positive().optional(),
+            /** Where shortened tool results go; default an in-memory store per agent. */
+            store: z
+              .custom<ToolResultStore>(hasMethods('put', 'get'), { message: 'must be a ToolResultStore' })
+              .optional(),
+            /**
+             * The summarising call: `model` (default the turn's model), `prompt` (default
+             * `DEFAULT_SUMMARY_PROMPT`), `maxTokens` (1,024), `timeoutMs` (30,000). `false` drops instead.
+             */
+            summary: z
+              .union([
+                z.literal(false),
+                z
+                  .object({
+                    model: z.string().min(1).optional(),
+                    prompt: z.string().min(1).optional(),
+                    maxTokens: z.number().int().positive().optional(),
+                    timeoutMs: z.number().positive().optional(),
+                  })
+                  .strict(),
+              ])
+              .optional(),
+            /** Called after each compaction with what it removed (to archive it) and what it cost. */
+            onCompact:
+              functionSchema<(conversationId: string, result: CompactionResult) => void>().optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    /**
+     * How tokens are counted for the budget: `auto` (default) uses the o200k/cl100k tokenizer for OpenAI
+     * model families (loaded on first use) and the estimate elsewhere; `estimate` always uses characters / 4.
+     */
+    tokenCounting: z.enum(['auto', 'estimate']).optional(),
     /** Absolute, by this platform's rules (`/srv/project`; `C:\project` on Windows). */
     workspaceRoot: z
       .string()

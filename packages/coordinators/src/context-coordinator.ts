@@ -34,7 +34,7 @@ interface Conversation {
  */
 export class ContextCoordinator {
   private readonly budget: number;
-  private readonly estimateMessage: (message: Message) => number;
+  private estimateMessage: (message: Message) => number;
   // Least recently appended to goes first when there are more than maxConversations; reads (peek) do not
   // count as use, so that a turn's many reads cost a Map lookup each.
   private readonly conversations: LRUCache<string, Conversation>;
@@ -91,6 +91,24 @@ export class ContextCoordinator {
     if (conversation === undefined || count <= 0) return;
     const dropped = conversation.messages.splice(0, count);
     for (const message of dropped) conversation.tokens -= this.estimateMessage(message);
+  }
+
+  /** Replaces a stored conversation's messages (after compaction), keeping its token count right. */
+  replace(conversationId: string, messages: readonly Message[]): void {
+    const conversation = this.conversations.peek(conversationId);
+    if (conversation === undefined) return;
+    conversation.messages = [...messages];
+    conversation.tokens = 0;
+    for (const message of messages) conversation.tokens += this.estimateMessage(message);
+  }
+
+  /** Counts tokens with `estimate` from now on; the stored conversations are counted again with it. */
+  useEstimate(estimate: (message: Message) => number): void {
+    this.estimateMessage = estimate;
+    this.conversations.forEach((conversation) => {
+      conversation.tokens = 0;
+      for (const message of conversation.messages) conversation.tokens += estimate(message);
+    });
   }
 
   /** Forgets a conversation. */

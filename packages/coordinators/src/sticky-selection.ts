@@ -27,6 +27,8 @@ interface Offered {
   // Turn at which each tool (by name) was last in a fresh selection.
   lastNeeded: Map<string, number>;
   turn: number;
+  /** The choice of a turn that changes nothing (same tools array); undefined before the first turn. */
+  unchanged: StickyToolChoice | undefined;
 }
 
 /**
@@ -55,13 +57,21 @@ export class StickyToolSelection {
   apply(conversationId: string, selected: readonly ToolDefinition[]): StickyToolChoice {
     let offered = this.conversations.get(conversationId);
     if (offered === undefined) {
-      offered = { tools: [], lastNeeded: new Map(), turn: 0 };
+      offered = { tools: [], lastNeeded: new Map(), turn: 0, unchanged: undefined };
       this.conversations.set(conversationId, offered);
     }
     const turn = ++offered.turn;
-    const fresh = selected.slice(0, this.maxTools);
+    const fresh = selected.length > this.maxTools ? selected.slice(0, this.maxTools) : selected;
+    // The common turn: every tool selected is offered already, as the same definition. Nothing changes,
+    // and the same array is returned (no allocation; response-cache keys hash a tool array once).
+    let known = offered.unchanged !== undefined;
+    for (let i = 0; i < fresh.length; i++) {
+      const tool = fresh[i]!;
+      offered.lastNeeded.set(tool.name, turn);
+      if (known && !offered.tools.includes(tool)) known = false;
+    }
+    if (known) return offered.unchanged!;
     const byName = new Map(fresh.map((tool) => [tool.name, tool]));
-    for (const tool of fresh) offered.lastNeeded.set(tool.name, turn);
     const previous = offered.tools.map((tool) => tool.name);
     // A tool re-registered with a new definition is replaced in place.
     const kept = offered.tools.map((tool) => byName.get(tool.name) ?? tool);
@@ -86,6 +96,7 @@ export class StickyToolSelection {
     }
     const tools = [...kept, ...added];
     offered.tools = tools;
+    offered.unchanged = { tools, added: [], removed: [], prefixKept: true };
     let prefixKept = true;
     for (let i = 0; i < previous.length; i++) {
       if (tools[i]?.name !== previous[i]) {

@@ -31,6 +31,21 @@ export interface TurnTiming {
   ttftMs?: number;
 }
 
+/** What compacting the stored conversation did before a turn (see the agent's `compaction` option). */
+export interface TurnCompaction {
+  /** `summarised`, or `dropped` / `summary-failed` / `summary-timeout` when the older turns were dropped. */
+  outcome: 'none' | 'summarised' | 'dropped' | 'summary-failed' | 'summary-timeout';
+  /** Older messages replaced by the summary or dropped (given to `onCompact` to archive). */
+  removedMessages: number;
+  /** References of the tool results moved to the store (readable with `recall_tool_result`). */
+  references: string[];
+  /** Token counts of the stored history before and after. */
+  tokensBefore: number;
+  tokensAfter: number;
+  /** The summarising call's usage; it is included in the turn's `usage`. */
+  summaryUsage?: Usage;
+}
+
 /** The outcome of one agent turn. */
 export interface TurnResult {
   text: string;
@@ -53,6 +68,8 @@ export interface TurnResult {
   /** Messages the turn added (assistant, tool, final assistant), already stored for string input. */
   messages: Message[];
   timing: TurnTiming;
+  /** Present when the stored conversation was compacted before this turn. */
+  compaction?: TurnCompaction;
 }
 
 /** What `agent.stream()` yields: the provider's events as they arrive, plus the agent's own. */

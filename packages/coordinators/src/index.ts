@@ -2,7 +2,7 @@ export type { Agent, AgentPart } from './agent.js';
 export { createAgent } from './agent.js';
 export type { BatchProcessorOptions } from './batch-processor.js';
 export { BatchProcessor } from './batch-processor.js';
-export type { ChatParts } from './chat-coordinator.js';
+export type { ChatCompaction, ChatParts } from './chat-coordinator.js';
 export { ChatCoordinator } from './chat-coordinator.js';
 export type {
   CompactionOptions,
@@ -17,6 +17,8 @@ export {
   DEFAULT_SUMMARY_PROMPT,
   MemoryToolResultStore,
   modelSummariser,
+  RECALL_TOOL_NAME,
+  recallTool,
 } from './compaction.js';
 export type { AgentConfig } from './config.js';
 export { agentConfigSchema, parseAgentConfig } from './config.js';
@@ -31,7 +33,9 @@ export { ProviderCoordinator } from './provider-coordinator.js';
 export type { StickyToolChoice, StickyToolSelectionOptions } from './sticky-selection.js';
 export { StickyToolSelection } from './sticky-selection.js';
 export type { ToolOutcome } from './telemetry.js';
+export type { TokenCounter, TokenizerName } from './tokenizer.js';
+export { estimateCounter, estimateTextTokens, loadTokenCounter, tokenizerFor } from './tokenizer.js';
 export type { ToolCoordinatorOptions, ToolResultCacheLike } from './tool-coordinator.js';
 export { ToolCoordinator } from './tool-coordinator.js';
-export type { AgentStreamEvent, TurnOptions, TurnResult, TurnTiming } from './turn.js';
+export type { AgentStreamEvent, TurnCompaction, TurnOptions, TurnResult, TurnTiming } from './turn.js';
 export { toolMessage } from './turn.js';

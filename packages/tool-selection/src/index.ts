@@ -6,7 +6,7 @@ export { reciprocalRankFusion, weightedFusion } from './fusion.js';
 export type { Bm25Options, LexicalField, LexicalQuery, SearchHits } from './lexical-index.js';
 export { DEFAULT_FIELD_WEIGHTS, LEXICAL_FIELDS, LexicalIndex, splitSentences } from './lexical-index.js';
 export { porterStem } from './porter-stemmer.js';
-export type { SemanticIndexOptions } from './semantic-index.js';
+export type { EmbedCallOptions, EmbedInputType, SemanticIndexOptions } from './semantic-index.js';
 export { normalize, SemanticIndex } from './semantic-index.js';
 export { splitWords, stem, tokenize } from './tokenize.js';
 export type { RegisteredTool, RegistryListener } from './tool-registry.js';

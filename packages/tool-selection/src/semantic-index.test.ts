@@ -44,6 +44,21 @@ describe('SemanticIndex', () => {
       expect(index.documentCount).toBe(2);
     });
 
+    it('marks tool texts as documents for the embedder', async () => {
+      const seen: unknown[] = [];
+      const inner = createDeterministicEmbedder();
+      const embedder = {
+        id: inner.id,
+        model: inner.model,
+        embed: (inputs: readonly string[], options?: { abortSignal?: AbortSignal }) => {
+          seen.push(options);
+          return inner.embed(inputs, options);
+        },
+      };
+      await SemanticIndex.build(texts, embedder);
+      expect(seen).toEqual([{ inputType: 'document' }]);
+    });
+
     it('rejects an embedder that returns the wrong number of vectors', async () => {
       const embedder = { id: 'broken', model: 'm', embed: async () => [new Float32Array(2)] };
       await expect(SemanticIndex.build(['a', 'b'], embedder)).rejects.toThrow(InvalidResponseError);
@@ -84,6 +99,24 @@ describe('SemanticIndex', () => {
       const allowed = new Uint8Array([0, 1, 1, 1]);
       expect(index.search(normalize(query!), 1, allowed).documents).toEqual([3]);
       expect(hits.scores[0]).toBeLessThanOrEqual(1);
+    });
+
+    it('searchEach interleaves the lists of several query vectors, each document once', () => {
+      const unit = (x: number, y: number) => normalize(Float32Array.from([x, y]));
+      return SemanticIndex.build(['a', 'b', 'c', 'd'], {
+        id: 'fixed',
+        model: 'm',
+        embed: async () => [unit(1, 0), unit(0.9, 0.1), unit(0, 1), unit(0.1, 0.9)],
+      }).then((index) => {
+        const queries = [unit(1, 0), unit(0, 1)];
+        // One vector alone ranks a, b first; taking from each list in turn gives each request a place.
+        expect(index.search(queries[0]!, 2).documents).toEqual([0, 1]);
+        expect(index.searchEach(queries, 2).documents).toEqual([0, 2]);
+        expect(index.searchEach(queries, 4).documents).toEqual([0, 2, 1, 3]);
+        expect(index.searchEach(queries, 2, undefined, 'max').documents).toEqual([0, 2]);
+        expect(index.searchEach([queries[0]!], 2).documents).toEqual([0, 1]);
+        expect(index.searchEach(queries, 2, new Uint8Array([0, 1, 1, 1])).documents).toEqual([1, 2]);
+      });
     });
 
     it('returns nothing for a query vector of the wrong length', async () => {

@@ -2,6 +2,18 @@ import { AbortedError, type Embedder, InvalidResponseError, invalidOption } from
 import { EmbeddingCache } from './embedding-cache.js';
 import { insertTopK, type SearchHits } from './lexical-index.js';
 
+/**
+ * What a text is embedded for, passed to `Embedder.embed` beside the signal: tool texts are `document`,
+ * requests `query`. Embedders that keep vectors on disk keep documents only; others ignore it.
+ */
+export type EmbedInputType = 'query' | 'document';
+
+/** The options `SemanticIndex` and `ToolSelector` pass to `Embedder.embed`. */
+export interface EmbedCallOptions {
+  abortSignal?: AbortSignal;
+  inputType: EmbedInputType;
+}
+
 /** Options of `SemanticIndex.build`. */
 export interface SemanticIndexOptions {
   /** Where vectors are looked up and stored; a private cache unless given. */
@@ -54,6 +66,9 @@ export class SemanticIndex {
     const cache = options.cache ?? new EmbeddingCache();
     const { abortSignal } = options;
     throwIfAborted(abortSignal);
+    const embedOptions: EmbedCallOptions = abortSignal
+      ? { abortSignal, inputType: 'document' }
+      : { inputType: 'document' };
     const vectors: Array<Float32Array | undefined> = new Array(texts.length);
     const keys = texts.map((text) => EmbeddingCache.key(embedder.id, embedder.model, text));
     const missing: number[] = [];
@@ -71,7 +86,7 @@ export class SemanticIndex {
       const batch = missing.slice(start, start + batchSize);
       const embeddings = await embedder.embed(
         batch.map((i) => texts[i]!),
-        abortSignal ? { abortSignal } : undefined,
+        embedOptions,
       );
       throwIfAborted(abortSignal);
       if (!Array.isArray(embeddings) || embeddings.length !== batch.length) {
@@ -105,6 +120,51 @@ export class SemanticIndex {
   /** Bytes held by the vectors. */
   get memoryBytes(): number {
     return this.#matrix.byteLength;
+  }
+
+  /**
+   * The `k` documents most similar to several unit query vectors, for a query that asks for several things
+   * (its whole text first, then each request). `interleave` takes each list's next best document in turn,
+   * so that every request gets places; `max` ranks each document by its best cosine over the vectors.
+   */
+  searchEach(
+    queries: readonly Float32Array[],
+    k: number,
+    allowed?: Uint8Array,
+    merge: 'interleave' | 'max' = 'interleave',
+  ): SearchHits {
+    if (queries.length === 1) return this.search(queries[0]!, k, allowed);
+    const lists = queries.map((query) => this.search(query, k, allowed));
+    const documents: number[] = [];
+    const scores: number[] = [];
+    if (merge === 'max') {
+      const best = new Map<number, number>();
+      for (const list of lists) {
+        list.documents.forEach((document, rank) => {
+          const score = list.scores[rank]!;
+          const known = best.get(document);
+          if (known === undefined || score > known) best.set(document, score);
+        });
+      }
+      for (const [document, score] of best) insertTopK(documents, scores, document, score, k);
+      return { documents, scores };
+    }
+    const seen = new Set<number>();
+    for (let rank = 0; documents.length < k; rank++) {
+      let any = false;
+      for (const list of lists) {
+        const document = list.documents[rank];
+        if (document === undefined) continue;
+        any = true;
+        if (seen.has(document)) continue;
+        seen.add(document);
+        documents.push(document);
+        scores.push(list.scores[rank]!);
+        if (documents.length >= k) break;
+      }
+      if (!any) break;
+    }
+    return { documents, scores };
   }
 
   /**

@@ -16,8 +16,8 @@ import { LRUCache } from 'lru-cache';
 import { AdmissionFilter, hash32 } from './admission.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { type FusedHit, reciprocalRankFusion, weightedFusion } from './fusion.js';
-import { type Bm25Options, LexicalIndex, type SearchHits } from './lexical-index.js';
-import { normalize, SemanticIndex } from './semantic-index.js';
+import { type Bm25Options, LexicalIndex, type SearchHits, splitSentences } from './lexical-index.js';
+import { type EmbedCallOptions, normalize, SemanticIndex } from './semantic-index.js';
 import type { RegisteredTool, ToolRegistry } from './tool-registry.js';
 import { type ToolText, toolEmbeddingText, toolText } from './tool-text.js';
 
@@ -57,6 +57,12 @@ export interface ToolSelectorOptions {
   rrfK?: number;
   /** Share of the lexical score in `weighted` fusion, 0 to 1; 0.5 unless set. */
   lexicalWeight?: number;
+  /**
+   * Embeds each sentence of a query of several sentences (up to 8) besides the whole text, and takes the
+   * semantic candidates from each in turn: one vector cannot stand for a request that asks for three
+   * things. Costs one embedding per sentence, in one call. False unless set.
+   */
+  splitQueries?: boolean;
   /** Candidates taken from each list before fusion; 50 unless set (at least `k`). */
   fusionDepth?: number;
   /**
@@ -165,6 +171,9 @@ function waitOrAbort<T>(promise: Promise<T>, abortSignal: AbortSignal | undefine
   });
 }
 
+/** Most sentences of one query embedded on their own when `splitQueries` is on. */
+const MAX_QUERY_SENTENCES = 8;
+
 /** Characters of one context message read for ranking. */
 const CONTEXT_CHARS = 1_000;
 
@@ -239,6 +248,7 @@ export class ToolSelector {
   readonly #rrfK: number;
   readonly #lexicalWeight: number;
   readonly #fusionDepth: number;
+  readonly #splitQueries: boolean;
   readonly #minRelevance: number;
   readonly #cacheSize: number;
   readonly #queryVectorCacheSize: number;
@@ -284,6 +294,9 @@ export class ToolSelector {
     checkInteger('rrfK', options.rrfK, 1, 10_000);
     checkFraction('lexicalWeight', options.lexicalWeight);
     checkInteger('fusionDepth', options.fusionDepth, 1, 10_000);
+    if (options.splitQueries !== undefined && typeof options.splitQueries !== 'boolean') {
+      throw invalidOption('splitQueries', 'a boolean', options.splitQueries);
+    }
     checkFraction('minRelevance', options.minRelevance);
     checkInteger('cacheSize', options.cacheSize, 0, 10_000_000);
     checkInteger('queryVectorCacheSize', options.queryVectorCacheSize, 0, 10_000_000);
@@ -308,6 +321,7 @@ export class ToolSelector {
     this.#rrfK = options.rrfK ?? 60;
     this.#lexicalWeight = options.lexicalWeight ?? 0.5;
     this.#fusionDepth = options.fusionDepth ?? 50;
+    this.#splitQueries = options.splitQueries ?? false;
     this.#minRelevance = options.minRelevance ?? 0;
     this.#cacheSize = options.cacheSize ?? 1000;
     this.#admission = this.#cacheSize > 0 ? new AdmissionFilter(this.#cacheSize) : undefined;
@@ -365,30 +379,28 @@ export class ToolSelector {
     }
     if (typeof query !== 'string') throw invalidOption('query', 'a string', query);
     const state = this.#current();
-    const normalized = normalizeQuery(query);
-    const vector = this.#queryVectors?.get(normalized);
-    if (state.semanticIndex !== undefined && vector !== undefined) {
+    const texts = this.#queryTexts(query);
+    const vectors = this.#cachedQueryVectors(texts);
+    if (state.semanticIndex !== undefined && vectors !== undefined) {
       return this.#select(
         query,
         options,
         strategy,
-        { index: state.semanticIndex, vector },
+        { index: state.semanticIndex, vectors },
         undefined,
         true,
         state,
       );
     }
-    this.#warmInBackground(state, normalized);
+    this.#warmInBackground(state, texts);
     return this.#select(query, options, 'lexical', undefined, undefined, false, state);
   }
 
   /** Starts embedding the tools and a query without anyone waiting; failures are counted, not thrown. */
-  #warmInBackground(state: VersionState, normalizedQuery: string): void {
+  #warmInBackground(state: VersionState, texts: readonly string[]): void {
+    const normalizedQuery = texts[0]!;
     if (this.#warming.has(normalizedQuery)) return;
-    const done = Promise.all([
-      this.#semantic(state, undefined),
-      this.#queryVector(normalizedQuery, undefined),
-    ]);
+    const done = Promise.all([this.#semantic(state, undefined), this.#queryVectorList(texts, undefined)]);
     this.#warming.add(normalizedQuery);
     done.then(
       () => this.#warming.delete(normalizedQuery),
@@ -417,9 +429,9 @@ export class ToolSelector {
     if (hit !== undefined) return hit;
     try {
       const semanticIndex = await this.#semantic(state, options.abortSignal);
-      const vector = await this.#queryVector(normalizeQuery(query), options.abortSignal);
+      const vectors = await this.#queryVectorList(this.#queryTexts(query), options.abortSignal);
       // The registry may have changed while embedding: rank within the version the vectors belong to.
-      return this.#select(query, options, strategy, { index: semanticIndex, vector }, key, true, state);
+      return this.#select(query, options, strategy, { index: semanticIndex, vectors }, key, true, state);
     } catch (error) {
       if (VictorError.isInstance(error) && error.code === 'ABORTED') throw error;
       if (options.abortSignal?.aborted) throw new AbortedError({ cause: options.abortSignal.reason });
@@ -498,18 +510,58 @@ export class ToolSelector {
     return waitOrAbort(state.semantic, abortSignal);
   }
 
-  async #queryVector(query: string, abortSignal: AbortSignal | undefined): Promise<Float32Array> {
-    const embedder = this.#embedder!;
-    let vector = this.#queryVectors?.get(query);
-    if (vector !== undefined) return vector;
-    const [embedded] = await embedder.embed([query], abortSignal ? { abortSignal } : undefined);
-    if (abortSignal?.aborted) throw new AbortedError({ cause: abortSignal.reason });
-    if (!(embedded instanceof Float32Array) && !Array.isArray(embedded)) {
-      throw new InvalidResponseError({ message: `embedder ${embedder.id} returned no vector for the query` });
+  /** The normalised texts a query is embedded as: the whole query, then each sentence when split. */
+  #queryTexts(query: string): string[] {
+    const whole = normalizeQuery(query);
+    if (!this.#splitQueries) return [whole];
+    const texts = [whole];
+    for (const sentence of splitSentences(query)) {
+      const text = normalizeQuery(sentence);
+      if (text !== '' && text !== whole && !texts.includes(text)) texts.push(text);
+      if (texts.length > MAX_QUERY_SENTENCES) break;
     }
-    vector = normalize(Float32Array.from(embedded));
-    this.#queryVectors?.set(query, vector);
-    return vector;
+    return texts;
+  }
+
+  /** The vectors of every text from the query-vector cache, or undefined when one is missing. */
+  #cachedQueryVectors(texts: readonly string[]): Float32Array[] | undefined {
+    const vectors: Float32Array[] = [];
+    for (const text of texts) {
+      const vector = this.#queryVectors?.get(text);
+      if (vector === undefined) return undefined;
+      vectors.push(vector);
+    }
+    return vectors;
+  }
+
+  /** Unit vectors of the texts, embedding those not cached in one call. */
+  async #queryVectorList(
+    texts: readonly string[],
+    abortSignal: AbortSignal | undefined,
+  ): Promise<Float32Array[]> {
+    const embedder = this.#embedder!;
+    const vectors: Array<Float32Array | undefined> = texts.map((text) => this.#queryVectors?.get(text));
+    const missing = texts.filter((_, i) => vectors[i] === undefined);
+    if (missing.length === 0) return vectors as Float32Array[];
+    const embedOptions: EmbedCallOptions = abortSignal
+      ? { abortSignal, inputType: 'query' }
+      : { inputType: 'query' };
+    const embedded = await embedder.embed(missing, embedOptions);
+    if (abortSignal?.aborted) throw new AbortedError({ cause: abortSignal.reason });
+    let next = 0;
+    for (let i = 0; i < texts.length; i++) {
+      if (vectors[i] !== undefined) continue;
+      const raw = Array.isArray(embedded) ? embedded[next++] : undefined;
+      if (!(raw instanceof Float32Array) && !Array.isArray(raw)) {
+        throw new InvalidResponseError({
+          message: `embedder ${embedder.id} returned no vector for the query`,
+        });
+      }
+      const vector = normalize(Float32Array.from(raw));
+      this.#queryVectors?.set(texts[i]!, vector);
+      vectors[i] = vector;
+    }
+    return vectors as Float32Array[];
   }
 
   #contextText(context: readonly (string | Message)[] | undefined): string {
@@ -592,7 +644,7 @@ export class ToolSelector {
     query: string,
     options: SelectOptions,
     strategy: SelectionStrategy,
-    semantic: { index: SemanticIndex; vector: Float32Array } | undefined,
+    semantic: { index: SemanticIndex; vectors: Float32Array[] } | undefined,
     knownKey?: string,
     useCache = true,
     pinnedState?: VersionState,
@@ -639,7 +691,7 @@ export class ToolSelector {
     }
     let semanticHits: SearchHits | undefined;
     if (strategy !== 'lexical' && semantic !== undefined) {
-      semanticHits = semantic.index.search(semantic.vector, depth, mask);
+      semanticHits = semantic.index.searchEach(semantic.vectors, depth, mask);
       if (semanticHits.documents.length > 0) {
         topRelevance = Math.max(topRelevance, semanticHits.scores[0]!);
       }

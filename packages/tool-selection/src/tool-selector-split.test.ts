@@ -1,0 +1,91 @@
+import { InvalidConfigError } from '@victor-ai/core';
+import { describe, expect, it } from 'vitest';
+import { fixtureTools } from './__fixtures__/tools.js';
+import { createDeterministicEmbedder } from './testing/deterministic-embedder.js';
+import { ToolRegistry } from './tool-registry.js';
+import { ToolSelector } from './tool-selector.js';
+
+const names = (selection: { tools: readonly { name: string }[] }) => selection.tools.map((tool) => tool.name);
+
+describe('ToolSelector', () => {
+  describe('splitQueries', () => {
+    const query = 'Send an email to Bob. What is the weather in Paris?';
+
+    it('embeds the whole query and each of its sentences in one call', async () => {
+      const embedder = createDeterministicEmbedder();
+      const selector = new ToolSelector({
+        registry: new ToolRegistry(fixtureTools),
+        embedder,
+        strategy: 'semantic',
+        splitQueries: true,
+      });
+      await selector.prepare();
+      await selector.select(query, { k: 2 });
+      expect(embedder.calls.at(-1)).toEqual([
+        'send an email to bob. what is the weather in paris?',
+        'send an email to bob.',
+        'what is the weather in paris?',
+      ]);
+      // The vectors are cached: the same query embeds nothing again, and selectSync ranks semantically.
+      const calls = embedder.calls.length;
+      expect((await selector.select(query, { k: 3 })).strategy).toBe('semantic');
+      expect(selector.selectSync(query, { k: 4 }).strategy).toBe('semantic');
+      expect(embedder.calls).toHaveLength(calls);
+    });
+
+    it('gives each request of the query a place in the semantic list', async () => {
+      const selector = new ToolSelector({
+        registry: new ToolRegistry(fixtureTools),
+        embedder: createDeterministicEmbedder(),
+        strategy: 'semantic',
+        splitQueries: true,
+        minTools: 0,
+      });
+      expect(names(await selector.select(query, { k: 3 }))).toEqual(
+        expect.arrayContaining(['send_email', 'get_weather']),
+      );
+    });
+
+    it('embeds a one-sentence query once, as without splitting', async () => {
+      const embedder = createDeterministicEmbedder();
+      const selector = new ToolSelector({
+        registry: new ToolRegistry(fixtureTools),
+        embedder,
+        splitQueries: true,
+      });
+      await selector.prepare();
+      await selector.select('weather in Paris');
+      expect(embedder.calls.at(-1)).toEqual(['weather in paris']);
+    });
+
+    it('marks query texts as queries for the embedder', async () => {
+      const seen: unknown[] = [];
+      const inner = createDeterministicEmbedder();
+      const selector = new ToolSelector({
+        registry: new ToolRegistry(fixtureTools),
+        embedder: {
+          id: inner.id,
+          model: inner.model,
+          embed: (inputs, options) => {
+            seen.push(options);
+            return inner.embed(inputs, options);
+          },
+        },
+      });
+      await selector.prepare();
+      seen.length = 0;
+      await selector.select('weather in Paris');
+      expect(seen).toEqual([{ inputType: 'query' }]);
+    });
+
+    it('rejects a value that is not a boolean, naming the option', () => {
+      expect(
+        () =>
+          new ToolSelector({
+            registry: new ToolRegistry(fixtureTools),
+            splitQueries: 'yes' as unknown as boolean,
+          }),
+      ).toThrow(InvalidConfigError);
+    });
+  });
+});

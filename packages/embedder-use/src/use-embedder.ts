@@ -1,4 +1,10 @@
-import { AbortedError, type Embedder, InvalidRequestError, invalidOption, VictorError } from '@victor-ai/core';
+import {
+  AbortedError,
+  type Embedder,
+  InvalidRequestError,
+  invalidOption,
+  VictorError,
+} from '@victor-ai/core';
 import { EmbedderModelError } from './errors.js';
 import { VectorFile, type VectorFileStatus, vectorKey } from './vector-file.js';
 
@@ -82,6 +88,30 @@ async function loadModel(): Promise<LoadedModel> {
   };
 }
 
+// One model in memory however many embedders use it (90 MB each otherwise); freed when the last closes.
+let shared: { model: Promise<LoadedModel>; users: number } | undefined;
+
+function acquireModel(): Promise<LoadedModel> {
+  if (shared === undefined) {
+    const entry = { model: loadModel(), users: 0 };
+    shared = entry;
+    entry.model.catch(() => {
+      // A failed load is not kept: the next call tries again.
+      if (shared === entry) shared = undefined;
+    });
+  }
+  shared.users++;
+  return shared.model;
+}
+
+async function releaseModel(model: Promise<LoadedModel>): Promise<void> {
+  if (shared === undefined || shared.model !== model) return;
+  shared.users--;
+  if (shared.users > 0) return;
+  shared = undefined;
+  (await model).dispose();
+}
+
 function abortError(abortSignal: AbortSignal): AbortedError {
   return new AbortedError({ cause: abortSignal.reason });
 }
@@ -132,6 +162,7 @@ export function createUseEmbedder(options: UseEmbedderOptions = {}): UseEmbedder
   const onCacheError = options.onCacheError;
 
   let model: Promise<LoadedModel> | undefined;
+  let acquiredModel: Promise<LoadedModel> | undefined;
   let loadedModel: LoadedModel | undefined;
   let loadMs = 0;
   let fileLoaded: Promise<unknown> | undefined;
@@ -141,7 +172,8 @@ export function createUseEmbedder(options: UseEmbedderOptions = {}): UseEmbedder
   const ensureModel = (abortSignal: AbortSignal | undefined): Promise<LoadedModel> => {
     if (model === undefined) {
       const start = performance.now();
-      const loading = loadModel().then(
+      const acquired = acquireModel();
+      const loading = acquired.then(
         (loaded) => {
           loadMs = performance.now() - start;
           loadedModel = loaded;
@@ -149,7 +181,10 @@ export function createUseEmbedder(options: UseEmbedderOptions = {}): UseEmbedder
         },
         (error: unknown) => {
           // The next call tries again.
-          if (model === loading) model = undefined;
+          if (model === loading) {
+            model = undefined;
+            acquiredModel = undefined;
+          }
           throw new EmbedderModelError({
             stage: 'load',
             message: `could not load ${USE_MODEL}: ${error instanceof Error ? error.message : String(error)}`,
@@ -158,6 +193,7 @@ export function createUseEmbedder(options: UseEmbedderOptions = {}): UseEmbedder
         },
       );
       model = loading;
+      acquiredModel = acquired;
     }
     return waitOrAbort(model, abortSignal);
   };
@@ -176,7 +212,9 @@ export function createUseEmbedder(options: UseEmbedderOptions = {}): UseEmbedder
       const abortSignal = embedOptions?.abortSignal;
       if (abortSignal?.aborted) throw abortError(abortSignal);
       if (!Array.isArray(inputs)) {
-        throw new InvalidRequestError({ message: `inputs must be an array of strings, got ${typeof inputs}` });
+        throw new InvalidRequestError({
+          message: `inputs must be an array of strings, got ${typeof inputs}`,
+        });
       }
       for (let i = 0; i < inputs.length; i++) {
         if (typeof inputs[i] !== 'string') {
@@ -258,16 +296,12 @@ export function createUseEmbedder(options: UseEmbedderOptions = {}): UseEmbedder
     },
 
     async close() {
-      const pending = model;
+      const acquired = acquiredModel;
       model = undefined;
+      acquiredModel = undefined;
       loadedModel = undefined;
-      if (pending !== undefined) {
-        try {
-          (await pending).dispose();
-        } catch {
-          // A model that never loaded holds nothing to free.
-        }
-      }
+      // A model that failed to load was never counted as shared and holds nothing to free.
+      if (acquired !== undefined) await releaseModel(acquired).catch(() => {});
       if (file !== undefined) await file.save().catch((error: unknown) => onCacheError?.(error));
     },
   };

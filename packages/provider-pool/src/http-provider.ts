@@ -241,11 +241,11 @@ export abstract class HttpProvider implements Provider {
         // After the answer is complete the rest of the body ([DONE], the end) is read and dropped, so the
         // socket goes back to the pool.
         if (decoder.done) continue;
-        const events = sse.push(chunk as Uint8Array);
-        // Each SSE event is decoded and handed over before the next one is parsed, so the first event of
-        // a chunk holding a whole answer does not wait for the rest of it.
-        for (let i = 0; i < events.length && !decoder.done; i++) {
-          decoder.push(events[i]!.data, out);
+        sse.write(chunk as Uint8Array);
+        // Each SSE event is parsed, decoded and handed over before the next one is looked for, so the
+        // first event of a chunk holding a whole answer does not wait for the rest of it.
+        for (let sseEvent = sse.next(); sseEvent !== undefined; sseEvent = sse.next()) {
+          decoder.push(sseEvent.data, out);
           for (let j = 0; j < out.length; j++) {
             const event = out[j]!;
             if (event.type === 'error' && !yielded) throw event.error;
@@ -253,6 +253,7 @@ export abstract class HttpProvider implements Provider {
             yield event;
           }
           out.length = 0;
+          if (decoder.done) break;
         }
       }
       completed = true;

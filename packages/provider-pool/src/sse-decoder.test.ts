@@ -39,6 +39,59 @@ describe('SseDecoder', () => {
     ]);
   });
 
+  it('hands over one event at a time with write() and next()', () => {
+    const decoder = new SseDecoder();
+    decoder.write(new TextEncoder().encode('data: one\n\nevent: e\ndata: two\n\ndata: thr'));
+    expect(decoder.next()).toEqual({ event: 'message', data: 'one' });
+    expect(decoder.next()).toEqual({ event: 'e', data: 'two' });
+    expect(decoder.next()).toBeUndefined();
+    decoder.write('ee\r');
+    expect(decoder.next()).toBeUndefined();
+    decoder.write('\n\r\n');
+    expect(decoder.next()).toEqual({ event: 'message', data: 'three' });
+    decoder.write('data: last');
+    expect(decoder.next()).toBeUndefined();
+    decoder.close();
+    expect(decoder.next()).toEqual({ event: 'message', data: 'last' });
+    expect(decoder.next()).toBeUndefined();
+  });
+
+  it('drops a leading byte-order mark, like TextDecoder', () => {
+    expect(
+      decodeAll([new Uint8Array([0xef, 0xbb]), new TextEncoder().encode('\ufeffdata: x\n\n').slice(2)]),
+    ).toEqual([{ event: 'message', data: 'x' }]);
+  });
+
+  it('decodes invalid and cut-off UTF-8 as TextDecoder does (U+FFFD)', () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('data: a'), 0xff, 0x62, 0xe2, 0x82]);
+    const reference = new TextDecoder().decode(bytes).slice(6);
+    expect(decodeAll([bytes.slice(0, 8), bytes.slice(8)])).toEqual([{ event: 'message', data: reference }]);
+  });
+
+  it('decodes any bytes split anywhere as a streaming TextDecoder does', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.array(fc.nat(), { maxLength: 5 }), (payload, cuts) => {
+        const clean = payload.map((byte) => (byte === 10 || byte === 13 ? 32 : byte));
+        const bytes = new Uint8Array([...new TextEncoder().encode('data: '), ...clean, 10, 10]);
+        const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+        const chunks: Uint8Array[] = [];
+        const reference = new TextDecoder();
+        let text = '';
+        let previous = 0;
+        for (const point of [...points, bytes.length]) {
+          const chunk = bytes.slice(previous, point);
+          chunks.push(chunk);
+          text += reference.decode(chunk, { stream: true });
+          previous = point;
+        }
+        text += reference.decode();
+        const expected = text.slice(6, -2);
+        expect(decodeAll(chunks)).toEqual([{ event: 'message', data: expected }]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('dispatches a last event that lacks its blank line', () => {
     expect(decodeAll(['data: [DONE]'])).toEqual([{ event: 'message', data: '[DONE]' }]);
   });

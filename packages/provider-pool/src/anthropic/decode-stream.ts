@@ -1,13 +1,7 @@
-import type { FinishReason, StreamEvent, Usage, VictorError } from '@victor-ai/core';
-import {
-  ConnectionError,
-  InvalidResponseError,
-  parseToolArguments,
-  VictorError as VictorErrorClass,
-} from '@victor-ai/core';
+import type { StreamEvent, Usage, VictorError } from '@victor-ai/core';
+import { InvalidResponseError, parseToolArguments } from '@victor-ai/core';
 import { streamError } from '../http-errors.js';
-import type { StreamDecoder } from '../http-provider.js';
-import { parseStreamEventJson } from '../stream-event-json.js';
+import { JsonStreamDecoder } from '../json-stream-decoder.js';
 import { decodeAnthropicUsage, thinkingPart } from './decode-response.js';
 import { mapStopReason } from './stop-reason.js';
 
@@ -27,10 +21,8 @@ interface PendingToolCall {
  * `max_tokens` ends the stream with a typed `INVALID_RESPONSE` error naming the tool. One decoder per
  * response. Server-side tool blocks (`server_tool_use`, `mcp_tool_use`) are not tool calls for the caller.
  */
-export class AnthropicStreamDecoder implements StreamDecoder {
+export class AnthropicStreamDecoder extends JsonStreamDecoder {
   private started = false;
-  private finished = false;
-  private finishReason: FinishReason | undefined;
   private rawStopReason: unknown;
   private readonly usage: Usage = { inputTokens: 0, outputTokens: 0 };
   private readonly blocks = new Map<number, PendingToolCall>();
@@ -39,19 +31,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   private toolCallCount = 0;
   private unparsable: { call: PendingToolCall; error: VictorError } | undefined;
 
-  /** True once `message_stop` or an error ended the stream. */
-  get done(): boolean {
-    return this.finished;
-  }
-
-  /** Decodes one `data` payload, pushing the events it yields onto `out`. */
-  push(data: string, out: StreamEvent[]): void {
-    if (this.finished) return;
-    const event = parseStreamEventJson(data);
-    if (event instanceof InvalidResponseError) {
-      this.fail(out, event);
-      return;
-    }
+  protected decode(event: Record<string, unknown>, out: StreamEvent[]): void {
     switch (event.type) {
       case 'message_start':
         this.messageStart(event.message as Record<string, unknown> | undefined, out);
@@ -87,17 +67,6 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         // New event types are ignored, as the API's versioning policy asks of clients.
         return;
     }
-  }
-
-  /** Called when the body ended; a stream without `message_stop` yields an `error` event. */
-  end(out: StreamEvent[]): void {
-    if (this.finished) return;
-    if (this.finishReason !== undefined) {
-      // message_delta carried the stop reason: the answer is complete even without message_stop.
-      this.finish(out);
-      return;
-    }
-    this.fail(out, new ConnectionError({ message: 'stream ended before the response finished' }));
   }
 
   private messageStart(message: Record<string, unknown> | undefined, out: StreamEvent[]): void {
@@ -228,7 +197,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     });
   }
 
-  private finish(out: StreamEvent[]): void {
+  protected finish(out: StreamEvent[]): void {
     if (this.finished) return;
     // A tool block still open at the end was cut off, like one whose JSON did not parse.
     for (const call of this.blocks.values()) {
@@ -259,15 +228,5 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     this.finished = true;
     this.ensureStarted(out);
     out.push({ type: 'finish', finishReason: this.finishReason ?? 'stop', usage: { ...this.usage } });
-  }
-
-  private fail(out: StreamEvent[], error: VictorError): void {
-    this.finished = true;
-    out.push({
-      type: 'error',
-      error: VictorErrorClass.isInstance(error)
-        ? error
-        : new InvalidResponseError({ message: String(error) }),
-    });
   }
 }

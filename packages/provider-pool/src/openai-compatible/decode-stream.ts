@@ -1,8 +1,7 @@
-import type { FinishReason, StreamEvent, Usage } from '@victor-ai/core';
-import { ConnectionError, InvalidResponseError, parseToolArguments, VictorError } from '@victor-ai/core';
+import type { StreamEvent, Usage } from '@victor-ai/core';
+import { InvalidResponseError, parseToolArguments, type VictorError } from '@victor-ai/core';
 import { streamError } from '../http-errors.js';
-import type { StreamDecoder } from '../http-provider.js';
-import { parseStreamEventJson } from '../stream-event-json.js';
+import { JsonStreamDecoder } from '../json-stream-decoder.js';
 import { contentText, decodeUsage } from './decode-response.js';
 import { mapFinishReason } from './finish-reason.js';
 
@@ -23,32 +22,18 @@ interface WireDelta {
  * tool-call fragments assembled by `index` into complete parsed calls, the finish reason, the usage-only
  * last chunk, `[DONE]`. One decoder per response.
  */
-export class OpenAIStreamDecoder implements StreamDecoder {
+export class OpenAIStreamDecoder extends JsonStreamDecoder {
   private started = false;
-  private finished = false;
-  private finishReason: FinishReason | undefined;
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
   private readonly toolCalls: PendingToolCall[] = [];
   private toolCallsClosed = false;
   private sawChoices = false;
 
-  /** True once `[DONE]` or an error ended the stream. */
-  get done(): boolean {
-    return this.finished;
+  protected override onDone(out: StreamEvent[]): void {
+    this.finish(out);
   }
 
-  /** Decodes one `data` payload, pushing the events it yields onto `out`. */
-  push(data: string, out: StreamEvent[]): void {
-    if (this.finished) return;
-    if (data === '[DONE]') {
-      this.finish(out);
-      return;
-    }
-    const parsed = parseStreamEventJson(data);
-    if (parsed instanceof InvalidResponseError) {
-      this.fail(out, parsed);
-      return;
-    }
+  protected decode(parsed: Record<string, unknown>, out: StreamEvent[]): void {
     const chunk = parsed as {
       id?: unknown;
       model?: unknown;
@@ -88,17 +73,6 @@ export class OpenAIStreamDecoder implements StreamDecoder {
       this.finishReason = mapFinishReason(choice.finish_reason);
       this.closeToolCalls(out);
     }
-  }
-
-  /** Called when the body ended; a stream cut short yields an `error` event. */
-  end(out: StreamEvent[]): void {
-    if (this.finished) return;
-    if (this.finishReason !== undefined) {
-      // Some servers omit [DONE]; a finish reason is enough to know the answer is complete.
-      this.finish(out);
-      return;
-    }
-    this.fail(out, new ConnectionError({ message: 'stream ended before the response finished' }));
   }
 
   private toolCallFragment(
@@ -163,7 +137,7 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     }
   }
 
-  private finish(out: StreamEvent[]): void {
+  protected finish(out: StreamEvent[]): void {
     if (!this.sawChoices) {
       // Not one chunk had `choices`: this is not a Chat Completions stream (another API, or an error body).
       this.fail(
@@ -176,13 +150,5 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     if (this.finished) return;
     this.finished = true;
     out.push({ type: 'finish', finishReason: this.finishReason ?? 'stop', usage: this.usage });
-  }
-
-  private fail(out: StreamEvent[], error: VictorError): void {
-    this.finished = true;
-    out.push({
-      type: 'error',
-      error: VictorError.isInstance(error) ? error : new InvalidResponseError({ message: String(error) }),
-    });
   }
 }

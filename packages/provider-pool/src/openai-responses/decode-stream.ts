@@ -1,7 +1,6 @@
 import type { FinishReason, StreamEvent, Usage, VictorError } from '@victor-ai/core';
-import { ConnectionError, InvalidResponseError, VictorError as VictorErrorClass } from '@victor-ai/core';
-import type { StreamDecoder } from '../http-provider.js';
-import { parseStreamEventJson } from '../stream-event-json.js';
+import { InvalidResponseError } from '@victor-ai/core';
+import { JsonStreamDecoder } from '../json-stream-decoder.js';
 import {
   decodeResponsesUsage,
   functionCall,
@@ -30,9 +29,8 @@ interface PendingCall {
  * Victor does not model as provider metadata), `response.failed` and `error` (a typed error). Unknown
  * events are ignored. One decoder per response.
  */
-export class ResponsesStreamDecoder implements StreamDecoder {
+export class ResponsesStreamDecoder extends JsonStreamDecoder {
   private started = false;
-  private finished = false;
   private responseId: unknown;
   private readonly calls = new Map<string, PendingCall>();
   private callCount = 0;
@@ -40,19 +38,7 @@ export class ResponsesStreamDecoder implements StreamDecoder {
   private readonly streamedText = new Set<string | number>();
   private readonly others: unknown[] = [];
 
-  /** True once the response completed or failed. */
-  get done(): boolean {
-    return this.finished;
-  }
-
-  /** Decodes one `data` payload, pushing the events it yields onto `out`. */
-  push(data: string, out: StreamEvent[]): void {
-    if (this.finished || data === '[DONE]') return;
-    const event = parseStreamEventJson(data);
-    if (event instanceof InvalidResponseError) {
-      this.fail(out, event);
-      return;
-    }
+  protected decode(event: Record<string, unknown>, out: StreamEvent[]): void {
     switch (event.type) {
       case 'response.created':
       case 'response.in_progress':
@@ -104,12 +90,6 @@ export class ResponsesStreamDecoder implements StreamDecoder {
         // Other events (content parts, annotations, built-in tools' progress) add nothing for the caller.
         return;
     }
-  }
-
-  /** Called when the body ended; a stream without `response.completed` yields an `error` event. */
-  end(out: StreamEvent[]): void {
-    if (this.finished) return;
-    this.fail(out, new ConnectionError({ message: 'stream ended before the response completed' }));
   }
 
   private start(response: Record<string, unknown> | undefined, out: StreamEvent[]): void {
@@ -191,6 +171,11 @@ export class ResponsesStreamDecoder implements StreamDecoder {
     }
   }
 
+  /** Never reached from `end()` (the API gives no finish reason before `response.completed`). */
+  protected finish(out: StreamEvent[]): void {
+    this.complete(undefined, out);
+  }
+
   private complete(response: Record<string, unknown> | undefined, out: StreamEvent[]): void {
     this.start(response, out);
     const usage: Usage = decodeResponsesUsage(response?.usage);
@@ -201,16 +186,6 @@ export class ResponsesStreamDecoder implements StreamDecoder {
       finishReason,
       usage,
       providerMetadata: responsesMetadata(this.responseId ?? response?.id, this.others),
-    });
-  }
-
-  private fail(out: StreamEvent[], error: VictorError): void {
-    this.finished = true;
-    out.push({
-      type: 'error',
-      error: VictorErrorClass.isInstance(error)
-        ? error
-        : new InvalidResponseError({ message: String(error) }),
     });
   }
 }

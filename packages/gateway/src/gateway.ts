@@ -1,7 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MemoryCache, ResponseCache } from '@victor-ai/cache';
-import { RedisCache } from '@victor-ai/cache/redis';
-import { type Cache, type EmbedRequest, InvalidConfigError, type Provider } from '@victor-ai/core';
+import { type EmbedRequest, InvalidConfigError, type Provider } from '@victor-ai/core';
 import { createMetricsHandler, createPerformanceMonitor, type PerformanceMonitor } from '@victor-ai/metrics';
 import { createMemoryRateLimitStore, type RateLimitStore } from '@victor-ai/middleware';
 import {
@@ -11,7 +9,6 @@ import {
   type ProviderPool,
 } from '@victor-ai/provider-pool';
 import { createLoopbackServer, type LoopbackServer } from '@victor-ai/provider-pool/testing';
-import { Redis } from 'ioredis';
 import { anthropicMessagesDialect } from './anthropic/messages-dialect.js';
 import { anthropicErrorBody } from './anthropic/messages-wire.js';
 import { apiKeyOf, hashApiKey } from './api-keys.js';
@@ -31,6 +28,14 @@ import {
   providerFailure,
 } from './openai/chat-completions-route.js';
 import { fromEmbeddingsRequest, toEmbeddingsResponse } from './openai/embeddings-wire.js';
+import { type GatewayRedisClient, openRedisConnection } from './redis-connection.js';
+import {
+  type CacheInvalidation,
+  createGatewayResponseCache,
+  type GatewayResponseCache,
+  invalidateResponses,
+  parseInvalidation,
+} from './response-cache-admin.js';
 
 /** Options of `startGateway`. */
 export interface StartGatewayOptions {
@@ -57,6 +62,12 @@ export interface Gateway {
    * to `graceMs` (default `server.drainTimeoutMs`, else 10 s), then closes pools, loopback models and Redis.
    */
   close(graceMs?: number): Promise<void>;
+  /**
+   * Drops one API key's cached answers (`{ keyId }`) or all of them (`{ all: true }`) from the response
+   * cache, in every process sharing it (`redis`, or `tiered` through Redis pub/sub); the same as
+   * `POST /admin/cache/invalidate`. Resolves to how many entries went, when known.
+   */
+  invalidateCache(target: CacheInvalidation): Promise<number | undefined>;
 }
 
 interface Route {
@@ -76,17 +87,32 @@ interface KeyState {
   tokenChecks: ReadonlyArray<{ period: 'minute' | 'hour' | 'day' | 'month'; tokens: number; what: string }>;
 }
 
+/** Upstream TCP connections per endpoint unless it sets `connections`: the gateway's clients share them. */
+const DEFAULT_UPSTREAM_CONNECTIONS = 64;
+
+/** The connection pool options of an endpoint. */
+function poolOptions(endpoint: { connections?: number | undefined; pipelining?: number | undefined }) {
+  return {
+    connections: endpoint.connections ?? DEFAULT_UPSTREAM_CONNECTIONS,
+    ...(endpoint.pipelining === undefined ? {} : { pipelining: endpoint.pipelining }),
+  };
+}
+
 /** Keys presented and found valid, by the presented text: a hash per request costs more than the rest of auth. */
 const MAX_VERIFIED_KEYS = 1_024;
 
 /** A provider that sends every request with `model` (an endpoint's fixed upstream model) and is closed by its owner. */
 function withModel(provider: Provider, model: string | undefined): Provider {
+  // The request is copied only when its model differs (a route over one endpoint already names it).
   return {
     id: provider.id,
-    chat: (request) => provider.chat(model ? { ...request, model } : request),
-    stream: (request) => provider.stream(model ? { ...request, model } : request),
+    chat: (request) => provider.chat(model && request.model !== model ? { ...request, model } : request),
+    stream: (request) => provider.stream(model && request.model !== model ? { ...request, model } : request),
     ...(provider.embed
-      ? { embed: (request: EmbedRequest) => provider.embed!(model ? { ...request, model } : request) }
+      ? {
+          embed: (request: EmbedRequest) =>
+            provider.embed!(model && request.model !== model ? { ...request, model } : request),
+        }
       : {}),
     close: async () => {},
   };
@@ -126,11 +152,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const loopbacks: LoopbackServer[] = [];
   const providers = new Map<string, Provider>();
   const routes = new Map<string, Route>();
-  let redis: Redis | undefined;
+  let redis: GatewayRedisClient | undefined;
+  let responseStore: GatewayResponseCache | undefined;
   const cleanup = async () => {
     await Promise.allSettled([...routes.values()].map((route) => route.pool.close()));
     await Promise.allSettled([...providers.values()].map((provider) => provider.close()));
     await Promise.allSettled(loopbacks.map((loopback) => loopback.close()));
+    await responseStore?.close().catch(() => {});
     redis?.disconnect();
   };
 
@@ -164,25 +192,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       routes.set(route.alias, { alias: route.alias, model, pool });
     });
 
-    const redisUrl = config.redis?.url ?? (config.redis?.urlEnv ? env[config.redis.urlEnv] : undefined);
     const keyPrefix = config.redis?.keyPrefix ?? 'victor-gateway';
-    if (redisUrl) {
-      redis = new Redis(redisUrl, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        commandTimeout: config.redis?.commandTimeoutMs ?? 500,
-        retryStrategy: (attempt) => Math.min(1_000, 50 * attempt),
-      });
-      redis.on('error', () => {});
-      await new Promise<void>((resolvePromise) => {
-        const done = () => {
-          clearTimeout(timer);
-          resolvePromise();
-        };
-        const timer = setTimeout(done, 2_000);
-        redis!.once('ready', done);
-      });
-      info(`redis: ${redis.status === 'ready' ? 'connected' : `not ready (${redis.status})`} at ${redisUrl}`);
+    const connection = await openRedisConnection(config.redis, env);
+    if (connection) {
+      redis = connection.client;
+      info(
+        `redis: ${redis.status === 'ready' ? 'connected' : `not ready (${redis.status})`} at ${connection.where}`,
+      );
     }
     const failMode = config.rateLimits?.failMode ?? 'open';
     const storeKind = config.rateLimits?.store ?? (redis ? 'redis' : 'memory');
@@ -211,28 +227,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           })
         : createMemoryUsageBudgetStore();
 
-    const cacheConfig = config.cache ?? { type: 'none' as const };
-    let responseCache: ResponseCache | undefined;
-    if (cacheConfig.type !== 'none') {
-      const cache: Cache<unknown> =
-        cacheConfig.type === 'redis' && redis
-          ? new RedisCache<unknown>({
-              name: 'responses',
-              client: redis,
-              namespace: keyPrefix,
-              metrics: monitor,
-              onWarning: (message) => logError(message),
-            })
-          : new MemoryCache<unknown>({
-              name: 'responses',
-              maxEntries: cacheConfig.maxEntries ?? 5_000,
-              metrics: monitor,
-            });
-      responseCache = new ResponseCache({
-        cache,
-        ...(cacheConfig.ttlMs ? { ttlMs: cacheConfig.ttlMs } : {}),
-      });
-    }
+    responseStore = createGatewayResponseCache(
+      config.cache ?? { type: 'none' },
+      redis,
+      keyPrefix,
+      monitor,
+      logError,
+    );
+    const responseCache = responseStore?.responses;
+    const keyIds = new Set(config.keys.map((key) => key.id));
 
     const keys = new Map<string, KeyState>();
     for (const key of config.keys) {
@@ -367,6 +370,22 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           metricsHandler(request, response);
           return;
         }
+        if (path === '/admin/cache/invalidate') {
+          // Only keys with `admin: true` see the admin routes; to the others they do not exist.
+          const key = authenticate(request);
+          if (key.config.admin !== true) {
+            throw new HttpError({
+              status: 404,
+              reason: 'not_found',
+              message: `no route ${request.method} ${path}`,
+            });
+          }
+          requirePost(request.method);
+          const target = parseInvalidation(await context.readJson());
+          const invalidated = await invalidateResponses(responseStore, target, keyIds);
+          sendJson(response, 200, { invalidated: invalidated ?? null, reach: responseStore!.reach });
+          return;
+        }
         if (!path.startsWith('/v1/')) {
           throw new HttpError({
             status: 404,
@@ -458,6 +477,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       port: http.port,
       monitor,
       http,
+      invalidateCache: (target) => invalidateResponses(responseStore, target, keyIds),
       close(graceMs) {
         closing ??= (async () => {
           await http.close(graceMs ?? serverConfig.drainTimeoutMs ?? 10_000);
@@ -500,7 +520,12 @@ async function openEndpoint(
         ...(endpoint.chunkGapMs === undefined ? {} : { chunkGapMs: endpoint.chunkGapMs }),
       });
       loopbacks.push(loopback);
-      return createOpenAICompatibleProvider({ baseURL: loopback.baseURL, id: name, metrics: monitor });
+      return createOpenAICompatibleProvider({
+        baseURL: loopback.baseURL,
+        id: name,
+        metrics: monitor,
+        ...poolOptions(endpoint),
+      });
     }
     case 'openai-compatible': {
       const apiKey = keyOf(endpoint.apiKeyEnv);
@@ -508,6 +533,7 @@ async function openEndpoint(
         baseURL: endpoint.baseURL,
         id: name,
         metrics: monitor,
+        ...poolOptions(endpoint),
         ...(apiKey ? { apiKey } : {}),
         ...(endpoint.maxInFlight ? { maxInFlight: endpoint.maxInFlight } : {}),
         ...(endpoint.timeoutMs ? { timeoutMs: endpoint.timeoutMs } : {}),
@@ -518,6 +544,7 @@ async function openEndpoint(
       return createAnthropicProvider({
         id: name,
         metrics: monitor,
+        ...poolOptions(endpoint),
         ...(apiKey ? { apiKey } : {}),
         ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}),
         ...(endpoint.maxInFlight ? { maxInFlight: endpoint.maxInFlight } : {}),

@@ -16,6 +16,10 @@ const endpointSchema = z.discriminatedUnion('type', [
     apiKeyEnv: envName.optional(),
     /** The upstream model name sent for every route through this endpoint; default the route's `model`. */
     model: z.string().min(1).optional(),
+    /** Most TCP connections to the endpoint; default 64 (the gateway's clients share them). */
+    connections: positiveInt.optional(),
+    /** HTTP/1.1 requests sent on a connection before the first answer; default 1 (no pipelining). */
+    pipelining: positiveInt.optional(),
     maxInFlight: positiveInt.optional(),
     timeoutMs: positiveInt.optional(),
   }),
@@ -24,6 +28,10 @@ const endpointSchema = z.discriminatedUnion('type', [
     baseURL: z.url().optional(),
     apiKeyEnv: envName,
     model: z.string().min(1).optional(),
+    /** Most TCP connections to the endpoint; default 64 (the gateway's clients share them). */
+    connections: positiveInt.optional(),
+    /** HTTP/1.1 requests sent on a connection before the first answer; default 1 (no pipelining). */
+    pipelining: positiveInt.optional(),
     maxInFlight: positiveInt.optional(),
     timeoutMs: positiveInt.optional(),
   }),
@@ -34,6 +42,10 @@ const endpointSchema = z.discriminatedUnion('type', [
     latencyMs: z.number().nonnegative().optional(),
     ttftMs: z.number().nonnegative().optional(),
     chunkGapMs: z.number().nonnegative().optional(),
+    /** Most TCP connections to the endpoint; default 64 (the gateway's clients share them). */
+    connections: positiveInt.optional(),
+    /** HTTP/1.1 requests sent on a connection before the first answer; default 1 (no pipelining). */
+    pipelining: positiveInt.optional(),
   }),
 ]);
 
@@ -68,6 +80,8 @@ const keySchema = z.strictObject({
     .optional(),
   /** Aliases this key may use; default all. */
   models: z.array(z.string().min(1)).optional(),
+  /** May call the admin routes (`POST /admin/cache/invalidate`); default false. */
+  admin: z.boolean().optional(),
 });
 
 const limitsSchema = z.strictObject({
@@ -96,6 +110,15 @@ const redisSchema = z.strictObject({
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
   urlEnv: envName.optional(),
+  /**
+   * Redis Cluster nodes (`host:port`, a few masters are enough), or the environment variable holding a
+   * comma-separated list of them (`clusterEnv`), instead of `url`/`urlEnv`.
+   */
+  cluster: z
+    .array(z.string().regex(/^\[?[^\s\]]+?\]?:\d{1,5}$/, 'must be host:port'))
+    .min(1)
+    .optional(),
+  clusterEnv: envName.optional(),
   /** First part of every key; default `victor-gateway`. */
   keyPrefix: z.string().min(1).optional(),
   /** Longest wait for one Redis command before the fail mode decides; default 500 ms. */
@@ -129,9 +152,12 @@ export const gatewayConfigSchema = z
       .optional(),
     cache: z
       .strictObject({
-        type: z.enum(['none', 'memory', 'redis']),
+        /** `tiered`: a memory tier per process in front of Redis, invalidated across processes by pub/sub. */
+        type: z.enum(['none', 'memory', 'redis', 'tiered']),
         ttlMs: positiveInt.optional(),
         maxEntries: positiveInt.optional(),
+        /** `tiered`: longest time a memory tier is served without proof that invalidations arrive; default 1,000 ms. */
+        maxStalenessMs: positiveInt.optional(),
       })
       .optional(),
     metrics: z.strictObject({ enabled: z.boolean().optional() }).optional(),
@@ -195,16 +221,35 @@ export const gatewayConfigSchema = z
       });
     });
     const redisNeeded =
-      config.rateLimits?.store === 'redis' || config.cache?.type === 'redis'
+      config.rateLimits?.store === 'redis' ||
+      config.cache?.type === 'redis' ||
+      config.cache?.type === 'tiered'
         ? config.rateLimits?.store === 'redis'
           ? ['rateLimits', 'store']
           : ['cache', 'type']
         : undefined;
-    if (redisNeeded && !config.redis?.url && !config.redis?.urlEnv) {
+    const redis = config.redis;
+    const hasCluster = redis?.cluster !== undefined || redis?.clusterEnv !== undefined;
+    if (redisNeeded && !redis?.url && !redis?.urlEnv && !hasCluster) {
       context.addIssue({
         code: 'custom',
         path: redisNeeded,
-        message: '"redis" needs redis.url or redis.urlEnv',
+        message: `"${config.cache?.type === 'tiered' && redisNeeded[0] === 'cache' ? 'tiered' : 'redis'}" needs redis.url or redis.urlEnv (one Redis), or redis.cluster or redis.clusterEnv (a Redis Cluster)`,
+      });
+    }
+    if (hasCluster && (redis?.url !== undefined || redis?.urlEnv !== undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['redis', redis?.cluster !== undefined ? 'cluster' : 'clusterEnv'],
+        message:
+          'give either redis.url/urlEnv (one Redis) or redis.cluster/clusterEnv (a Redis Cluster), not both',
+      });
+    }
+    if (redis?.cluster !== undefined && redis.clusterEnv !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['redis', 'clusterEnv'],
+        message: 'give either redis.cluster or redis.clusterEnv, not both',
       });
     }
   });

@@ -9,6 +9,11 @@
 //                                                   (BFCL's `messages`) as conversation context
 //        [--strategy lexical|hybrid|semantic] [--fusion rrf|weighted]
 //        [--embeddings-url http://host:port/v1 --embeddings-model MODEL]   (hybrid with a real model)
+//        [--embedder use [--embedding-cache FILE] [--timing-sample N]]      (the in-process sentence encoder of
+//                                                   @victor-ai/embedder-use, built first; FILE keeps tool and
+//                                                   query vectors for reruns; select p50/p99 embed each timed
+//                                                   query with the model, on the first N queries, 200 unless set)
+//        [--rrf-k 60] [--lexical-weight 0.5] [--split-queries]             (hybrid fusion options)
 //        [--irrelevant QUERIES.jsonl --min-relevance 0.2]                  (no-tool-fits, first set only)
 //        --tools TOOLS.json --queries QUERIES.jsonl is the same as one --set named after the folder.
 // TOOLS.json: [{name, description, parameters}]; each query line: {query, expected: [names], category?,
@@ -43,6 +48,12 @@ const { values } = parseArgs({
     'embeddings-url': { type: 'string' },
     'embeddings-model': { type: 'string' },
     fusion: { type: 'string', default: 'rrf' },
+    embedder: { type: 'string' },
+    'embedding-cache': { type: 'string' },
+    'timing-sample': { type: 'string', default: '200' },
+    'rrf-k': { type: 'string' },
+    'lexical-weight': { type: 'string' },
+    'split-queries': { type: 'boolean', default: false },
     bm25: { type: 'string' },
     'by-category': { type: 'boolean', default: false },
   },
@@ -117,6 +128,43 @@ if (values.context) {
     { name: 'Victor default, queries with earlier messages', subset: true },
     { name: 'the same, earlier messages as context', subset: true, context: true },
   );
+}
+
+if (values.embedder !== undefined && values.embedder !== 'use') {
+  throw new Error(`--embedder must be use, got ${JSON.stringify(values.embedder)}`);
+}
+const timingSample = Number(values['timing-sample']);
+if (!Number.isInteger(timingSample) || timingSample < 1) {
+  throw new Error(`--timing-sample must be a positive integer, got ${values['timing-sample']}`);
+}
+const fusionOptions = {
+  ...(values['rrf-k'] !== undefined ? { rrfK: Number(values['rrf-k']) } : {}),
+  ...(values['lexical-weight'] !== undefined ? { lexicalWeight: Number(values['lexical-weight']) } : {}),
+  ...(values['split-queries'] ? { splitQueries: true } : {}),
+};
+
+/**
+ * The sentence encoder of @victor-ai/embedder-use. Scoring reads every vector through the cache file (queries
+ * too, so reruns embed nothing); timing embeds each query with the model, as a selector in production does.
+ */
+async function useEmbedder() {
+  const dist =
+    process.env.EMBEDDER_USE_DIST ?? new URL('../../embedder-use/dist/index.js', import.meta.url).href;
+  const { createUseEmbedder } = await import(dist);
+  const cached = createUseEmbedder({
+    ...(values['embedding-cache'] ? { cacheFile: values['embedding-cache'], cacheMaxEntries: 100_000 } : {}),
+  });
+  const live = createUseEmbedder();
+  const embedder = {
+    id: cached.id,
+    model: cached.model,
+    timing: false,
+    embed(inputs, options) {
+      if (embedder.timing) return live.embed(inputs, options);
+      return cached.embed(inputs, { ...options, inputType: 'document' });
+    },
+  };
+  return embedder;
 }
 
 function readJsonLines(path) {
@@ -198,12 +246,15 @@ for (const set of sets) {
     const rowStrategy = main ? strategy : 'lexical';
     let embedder;
     if (rowStrategy !== 'lexical') {
-      embedder = values['embeddings-url']
-        ? openAiCompatibleEmbedder(
-            values['embeddings-url'],
-            values['embeddings-model'] ?? 'text-embedding-3-small',
-          )
-        : createDeterministicEmbedder();
+      embedder =
+        values.embedder === 'use'
+          ? await useEmbedder()
+          : values['embeddings-url']
+            ? openAiCompatibleEmbedder(
+                values['embeddings-url'],
+                values['embeddings-model'] ?? 'text-embedding-3-small',
+              )
+            : createDeterministicEmbedder();
     }
     const depth = Math.max(k, 10);
     const selector = new ToolSelector({
@@ -215,6 +266,9 @@ for (const set of sets) {
       fusion: values.fusion,
       bm25: config.bm25,
       minTools: 0,
+      ...(rowStrategy !== 'lexical' ? fusionOptions : {}),
+      // With the in-process encoder, timed selects embed their query (no query-vector cache).
+      ...(embedder?.timing === false ? { queryVectorCacheSize: 0 } : {}),
     });
     const buildStart = performance.now();
     await selector.prepare();
@@ -258,13 +312,20 @@ for (const set of sets) {
         byCategory.set(category, entry);
       }
     }
-    const samples = new Float64Array(queries.length);
-    for (let i = 0; i < queries.length; i++) {
+    const timed = embedder?.timing === false ? Math.min(timingSample, queries.length) : queries.length;
+    if (embedder?.timing === false) {
+      embedder.timing = true;
+      // The first call of the model pays its warm-up; selects in a running process do not.
+      await embedder.embed([queries[0].query]);
+    }
+    const samples = new Float64Array(timed);
+    for (let i = 0; i < timed; i++) {
       const start = performance.now();
       await select(queries[i]);
       samples[i] = (performance.now() - start) * 1000;
     }
     samples.sort();
+    if (embedder?.timing === true) embedder.timing = false;
     const percentile = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
     const count = queries.length;
     const result = {
@@ -285,6 +346,8 @@ for (const set of sets) {
       recallAtK: round(totals.recallAtK / count),
       strategy: rowStrategy,
       fusion: rowStrategy === 'hybrid' ? values.fusion : undefined,
+      fusionOptions: rowStrategy !== 'lexical' ? fusionOptions : undefined,
+      timedQueries: timed,
       bm25: config.bm25,
       embedder: embedder ? `${embedder.id}/${embedder.model}` : undefined,
       lexicalMemoryBytes: stats.lexicalMemoryBytes,
@@ -372,7 +435,12 @@ if (values.json) {
       );
     }
   }
-  if (strategy !== 'lexical' && !values['embeddings-url']) {
+  if (strategy !== 'lexical' && values.embedder === 'use') {
+    console.log(
+      `note: ${strategy} rows use the in-process sentence encoder (${JSON.stringify(fusionOptions)}); their select p50/p99 embed the query with the model, over the first ${timingSample} queries of each set.`,
+    );
+  }
+  if (strategy !== 'lexical' && !values['embeddings-url'] && values.embedder !== 'use') {
     console.log(
       'note: deterministic hashing embedder; this checks the hybrid path, not semantic accuracy (that needs a real model).',
     );

@@ -20,3 +20,4 @@ export declare class LocalRedisCluster {
 export declare function setupRedisCluster(project: {
   provide(key: string, value: string): void;
 }): Promise<() => Promise<void>>;
+export default setupRedisCluster;

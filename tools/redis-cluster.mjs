@@ -237,3 +237,5 @@ export async function setupRedisCluster(project) {
     return async () => {};
   }
 }
+
+export default setupRedisCluster;

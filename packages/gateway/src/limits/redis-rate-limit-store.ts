@@ -1,6 +1,6 @@
 import { InvalidConfigError } from '@victor-ai/core';
 import type { RateLimitStore, RateLimitVerdict, TokenBucketLimit } from '@victor-ai/middleware';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 // One token bucket per key, refilled by elapsed time, read and written in one atomic script. The time is
 // Redis's own (TIME), so processes with skewed clocks share one bucket correctly. Returns
@@ -37,8 +37,12 @@ export type FailMode = 'open' | 'closed';
 
 /** Options of `createRedisRateLimitStore`. */
 export interface RedisRateLimitStoreOptions {
-  /** An ioredis connection (the store neither closes it nor changes it); give it a `commandTimeout`. */
-  client: Redis;
+  /**
+   * An ioredis connection, to one Redis or a Redis Cluster (`Cluster`); the store neither closes it nor
+   * changes it; give it a `commandTimeout`. Each bucket is one key (`<prefix>:{<key>}`), so the script
+   * runs on the one node owning that key's slot.
+   */
+  client: Redis | Cluster;
   /** First part of every key; default `victor-gateway:rl`. */
   keyPrefix?: string;
   /**
@@ -69,7 +73,7 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
   if (typeof client?.evalsha !== 'function') {
     throw new InvalidConfigError({
       option: 'client',
-      message: `client must be an ioredis connection, got ${String(client)}`,
+      message: `client must be an ioredis Redis or Cluster connection, got ${String(client)}`,
     });
   }
   const failMode = options.failMode ?? 'open';
@@ -80,7 +84,7 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
     });
   }
   const prefix = options.keyPrefix ?? 'victor-gateway:rl';
-  const redis = client as Redis & {
+  const redis = client as (Redis | Cluster) & {
     victorTokenBucket?: (
       key: string,
       capacity: number,

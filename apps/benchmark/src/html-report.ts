@@ -8,6 +8,8 @@ export interface ChartSpec {
   unit: string;
   group: GroupResult;
   key: 'chatUs' | 'ttftUs';
+  /** The table the chart is drawn under (`peers` or `frameworks`); charts without one come after both. */
+  section?: 'peers' | 'frameworks';
 }
 
 const COLORS: Record<string, string> = {
@@ -57,12 +59,14 @@ function cdfChart(spec: ChartSpec): string {
       return `<polyline class="cdf" data-client="${escapeHtml(name)}" fill="none" stroke="${colorOf(name, index)}" stroke-width="2" points="${points.join(' ')}"/>`;
     })
     .join('\n');
+  // The legend names each curve with its median, so the chart reads without the table.
   const legend = sortedSeries
     .map(
-      ([name], index) =>
-        `<text x="${pad + 8}" y="${pad + 14 + index * 16}" font-size="12" fill="${colorOf(name, index)}">${escapeHtml(name)}</text>`,
+      ([name, samples], index) =>
+        `<text class="legend" x="${pad + 8}" y="${pad + 14 + index * 16}" font-size="12" fill="${colorOf(name, index)}">${escapeHtml(name)} <tspan fill="#555">p50 ${Math.round(percentile(samples, 50))} µs</tspan></text>`,
     )
     .join('');
+  const half = height - pad - (0.5 / 0.999) * (height - 2 * pad);
   const ticks: number[] = [];
   for (let exponent = Math.floor(logMin); exponent <= Math.ceil(logMax); exponent++)
     for (const factor of [1, 2, 5]) {
@@ -85,6 +89,7 @@ function cdfChart(spec: ChartSpec): string {
   return `<figure><figcaption>${escapeHtml(title)}</figcaption>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}">
 <rect width="100%" height="100%" fill="#fff"/>${tickMarks}${shares}
+<line x1="${pad}" y1="${half.toFixed(1)}" x2="${width - pad}" y2="${half.toFixed(1)}" stroke="#bbb" stroke-dasharray="4 4"/>
 <line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#333"/>
 <line x1="${pad}" y1="${height - pad}" x2="${pad}" y2="${pad}" stroke="#333"/>
 <text x="${width / 2}" y="${height - 10}" font-size="12" text-anchor="middle">microseconds (log scale)</text>
@@ -168,8 +173,14 @@ export function htmlReport(report: Record<string, unknown>, charts: ChartSpec[])
     .filter(([key]) => !skip.has(key))
     .map(([key, value]) => scenarioTable(key, value, quick))
     .join('\n');
+  // Quick mode draws no charts: their axes are absolute times, which quick mode does not report.
+  const chartsOf = (section: ChartSpec['section']) =>
+    (quick ? [] : charts)
+      .filter((spec) => spec.section === section)
+      .map(cdfChart)
+      .join('\n');
   const quickNote = quick
-    ? '<p class="warn">Quick mode (CI): fewer rounds, one pass, no peers. Only ratios are shown; absolute times of quick mode are not results.</p>'
+    ? '<p class="warn">Quick mode (CI): fewer rounds, one pass, no peers. Only ratios are shown, and no charts; absolute times of quick mode are not results.</p>'
     : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Victor benchmark</title>
 <style>body{font:14px system-ui,sans-serif;max-width:900px;margin:2em auto;padding:0 1em}figure{margin:1.5em 0}figcaption{font-weight:600;margin-bottom:.5em}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}small{color:#666}.warn{background:#fff4e0;padding:.5em}.notes{color:#8a5a00}</style></head>
@@ -179,8 +190,10 @@ ${quickNote}
 <h2>Machine, date, command</h2><table class="kv">${machineRows}</table>
 <p><small>Added figures: the client's percentile minus raw undici's in the same pass, median over passes, with the smallest and largest pass in brackets. Throughput: total requests over total time at concurrency 64, as a ratio to raw; per-round ratios beside it. A negative added figure is inside the noise.</small></p>
 ${groupTable('Clients: one chat call vs raw undici', (report.peers ?? {}) as Record<string, unknown>, quick)}
+${chartsOf('peers')}
 ${groupTable('Agent turn with 55 tools vs raw undici sending the same bytes', (report.frameworks ?? {}) as Record<string, unknown>, quick)}
-${charts.map(cdfChart).join('\n')}
+${chartsOf('frameworks')}
+${chartsOf(undefined)}
 <h2>Other scenarios</h2>
 ${scenarios}
 </body></html>`;

@@ -198,10 +198,34 @@ export async function runBenchmark(
       },
     };
     const html = htmlReport(report, [
-      { title: 'Clients: one chat call, concurrency 1', unit: 'latency', group: peers, key: 'chatUs' },
-      { title: 'Clients: streaming, time to first token', unit: 'TTFT', group: peers, key: 'ttftUs' },
-      { title: 'Agent turn (55 tools), concurrency 1', unit: 'latency', group: frameworks, key: 'chatUs' },
-      { title: 'Agent turn (55 tools), time to first token', unit: 'TTFT', group: frameworks, key: 'ttftUs' },
+      {
+        title: 'Clients: one chat call, concurrency 1',
+        unit: 'latency',
+        group: peers,
+        key: 'chatUs',
+        section: 'peers',
+      },
+      {
+        title: 'Clients: streaming, time to first token',
+        unit: 'TTFT',
+        group: peers,
+        key: 'ttftUs',
+        section: 'peers',
+      },
+      {
+        title: 'Agent turn (55 tools), concurrency 1',
+        unit: 'latency',
+        group: frameworks,
+        key: 'chatUs',
+        section: 'frameworks',
+      },
+      {
+        title: 'Agent turn (55 tools), time to first token',
+        unit: 'TTFT',
+        group: frameworks,
+        key: 'ttftUs',
+        section: 'frameworks',
+      },
     ]);
     return { report, html };
   } finally {

@@ -24,6 +24,8 @@ if (binary === '' && !required)
   console.warn('\n*** SKIPPING the gateway Redis tests: redis-server is not installed ***\n');
 
 const KEY = 'sk-multi-process';
+const CACHED = 'sk-multi-cached';
+const ADMIN = 'sk-multi-admin';
 const BIN = fileURLToPath(new URL('../bin/victor-gateway.mjs', import.meta.url));
 
 function freePort(): Promise<number> {
@@ -100,10 +102,10 @@ function startGatewayProcess(configFile: string, redisUrl: string): Promise<stri
   });
 }
 
-async function chat(url: string, content: string, temperature?: number) {
+async function chat(url: string, content: string, temperature?: number, key = KEY) {
   const response = await request(`${url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({
       model: 'offline',
       messages: [{ role: 'user', content }],
@@ -131,8 +133,14 @@ describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () 
         redis: { urlEnv: 'REDIS_URL', keyPrefix: prefix, commandTimeoutMs: 10_000 },
         endpoints: { local: { type: 'loopback' } },
         routes: [{ alias: 'offline', endpoints: ['local'] }],
-        keys: [{ id: 'multi', hash: hashApiKey(KEY), requestsPerMinute: 100 }],
-        cache: { type: 'redis' },
+        keys: [
+          { id: 'multi', hash: hashApiKey(KEY), requestsPerMinute: 100 },
+          { id: 'cached', hash: hashApiKey(CACHED) },
+          { id: 'admin', hash: hashApiKey(ADMIN), admin: true },
+        ],
+        // A memory tier per process in front of Redis; a long staleness bound, so that a stalled loaded
+        // machine does not empty a memory tier this test looks into.
+        cache: { type: 'tiered', maxStalenessMs: 30_000 },
         logging: { level: 'error' },
       }),
     );
@@ -177,6 +185,27 @@ describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () 
     // 100 from the full bucket, plus what refilled while the test ran (100 a minute).
     expect(ok).toBeGreaterThanOrEqual(98);
     expect(ok).toBeLessThanOrEqual(100 + Math.ceil((elapsedSeconds * 100) / 60) + 1);
+  }, 60_000);
+
+  it('drops a key’s cached answers from every process’s memory tier on an invalidation', async () => {
+    const [first, ...rest] = urls as [string, ...string[]];
+    await chat(first, 'to invalidate', 0, CACHED);
+    for (const url of rest) {
+      // The first process may answer before its write to Redis lands: ask until the others hit (and keep
+      // the answer in their memory tier).
+      await expect.poll(async () => (await chat(url, 'to invalidate', 0, CACHED)).cache).toBe('hit');
+    }
+    for (const url of rest) {
+      const response = await request(`${first}/admin/cache/invalidate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify({ keyId: 'cached' }),
+      });
+      expect(response.statusCode).toBe(200);
+      expect(await response.body.json()).toMatchObject({ reach: 'every process' });
+      // Without the message over Redis pub/sub, this process would serve its memory copy for a minute.
+      await expect.poll(async () => (await chat(url, 'to invalidate', 0, CACHED)).cache).toBe('miss');
+    }
   }, 60_000);
 });
 

@@ -313,3 +313,85 @@ describe('LexicalIndex (properties)', () => {
     );
   });
 });
+
+describe('LexicalIndex, queries of several sentences over common terms', () => {
+  // 1,200 tools: `data`, `value`, `record` and `entry` are in 1/2 to 1/7 of them, so they get dense rows
+  // and are looked up instead of scanned; the other words are rarer.
+  // Words of letters only (digits would be split off): `word('alpha', 12)` is `alphabc`.
+  const word = (prefix: string, n: number) =>
+    prefix + String(n).replace(/\d/g, (d) => 'abcdefghij'[Number(d)]!);
+  const pool = Array.from({ length: 1200 }, (_, i) => {
+    const words = [
+      word('alpha', i % 40),
+      word('beta', i % 97),
+      word('gamma', i % 13),
+      word('delta', i % 400),
+    ];
+    if (i % 2 === 0) words.push('data');
+    if (i % 3 === 0) words.push('value');
+    if (i % 5 === 0) words.push('record', 'record');
+    if (i % 7 === 0) words.push('entry');
+    for (let f = 0; f < i % 4; f++) words.push(word('filler', f));
+    return {
+      name: `tool${i}`,
+      description: words.join(' '),
+      parameterNames: '',
+      parameterDescriptions: '',
+      labels: '',
+    };
+  });
+  const big = LexicalIndex.build(pool, { maxDocumentShare: 1 });
+  const documentCount = pool.length;
+
+  /** The ranking of `#searchSegments` computed from single-sentence searches, which scan every posting. */
+  function reference(sentences: string[], k: number): { documents: number[]; totals: Float64Array } {
+    const totals = new Float64Array(documentCount);
+    const picks: number[] = [];
+    for (const sentence of sentences) {
+      const hits = big.search(big.prepare(sentence), documentCount);
+      hits.documents.forEach((document, i) => {
+        totals[document]! += hits.scores[i]!;
+      });
+      if (hits.documents.length > 0 && !picks.includes(hits.documents[0]!)) picks.push(hits.documents[0]!);
+    }
+    const order = [...totals.keys()]
+      .filter((d) => totals[d]! > 0)
+      .sort((a, b) => totals[b]! - totals[a]! || a - b);
+    const documents = order.slice(0, 1);
+    for (const document of [...picks, ...order.slice(1, k)]) {
+      if (documents.length < k && !documents.includes(document)) documents.push(document);
+    }
+    return { documents, totals };
+  }
+
+  const sentenceChoices = [
+    'data value',
+    'record entry data',
+    `${word('alpha', 3)} data`,
+    `${word('beta', 11)} value record`,
+    `${word('gamma', 5)} entry`,
+    'data',
+    `${word('alpha', 7)} ${word('beta', 7)} ${word('gamma', 7)} ${word('filler', 2)}`,
+    `${word('alpha', 12)} ${word('beta', 50)} data value`,
+    `${word('delta', 17)} data`,
+    `${word('delta', 250)} value record`,
+    `${word('gamma', 5)} value record entry data`,
+  ];
+  const queries: string[][] = [];
+  for (const first of sentenceChoices)
+    for (const second of sentenceChoices) if (first !== second) queries.push([first, second]);
+  queries.push(['data value', 'record entry', `${word('alpha', 1)} ${word('beta', 2)}`, 'value']);
+
+  it('ranks exactly as scanning every posting would, for any k', () => {
+    for (const sentences of queries) {
+      for (const k of [1, 5, 10]) {
+        const hits = big.search(big.prepare(sentences.map((s) => `${s}.`).join(' ')), k);
+        const expected = reference(sentences, k);
+        expect(hits.documents, `${sentences.join(' | ')} k ${k}`).toEqual(expected.documents);
+        hits.documents.forEach((document, i) => {
+          expect(hits.scores[i]).toBeCloseTo(expected.totals[document]!, 5);
+        });
+      }
+    }
+  });
+});

@@ -220,15 +220,31 @@ export class LexicalIndex {
   // Query terms with a lower IDF than this (found in more than `maxDocumentShare` of the tools) are left out.
   readonly #minQueryIdf: number;
   // Per-document sum of the segments' scores, and the documents it holds, for queries of several sentences.
-  readonly #segmentTotals: Float32Array;
+  readonly #segmentTotals: Float64Array;
   readonly #segmentTouched: Uint32Array;
+  // Bit s set: the document's score for segment s is in `#segmentTotals` (see `#rankSegments`).
+  readonly #segmentSeen: Uint32Array;
+  // The total weight of each segment of the query being ranked, and the bound of each deferred segment.
+  readonly #segmentWeight = new Float64Array(MAX_DEFERRED_SEGMENTS);
+  readonly #segmentBound = new Float64Array(MAX_DEFERRED_SEGMENTS);
+  // Common terms (see `DENSE_SHARE`): slot per term id (-1: none), impacts by slot * documentCount + document
+  // (0: not in the document), and each slot's highest impact.
+  readonly #denseSlot: Int32Array;
+  readonly #denseImpacts: Float32Array;
+  readonly #denseMax: Float32Array;
+  // Written by `#settle`: documents in `#segmentTouched`, and the best allowed document of the segment.
+  #totalCount = 0;
+  #best = -1;
+  #bestScore = 0;
   // One segment's weight per term id while a query is prepared (zero between calls), and its term ids.
   readonly #segmentQueryWeights: Float64Array;
   readonly #segmentQueryTerms: number[] = [];
   // Scratch space reused by every search (JavaScript runs one search at a time).
+  // `#accumulator[2 * d]` is document d's score, `[2 * d + 1]` the query weight it matched (0: untouched):
+  // one cache line for both, in doubles so adding a posting needs no float conversion.
   readonly #accumulator: Float32Array;
-  readonly #touched: Uint32Array;
   readonly #matched: Float32Array;
+  readonly #touched: Uint32Array;
   // Query words seen before, with their term id (-1: stop word or not in the index).
   readonly #termIdByWord = new Map<string, number>();
   // A query's weight per term id while it is prepared (zero between calls), and its term ids in order.
@@ -265,11 +281,34 @@ export class LexicalIndex {
     this.#stopWords = stopWords;
     this.#sentences = sentences;
     this.#minQueryIdf = minQueryIdf;
-    this.#segmentTotals = new Float32Array(sentences ? documentCount : 0);
+    this.#segmentTotals = new Float64Array(sentences ? documentCount : 0);
     this.#segmentTouched = new Uint32Array(sentences ? documentCount : 0);
+    this.#segmentSeen = new Uint32Array(sentences ? documentCount : 0);
+    const termCount = terms.size;
+    this.#denseSlot = new Int32Array(termCount).fill(-1);
+    let denseCount = 0;
+    const minDense = Math.max(DENSE_MIN_DOCUMENTS, Math.ceil(documentCount * DENSE_SHARE));
+    if (sentences) {
+      for (let termId = 0; termId < termCount; termId++) {
+        if (offsets[termId + 1]! - offsets[termId]! >= minDense && idf[termId]! >= minQueryIdf) {
+          this.#denseSlot[termId] = denseCount++;
+        }
+      }
+    }
+    this.#denseImpacts = new Float32Array(denseCount * documentCount);
+    this.#denseMax = new Float32Array(denseCount);
+    for (let termId = 0; termId < termCount; termId++) {
+      const slot = this.#denseSlot[termId]!;
+      if (slot < 0) continue;
+      for (let posting = offsets[termId]!; posting < offsets[termId + 1]!; posting++) {
+        const impact = postingImpacts[posting]!;
+        this.#denseImpacts[slot * documentCount + postingDocuments[posting]!] = impact;
+        if (impact > this.#denseMax[slot]!) this.#denseMax[slot] = impact;
+      }
+    }
     this.#segmentQueryWeights = new Float64Array(sentences ? terms.size : 0);
-    this.#matched = new Float32Array(documentCount);
     this.#accumulator = new Float32Array(documentCount);
+    this.#matched = new Float32Array(documentCount);
     this.#touched = new Uint32Array(documentCount);
     this.#queryWeights = new Float64Array(terms.size);
   }
@@ -442,10 +481,13 @@ export class LexicalIndex {
       this.#postingImpacts.byteLength +
       this.#accumulator.byteLength +
       this.#touched.byteLength +
-      this.#matched.byteLength +
       this.#queryWeights.byteLength +
       this.#segmentTotals.byteLength +
       this.#segmentTouched.byteLength +
+      this.#segmentSeen.byteLength +
+      this.#denseSlot.byteLength +
+      this.#denseImpacts.byteLength +
+      this.#denseMax.byteLength +
       this.#segmentQueryWeights.byteLength
     );
   }
@@ -491,9 +533,10 @@ export class LexicalIndex {
       weights,
       maxScore,
       mentioned,
-      segmentStarts: Uint32Array.from(segments.starts),
-      segmentTermIds: Uint32Array.from(segments.termIds),
-      segmentWeights: Float32Array.from(segments.weights),
+      // `new` with an array copies it directly; `from` goes through the iterator protocol.
+      segmentStarts: new Uint32Array(segments.starts),
+      segmentTermIds: new Uint32Array(segments.termIds),
+      segmentWeights: new Float32Array(segments.weights),
       sentenceCount: segments.sentenceCount,
     };
   }
@@ -565,122 +608,210 @@ export class LexicalIndex {
     if (query.segmentStarts !== undefined && this.#segmentTotals.length > 0) {
       return this.#searchSegments(query, k, allowed);
     }
+    const touched = this.#touched;
+    const { termIds, weights } = query;
+    let touchedCount = this.#accumulate(termIds, weights, 0, termIds.length);
+    const totalWeight = sumOf(weights, 0, weights.length);
+    for (const document of query.mentioned) {
+      if (this.#matched[document] === 0) {
+        touched[touchedCount++] = document;
+        this.#matched[document] = totalWeight;
+      }
+    }
+    const boost = this.#nameMentionBoost * query.maxScore + Number.MIN_VALUE;
+    const documents: number[] = [];
+    const scores: number[] = [];
+    let threshold = -1;
+    for (let t = 0; t < touchedCount; t++) {
+      const document = touched[t]!;
+      let score = this.#takeScore(document, totalWeight);
+      if (query.mentioned.length > 0 && query.mentioned.includes(document)) score += boost;
+      if (score < threshold || (allowed !== undefined && allowed[document] === 0)) continue;
+      insertTopK(documents, scores, document, score, k);
+      if (scores.length === k) threshold = scores[k - 1]!;
+    }
+    return { documents, scores };
+  }
+
+  /**
+   * Adds the postings of `termIds[from]` to `termIds[to - 1]`, each times its weight, into the accumulator;
+   * returns how many documents were touched (listed in `#touched`). `terms` picks all of them, only those
+   * without a dense row (`SPARSE`) or only those with one (`DENSE`); `unseen`, when not 0, skips the
+   * documents with that bit in `#segmentSeen`.
+   */
+  #accumulate(
+    termIds: Uint32Array,
+    weights: Float32Array,
+    from: number,
+    to: number,
+    terms = ALL_TERMS,
+    unseen = 0,
+  ): number {
     const accumulator = this.#accumulator;
+    const matched = this.#matched;
     const touched = this.#touched;
     const offsets = this.#offsets;
     const postingDocuments = this.#postingDocuments;
     const postingImpacts = this.#postingImpacts;
-    const matched = this.#matched;
-    const coordination = this.#coordination;
+    const denseSlot = this.#denseSlot;
+    const seen = this.#segmentSeen;
     let touchedCount = 0;
-    let totalWeight = 0;
-    const { termIds, weights } = query;
-    for (let q = 0; q < termIds.length; q++) {
+    for (let q = from; q < to; q++) {
       const termId = termIds[q]!;
+      if (terms !== ALL_TERMS && denseSlot[termId]! >= 0 !== (terms === DENSE_TERMS)) continue;
       const weight = weights[q]!;
-      totalWeight += weight;
       const end = offsets[termId + 1]!;
       for (let posting = offsets[termId]!; posting < end; posting++) {
         const document = postingDocuments[posting]!;
-        if (accumulator[document] === 0) touched[touchedCount++] = document;
+        if (unseen !== 0 && (seen[document]! & unseen) !== 0) continue;
+        if (matched[document] === 0) touched[touchedCount++] = document;
         accumulator[document]! += weight * postingImpacts[posting]!;
         matched[document]! += weight;
       }
     }
-    if (coordination > 0 && totalWeight > 0) {
-      for (let t = 0; t < touchedCount; t++) {
-        const document = touched[t]!;
-        accumulator[document]! *= coordinationFactor(matched[document]! / totalWeight, coordination);
-      }
-    }
-    for (const document of query.mentioned) {
-      if (accumulator[document] === 0) touched[touchedCount++] = document;
-      accumulator[document]! += this.#nameMentionBoost * query.maxScore + Number.MIN_VALUE;
-    }
-    const documents: number[] = [];
-    const scores: number[] = [];
-    for (let t = 0; t < touchedCount; t++) {
-      const document = touched[t]!;
-      const score = accumulator[document]!;
-      accumulator[document] = 0;
-      matched[document] = 0;
-      if (allowed !== undefined && allowed[document] === 0) continue;
-      insertTopK(documents, scores, document, score, k);
-    }
-    return { documents, scores };
+    return touchedCount;
   }
+
+  /** A touched document's score times its coordination factor; clears its accumulator slots. */
+  #takeScore(document: number, totalWeight: number): number {
+    let score = this.#accumulator[document]!;
+    const matched = this.#matched[document]!;
+    this.#accumulator[document] = 0;
+    this.#matched[document] = 0;
+    if (this.#coordination > 0 && matched < totalWeight) {
+      score *= coordinationFactor(matched / totalWeight, this.#coordination);
+    }
+    return score;
+  }
+
   /**
    * `search` for a query of several sentences: each segment is scored on its own (with its own
    * coordination factor) and the scores are summed; the best document of each sentence then follows the
-   * best document overall.
+   * best document overall. Tried first without scanning the postings of common terms (see `#rankSegments`);
+   * when that cannot prove its result exact, ranked again with every posting.
    */
   #searchSegments(query: LexicalQuery, k: number, allowed: Uint8Array | undefined): SearchHits {
-    const accumulator = this.#accumulator;
-    const touched = this.#touched;
-    const offsets = this.#offsets;
-    const postingDocuments = this.#postingDocuments;
-    const postingImpacts = this.#postingImpacts;
-    const matched = this.#matched;
-    const coordination = this.#coordination;
+    const segmentCount = query.segmentStarts!.length - 1;
+    if (this.#denseImpacts.length > 0 && segmentCount <= MAX_DEFERRED_SEGMENTS) {
+      const hits = this.#rankSegments(query, k, allowed, true);
+      if (hits !== undefined) return hits;
+    }
+    return this.#rankSegments(query, k, allowed, false)!;
+  }
+
+  /**
+   * Ranks a query of several segments. With `defer`, a segment's common terms (those with a dense impact
+   * row) are scored only for the documents its other terms touched, by looking their impacts up; a
+   * document that only common terms match can score at most the segment's bound (the sum of those terms'
+   * highest impacts, times the coordination factor of matching only them). A segment whose best document
+   * does not beat that bound is scored in full at once. The documents left out of a deferred segment get
+   * their share for it at the end if they are candidates anyway; any other document totals at most the sum
+   * of the deferred segments' bounds, so the result is exact when the k-th best candidate is above that
+   * sum. Otherwise it returns `undefined` (the scratch arrays are left clean).
+   */
+  #rankSegments(
+    query: LexicalQuery,
+    k: number,
+    allowed: Uint8Array | undefined,
+    defer: boolean,
+  ): SearchHits | undefined {
     const totals = this.#segmentTotals;
     const totalTouched = this.#segmentTouched;
+    const seen = this.#segmentSeen;
+    const segmentWeight = this.#segmentWeight;
+    const denseSlot = this.#denseSlot;
+    const denseMax = this.#denseMax;
     const starts = query.segmentStarts!;
     const segmentTermIds = query.segmentTermIds!;
     const segmentWeights = query.segmentWeights!;
     const sentenceCount = query.sentenceCount ?? starts.length - 1;
-    let totalCount = 0;
+    this.#totalCount = 0;
+    let deferred = 0;
+    let bound = 0;
     // The best document of each sentence, in sentence order.
     const picks: number[] = [];
     for (let segment = 0; segment + 1 < starts.length; segment++) {
-      let touchedCount = 0;
-      let totalWeight = 0;
-      for (let q = starts[segment]!; q < starts[segment + 1]!; q++) {
-        const termId = segmentTermIds[q]!;
-        const weight = segmentWeights[q]!;
-        totalWeight += weight;
-        const end = offsets[termId + 1]!;
-        for (let posting = offsets[termId]!; posting < end; posting++) {
-          const document = postingDocuments[posting]!;
-          if (accumulator[document] === 0) touched[touchedCount++] = document;
-          accumulator[document]! += weight * postingImpacts[posting]!;
-          matched[document]! += weight;
+      const from = starts[segment]!;
+      const to = starts[segment + 1]!;
+      const totalWeight = sumOf(segmentWeights, from, to);
+      let denseWeight = 0;
+      let denseBound = 0;
+      if (defer) {
+        segmentWeight[segment] = totalWeight;
+        for (let q = from; q < to; q++) {
+          const slot = denseSlot[segmentTermIds[q]!]!;
+          if (slot < 0) continue;
+          denseWeight += segmentWeights[q]!;
+          denseBound += segmentWeights[q]! * denseMax[slot]!;
         }
       }
-      const coordinate = coordination > 0 && totalWeight > 0;
-      let best = -1;
-      let bestScore = 0;
-      for (let t = 0; t < touchedCount; t++) {
-        const document = touched[t]!;
-        let score = accumulator[document]!;
-        if (coordinate) score *= coordinationFactor(matched[document]! / totalWeight, coordination);
-        accumulator[document] = 0;
-        matched[document] = 0;
-        if (totals[document] === 0) totalTouched[totalCount++] = document;
-        totals[document]! += score;
-        if (
-          (score > bestScore || (score === bestScore && document < best)) &&
-          (allowed === undefined || allowed[document] === 1)
-        ) {
-          best = document;
-          bestScore = score;
+      const bit = defer ? 1 << segment : 0;
+      this.#best = -1;
+      this.#bestScore = 0;
+      if (denseWeight === 0) {
+        this.#settle(this.#accumulate(segmentTermIds, segmentWeights, from, to), totalWeight, bit, allowed);
+      } else {
+        const touchedCount = this.#accumulate(segmentTermIds, segmentWeights, from, to, SPARSE_TERMS);
+        this.#addDense(segmentTermIds, segmentWeights, from, to, touchedCount);
+        this.#settle(touchedCount, totalWeight, bit, allowed);
+        if (this.#coordination > 0)
+          denseBound *= coordinationFactor(denseWeight / totalWeight, this.#coordination);
+        if (this.#best >= 0 && this.#bestScore > denseBound) {
+          deferred |= bit;
+          bound += denseBound;
+          this.#segmentBound[segment] = denseBound;
+        } else {
+          // No proof that the best document is among those touched: score the other documents now.
+          const rest = this.#accumulate(segmentTermIds, segmentWeights, from, to, DENSE_TERMS, bit);
+          this.#settle(rest, totalWeight, bit, allowed);
         }
       }
-      if (segment < sentenceCount && best >= 0 && !picks.includes(best)) picks.push(best);
+      if (segment < sentenceCount && this.#best >= 0 && !picks.includes(this.#best)) picks.push(this.#best);
     }
+    let totalCount = this.#totalCount;
     for (const document of query.mentioned) {
       if (totals[document] === 0) totalTouched[totalCount++] = document;
       totals[document]! += this.#nameMentionBoost * query.maxScore + Number.MIN_VALUE;
     }
+    // The picks' totals are reported: complete them first.
+    if (deferred !== 0) for (const document of picks) this.#complete(document, query, deferred);
+    const pickScores: number[] = [];
+    for (const document of picks) pickScores.push(totals[document]!);
+    // Totals so far are lower bounds, so their k-th best is one too: a candidate whose total plus the
+    // bounds of the segments it is missing stays below it cannot make the top k, and is not completed.
+    let floor = -1;
+    if (deferred !== 0) {
+      const lower: number[] = [];
+      const lowerDocuments: number[] = [];
+      for (let t = 0; t < totalCount; t++) {
+        const document = totalTouched[t]!;
+        if (allowed !== undefined && allowed[document] === 0) continue;
+        const score = totals[document]!;
+        if (score < floor) continue;
+        insertTopK(lowerDocuments, lower, document, score, k);
+        if (lower.length === k) floor = lower[k - 1]!;
+      }
+    }
     const ranked: number[] = [];
     const rankedScores: number[] = [];
-    const pickScores = picks.map((document) => totals[document]!);
+    let threshold = -1;
     for (let t = 0; t < totalCount; t++) {
       const document = totalTouched[t]!;
+      if (deferred !== 0 && (allowed === undefined || allowed[document] === 1)) {
+        const missing = deferred & ~seen[document]!;
+        if (missing !== 0 && totals[document]! + this.#boundOf(missing) >= floor) {
+          this.#complete(document, query, missing);
+        }
+      }
       const score = totals[document]!;
       totals[document] = 0;
-      if (allowed !== undefined && allowed[document] === 0) continue;
+      if (defer) seen[document] = 0;
+      if (score < threshold || (allowed !== undefined && allowed[document] === 0)) continue;
       insertTopK(ranked, rankedScores, document, score, k);
+      if (rankedScores.length === k) threshold = rankedScores[k - 1]!;
     }
+    // A document no segment touched totals at most `bound`: exact only if the k-th best is above it.
+    if (deferred !== 0 && !(ranked.length === k && threshold > bound)) return undefined;
     if (ranked.length === 0) return { documents: ranked, scores: rankedScores };
     const documents = [ranked[0]!];
     const scores = [rankedScores[0]!];
@@ -696,7 +827,138 @@ export class LexicalIndex {
     }
     return { documents, scores };
   }
+
+  /**
+   * Moves one segment's scores of the `touchedCount` touched documents into the totals (marking bit `bit`
+   * of each as seen), and keeps the best allowed one in `#best` / `#bestScore`.
+   */
+  #settle(touchedCount: number, totalWeight: number, bit: number, allowed: Uint8Array | undefined): void {
+    const touched = this.#touched;
+    const totals = this.#segmentTotals;
+    const totalTouched = this.#segmentTouched;
+    const seen = this.#segmentSeen;
+    let totalCount = this.#totalCount;
+    let best = this.#best;
+    let bestScore = this.#bestScore;
+    for (let t = 0; t < touchedCount; t++) {
+      const document = touched[t]!;
+      const score = this.#takeScore(document, totalWeight);
+      if (totals[document] === 0) totalTouched[totalCount++] = document;
+      totals[document]! += score;
+      if (bit !== 0) seen[document]! |= bit;
+      if (
+        (score > bestScore || (score === bestScore && document < best)) &&
+        (allowed === undefined || allowed[document] === 1)
+      ) {
+        best = document;
+        bestScore = score;
+      }
+    }
+    this.#totalCount = totalCount;
+    this.#best = best;
+    this.#bestScore = bestScore;
+  }
+
+  /** Adds the common terms' impacts of a segment to the `touchedCount` documents its other terms touched. */
+  #addDense(
+    termIds: Uint32Array,
+    weights: Float32Array,
+    from: number,
+    to: number,
+    touchedCount: number,
+  ): void {
+    const accumulator = this.#accumulator;
+    const matched = this.#matched;
+    const touched = this.#touched;
+    const denseImpacts = this.#denseImpacts;
+    const documentCount = this.documentCount;
+    for (let q = from; q < to; q++) {
+      const slot = this.#denseSlot[termIds[q]!]!;
+      if (slot < 0) continue;
+      const weight = weights[q]!;
+      const row = slot * documentCount;
+      for (let t = 0; t < touchedCount; t++) {
+        const document = touched[t]!;
+        const impact = denseImpacts[row + document]!;
+        if (impact === 0) continue;
+        accumulator[document]! += weight * impact;
+        matched[document]! += weight;
+      }
+    }
+  }
+
+  /** Adds a document's scores for the deferred segments in `segments` that it has not been seen in. */
+  #complete(document: number, query: LexicalQuery, segments: number): void {
+    const starts = query.segmentStarts!;
+    let missing = segments & ~this.#segmentSeen[document]!;
+    this.#segmentSeen[document]! |= segments;
+    while (missing !== 0) {
+      const segment = 31 - Math.clz32(missing & -missing);
+      missing &= missing - 1;
+      this.#segmentTotals[document]! += this.#denseScore(
+        document,
+        query.segmentTermIds!,
+        query.segmentWeights!,
+        starts[segment]!,
+        starts[segment + 1]!,
+        this.#segmentWeight[segment]!,
+      );
+    }
+  }
+
+  /** The sum of the bounds of the deferred segments in `segments`. */
+  #boundOf(segments: number): number {
+    let bound = 0;
+    let rest = segments;
+    while (rest !== 0) {
+      bound += this.#segmentBound[31 - Math.clz32(rest & -rest)]!;
+      rest &= rest - 1;
+    }
+    return bound;
+  }
+
+  /** A document's score for the common terms of one segment (those alone matched it there). */
+  #denseScore(
+    document: number,
+    termIds: Uint32Array,
+    weights: Float32Array,
+    from: number,
+    to: number,
+    totalWeight: number,
+  ): number {
+    let score = 0;
+    let matched = 0;
+    for (let q = from; q < to; q++) {
+      const slot = this.#denseSlot[termIds[q]!]!;
+      if (slot < 0) continue;
+      const impact = this.#denseImpacts[slot * this.documentCount + document]!;
+      if (impact === 0) continue;
+      score += weights[q]! * impact;
+      matched += weights[q]!;
+    }
+    if (score === 0 || this.#coordination === 0 || matched >= totalWeight) return score;
+    return score * coordinationFactor(matched / totalWeight, this.#coordination);
+  }
 }
+
+/** The sum of `values[from]` to `values[to - 1]`. */
+function sumOf(values: Float32Array, from: number, to: number): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += values[i]!;
+  return sum;
+}
+
+// A term found in at least this share of the tools (and `DENSE_MIN_DOCUMENTS`) also gets a dense row of
+// impacts, so a query of several sentences can look it up for the documents other terms found instead of
+// scanning its long postings list for every sentence.
+const DENSE_SHARE = 1 / 8;
+const DENSE_MIN_DOCUMENTS = 128;
+// Which terms `#accumulate` scans.
+const ALL_TERMS = 0;
+const SPARSE_TERMS = 1;
+const DENSE_TERMS = 2;
+// Segments are tracked in a 32-bit mask; longer queries are ranked without deferring.
+const MAX_DEFERRED_SEGMENTS = 32;
 
 /** share ^ exponent; the default exponent 0.5 takes `Math.sqrt`, several times faster than `**`. */
 function coordinationFactor(share: number, exponent: number): number {

@@ -4,13 +4,13 @@ import { nonNegativeInteger, optionalDuration, positiveInteger } from './options
 /** Options of `InFlightLimiter`. */
 export interface InFlightLimiterOptions {
   /** Most requests in flight at once; default `Infinity` (no limit). */
-  maxInFlight?: number;
+  maxInFlight?: number | undefined;
   /** Most callers waiting for a slot; beyond it `acquire` fails at once. Default 1,024. */
-  maxQueued?: number;
+  maxQueued?: number | undefined;
   /** Longest wait for a slot; default none (the caller's `abortSignal` still applies). */
-  queueTimeoutMs?: number;
+  queueTimeoutMs?: number | undefined;
   /** Names the endpoint in error messages. */
-  name?: string;
+  name?: string | undefined;
 }
 
 interface Waiter {

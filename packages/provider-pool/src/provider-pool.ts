@@ -253,7 +253,11 @@ export class ProviderPool implements Provider {
   /** Sends a chat request to the best endpoint, retrying and falling back as configured. */
   chat(request: ChatRequest): Promise<ChatResponse> {
     return this.run(request.abortSignal, undefined, (provider, abortSignal) =>
-      provider.chat(abortSignal === request.abortSignal ? request : { ...request, abortSignal }),
+      provider.chat(
+        abortSignal === undefined || abortSignal === request.abortSignal
+          ? request
+          : { ...request, abortSignal },
+      ),
     );
   }
 
@@ -266,7 +270,11 @@ export class ProviderPool implements Provider {
       request.abortSignal,
       (state) => typeof state.provider.embed === 'function',
       (provider, abortSignal) =>
-        provider.embed!(abortSignal === request.abortSignal ? request : { ...request, abortSignal }),
+        provider.embed!(
+          abortSignal === undefined || abortSignal === request.abortSignal
+            ? request
+            : { ...request, abortSignal },
+        ),
     );
   }
 
@@ -286,7 +294,9 @@ export class ProviderPool implements Provider {
         (provider, signal) =>
           openStream(
             provider,
-            signal === request.abortSignal ? request : { ...request, abortSignal: signal },
+            signal === undefined || signal === request.abortSignal
+              ? request
+              : { ...request, abortSignal: signal },
           ),
       );
       const { state } = opened;

@@ -85,3 +85,6 @@ export {
   fromEmbeddingsRequest,
   toEmbeddingsResponse,
 } from './openai/embeddings-wire.js';
+export type { GatewayRedisClient, GatewayRedisConnection } from './redis-connection.js';
+export { openRedisConnection, parseClusterNodes } from './redis-connection.js';
+export type { CacheInvalidation } from './response-cache-admin.js';

@@ -3,7 +3,7 @@ export { AnthropicStreamDecoder } from './anthropic/decode-stream.js';
 export type { AnthropicProviderOptions } from './anthropic/provider.js';
 export { AnthropicProvider, createAnthropicProvider } from './anthropic/provider.js';
 export type { AnthropicCacheControl } from './anthropic/request-body.js';
-export { buildMessagesBody, placeCacheBreakpoints } from './anthropic/request-body.js';
+export { buildMessagesBody, PrefixStability, placeCacheBreakpoints } from './anthropic/request-body.js';
 export { mapStopReason } from './anthropic/stop-reason.js';
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
 export { CIRCUIT_STATE_METRIC, CIRCUIT_TRANSITIONS_METRIC, CircuitBreaker } from './circuit-breaker.js';

@@ -33,7 +33,12 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
       server = await createLoopbackServer({
         reply: (seen) => {
           const messages = seen.body.messages as Array<{ content?: unknown }> | undefined;
-          return messages?.at(-1)?.content === 'stall' ? { kind: 'stall' } : undefined;
+          const content = messages?.at(-1)?.content;
+          // An Anthropic message marked with a cache breakpoint is a text block.
+          const text = Array.isArray(content)
+            ? (content[0] as { text?: unknown } | undefined)?.text
+            : content;
+          return text === 'stall' ? { kind: 'stall' } : undefined;
         },
       });
       provider = create(server.baseURL);

@@ -1,8 +1,10 @@
 import type { ChatRequest, Message, ToolDefinition } from '@victor-ai/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod/v4';
 import { buildChatBody, promptCacheKeyOf } from '../openai-compatible/request-body.js';
 import { buildResponsesBody } from '../openai-responses/request-body.js';
+import { createLoopbackServer, type LoopbackServer } from '../testing/loopback-server.js';
+import { type AnthropicProvider, createAnthropicProvider } from './provider.js';
 import { buildMessagesBody } from './request-body.js';
 
 const tool = (name: string): ToolDefinition => ({
@@ -114,5 +116,99 @@ describe('prompt_cache_key', () => {
     expect(JSON.parse(buildChatBody({ model: 'm', messages: [] }, false, false))).not.toHaveProperty(
       'prompt_cache_key',
     );
+  });
+});
+
+describe('Anthropic provider: breakpoints on by default, only on a prefix that stays', () => {
+  let server: LoopbackServer;
+  beforeAll(async () => {
+    server = await createLoopbackServer({ recordRequests: 1000 });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  async function send(
+    provider: AnthropicProvider,
+    requests: Array<Partial<ChatRequest>>,
+  ): Promise<string[][]> {
+    const before = server.requests.length;
+    for (const request of requests)
+      await provider.chat({ model: 'm', messages: conversation, tools, ...request });
+    return server.requests.slice(before).map((request) => markers(request.body));
+  }
+  const inConversation = (extra: Partial<ChatRequest> = {}): Partial<ChatRequest> => ({
+    metadata: { conversationId: 'c1', tenantId: 't' },
+    ...extra,
+  });
+
+  it('marks a conversation once its prefix was sent unchanged twice', async () => {
+    const provider = createAnthropicProvider({ baseURL: server.url });
+    try {
+      const sent = await send(provider, [inConversation(), inConversation(), inConversation()]);
+      expect(sent[0]).toEqual([]);
+      expect(sent[1]).toEqual([]);
+      expect(sent[2]).toEqual([
+        '.messages[0].content[0]',
+        '.messages[2].content[0]',
+        '.system[0]',
+        '.tools[1]',
+      ]);
+      // Requests without a conversation id count as one conversation: a stable tools + system prefix is
+      // marked from the third, their differing messages are not.
+      const loose = await send(
+        provider,
+        ['a', 'b', 'c'].map((text) => ({ messages: [conversation[0]!, { role: 'user', content: text }] })),
+      );
+      expect(loose.map((found) => found.length)).toEqual([0, 0, 2]);
+      expect(loose[2]).toEqual(['.system[0]', '.tools[1]']);
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('never marks tools that change every turn, nor messages whose start changes every turn', async () => {
+    const provider = createAnthropicProvider({ baseURL: server.url });
+    try {
+      const rotating = Array.from({ length: 6 }, (_, i) =>
+        inConversation({ tools: [tool(`tool_${i}`), tool('read_file')] }),
+      );
+      for (const markersOfRequest of await send(provider, rotating)) expect(markersOfRequest).toEqual([]);
+      // Stable tools and system, but a window that drops the oldest message every request.
+      const sliding = Array.from({ length: 6 }, (_, i) =>
+        inConversation({
+          metadata: { conversationId: 'c2' },
+          messages: [
+            conversation[0]!,
+            { role: 'user', content: `turn ${i}` },
+            { role: 'assistant', content: 'ok' },
+            { role: 'user', content: 'next' },
+          ],
+        }),
+      );
+      const sent = await send(provider, sliding);
+      for (const markersOfRequest of sent.slice(2))
+        expect(markersOfRequest).toEqual(['.system[0]', '.tools[1]']);
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('can be switched off, or set to mark every request', async () => {
+    const off = createAnthropicProvider({ baseURL: server.url, cacheControl: false });
+    const always = createAnthropicProvider({ baseURL: server.url, cacheControl: { stableAfter: 0 } });
+    try {
+      for (const sent of await send(off, [inConversation(), inConversation(), inConversation()]))
+        expect(sent).toEqual([]);
+      expect((await send(always, [inConversation()]))[0]).toHaveLength(4);
+      await expect(
+        send(createAnthropicProvider({ baseURL: server.url, cacheControl: { stableAfter: -1 } }), [
+          inConversation(),
+        ]),
+      ).rejects.toThrow(/stableAfter/);
+    } finally {
+      await off.close();
+      await always.close();
+    }
   });
 });

@@ -4,7 +4,12 @@ import { HttpProvider, type HttpProviderOptions, type StreamDecoder } from '../h
 import { positiveInteger } from '../options.js';
 import { decodeMessagesResponse } from './decode-response.js';
 import { AnthropicStreamDecoder } from './decode-stream.js';
-import { type AnthropicCacheControl, type AnthropicThinking, buildMessagesBody } from './request-body.js';
+import {
+  type AnthropicCacheControl,
+  type AnthropicThinking,
+  buildMessagesBody,
+  PrefixStability,
+} from './request-body.js';
 
 /** Options of `createAnthropicProvider`. */
 export interface AnthropicProviderOptions extends Omit<HttpProviderOptions, 'baseURL'> {
@@ -22,9 +27,10 @@ export interface AnthropicProviderOptions extends Omit<HttpProviderOptions, 'bas
    */
   thinking?: AnthropicThinking;
   /**
-   * Prompt-cache breakpoints (`cache_control`) placed on every request: `true` for the default placement
-   * (last tool, system prompt, last stable messages; at most 4), an object to tune it, `false` (default) for
-   * none. A request's `providerOptions.anthropic.cacheControl` overrides it.
+   * Prompt-cache breakpoints (`cache_control`), on by default: at most 4, on the last tool, the system
+   * prompt and the last stable messages, each only once it stays the same across a conversation's requests
+   * (`stableAfter`). An object tunes the placement; `false` places none. A request's
+   * `providerOptions.anthropic.cacheControl` overrides it.
    */
   cacheControl?: AnthropicCacheControl | boolean;
 }
@@ -34,7 +40,8 @@ export class AnthropicProvider extends HttpProvider {
   protected readonly chatPath: string;
   private readonly defaultMaxTokens: number;
   private readonly thinking: AnthropicThinking | undefined;
-  private readonly cacheControl: AnthropicCacheControl | boolean | undefined;
+  private readonly cacheControl: AnthropicCacheControl | boolean;
+  private readonly stability = new PrefixStability();
 
   constructor(options: AnthropicProviderOptions = {}) {
     if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
@@ -63,11 +70,18 @@ export class AnthropicProvider extends HttpProvider {
     ) {
       throw invalidOption('cacheControl', 'a boolean or an object like { messages: false }', cacheControl);
     }
-    this.cacheControl = cacheControl;
+    this.cacheControl = cacheControl ?? true;
   }
 
   protected buildBody(request: ChatRequest, stream: boolean): string {
-    return buildMessagesBody(request, stream, this.defaultMaxTokens, this.thinking, this.cacheControl);
+    return buildMessagesBody(
+      request,
+      stream,
+      this.defaultMaxTokens,
+      this.thinking,
+      this.cacheControl,
+      this.stability,
+    );
   }
 
   protected decodeResponse(body: unknown): ChatResponse {

@@ -130,6 +130,59 @@ export interface AnthropicCacheControl {
   ttl?: '5m' | '1h';
   /** At most this many breakpoints, 0 to 4; default 4. */
   maxBreakpoints?: number;
+  /**
+   * A part is marked only once it was sent unchanged in this many requests of the same conversation before
+   * (`metadata.tenantId` + `metadata.conversationId`; requests without a conversation id count as one
+   * conversation per tenant): a prefix that changes every turn (tools re-ranked each turn, a window that
+   * drops the oldest messages, unrelated one-off requests) is never marked, so it is never written at 1.25
+   * times the price for nothing. Default 2; 0 marks every request.
+   */
+  stableAfter?: number;
+}
+
+interface PrefixRecord {
+  tools: string;
+  system: string;
+  first: Message | undefined;
+  /** Requests in a row before this one that sent tools / tools+system / tools+system+messages' start unchanged. */
+  runs: [number, number, number];
+}
+
+function sameMessage(a: Message | undefined, b: Message | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.role === b.role && a.content === b.content);
+}
+
+/**
+ * Remembers, per conversation, how many requests in a row sent each part of the prompt's prefix (tools,
+ * system prompt, start of the messages) unchanged; the provider marks only the parts that stay. Bounded:
+ * the least recently seen conversation is forgotten beyond `maxConversations` (default 1,000).
+ */
+export class PrefixStability {
+  private readonly conversations = new Map<string, PrefixRecord>();
+
+  constructor(private readonly maxConversations = 1000) {}
+
+  /** Records a request's prefix parts and returns the runs of unchanged requests before it, per part. */
+  observe(
+    key: string,
+    tools: string,
+    system: string,
+    first: Message | undefined,
+  ): readonly [number, number, number] {
+    const previous = this.conversations.get(key);
+    let runs: [number, number, number] = [0, 0, 0];
+    if (previous !== undefined) {
+      this.conversations.delete(key);
+      const toolsRun = previous.tools === tools ? previous.runs[0] + 1 : 0;
+      const systemRun = previous.system === system ? Math.min(toolsRun, previous.runs[1] + 1) : 0;
+      const firstRun = sameMessage(previous.first, first) ? Math.min(systemRun, previous.runs[2] + 1) : 0;
+      runs = [toolsRun, systemRun, firstRun];
+    } else if (this.conversations.size >= this.maxConversations) {
+      this.conversations.delete(this.conversations.keys().next().value!);
+    }
+    this.conversations.set(key, { tools, system, first, runs });
+    return runs;
+  }
 }
 
 /** Reads `cacheControl` of a request's `providerOptions.anthropic` over the provider's default (`false`: off). */
@@ -213,6 +266,7 @@ export function buildMessagesBody(
   defaultMaxTokens: number,
   defaultThinking?: AnthropicThinking,
   defaultCacheControl?: AnthropicCacheControl | boolean,
+  stability?: PrefixStability,
 ): string {
   const { system, messages } = toAnthropicMessages(request.messages);
   const body: Record<string, unknown> = {
@@ -221,7 +275,35 @@ export function buildMessagesBody(
     messages,
   };
   const hasTools = request.tools !== undefined && request.tools.length > 0;
-  const control = cacheControlOf(request, defaultCacheControl);
+  let control = cacheControlOf(request, defaultCacheControl);
+  if (control !== undefined && stability !== undefined) {
+    const stableAfter = control.stableAfter ?? 2;
+    if (!Number.isInteger(stableAfter) || stableAfter < 0) {
+      throw invalidOption('cacheControl.stableAfter', 'a non-negative integer', stableAfter);
+    }
+    let first: Message | undefined;
+    for (const message of request.messages) {
+      if (message.role !== 'system') {
+        first = message;
+        break;
+      }
+    }
+    const runs = stability.observe(
+      // Requests without a conversation id share one entry per tenant (\u0000 is in no conversation id).
+      `${request.metadata?.tenantId ?? ''}:${request.metadata?.conversationId ?? '\u0000'}`,
+      hasTools ? toolsJson.json(request.tools!) : '',
+      system ?? '',
+      first,
+    );
+    if (runs[2] < stableAfter) {
+      control = {
+        ...control,
+        tools: control.tools !== false && runs[0] >= stableAfter,
+        system: control.system !== false && runs[1] >= stableAfter,
+        messages: false,
+      };
+    }
+  }
   const placed =
     control === undefined ? undefined : placeCacheBreakpoints(system, messages, hasTools, control);
   if (placed !== undefined) {

@@ -156,6 +156,19 @@ function nonNegative(option: string, value: unknown): number {
   return value;
 }
 
+/** A user message's text: a string, or text blocks (one marked with `cache_control`) joined; else its JSON. */
+function userContentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (
+    Array.isArray(content) &&
+    content.length > 0 &&
+    content.every((block) => (block as { type?: unknown } | null)?.type === 'text')
+  ) {
+    return content.map((block) => (block as { text?: unknown }).text ?? '').join('');
+  }
+  return JSON.stringify(content);
+}
+
 function lastUserText(body: Record<string, unknown>): string {
   if (body.input !== undefined) return lastResponsesUserText(body);
   const messages = Array.isArray(body.messages)
@@ -163,8 +176,7 @@ function lastUserText(body: Record<string, unknown>): string {
     : [];
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i]!;
-    if (message.role === 'user')
-      return typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
+    if (message.role === 'user') return userContentText(message.content);
   }
   return '';
 }

@@ -26,7 +26,7 @@ afterEach(async () => {
 describe('loopback prompt-cache model', () => {
   it('Anthropic: writes at breakpoints, reads them the next turn, and reports both in usage', async () => {
     server = await createLoopbackServer({ promptCache: true });
-    const provider = createAnthropicProvider({ baseURL: server.url, cacheControl: true });
+    const provider = createAnthropicProvider({ baseURL: server.url, cacheControl: { stableAfter: 0 } });
     const messages: Message[] = [system, { role: 'user', content: 'open a.ts' }];
     const first = await provider.chat({ model: 'claude', messages, tools });
     expect(first.usage.cachedInputTokens ?? 0).toBe(0);
@@ -36,7 +36,7 @@ describe('loopback prompt-cache model', () => {
     expect(second.usage.cachedInputTokens).toBe(first.usage.inputTokens);
     expect(second.usage.inputTokens).toBeGreaterThan(first.usage.inputTokens);
     // Without breakpoints nothing is cached.
-    const off = await createAnthropicProvider({ baseURL: server.url }).chat({
+    const off = await createAnthropicProvider({ baseURL: server.url, cacheControl: false }).chat({
       model: 'claude',
       messages,
       tools,

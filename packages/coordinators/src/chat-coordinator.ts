@@ -299,16 +299,25 @@ export class ChatCoordinator {
   }
 
   /** Runs one turn, yielding the provider's events as they arrive and the agent's own between steps. */
-  async *stream(
+  stream(
     input: string | readonly Message[],
     options: TurnOptions = EMPTY_OPTIONS,
   ): AsyncGenerator<AgentStreamEvent, void, undefined> {
-    const release =
-      typeof input === 'string' ? await this.enter(options.conversationId ?? 'default') : undefined;
+    // Only a stored conversation waits for its previous turn; messages given whole need no wrapper, so
+    // every event crosses one generator less on its way to the caller.
+    if (typeof input !== 'string') return this.runStream(input, options);
+    return this.streamInTurn(input, options);
+  }
+
+  private async *streamInTurn(
+    input: string,
+    options: TurnOptions,
+  ): AsyncGenerator<AgentStreamEvent, void, undefined> {
+    const release = await this.enter(options.conversationId ?? 'default');
     try {
       yield* this.runStream(input, options);
     } finally {
-      release?.();
+      release();
     }
   }
 
@@ -401,6 +410,7 @@ export class ChatCoordinator {
       let { request } = prepared;
       const progress = this.progress();
       let ttftMs: number | undefined;
+      let ttftObserved = false;
       for (let step = 1; ; step++) {
         let text = '';
         const calls: ToolCall[] = [];
@@ -418,15 +428,20 @@ export class ChatCoordinator {
           for (;;) {
             const waitStarted = clock.now();
             const next = await iterator.next();
-            progress.providerMs += clock.now() - waitStarted;
+            const received = clock.now();
+            progress.providerMs += received - waitStarted;
             if (next.done) break;
             const event = next.value;
             if (event.type === 'text-delta') {
-              if (ttftMs === undefined) {
-                ttftMs = clock.now() - started;
-                metrics.observe(MetricNames.chatTimeToFirstToken, ttftMs / 1000, prepared.labels);
-              }
               text += event.delta;
+              if (ttftMs === undefined) {
+                ttftMs = received - started;
+                // The metric is recorded once the caller has its first token, not before.
+                yield event;
+                ttftObserved = true;
+                metrics.observe(MetricNames.chatTimeToFirstToken, ttftMs / 1000, prepared.labels);
+                continue;
+              }
             } else if (event.type === 'tool-call-end') {
               calls.push(event.toolCall);
             } else if (event.type === 'reasoning-end') {
@@ -447,6 +462,11 @@ export class ChatCoordinator {
             yield event;
           }
         } finally {
+          // A caller that stopped at its first token still counts in the time-to-first-token metric.
+          if (ttftMs !== undefined && !ttftObserved) {
+            ttftObserved = true;
+            metrics.observe(MetricNames.chatTimeToFirstToken, ttftMs / 1000, prepared.labels);
+          }
           // Stopping early (consumer break, abort, error) cancels the provider's request.
           if (finishReason === undefined) await iterator.return?.();
         }

@@ -11,6 +11,7 @@ import {
 } from './extras.js';
 import { mcpScenario } from './mcp.js';
 import { promptCacheScenario } from './prompt-cache.js';
+import { toolSelectionOnSeal } from './tool-selection-seal.js';
 
 const [scenario, baseURL = '', quick = 'false'] = process.argv.slice(2);
 
@@ -35,6 +36,8 @@ async function run(): Promise<unknown> {
       const result: Record<string, unknown> = {};
       for (const count of [55, 1000, 4000])
         result[String(count)] = toolSelectionLatency(count, quick === 'true');
+      // The real Seal-Tools pool beside the synthetic ones (skipped, with the reason, without the data).
+      result.seal = toolSelectionOnSeal(quick === 'true');
       return result;
     }
     case 'cache':

@@ -330,7 +330,10 @@ function printTable(report: Record<string, unknown>): void {
     reportingShellStaleReads: number;
   };
   const m = report.memory as { idleHeapMB: number; peakHeapMB: number };
-  const ts = report.toolSelection as Record<string, { p50Us: number; p99Us: number }>;
+  const ts = report.toolSelection as Record<
+    string,
+    { p50Us: number; p99Us: number; recallAt5?: number; skipped?: string }
+  >;
   const pt = report.parallelTools as { speedup: number };
   const b = report.batching as { requestsPer256: number; unbatchedRequestsPer256: number };
   rows.push(
@@ -339,11 +342,15 @@ function printTable(report: Record<string, unknown>): void {
       `${c.hitRate} (${c.oracleHitRate}) / ${c.staleReads}; shell reporting its changes: ${c.reportingShellHitRate} / ${c.reportingShellStaleReads}`,
     ],
     ['agent heap idle / peak', `${m.idleHeapMB} / ${m.peakHeapMB} MB`],
-    ...Object.entries(ts).map(([count, value]): [string, string, boolean] => [
-      `tool selection, ${count} tools p50 / p99`,
-      `${value.p50Us} / ${value.p99Us} us`,
-      true,
-    ]),
+    ...Object.entries(ts).map(([count, value]): [string, string, boolean] =>
+      value.skipped !== undefined
+        ? [`tool selection, ${count}`, `skipped: ${value.skipped}`, false]
+        : [
+            `tool selection, ${count === 'seal' ? 'Seal-Tools pool (4,075 real tools)' : `${count} tools`} p50 / p99`,
+            `${value.p50Us} / ${value.p99Us} us${value.recallAt5 !== undefined ? `, recall@5 ${value.recallAt5}` : ''}`,
+            true,
+          ],
+    ),
     ['parallel tools speedup (8 x 20 ms)', `${pt.speedup}x`],
     ['HTTP requests per 256 embeddings', `${b.requestsPer256} (unbatched ${b.unbatchedRequestsPer256})`],
     [

@@ -1,7 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { findRedisBinaries, LocalRedisCluster } from '../../../tools/redis-cluster.mjs';
 import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
-import { uniqueNamespace } from './__fixtures__/redis.js';
+import { redisRequired, uniqueNamespace } from './__fixtures__/redis.js';
 import { clusterNodes, describeWithCluster } from './__fixtures__/redis-cluster.js';
 import { MemoryCache } from './memory-cache.js';
 import { RedisCache, type RedisCacheOptions } from './redis-cache.js';
@@ -234,3 +235,96 @@ describeWithCluster('RedisCache on a Redis Cluster', () => {
     });
   });
 });
+
+const binaries = findRedisBinaries();
+
+// Without redis-server and redis-cli: skipped, unless Redis is required (then starting the cluster fails).
+describe.skipIf(binaries.reason !== undefined && !redisRequired)(
+  'TieredCache when the node it listens on is lost',
+  () => {
+    let cluster: LocalRedisCluster;
+    const opened: Array<{ close(): Promise<void> }> = [];
+    beforeAll(async () => {
+      // A private cluster: killing a node of the shared one would disturb the other tests.
+      cluster = await LocalRedisCluster.start();
+    }, 60_000);
+    afterAll(async () => {
+      await Promise.all(opened.splice(0).map((cache) => cache.close()));
+      await cluster?.stop();
+    });
+
+    async function subscribersOn(port: number): Promise<number> {
+      const direct = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null });
+      direct.on('error', () => {});
+      try {
+        await direct.connect();
+        const reply = (await direct.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
+        return Number(reply[1]);
+      } catch {
+        return 0;
+      } finally {
+        direct.disconnect();
+      }
+    }
+    let channel = '';
+
+    it('moves its subscription to another node and keeps receiving invalidations', async () => {
+      const namespace = uniqueNamespace();
+      // The node holding the cache's slot stays up; the reader listens on another one, which is killed.
+      const dataPort = await cluster.portOf(`{${namespace}:v1:tiered}:k`);
+      const lost = cluster.ports.find((port) => port !== dataPort)!;
+      const nodes = [`127.0.0.1:${lost}`, ...cluster.nodes.filter((node) => node !== `127.0.0.1:${lost}`)];
+      const redis = () =>
+        new RedisCache({
+          name: 'tiered',
+          cluster: nodes,
+          namespace,
+          onWarning: quiet,
+          commandTimeoutMs: 5_000,
+          maxReconnectDelayMs: 50,
+        });
+      const reader = new TieredCache({
+        maxStalenessMs: 1_000,
+        memory: new MemoryCache({ name: 'reader-memory' }),
+        redis: redis(),
+      });
+      const writer = new TieredCache({
+        subscribe: false,
+        memory: new MemoryCache({ name: 'writer-memory' }),
+        redis: redis(),
+      });
+      opened.push(reader, writer);
+      channel = reader.redis.channel;
+      await reader.subscribed;
+      expect(await subscribersOn(lost)).toBe(1);
+
+      await cluster.stopNode(lost);
+      // The subscription moves to a node that is up (each reconnection attempt tries the next one).
+      await vi.waitFor(
+        async () => {
+          const counts = await Promise.all(
+            cluster.ports.filter((port) => port !== lost).map((port) => subscribersOn(port)),
+          );
+          expect(counts.reduce((sum, count) => sum + count, 0)).toBe(1);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+      await vi.waitFor(async () => expect(await reader.redis.confirmSubscription(1_000)).toBe(true), {
+        timeout: 10_000,
+      });
+      // Promoted into the reader's memory tier, then replaced by the writer: only the message can tell it.
+      await writer.set('k', 'v1');
+      await vi.waitFor(
+        async () => {
+          expect(await reader.get('k')).toBe('v1');
+          expect(reader.memory.lookup('k')?.value).toBe('v1');
+        },
+        { timeout: 5_000 },
+      );
+      await writer.set('k', 'v2');
+      await vi.waitFor(() => expect(reader.memory.lookup('k')).toBeUndefined(), { timeout: 5_000 });
+      expect(await reader.get('k')).toBe('v2');
+      await cluster.restartNode(lost);
+    }, 90_000);
+  },
+);

@@ -17,6 +17,8 @@ import { type HardenedServer, openAIErrorBody, startHardenedServer } from './htt
 import { HttpError } from './http/http-error.js';
 import { createRedisRateLimitStore } from './limits/redis-rate-limit-store.js';
 import {
+  BUDGET_PERIOD_MS,
+  type BudgetPeriod,
   createMemoryUsageBudgetStore,
   createRedisUsageBudgetStore,
   type UsageBudgetStore,
@@ -36,6 +38,11 @@ import {
   invalidateResponses,
   parseInvalidation,
 } from './response-cache-admin.js';
+import {
+  DEFAULT_RESERVED_OUTPUT_TOKENS,
+  estimateChatTokens,
+  estimateEmbeddingTokens,
+} from './token-estimate.js';
 
 /** Options of `startGateway`. */
 export interface StartGatewayOptions {
@@ -201,6 +208,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       );
     }
     const failMode = config.rateLimits?.failMode ?? 'open';
+    const reservedOutputTokens = config.rateLimits?.reserveOutputTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS;
     const storeKind = config.rateLimits?.store ?? (redis ? 'redis' : 'memory');
     let redisErrors = 0;
     const onRedisError = (error: unknown) => {
@@ -243,7 +251,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       if (key.tokensPerMinute !== undefined) {
         tokenChecks.push({ period: 'minute', tokens: key.tokensPerMinute, what: 'tokens per minute' });
       }
-      if (key.budget) tokenChecks.push({ ...key.budget, what: `tokens per ${key.budget.period} (budget)` });
+      if (key.budget) {
+        // One counter per period: a per-minute budget and tokensPerMinute share it, the lower limit wins.
+        const same = tokenChecks.find((check) => check.period === key.budget!.period);
+        const budgetCheck = { ...key.budget, what: `tokens per ${key.budget.period} (budget)` };
+        if (!same) tokenChecks.push(budgetCheck);
+        else if (budgetCheck.tokens < same.tokens) tokenChecks[tokenChecks.indexOf(same)] = budgetCheck;
+      }
       keys.set(key.hash, {
         config: key,
         models: key.models ? new Set(key.models) : undefined,
@@ -305,12 +319,25 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           });
         }
       }
+    };
+
+    // Token limits and budgets: each request reserves what it may spend before the model is called (one
+    // atomic check-and-add per period, shared across processes through Redis) and settles with its real
+    // usage after; so a window is never exceeded by more than one request's tokens, however many are in
+    // flight, as long as the reservation is at least what the request spends.
+    const reserveTokens = async (key: KeyState, estimate: number): Promise<(usedTokens: number) => void> => {
+      const now = Date.now();
+      const held: Array<{ period: BudgetPeriod; window: number }> = [];
+      const settleAll = (usedTokens: number) => {
+        for (const reservation of held) {
+          void budgets.settle(key.config.id, reservation.period, reservation.window, estimate, usedTokens);
+        }
+      };
       for (const check of key.tokenChecks) {
-        const spent = await budgets.spent(key.config.id, check.period, now);
-        if (spent >= check.tokens) {
-          const periodMs = { minute: 60_000, hour: 3_600_000, day: 86_400_000, month: 30 * 86_400_000 }[
-            check.period
-          ];
+        const verdict = await budgets.reserve(key.config.id, check.period, check.tokens, estimate, now);
+        if (!verdict.allowed) {
+          settleAll(0);
+          const periodMs = BUDGET_PERIOD_MS[check.period];
           const retryAfter = Math.max(1, Math.ceil((periodMs - (now % periodMs)) / 1000));
           throw new HttpError({
             status: 429,
@@ -319,17 +346,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
             headers: { 'retry-after': String(retryAfter) },
           });
         }
+        held.push({ period: check.period, window: verdict.window });
       }
-    };
-
-    const recordUsage = (key: KeyState, tokens: number) => {
-      if (key.tokenChecks.length === 0) return;
-      const now = Date.now();
-      const writes: Promise<void>[] = [];
-      if (key.config.tokensPerMinute !== undefined)
-        writes.push(budgets.add(key.config.id, 'minute', tokens, now));
-      if (key.config.budget) writes.push(budgets.add(key.config.id, key.config.budget.period, tokens, now));
-      void Promise.all(writes);
+      return settleAll;
     };
 
     const ready = (): { ready: boolean; routes: Record<string, string[]>; redis?: string } => {
@@ -420,6 +439,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           await admit(key);
           const wire = fromEmbeddingsRequest(await context.readJson());
           const route = routeFor(wire.model);
+          const settle =
+            key.tokenChecks.length === 0
+              ? undefined
+              : await reserveTokens(key, estimateEmbeddingTokens(wire.inputs));
           const abort = new AbortController();
           response.on('close', () => {
             if (!response.writableFinished) abort.abort(new Error('the client went away'));
@@ -432,9 +455,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
               abortSignal: abort.signal,
             });
           } catch (error) {
+            settle?.(0);
             throw providerFailure(error);
           }
-          if (result.usage) recordUsage(key, result.usage.inputTokens);
+          settle?.(result.usage?.inputTokens ?? estimateEmbeddingTokens(wire.inputs));
           sendJson(response, 200, toEmbeddingsResponse(result, route.model, wire.encoding));
           return;
         }
@@ -456,7 +480,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
             monitor,
             tenantId: key.config.id,
             maxJsonDepth: serverConfig.limits?.maxJsonDepth,
-            onUsage: (usage) => recordUsage(key, usage.inputTokens + usage.outputTokens),
+            reserve:
+              key.tokenChecks.length === 0
+                ? undefined
+                : (chat) => reserveTokens(key, estimateChatTokens(chat, reservedOutputTokens)),
           };
           await handleChat(dialect, request, response, context, dependencies);
           return;

@@ -53,7 +53,12 @@ export type {
   RedisRateLimitStoreOptions,
 } from './limits/redis-rate-limit-store.js';
 export { createRedisRateLimitStore } from './limits/redis-rate-limit-store.js';
-export type { BudgetPeriod, RedisUsageBudgetStoreOptions, UsageBudgetStore } from './limits/usage-budget.js';
+export type {
+  BudgetPeriod,
+  BudgetReservation,
+  RedisUsageBudgetStoreOptions,
+  UsageBudgetStore,
+} from './limits/usage-budget.js';
 export {
   BUDGET_PERIOD_MS,
   createMemoryUsageBudgetStore,
@@ -88,3 +93,8 @@ export {
 export type { GatewayRedisClient, GatewayRedisConnection } from './redis-connection.js';
 export { openRedisConnection, parseClusterNodes } from './redis-connection.js';
 export type { CacheInvalidation } from './response-cache-admin.js';
+export {
+  DEFAULT_RESERVED_OUTPUT_TOKENS,
+  estimateChatTokens,
+  estimateEmbeddingTokens,
+} from './token-estimate.js';

@@ -148,6 +148,11 @@ export const gatewayConfigSchema = z
         store: z.enum(['memory', 'redis']).optional(),
         /** When Redis is down: `open` lets requests through, `closed` refuses them with 503; default `open`. */
         failMode: z.enum(['open', 'closed']).optional(),
+        /**
+         * Output tokens a request without `max_tokens` reserves against token limits and budgets until its
+         * usage is known; default 4,096.
+         */
+        reserveOutputTokens: positiveInt.optional(),
       })
       .optional(),
     cache: z

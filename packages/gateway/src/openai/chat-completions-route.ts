@@ -27,6 +27,12 @@ export interface ChatCompletionsDependencies {
   maxJsonDepth?: number | undefined;
   /** Told the usage of every answer the model gave (not of cached ones): for token budgets. */
   onUsage?: ((usage: Usage) => void) | undefined;
+  /**
+   * Called once the request is parsed and routed, before the cache or the model: reserves the tokens the
+   * request may spend (or throws `HttpError` 429), and returns what settles the reservation with the
+   * tokens it really spent (0 for a cached answer or a failure), called once when the answer ended.
+   */
+  reserve?: ((request: ChatRequest) => Promise<(usedTokens: number) => void>) | undefined;
 }
 
 /** A provider failure as an HTTP status and an OpenAI-style error; request errors are never 5xx. */
@@ -159,7 +165,7 @@ async function answer(
   context: RequestContext,
   dependencies: ChatCompletionsDependencies,
 ): Promise<void> {
-  const { monitor, responseCache, onUsage } = dependencies;
+  const { monitor, responseCache } = dependencies;
   const { maxJsonDepth } = dependencies;
   const { request: chat, stream, includeUsage } = dialect.parse(await context.readJson(), maxJsonDepth);
   if (dependencies.tenantId !== undefined)
@@ -173,87 +179,100 @@ async function answer(
   // `chat` was made for this request by the dialect's parser: it carries the signal itself (no copy).
   chat.abortSignal = abort.signal;
   const routed: ChatRequest = chat;
-  const id = nextAnswerId(dialect.idPrefix);
-  const created = Math.floor(Date.now() / 1000);
-  const answeredModel = route.model;
-  const cacheable = responseCache !== undefined && isDeterministicRequest(routed);
-  const timer = monitor?.startRequest();
-  let calledModel = false;
-  if (!stream) {
-    try {
-      const call = (abortSignal?: AbortSignal) => {
-        calledModel = true;
-        timer?.providerStart();
-        let sent = routed;
-        if (abortSignal !== routed.abortSignal) {
-          sent = { ...routed };
-          if (abortSignal) sent.abortSignal = abortSignal;
-          else delete sent.abortSignal;
+  let usedTokens = 0;
+  const settle = dependencies.reserve ? await dependencies.reserve(routed) : undefined;
+  const onUsage =
+    settle || dependencies.onUsage
+      ? (usage: Usage) => {
+          usedTokens = usage.inputTokens + usage.outputTokens;
+          dependencies.onUsage?.(usage);
         }
-        return route.provider.chat(sent).finally(() => timer?.providerEnd());
-      };
-      // A shared call is sent with the signal that aborts only when every client waiting for it left. A
-      // request the cache would not store goes straight to the model (one promise chain fewer).
-      const { response: reply, cached } =
-        responseCache && cacheable
-          ? await responseCache.chat(routed, call)
-          : { response: await call(abort.signal), cached: false };
-      timer?.end(cached ? 'cached' : 'ok');
-      if (!cached) onUsage?.(reply.usage);
-      sendJson(response, dialect.completion(reply, id, answeredModel, created), {
-        'x-victor-cache': !cacheable ? 'bypass' : cached ? 'hit' : 'miss',
-      });
-    } catch (error) {
-      timer?.end('error');
-      throw error;
-    }
-    return;
-  }
-  const encoder = dialect.streamEncoder(id, answeredModel, created, includeUsage);
-  const start = () => {
-    calledModel = true;
-    timer?.providerStart();
-    return route.provider.stream(routed);
-  };
-  const events = responseCache ? responseCache.stream(routed, start) : start();
-  let headersSent = false;
-  let outcome = 'ok';
+      : undefined;
   try {
-    for await (const event of events as AsyncIterable<StreamEvent>) {
-      if (!headersSent) {
-        // No `connection` header: Node keeps the connection alive or closes it as the client asked.
-        response.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          'x-victor-cache': !cacheable ? 'bypass' : calledModel ? 'miss' : 'hit',
+    const id = nextAnswerId(dialect.idPrefix);
+    const created = Math.floor(Date.now() / 1000);
+    const answeredModel = route.model;
+    const cacheable = responseCache !== undefined && isDeterministicRequest(routed);
+    const timer = monitor?.startRequest();
+    let calledModel = false;
+    if (!stream) {
+      try {
+        const call = (abortSignal?: AbortSignal) => {
+          calledModel = true;
+          timer?.providerStart();
+          let sent = routed;
+          if (abortSignal !== routed.abortSignal) {
+            sent = { ...routed };
+            if (abortSignal) sent.abortSignal = abortSignal;
+            else delete sent.abortSignal;
+          }
+          return route.provider.chat(sent).finally(() => timer?.providerEnd());
+        };
+        // A shared call is sent with the signal that aborts only when every client waiting for it left. A
+        // request the cache would not store goes straight to the model (one promise chain fewer).
+        const { response: reply, cached } =
+          responseCache && cacheable
+            ? await responseCache.chat(routed, call)
+            : { response: await call(abort.signal), cached: false };
+        timer?.end(cached ? 'cached' : 'ok');
+        if (!cached) onUsage?.(reply.usage);
+        sendJson(response, dialect.completion(reply, id, answeredModel, created), {
+          'x-victor-cache': !cacheable ? 'bypass' : cached ? 'hit' : 'miss',
         });
-        headersSent = true;
+      } catch (error) {
+        timer?.end('error');
+        throw error;
       }
-      if (event.type === 'text-delta') timer?.firstToken();
-      if (event.type === 'error') {
-        outcome = 'error';
-        response.write(dialect.streamError(providerFailure(event.error)));
-        break;
+      return;
+    }
+    const encoder = dialect.streamEncoder(id, answeredModel, created, includeUsage);
+    const start = () => {
+      calledModel = true;
+      timer?.providerStart();
+      return route.provider.stream(routed);
+    };
+    const events = responseCache ? responseCache.stream(routed, start) : start();
+    let headersSent = false;
+    let outcome = 'ok';
+    try {
+      for await (const event of events as AsyncIterable<StreamEvent>) {
+        if (!headersSent) {
+          // No `connection` header: Node keeps the connection alive or closes it as the client asked.
+          response.writeHead(200, {
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-cache',
+            'x-victor-cache': !cacheable ? 'bypass' : calledModel ? 'miss' : 'hit',
+          });
+          headersSent = true;
+        }
+        if (event.type === 'text-delta') timer?.firstToken();
+        if (event.type === 'error') {
+          outcome = 'error';
+          response.write(dialect.streamError(providerFailure(event.error)));
+          break;
+        }
+        if (event.type === 'finish' && calledModel) onUsage?.(event.usage);
+        const text = encoder.encode(event);
+        if (text !== '') response.write(text);
       }
-      if (event.type === 'finish' && calledModel) onUsage?.(event.usage);
-      const text = encoder.encode(event);
-      if (text !== '') response.write(text);
-    }
-    if (outcome === 'ok') {
-      const end = encoder.end();
-      if (end !== '') response.write(end);
-    }
-    response.end();
-  } catch (error) {
-    outcome = 'error';
-    if (!headersSent) throw error;
-    if (!response.destroyed) {
-      response.write(dialect.streamError(providerFailure(error)));
+      if (outcome === 'ok') {
+        const end = encoder.end();
+        if (end !== '') response.write(end);
+      }
       response.end();
+    } catch (error) {
+      outcome = 'error';
+      if (!headersSent) throw error;
+      if (!response.destroyed) {
+        response.write(dialect.streamError(providerFailure(error)));
+        response.end();
+      }
+    } finally {
+      if (calledModel) timer?.providerEnd();
+      timer?.end(calledModel ? outcome : outcome === 'ok' ? 'cached' : outcome);
     }
   } finally {
-    if (calledModel) timer?.providerEnd();
-    timer?.end(calledModel ? outcome : outcome === 'ok' ? 'cached' : outcome);
+    settle?.(usedTokens);
   }
 }
 

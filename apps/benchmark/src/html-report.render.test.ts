@@ -253,12 +253,23 @@ describe.skipIf(!chromium && !required)('HTML report in headless Chromium', () =
     expect(probe.scripts).toBe(1); // the probe's
   }, 90_000);
 
-  it('shows only ratios in quick mode', async () => {
+  it('shows only ratios in quick mode, the charts relative to the raw client', async () => {
     const probe = await renderInChromium(fixtureHtml('quick'), 'quick');
     expect(probe.text).toContain('absolute times of quick mode are not results');
+    expect(probe.text).not.toMatch(/µs|microseconds/);
+    expect(probe.charts).toHaveLength(4);
+    for (const chart of probe.charts) {
+      expect(chart.curves.length).toBeGreaterThanOrEqual(3);
+      for (const curve of chart.curves) expect(curve.length).toBeGreaterThan(100);
+      for (const entry of chart.legend) expect(entry).toMatch(/p50 \d+\.\d\dx$/);
+    }
+    expect(probe.charts[0]!.legend[0]).toMatch(/^raw p50 1\.00x$/);
     const clients = probe.tables.find((table) => table.heading.startsWith('Clients'));
     expect(clients?.text).not.toContain('µs');
     expect(clients?.text).toMatch(/victor\s+1\.082/);
-    expect(probe.tables.find((table) => table.heading === 'overhead')?.text).not.toMatch(/rawP50Us/);
+    const overhead = probe.tables.find((table) => table.heading === 'overhead')?.text;
+    expect(overhead).toContain('p50Ratio');
+    expect(overhead).not.toMatch(/rawP50Us|p50RangeUs/);
+    expect(probe.tables.find((table) => table.heading === 'throughput')?.text).not.toMatch(/CpuUsPerRequest/);
   }, 90_000);
 });

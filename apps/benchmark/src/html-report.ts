@@ -31,16 +31,26 @@ function colorOf(name: string, index: number): string {
   return COLORS[name] ?? FALLBACK_COLORS[index % FALLBACK_COLORS.length]!;
 }
 
-/** An SVG chart of every client's distribution as a cumulative curve on shared axes (log x: microseconds). */
-function cdfChart(spec: ChartSpec): string {
+/**
+ * An SVG chart of every client's distribution as a cumulative curve on shared axes (log x: microseconds;
+ * with `relative`, multiples of the baseline's median, for quick mode where absolute times are no result).
+ */
+function cdfChart(spec: ChartSpec, relative: boolean): string {
   const width = 720;
   const height = 320;
   const pad = 52;
   const series = Object.entries(spec.group.distributions[spec.key]).filter(
     ([, samples]) => samples.length > 0,
   );
-  const sortedSeries = series.map(([name, samples]) => [name, sorted(samples)] as const);
-  const minX = Math.max(1, Math.min(...sortedSeries.map(([, s]) => percentile(s, 0.1))) * 0.9);
+  let sortedSeries = series.map(([name, samples]) => [name, sorted(samples)] as const);
+  const baseline = sortedSeries.find(([name]) => name === spec.group.baseline)?.[1];
+  const divisor = relative && baseline ? percentile(baseline, 50) : 1;
+  if (divisor !== 1)
+    sortedSeries = sortedSeries.map(([name, s]) => [name, s.map((v) => v / divisor)] as const);
+  const minX = Math.max(
+    relative ? 0.01 : 1,
+    Math.min(...sortedSeries.map(([, s]) => percentile(s, 0.1))) * 0.9,
+  );
   const maxX = Math.max(...sortedSeries.map(([, s]) => percentile(s, 99))) * 1.1 || 2;
   // A log axis: the peers are 5-10x the raw client, a linear axis would squash Victor onto raw.
   const logMin = Math.log10(minX);
@@ -63,7 +73,7 @@ function cdfChart(spec: ChartSpec): string {
   const legend = sortedSeries
     .map(
       ([name, samples], index) =>
-        `<text class="legend" x="${pad + 8}" y="${pad + 14 + index * 16}" font-size="12" fill="${colorOf(name, index)}">${escapeHtml(name)} <tspan fill="#555">p50 ${Math.round(percentile(samples, 50))} µs</tspan></text>`,
+        `<text class="legend" x="${pad + 8}" y="${pad + 14 + index * 16}" font-size="12" fill="${colorOf(name, index)}">${escapeHtml(name)} <tspan fill="#555">p50 ${relative ? `${percentile(samples, 50).toFixed(2)}x` : `${Math.round(percentile(samples, 50))} µs`}</tspan></text>`,
     )
     .join('');
   const half = height - pad - (0.5 / 0.999) * (height - 2 * pad);
@@ -92,7 +102,7 @@ function cdfChart(spec: ChartSpec): string {
 <line x1="${pad}" y1="${half.toFixed(1)}" x2="${width - pad}" y2="${half.toFixed(1)}" stroke="#bbb" stroke-dasharray="4 4"/>
 <line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#333"/>
 <line x1="${pad}" y1="${height - pad}" x2="${pad}" y2="${pad}" stroke="#333"/>
-<text x="${width / 2}" y="${height - 10}" font-size="12" text-anchor="middle">microseconds (log scale)</text>
+<text x="${width / 2}" y="${height - 10}" font-size="12" text-anchor="middle">${relative ? `multiple of ${escapeHtml(spec.group.baseline)}'s median (log scale)` : 'microseconds (log scale)'}</text>
 <text x="14" y="${height / 2}" font-size="12" transform="rotate(-90 14 ${height / 2})" text-anchor="middle">share of requests</text>
 ${lines}
 ${legend}
@@ -135,6 +145,9 @@ function groupTable(title: string, clients: Record<string, unknown>, quick: bool
   return `<h2>${escapeHtml(title)}</h2><table>${head}\n${rows}</table>${noteList}`;
 }
 
+/** Keys of absolute times: `p50Us`, `addedP50RangeUs`, `cpuUsPerRequest`, `eventLoopP99MsWithPool`. */
+const ABSOLUTE_TIME = /(Us|Ms)([A-Z][a-z]+)*$/;
+
 /** A two-column table of a scenario's numeric figures (one level of nesting flattened). */
 function scenarioTable(name: string, value: unknown, quick: boolean): string {
   if (!value || typeof value !== 'object') return '';
@@ -142,9 +155,10 @@ function scenarioTable(name: string, value: unknown, quick: boolean): string {
   const add = (key: string, item: unknown) => {
     if (typeof item === 'number' || typeof item === 'string') {
       // Quick mode: absolute times are not results.
-      if (quick && typeof item === 'number' && /(Us|Ms)$/.test(key)) return;
+      if (quick && typeof item === 'number' && ABSOLUTE_TIME.test(key)) return;
       rows.push(`<tr><td>${escapeHtml(key)}</td><td>${escapeHtml(String(item))}</td></tr>`);
     } else if (Array.isArray(item) && item.every((entry) => typeof entry === 'number')) {
+      if (quick && ABSOLUTE_TIME.test(key)) return;
       rows.push(`<tr><td>${escapeHtml(key)}</td><td>${escapeHtml(item.join(' '))}</td></tr>`);
     }
   };
@@ -173,14 +187,14 @@ export function htmlReport(report: Record<string, unknown>, charts: ChartSpec[])
     .filter(([key]) => !skip.has(key))
     .map(([key, value]) => scenarioTable(key, value, quick))
     .join('\n');
-  // Quick mode draws no charts: their axes are absolute times, which quick mode does not report.
+  // Quick mode's charts are drawn relative to the baseline's median: its absolute times are no result.
   const chartsOf = (section: ChartSpec['section']) =>
-    (quick ? [] : charts)
+    charts
       .filter((spec) => spec.section === section)
-      .map(cdfChart)
+      .map((spec) => cdfChart(spec, quick))
       .join('\n');
   const quickNote = quick
-    ? '<p class="warn">Quick mode (CI): fewer rounds, one pass, no peers. Only ratios are shown, and no charts; absolute times of quick mode are not results.</p>'
+    ? `<p class="warn">Quick mode (CI): fewer rounds, one pass, no peers. Only ratios are shown (charts relative to the raw client's median); absolute times of quick mode are not results.</p>`
     : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Victor benchmark</title>
 <style>body{font:14px system-ui,sans-serif;max-width:900px;margin:2em auto;padding:0 1em}figure{margin:1.5em 0}figcaption{font-weight:600;margin-bottom:.5em}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}small{color:#666}.warn{background:#fff4e0;padding:.5em}.notes{color:#8a5a00}</style></head>
@@ -188,7 +202,7 @@ export function htmlReport(report: Record<string, unknown>, charts: ChartSpec[])
 <p>${escapeHtml(String(report.stack ?? ''))}</p>
 ${quickNote}
 <h2>Machine, date, command</h2><table class="kv">${machineRows}</table>
-<p><small>Added figures: the client's percentile minus raw undici's in the same pass, median over passes, with the smallest and largest pass in brackets. Throughput: total requests over total time at concurrency 64, as a ratio to raw; per-round ratios beside it. A negative added figure is inside the noise.</small></p>
+${quick ? '' : "<p><small>Added figures: the client's percentile minus raw undici's in the same pass, median over passes, with the smallest and largest pass in brackets. Throughput: total requests over total time at concurrency 64, as a ratio to raw; per-round ratios beside it. A negative added figure is inside the noise.</small></p>"}
 ${groupTable('Clients: one chat call vs raw undici', (report.peers ?? {}) as Record<string, unknown>, quick)}
 ${chartsOf('peers')}
 ${groupTable('Agent turn with 55 tools vs raw undici sending the same bytes', (report.frameworks ?? {}) as Record<string, unknown>, quick)}

@@ -54,6 +54,7 @@ export async function runBenchmark(
     'executor',
     'mcp',
     'prompt-cache',
+    'gateway',
     ...(args.quick ? [] : ['ai-sdk']),
   ];
   // Peers (the openai SDK, the AI SDK, LangChain; the AI SDK with tools) are slow and take minutes on 2
@@ -170,6 +171,7 @@ export async function runBenchmark(
       aiSdk: extraResults['ai-sdk'],
       mcp: extraResults.mcp,
       promptCache: extraResults['prompt-cache'],
+      gateway: extraResults.gateway,
       provider: {
         overhead: {
           p50Us: provider.addedP50Us,
@@ -293,8 +295,16 @@ function printGroup(title: string, group: Record<string, unknown>, quick: boolea
   for (const note of notes) console.log(`  note: ${note}`);
 }
 
+/** The run's date, machine and command, printed above the figures. */
+export function runLine(report: Record<string, unknown>): string {
+  const m = (report.machine ?? {}) as Record<string, unknown>;
+  const load = Array.isArray(m.loadAverage) ? m.loadAverage.join(' ') : '?';
+  return `${report.mode === 'quick' ? 'quick' : 'full'} run of ${m.date}: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node ${m.node} (${m.platform}), load average ${load}, placement ${m.placement}; command: ${m.command}`;
+}
+
 function printTable(report: Record<string, unknown>): void {
   const quick = report.mode === 'quick';
+  console.log(runLine(report));
   if (quick)
     console.log(
       'quick mode (CI): compared with the baseline through ratios only; its absolute times are not results (run full mode for figures)',

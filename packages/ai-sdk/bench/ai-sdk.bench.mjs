@@ -48,7 +48,8 @@ function processOf(args) {
 }
 
 const here = (file) => new URL(file, import.meta.url).pathname;
-const server = processOf([here('./server.mjs')]);
+// provider-pool's bench server: the loopback server in a process of its own (needs provider-pool built).
+const server = processOf([here('../../provider-pool/bench/server.mjs')]);
 const { baseURL } = await server.next();
 const clients = {};
 for (const name of CLIENTS) {

@@ -122,83 +122,62 @@ async function responsesChat() {
 const ttfe = { raw: [], provider: [], rawResponses: [], responses: [] };
 let recording = false;
 
-async function rawStream() {
-  calls++;
-  const started = process.hrtime.bigint();
-  const response = await raw.request({
-    path: chatPath,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'loopback-1', messages, stream: true }),
-  });
-  let first = true;
-  let text = '';
-  for await (const chunk of response.body) {
-    const part = chunk.toString('utf8');
-    if (first && part.includes('\n\n')) {
-      const firstEvent = part.slice(part.indexOf('data: ') + 6, part.indexOf('\n\n'));
-      JSON.parse(firstEvent);
-      if (recording) ttfe.raw.push(Number(process.hrtime.bigint() - started) / 1_000);
-      first = false;
+/** A raw undici SSE stream: times the first event into `ttfe[key]`, reads the rest, checks its last marker. */
+function rawSseStream(key, path, headers, body, doneMarker) {
+  return async () => {
+    calls++;
+    const started = process.hrtime.bigint();
+    const response = await raw.request({ path, method: 'POST', headers, body: body() });
+    let first = true;
+    let text = '';
+    for await (const chunk of response.body) {
+      const part = chunk.toString('utf8');
+      if (first && part.includes('\n\n')) {
+        const firstEvent = part.slice(part.indexOf('data: ') + 6, part.indexOf('\n\n'));
+        JSON.parse(firstEvent);
+        if (recording) ttfe[key].push(Number(process.hrtime.bigint() - started) / 1_000);
+        first = false;
+      }
+      text += part;
     }
-    text += part;
-  }
-  if (!text.includes('[DONE]')) throw new Error('raw stream: no [DONE]');
+    if (!text.includes(doneMarker)) throw new Error(`${key} stream: no ${doneMarker}`);
+  };
 }
 
-async function providerStream() {
-  calls++;
-  const started = process.hrtime.bigint();
-  let first = true;
-  let last;
-  for await (const event of provider.stream(request)) {
-    if (first) {
-      if (recording) ttfe.provider.push(Number(process.hrtime.bigint() - started) / 1_000);
-      first = false;
+/** A Victor provider's stream: times the first event into `ttfe[key]`, reads the rest, checks the finish. */
+function victorStream(key, streamer, streamRequest) {
+  return async () => {
+    calls++;
+    const started = process.hrtime.bigint();
+    let first = true;
+    let last;
+    for await (const event of streamer.stream(streamRequest)) {
+      if (first) {
+        if (recording) ttfe[key].push(Number(process.hrtime.bigint() - started) / 1_000);
+        first = false;
+      }
+      last = event;
     }
-    last = event;
-  }
-  if (last?.type !== 'finish') throw new Error('provider stream: no finish');
+    if (last?.type !== 'finish') throw new Error(`${key} stream: no finish`);
+  };
 }
 
-async function rawResponsesStream() {
-  calls++;
-  const started = process.hrtime.bigint();
-  const response = await raw.request({
-    path: responsesPath,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: responsesStreamBody,
-  });
-  let first = true;
-  let text = '';
-  for await (const chunk of response.body) {
-    const part = chunk.toString('utf8');
-    if (first && part.includes('\n\n')) {
-      const firstEvent = part.slice(part.indexOf('data: ') + 6, part.indexOf('\n\n'));
-      JSON.parse(firstEvent);
-      if (recording) ttfe.rawResponses.push(Number(process.hrtime.bigint() - started) / 1_000);
-      first = false;
-    }
-    text += part;
-  }
-  if (!text.includes('response.completed')) throw new Error('raw responses stream: not completed');
-}
-
-async function responsesStream() {
-  calls++;
-  const started = process.hrtime.bigint();
-  let first = true;
-  let last;
-  for await (const event of responses.stream(responsesRequest)) {
-    if (first) {
-      if (recording) ttfe.responses.push(Number(process.hrtime.bigint() - started) / 1_000);
-      first = false;
-    }
-    last = event;
-  }
-  if (last?.type !== 'finish') throw new Error('responses stream: no finish');
-}
+const rawStream = rawSseStream(
+  'raw',
+  chatPath,
+  { 'content-type': 'application/json' },
+  () => JSON.stringify({ model: 'loopback-1', messages, stream: true }),
+  '[DONE]',
+);
+const providerStream = victorStream('provider', provider, request);
+const rawResponsesStream = rawSseStream(
+  'rawResponses',
+  responsesPath,
+  { 'content-type': 'application/json', accept: 'application/json' },
+  () => responsesStreamBody,
+  'response.completed',
+);
+const responsesStream = victorStream('responses', responses, responsesRequest);
 
 const tasks = [
   ['raw undici chat', rawChat],

@@ -1,4 +1,5 @@
-// The loopback server in its own process, so that it does not share the event loop with what is measured.
+// The loopback server in its own process, so that it does not share the event loop with what is measured
+// (provider-pool's bench and ai-sdk's bench both start it).
 // Prints {"url","baseURL"} on its first stdout line; answers "count" on stdin with {"requests"}; exits when
 // stdin closes.
 import { createInterface } from 'node:readline';

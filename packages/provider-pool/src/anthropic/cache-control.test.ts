@@ -137,47 +137,38 @@ describe('Anthropic provider: breakpoints on by default, only on a prefix that s
       await provider.chat({ model: 'm', messages: conversation, tools, ...request });
     return server.requests.slice(before).map((request) => markers(request.body));
   }
-  const inConversation = (extra: Partial<ChatRequest> = {}): Partial<ChatRequest> => ({
-    metadata: { conversationId: 'c1', tenantId: 't' },
+  const inConversation = (id: string, extra: Partial<ChatRequest> = {}): Partial<ChatRequest> => ({
+    metadata: { conversationId: id, tenantId: 't' },
     ...extra,
   });
+  const ALL = ['.messages[0].content[0]', '.messages[2].content[0]', '.system[0]', '.tools[1]'];
+  const rotatingTools = (id: string, count: number) =>
+    Array.from({ length: count }, (_, i) =>
+      inConversation(id, { tools: [tool(`tool_${i}`), tool('read_file')] }),
+    );
 
-  it('marks a conversation once its prefix was sent unchanged twice', async () => {
+  it('marks the tools, the system prompt and the messages of a conversation that keeps them', async () => {
     const provider = createAnthropicProvider({ baseURL: server.url });
     try {
-      const sent = await send(provider, [inConversation(), inConversation(), inConversation()]);
-      expect(sent[0]).toEqual([]);
-      expect(sent[1]).toEqual([]);
-      expect(sent[2]).toEqual([
-        '.messages[0].content[0]',
-        '.messages[2].content[0]',
-        '.system[0]',
-        '.tools[1]',
-      ]);
-      // Requests without a conversation id count as one conversation: a stable tools + system prefix is
-      // marked from the third, their differing messages are not.
-      const loose = await send(
-        provider,
-        ['a', 'b', 'c'].map((text) => ({ messages: [conversation[0]!, { role: 'user', content: text }] })),
-      );
-      expect(loose.map((found) => found.length)).toEqual([0, 0, 2]);
-      expect(loose[2]).toEqual(['.system[0]', '.tools[1]']);
+      for (const found of await send(provider, [
+        inConversation('c1'),
+        inConversation('c1'),
+        inConversation('c1'),
+      ]))
+        expect(found).toEqual(ALL);
     } finally {
       await provider.close();
     }
   });
 
-  it('never marks tools that change every turn, nor messages whose start changes every turn', async () => {
+  it('stops marking tools that change on every request, and messages whose start does', async () => {
     const provider = createAnthropicProvider({ baseURL: server.url });
     try {
-      const rotating = Array.from({ length: 6 }, (_, i) =>
-        inConversation({ tools: [tool(`tool_${i}`), tool('read_file')] }),
-      );
-      for (const markersOfRequest of await send(provider, rotating)) expect(markersOfRequest).toEqual([]);
-      // Stable tools and system, but a window that drops the oldest message every request.
-      const sliding = Array.from({ length: 6 }, (_, i) =>
-        inConversation({
-          metadata: { conversationId: 'c2' },
+      const rotating = await send(provider, rotatingTools('c2', 8));
+      for (const found of rotating.slice(2)) expect(found).toEqual([]);
+      // Stable tools and system, but a window that drops the oldest message on every request.
+      const sliding = Array.from({ length: 8 }, (_, i) =>
+        inConversation('c3', {
           messages: [
             conversation[0]!,
             { role: 'user', content: `turn ${i}` },
@@ -186,9 +177,31 @@ describe('Anthropic provider: breakpoints on by default, only on a prefix that s
           ],
         }),
       );
-      const sent = await send(provider, sliding);
-      for (const markersOfRequest of sent.slice(2))
-        expect(markersOfRequest).toEqual(['.system[0]', '.tools[1]']);
+      for (const found of (await send(provider, sliding)).slice(2))
+        expect(found).toEqual(['.system[0]', '.tools[1]']);
+      // Requests without a conversation id count as one conversation per tenant: unrelated one-off
+      // requests keep their shared tools and system prompt marked, not their differing messages.
+      const loose = await send(
+        provider,
+        ['a', 'b', 'c', 'd'].map((text) => ({
+          messages: [conversation[0]!, { role: 'user', content: text }],
+        })),
+      );
+      expect(loose[3]).toEqual(['.system[0]', '.tools[1]']);
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('keeps marking a prefix that changes each turn but stays within the turn (its tool steps read it)', async () => {
+    const provider = createAnthropicProvider({ baseURL: server.url });
+    try {
+      // Two requests a turn (the call, then the answer after the tool results) with the same tools.
+      const turns = Array.from({ length: 10 }, (_, i) =>
+        inConversation('c4', { tools: [tool(`tool_${i >> 1}`)] }),
+      );
+      const sent = await send(provider, turns);
+      for (const found of sent) expect(found).toContain('.tools[0]');
     } finally {
       await provider.close();
     }
@@ -196,16 +209,16 @@ describe('Anthropic provider: breakpoints on by default, only on a prefix that s
 
   it('can be switched off, or set to mark every request', async () => {
     const off = createAnthropicProvider({ baseURL: server.url, cacheControl: false });
-    const always = createAnthropicProvider({ baseURL: server.url, cacheControl: { stableAfter: 0 } });
+    const always = createAnthropicProvider({ baseURL: server.url, cacheControl: { minStability: 0 } });
     try {
-      for (const sent of await send(off, [inConversation(), inConversation(), inConversation()]))
-        expect(sent).toEqual([]);
-      expect((await send(always, [inConversation()]))[0]).toHaveLength(4);
+      for (const found of await send(off, [inConversation('c5'), inConversation('c5')]))
+        expect(found).toEqual([]);
+      for (const found of await send(always, rotatingTools('c6', 6))) expect(found).toHaveLength(4);
       await expect(
-        send(createAnthropicProvider({ baseURL: server.url, cacheControl: { stableAfter: -1 } }), [
-          inConversation(),
+        send(createAnthropicProvider({ baseURL: server.url, cacheControl: { minStability: 2 } }), [
+          inConversation('c7'),
         ]),
-      ).rejects.toThrow(/stableAfter/);
+      ).rejects.toThrow(/minStability/);
     } finally {
       await off.close();
       await always.close();

@@ -28,8 +28,8 @@ export interface AnthropicProviderOptions extends Omit<HttpProviderOptions, 'bas
   thinking?: AnthropicThinking;
   /**
    * Prompt-cache breakpoints (`cache_control`), on by default: at most 4, on the last tool, the system
-   * prompt and the last stable messages, each only once it stays the same across a conversation's requests
-   * (`stableAfter`). An object tunes the placement; `false` places none. A request's
+   * prompt and the last stable messages, each only while it tends to stay the same across a conversation's
+   * requests (`minStability`). An object tunes the placement; `false` places none. A request's
    * `providerOptions.anthropic.cacheControl` overrides it.
    */
   cacheControl?: AnthropicCacheControl | boolean;

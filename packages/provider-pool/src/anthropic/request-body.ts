@@ -131,38 +131,45 @@ export interface AnthropicCacheControl {
   /** At most this many breakpoints, 0 to 4; default 4. */
   maxBreakpoints?: number;
   /**
-   * A part is marked only once it was sent unchanged in this many requests of the same conversation before
-   * (`metadata.tenantId` + `metadata.conversationId`; requests without a conversation id count as one
-   * conversation per tenant): a prefix that changes every turn (tools re-ranked each turn, a window that
-   * drops the oldest messages, unrelated one-off requests) is never marked, so it is never written at 1.25
-   * times the price for nothing. Default 2; 0 marks every request.
+   * A part is marked only while it tends to stay: the share of a conversation's recent requests that sent it
+   * unchanged from the request before (a moving average over about the last 4, starting at 0.5) must be at
+   * least this. A prefix that changes on every request (a timestamp in the system prompt, unrelated one-off
+   * requests) falls below it after two requests and is then never marked, so it is not written at 1.25
+   * times the price for nothing; one that changes each turn but stays within the turn's tool steps is still
+   * read by those steps, and stays marked. Requests with the same `metadata.tenantId` and
+   * `metadata.conversationId` are one conversation (without a conversation id: one per tenant).
+   * Default 0.3; 0 marks every request.
    */
-  stableAfter?: number;
+  minStability?: number;
 }
 
 interface PrefixRecord {
   tools: string;
   system: string;
   first: Message | undefined;
-  /** Requests in a row before this one that sent tools / tools+system / tools+system+messages' start unchanged. */
-  runs: [number, number, number];
+  /** Moving averages of "kept unchanged from the request before": tools, tools+system, tools+system+messages. */
+  stability: [number, number, number];
 }
 
 function sameMessage(a: Message | undefined, b: Message | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && a.role === b.role && a.content === b.content);
 }
 
+/** Weight of the newest request in the moving averages of `PrefixStability`. */
+const STABILITY_WEIGHT = 0.25;
+
 /**
- * Remembers, per conversation, how many requests in a row sent each part of the prompt's prefix (tools,
- * system prompt, start of the messages) unchanged; the provider marks only the parts that stay. Bounded:
- * the least recently seen conversation is forgotten beyond `maxConversations` (default 1,000).
+ * Remembers, per conversation, how often each part of the prompt's prefix (tools, system prompt, start of
+ * the messages) was sent unchanged from one request to the next; the provider marks only the parts that
+ * tend to stay. Bounded: the least recently seen conversation is forgotten beyond `maxConversations`
+ * (default 1,000).
  */
 export class PrefixStability {
   private readonly conversations = new Map<string, PrefixRecord>();
 
   constructor(private readonly maxConversations = 1000) {}
 
-  /** Records a request's prefix parts and returns the runs of unchanged requests before it, per part. */
+  /** Records a request's prefix parts and returns how stable each part has been (0 to 1; 0.5 when new). */
   observe(
     key: string,
     tools: string,
@@ -170,18 +177,23 @@ export class PrefixStability {
     first: Message | undefined,
   ): readonly [number, number, number] {
     const previous = this.conversations.get(key);
-    let runs: [number, number, number] = [0, 0, 0];
+    let stability: [number, number, number] = [0.5, 0.5, 0.5];
     if (previous !== undefined) {
       this.conversations.delete(key);
-      const toolsRun = previous.tools === tools ? previous.runs[0] + 1 : 0;
-      const systemRun = previous.system === system ? Math.min(toolsRun, previous.runs[1] + 1) : 0;
-      const firstRun = sameMessage(previous.first, first) ? Math.min(systemRun, previous.runs[2] + 1) : 0;
-      runs = [toolsRun, systemRun, firstRun];
+      const kept0 = previous.tools === tools;
+      const kept1 = kept0 && previous.system === system;
+      const kept2 = kept1 && sameMessage(previous.first, first);
+      const [s0, s1, s2] = previous.stability;
+      stability = [
+        s0 + STABILITY_WEIGHT * ((kept0 ? 1 : 0) - s0),
+        s1 + STABILITY_WEIGHT * ((kept1 ? 1 : 0) - s1),
+        s2 + STABILITY_WEIGHT * ((kept2 ? 1 : 0) - s2),
+      ];
     } else if (this.conversations.size >= this.maxConversations) {
       this.conversations.delete(this.conversations.keys().next().value!);
     }
-    this.conversations.set(key, { tools, system, first, runs });
-    return runs;
+    this.conversations.set(key, { tools, system, first, stability });
+    return stability;
   }
 }
 
@@ -277,9 +289,9 @@ export function buildMessagesBody(
   const hasTools = request.tools !== undefined && request.tools.length > 0;
   let control = cacheControlOf(request, defaultCacheControl);
   if (control !== undefined && stability !== undefined) {
-    const stableAfter = control.stableAfter ?? 2;
-    if (!Number.isInteger(stableAfter) || stableAfter < 0) {
-      throw invalidOption('cacheControl.stableAfter', 'a non-negative integer', stableAfter);
+    const minStability = control.minStability ?? 0.3;
+    if (typeof minStability !== 'number' || !(minStability >= 0 && minStability <= 1)) {
+      throw invalidOption('cacheControl.minStability', 'a number from 0 to 1', minStability);
     }
     let first: Message | undefined;
     for (const message of request.messages) {
@@ -288,18 +300,18 @@ export function buildMessagesBody(
         break;
       }
     }
-    const runs = stability.observe(
+    const stable = stability.observe(
       // Requests without a conversation id share one entry per tenant (\u0000 is in no conversation id).
       `${request.metadata?.tenantId ?? ''}:${request.metadata?.conversationId ?? '\u0000'}`,
       hasTools ? toolsJson.json(request.tools!) : '',
       system ?? '',
       first,
     );
-    if (runs[2] < stableAfter) {
+    if (stable[2] < minStability) {
       control = {
         ...control,
-        tools: control.tools !== false && runs[0] >= stableAfter,
-        system: control.system !== false && runs[1] >= stableAfter,
+        tools: control.tools !== false && stable[0] >= minStability,
+        system: control.system !== false && stable[1] >= minStability,
         messages: false,
       };
     }

@@ -26,7 +26,7 @@ afterEach(async () => {
 describe('loopback prompt-cache model', () => {
   it('Anthropic: writes at breakpoints, reads them the next turn, and reports both in usage', async () => {
     server = await createLoopbackServer({ promptCache: true });
-    const provider = createAnthropicProvider({ baseURL: server.url, cacheControl: { stableAfter: 0 } });
+    const provider = createAnthropicProvider({ baseURL: server.url, cacheControl: { minStability: 0 } });
     const messages: Message[] = [system, { role: 'user', content: 'open a.ts' }];
     const first = await provider.chat({ model: 'claude', messages, tools });
     expect(first.usage.cachedInputTokens ?? 0).toBe(0);

@@ -7,6 +7,7 @@ export default defineConfig({
     'server-process': 'src/server-process.ts',
     'client-process': 'src/client-process.ts',
     'extras-process': 'src/extras-process.ts',
+    'gateway-client': 'src/gateway-client.ts',
     'cpu-task': 'src/cpu-task.ts',
     'prompt-cache': 'src/prompt-cache.ts',
     'mcp-echo-server': 'src/mcp-echo-server.ts',

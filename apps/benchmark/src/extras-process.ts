@@ -9,6 +9,7 @@ import {
   parallelTools,
   toolSelectionLatency,
 } from './extras.js';
+import { gatewayScenario } from './gateway-scenario.js';
 import { mcpScenario } from './mcp.js';
 import { promptCacheScenario } from './prompt-cache.js';
 import { toolSelectionOnSeal } from './tool-selection-seal.js';
@@ -52,6 +53,8 @@ async function run(): Promise<unknown> {
       return mcpScenario(quick === 'true');
     case 'prompt-cache':
       return promptCacheScenario();
+    case 'gateway':
+      return gatewayScenario(quick === 'true');
     case 'ai-sdk':
       return aiSdkComparison(baseURL, quick === 'true', requestCount);
     default:

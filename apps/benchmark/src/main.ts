@@ -54,6 +54,7 @@ export async function runBenchmark(
     'executor',
     'mcp',
     'prompt-cache',
+    'gateway',
     ...(args.quick ? [] : ['ai-sdk']),
   ];
   // Peers (the openai SDK, the AI SDK, LangChain; the AI SDK with tools) are slow and take minutes on 2
@@ -170,6 +171,7 @@ export async function runBenchmark(
       aiSdk: extraResults['ai-sdk'],
       mcp: extraResults.mcp,
       promptCache: extraResults['prompt-cache'],
+      gateway: extraResults.gateway,
       provider: {
         overhead: {
           p50Us: provider.addedP50Us,

@@ -7,9 +7,19 @@ import {
   VictorError,
 } from '@victor-ai/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createProviderPool } from './provider-pool.js';
+import { createProviderPool, type ProviderPoolOptions } from './provider-pool.js';
 
 const clock: Clock = { now: () => Date.now(), epochMs: () => Date.now() };
+
+/** A pool over `a` then `b` (ordered selection, the test clock), with `options` on top. */
+function orderedPool(a: Provider, b: Provider, options: Partial<ProviderPoolOptions> = {}) {
+  return createProviderPool({
+    endpoints: [{ provider: a }, { provider: b }],
+    selection: 'ordered',
+    clock,
+    ...options,
+  });
+}
 
 type Outcome = 'ok' | Error | 'stall' | { delayMs: number };
 
@@ -94,11 +104,7 @@ describe('ProviderPool', () => {
     it('retries a retryable failure on the other endpoint without waiting', async () => {
       const a = new ScriptedProvider('a', [unavailable()]);
       const b = new ScriptedProvider('b');
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
-        clock,
-      });
+      const pool = orderedPool(a, b);
       await expect(pool.chat(request)).resolves.toMatchObject({ text: 'b' });
       expect([a.calls, b.calls]).toEqual([1, 1]);
     });
@@ -106,11 +112,7 @@ describe('ProviderPool', () => {
     it('never retries a non-retryable error', async () => {
       const a = new ScriptedProvider('a', [new HttpStatusError({ status: 400, url: 'u', responseBody: '' })]);
       const b = new ScriptedProvider('b');
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
-        clock,
-      });
+      const pool = orderedPool(a, b);
       await expect(pool.chat(request)).rejects.toMatchObject({ status: 400 });
       expect(b.calls).toBe(0);
     });
@@ -118,11 +120,7 @@ describe('ProviderPool', () => {
     it('never retries an abort', async () => {
       const a = new ScriptedProvider('a', ['stall']);
       const b = new ScriptedProvider('b');
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
-        clock,
-      });
+      const pool = orderedPool(a, b);
       const controller = new AbortController();
       const pending = pool.chat({ ...request, abortSignal: controller.signal });
       controller.abort();
@@ -176,11 +174,7 @@ describe('ProviderPool', () => {
       const limited = new HttpStatusError({ status: 429, url: 'u', responseBody: '', retryAfterMs: 10_000 });
       const a = new ScriptedProvider('a', [limited]);
       const b = new ScriptedProvider('b');
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
-        clock,
-      });
+      const pool = orderedPool(a, b);
       await pool.chat(request);
       await pool.chat(request);
       expect([a.calls, b.calls]).toEqual([1, 2]);
@@ -219,11 +213,8 @@ describe('ProviderPool', () => {
     it('times out a stalled attempt and retries it elsewhere', async () => {
       const a = new ScriptedProvider('a', ['stall']);
       const b = new ScriptedProvider('b');
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
+      const pool = orderedPool(a, b, {
         attemptTimeoutMs: 100,
-        clock,
       });
       const pending = pool.chat(request);
       await vi.advanceTimersByTimeAsync(100);
@@ -234,10 +225,7 @@ describe('ProviderPool', () => {
       const broken = new InvalidResponseError({ message: 'garbage' });
       const a = new ScriptedProvider('a', [broken]);
       const b = new ScriptedProvider('b');
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
-        clock,
+      const pool = orderedPool(a, b, {
         circuitBreaker: false,
       });
       await expect(pool.chat(request)).resolves.toMatchObject({ text: 'b' });
@@ -248,13 +236,10 @@ describe('ProviderPool', () => {
       const broken = new InvalidResponseError({ message: 'garbage' });
       const a = new ScriptedProvider('a', [broken]);
       const b = new ScriptedProvider('b', [broken]);
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
+      const pool = orderedPool(a, b, {
         maxAttempts: 3,
         backoff: { initialDelayMs: 100, maxDelayMs: 100 },
         random: () => 0.5,
-        clock,
         circuitBreaker: false,
       });
       await expect(pool.chat(request)).resolves.toMatchObject({ text: 'a' });
@@ -294,11 +279,7 @@ describe('ProviderPool', () => {
     it('retries a stream that failed before its first event', async () => {
       const a = new ScriptedProvider('a', [unavailable()]);
       const b = new ScriptedProvider('b');
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
-        clock,
-      });
+      const pool = orderedPool(a, b);
       const events: StreamEvent[] = [];
       for await (const event of pool.stream(request)) events.push(event);
       expect(events.map((event) => event.type)).toEqual(['response-start', 'text-delta', 'finish']);
@@ -362,11 +343,7 @@ describe('ProviderPool', () => {
     it('uses the given fallback order with selection "ordered"', async () => {
       const a = new ScriptedProvider('a');
       const b = new ScriptedProvider('b');
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
-        clock,
-      });
+      const pool = orderedPool(a, b);
       for (let i = 0; i < 5; i++) await pool.chat(request);
       expect([a.calls, b.calls]).toEqual([5, 0]);
     });
@@ -427,9 +404,7 @@ describe('ProviderPool', () => {
       const metrics = recordingSink();
       const a = new ScriptedProvider('a', Array.from({ length: 4 }, unavailable));
       const b = new ScriptedProvider('b');
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
+      const pool = orderedPool(a, b, {
         circuitBreaker: {
           windowSize: 4,
           minimumCalls: 4,
@@ -438,7 +413,6 @@ describe('ProviderPool', () => {
           halfOpenProbes: 1,
         },
         metrics,
-        clock,
       });
       for (let i = 0; i < 4; i++) await pool.chat(request);
       expect(pool.endpoints[0]!.state).toBe('open');
@@ -520,11 +494,7 @@ describe('ProviderPool', () => {
     it('counts an attempt while it runs and returns to 0 after success, failure, retry, abort and early stream exit', async () => {
       const a = new ScriptedProvider('a', [{ delayMs: 10 }, unavailable(), 'stall'], 'ok');
       const b = new ScriptedProvider('b');
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }, { provider: b }],
-        selection: 'ordered',
-        clock,
-      });
+      const pool = orderedPool(a, b);
       const inFlight = () => pool.endpoints.map((endpoint) => endpoint.inFlight);
       const slow = pool.chat(request);
       expect(inFlight()).toEqual([1, 0]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type PromptCacheModeResult, promptCacheScenario } from './prompt-cache.js';
+import { type PromptCacheModeResult, promptCacheScenario, replayPromptCacheMode } from './prompt-cache.js';
 
 describe('promptCache scenario', () => {
   it('reports the three modes; sticky bills at most 40% of the baseline with recall no lower', async () => {
@@ -15,5 +15,7 @@ describe('promptCache scenario', () => {
     expect(cacheControl.compactions).toBeGreaterThanOrEqual(2);
     expect(sticky.billedInputEquivalent).toBeLessThanOrEqual(0.4 * baseline.billedInputEquivalent);
     expect(sticky.recall).toBeGreaterThanOrEqual(baseline.recall);
+    // Mode 3 is what the agent does by default.
+    expect(await replayPromptCacheMode('sticky', true)).toEqual(sticky);
   }, 60_000);
 });

@@ -6,24 +6,21 @@ import {
   SESSION_TOOLS,
   sessionToolResult,
 } from '@victor-ai/agent-trace/session';
-import {
-  ContextCoordinator,
-  compactContext,
-  DEFAULT_SUMMARY_PROMPT,
-  MemoryToolResultStore,
-  modelSummariser,
-  StickyToolSelection,
-} from '@victor-ai/coordinators';
-import type { Message, ToolDefinition, Usage } from '@victor-ai/core';
-import { createAnthropicProvider } from '@victor-ai/provider-pool';
+import { createAgent, DEFAULT_SUMMARY_PROMPT } from '@victor-ai/coordinators';
+import type { Tool } from '@victor-ai/core';
+import { type AnthropicCacheControl, createAnthropicProvider } from '@victor-ai/provider-pool';
 import {
   createLoopbackServer,
   type LoopbackReply,
   type LoopbackRequest,
 } from '@victor-ai/provider-pool/testing';
-import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
 
-/** The three replay modes: today's behaviour, breakpoints + cache key (+ compaction), and sticky selection too. */
+/**
+ * The three replay modes, each written out in full so that a change of the agent's defaults does not change
+ * what a mode measures: `baseline` (the behaviour before issue 21: no breakpoints, re-ranked tools, a window
+ * that drops the oldest messages), `cacheControl` (breakpoints + compaction, tools still re-ranked) and
+ * `sticky` (breakpoints + compaction + sticky selection: the agent's defaults since issue 21).
+ */
 export type PromptCacheMode = 'baseline' | 'cacheControl' | 'sticky';
 
 /** What one mode sent and would be billed. */
@@ -52,20 +49,30 @@ export const PROMPT_CACHE_SETTINGS = {
   budgetTokens: 24_000,
   keepLastTurns: 4,
   tokenCount:
-    'estimate: characters / 4 (no tokenizer); the loopback server bills characters / 4 of the JSON body',
+    'the agent counts its budget with the estimate (characters / 4: a Claude model has no public tokenizer); the loopback server bills characters / 4 of the JSON body',
 } as const;
 
-function sessionTools(): ToolDefinition[] {
-  return SESSION_TOOLS.map((tool) => ({
-    name: tool.name,
-    description: tool.description,
-    parameters: {
-      type: 'object',
-      properties: { target: { type: 'string', description: 'what to work on' }, step: { type: 'number' } },
-      required: ['target'],
-    },
-  }));
-}
+/** The agent and provider settings of each mode, written out explicitly (not left to the defaults). */
+export const PROMPT_CACHE_MODES: Record<
+  PromptCacheMode,
+  {
+    cacheControl: AnthropicCacheControl | false;
+    sticky: false | { maxTools: number };
+    compaction: false | { keepLastTurns: number; triggerRatio: number };
+  }
+> = {
+  baseline: { cacheControl: false, sticky: false, compaction: false },
+  cacheControl: {
+    cacheControl: { minStability: 0.3 },
+    sticky: false,
+    compaction: { keepLastTurns: PROMPT_CACHE_SETTINGS.keepLastTurns, triggerRatio: 0.9 },
+  },
+  sticky: {
+    cacheControl: { minStability: 0.3 },
+    sticky: { maxTools: PROMPT_CACHE_SETTINGS.stickyMaxTools },
+    compaction: { keepLastTurns: PROMPT_CACHE_SETTINGS.keepLastTurns, triggerRatio: 0.9 },
+  },
+};
 
 function isSummaryRequest(body: Record<string, unknown>): boolean {
   const system = body.system;
@@ -74,8 +81,16 @@ function isSummaryRequest(body: Record<string, unknown>): boolean {
   return text === DEFAULT_SUMMARY_PROMPT;
 }
 
-/** Replays the session in one mode against a fresh loopback server. */
-export async function replayPromptCacheMode(mode: PromptCacheMode): Promise<PromptCacheModeResult> {
+/**
+ * Replays the session through `createAgent` in one mode against a fresh loopback server. With
+ * `agentDefaults`, the mode's cache, selection and compaction settings are left out: the agent's and the
+ * provider's defaults apply (the test checks that they are mode 3's).
+ */
+export async function replayPromptCacheMode(
+  mode: PromptCacheMode,
+  agentDefaults = false,
+): Promise<PromptCacheModeResult> {
+  const settings = PROMPT_CACHE_MODES[mode];
   const session = generateCodingSession({
     seed: PROMPT_CACHE_SETTINGS.seed,
     turns: PROMPT_CACHE_SETTINGS.turns,
@@ -95,90 +110,71 @@ export async function replayPromptCacheMode(mode: PromptCacheMode): Promise<Prom
     return { toolCalls: turn.calls.map((call) => ({ id: call.id, name: call.name, arguments: call.args })) };
   };
   const server = await createLoopbackServer({ promptCache: true, reply, recordRequests: 0 });
-  const provider = createAnthropicProvider({ baseURL: server.url, cacheControl: mode !== 'baseline' });
-  const tools = sessionTools();
-  const selector = new ToolSelector({ registry: new ToolRegistry(tools), strategy: 'lexical', cacheSize: 0 });
-  const sticky = new StickyToolSelection({ maxTools: PROMPT_CACHE_SETTINGS.stickyMaxTools });
-  const window = new ContextCoordinator({ budgetTokens: PROMPT_CACHE_SETTINGS.budgetTokens });
-  const store = new MemoryToolResultStore();
-  const system: Message = { role: 'system', content: SESSION_SYSTEM_PROMPT };
-  const totals = { input: 0, cached: 0, written: 0, summaryInput: 0, requests: 0 };
-  const count = (usage: Usage) => {
-    totals.input += usage.inputTokens;
-    totals.cached += usage.cachedInputTokens ?? 0;
-    totals.written += usage.cacheWriteInputTokens ?? 0;
-    totals.requests++;
-  };
-  const summarise = modelSummariser({
-    model: 'summariser',
-    chat: (request) => provider.chat({ ...request, providerOptions: { anthropic: { cacheControl: false } } }),
+  const provider = createAnthropicProvider({
+    baseURL: server.url,
+    ...(agentDefaults ? {} : { cacheControl: settings.cacheControl }),
   });
-  let history: Message[] = [];
+  // Each tool answers with the session's result of the current turn's call (same name and step).
+  const tools: Tool[] = SESSION_TOOLS.map((definition) => ({
+    definition: {
+      name: definition.name,
+      description: definition.description,
+      parameters: {
+        type: 'object',
+        properties: { target: { type: 'string', description: 'what to work on' }, step: { type: 'number' } },
+        required: ['target'],
+      },
+    },
+    execute: (args: Record<string, unknown>) => {
+      const call = session[turnIndex]!.calls.find(
+        (candidate) => candidate.name === definition.name && candidate.args.step === args.step,
+      );
+      return call === undefined ? 'no result' : sessionToolResult(call);
+    },
+  }));
+  const agent = createAgent({
+    provider,
+    model: 'claude-sonnet-4-5',
+    systemPrompt: SESSION_SYSTEM_PROMPT,
+    tools,
+    contextBudgetTokens: PROMPT_CACHE_SETTINGS.budgetTokens,
+    // The trace's calls run whatever was offered, so every mode sends the same tool results; what
+    // selection missed shows in `recall`.
+    toolSelection: {
+      k: PROMPT_CACHE_SETTINGS.selectionK,
+      minTools: PROMPT_CACHE_SETTINGS.selectionK,
+      cacheSize: 0,
+      allowUnofferedTools: true,
+      ...(agentDefaults ? {} : { sticky: settings.sticky }),
+    },
+    ...(agentDefaults ? {} : { compaction: settings.compaction, tokenCounting: 'estimate' as const }),
+  });
+  const totals = { input: 0, cached: 0, written: 0, summaryInput: 0, requests: 0 };
   let compactions = 0;
   let needed = 0;
   let offered = 0;
-  const systemTokens = window.estimate(system);
-  const contextOf = async (): Promise<Message[]> => {
-    if (mode === 'baseline') {
-      const kept = window.window(history, systemTokens);
-      if (kept !== history) {
-        compactions++;
-        history = [...kept];
-      }
-      return [system, ...history];
-    }
-    const result = await compactContext([system, ...history], {
-      budgetTokens: PROMPT_CACHE_SETTINGS.budgetTokens,
-      keepLastTurns: PROMPT_CACHE_SETTINGS.keepLastTurns,
-      store,
-      summarise,
-    });
-    if (result.compacted) {
-      compactions++;
-      if (result.summaryUsage) {
-        count(result.summaryUsage);
-        totals.summaryInput += result.summaryUsage.inputTokens;
-      }
-      history = result.messages.slice(1);
-    }
-    return result.messages;
-  };
   try {
     for (turnIndex = 0; turnIndex < session.length; turnIndex++) {
       const turn = session[turnIndex]!;
-      history.push({ role: 'user', content: turn.query });
-      const fresh = selector
-        .selectSync(turn.query, { k: PROMPT_CACHE_SETTINGS.selectionK })
-        .tools.map((selected) => selected.definition);
-      const offeredTools = mode === 'sticky' ? sticky.apply('session', fresh).tools : fresh;
-      const names = new Set(offeredTools.map((tool) => tool.name));
+      const before = agent.history('session').length;
+      const result = await agent.chat(turn.query, { conversationId: 'session' });
+      const { usage } = result;
+      totals.input += usage.inputTokens;
+      totals.cached += usage.cachedInputTokens ?? 0;
+      totals.written += usage.cacheWriteInputTokens ?? 0;
+      totals.requests += result.steps + (result.compaction?.summaryUsage !== undefined ? 1 : 0);
+      if (result.compaction !== undefined) {
+        compactions++;
+        totals.summaryInput += result.compaction.summaryUsage?.inputTokens ?? 0;
+      } else if (agent.history('session').length < before + 1 + result.messages.length) {
+        compactions++; // the window dropped the oldest messages
+      }
+      const names = new Set(result.selectedTools);
       needed += turn.needed.length;
       offered += turn.needed.filter((name) => names.has(name)).length;
-      const first = await provider.chat({
-        model: 'loopback',
-        messages: await contextOf(),
-        tools: offeredTools,
-      });
-      count(first.usage);
-      history.push(first.message);
-      for (const call of turn.calls) {
-        history.push({
-          role: 'tool',
-          toolCallId: call.id,
-          name: call.name,
-          content: sessionToolResult(call),
-        });
-      }
-      const second = await provider.chat({
-        model: 'loopback',
-        messages: await contextOf(),
-        tools: offeredTools,
-      });
-      count(second.usage);
-      history.push(second.message);
     }
   } finally {
-    await provider.close?.();
+    await agent.close();
     await server.close();
   }
   const uncached = totals.input - totals.cached - totals.written;
@@ -206,6 +202,7 @@ export async function promptCacheScenario(): Promise<Record<string, unknown>> {
     stickyBilledShare:
       Math.round((modes.sticky.billedInputEquivalent / modes.baseline.billedInputEquivalent) * 1000) / 1000,
     settings: PROMPT_CACHE_SETTINGS,
+    modeSettings: PROMPT_CACHE_MODES,
   };
 }
 

@@ -239,9 +239,8 @@ export class LexicalIndex {
   // One segment's weight per term id while a query is prepared (zero between calls), and its term ids.
   readonly #segmentQueryWeights: Float64Array;
   readonly #segmentQueryTerms: number[] = [];
-  // Scratch space reused by every search (JavaScript runs one search at a time).
-  // `#accumulator[2 * d]` is document d's score, `[2 * d + 1]` the query weight it matched (0: untouched):
-  // one cache line for both, in doubles so adding a posting needs no float conversion.
+  // Scratch space reused by every search (JavaScript runs one search at a time): each document's score and
+  // the query weight it matched (0: not touched yet).
   readonly #accumulator: Float32Array;
   readonly #matched: Float32Array;
   readonly #touched: Uint32Array;

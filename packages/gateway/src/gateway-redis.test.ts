@@ -26,6 +26,8 @@ if (binary === '' && !required)
 const KEY = 'sk-multi-process';
 const CACHED = 'sk-multi-cached';
 const ADMIN = 'sk-multi-admin';
+const BUDGETED = 'sk-multi-budget';
+const BUDGET_TOKENS = 400;
 const BIN = fileURLToPath(new URL('../bin/victor-gateway.mjs', import.meta.url));
 
 function freePort(): Promise<number> {
@@ -112,8 +114,8 @@ async function chat(url: string, content: string, temperature?: number, key = KE
       ...(temperature === undefined ? {} : { temperature }),
     }),
   });
-  await response.body.dump();
-  return { status: response.statusCode, cache: response.headers['x-victor-cache'] };
+  const body = (await response.body.json()) as { usage?: { total_tokens: number } };
+  return { status: response.statusCode, cache: response.headers['x-victor-cache'], body };
 }
 
 describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () => {
@@ -137,6 +139,7 @@ describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () 
           { id: 'multi', hash: hashApiKey(KEY), requestsPerMinute: 100 },
           { id: 'cached', hash: hashApiKey(CACHED) },
           { id: 'admin', hash: hashApiKey(ADMIN), admin: true },
+          { id: 'budgeted', hash: hashApiKey(BUDGETED), budget: { tokens: BUDGET_TOKENS, period: 'hour' } },
         ],
         // A memory tier per process in front of Redis; a long staleness bound, so that a stalled loaded
         // machine does not empty a memory tier this test looks into.
@@ -185,6 +188,33 @@ describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () 
     // 100 from the full bucket, plus what refilled while the test ran (100 a minute).
     expect(ok).toBeGreaterThanOrEqual(98);
     expect(ok).toBeLessThanOrEqual(100 + Math.ceil((elapsedSeconds * 100) / 60) + 1);
+  }, 60_000);
+
+  it('stops a budget within one request’s tokens of its limit across four processes', async () => {
+    let next = 0;
+    let spent = 0;
+    let largest = 0;
+    const statuses: number[] = [];
+    const ask = async (index: number) => {
+      const { status, body } = await chat(urls[index % 4]!, `budget ${index}`, undefined, BUDGETED);
+      statuses.push(status);
+      if (status === 200) {
+        spent += body.usage!.total_tokens;
+        largest = Math.max(largest, body.usage!.total_tokens);
+      }
+      return status;
+    };
+    // 16 concurrent clients, then one at a time until the budget refuses.
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 200) await ask(next++);
+      }),
+    );
+    while (next < 400 && (await ask(next++)) === 200);
+    expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([]);
+    expect(statuses.at(-1)).toBe(429);
+    expect(spent).toBeGreaterThan(0);
+    expect(spent).toBeLessThanOrEqual(BUDGET_TOKENS + largest);
   }, 60_000);
 
   it('drops a key’s cached answers from every process’s memory tier on an invalidation', async () => {

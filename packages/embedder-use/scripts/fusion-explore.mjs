@@ -37,7 +37,10 @@ const sets = values.set.map((spec) => {
 
 // One file for tool and query vectors: queries are marked `document` so that they are written too, only so
 // that reruns of this script (and eval:toolsel --embedder use with the same file) embed nothing.
-const embedder = createUseEmbedder({ cacheFile: `${values['cache-dir']}/vectors.bin`, cacheMaxEntries: 100_000 });
+const embedder = createUseEmbedder({
+  cacheFile: `${values['cache-dir']}/vectors.bin`,
+  cacheMaxEntries: 100_000,
+});
 
 function normalize(vector) {
   let sum = 0;

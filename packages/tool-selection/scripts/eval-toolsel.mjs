@@ -28,7 +28,9 @@ import { parseArgs } from 'node:util';
 const dist = process.env.TOOLSEL_DIST
   ? pathToFileURL(`${process.env.TOOLSEL_DIST.replace(/\/?$/, '/')}`)
   : new URL('../dist/', import.meta.url);
-const { ToolRegistry, ToolSelector } = await import(new URL('index.js', dist).href);
+const { normalizeQuery, splitSentences, ToolRegistry, ToolSelector } = await import(
+  new URL('index.js', dist).href
+);
 const { createDeterministicEmbedder } = await import(new URL('testing.js', dist).href);
 
 const { values } = parseArgs({
@@ -159,6 +161,23 @@ async function useEmbedder() {
     id: cached.id,
     model: cached.model,
     timing: false,
+    /** Embeds the texts the selector will ask for, in large batches (one file write per batch). */
+    async warm(queries) {
+      const texts = new Set();
+      for (const item of queries) {
+        texts.add(normalizeQuery(item.query));
+        if (values['split-queries']) {
+          for (const sentence of splitSentences(item.query).slice(0, 9)) {
+            const text = normalizeQuery(sentence);
+            if (text !== '') texts.add(text);
+          }
+        }
+      }
+      const list = [...texts];
+      for (let at = 0; at < list.length; at += 256) {
+        await cached.embed(list.slice(at, at + 256), { inputType: 'document' });
+      }
+    },
     embed(inputs, options) {
       if (embedder.timing) return live.embed(inputs, options);
       return cached.embed(inputs, { ...options, inputType: 'document' });
@@ -270,6 +289,7 @@ for (const set of sets) {
       // With the in-process encoder, timed selects embed their query (no query-vector cache).
       ...(embedder?.timing === false ? { queryVectorCacheSize: 0 } : {}),
     });
+    if (embedder?.warm) await embedder.warm(queries);
     const buildStart = performance.now();
     await selector.prepare();
     const buildMs = performance.now() - buildStart;

@@ -8,6 +8,7 @@ export default defineConfig({
     'client-process': 'src/client-process.ts',
     'extras-process': 'src/extras-process.ts',
     'gateway-client': 'src/gateway-client.ts',
+    'gateway-main': 'src/gateway-main.ts',
     'cpu-task': 'src/cpu-task.ts',
     'prompt-cache': 'src/prompt-cache.ts',
     'mcp-echo-server': 'src/mcp-echo-server.ts',

@@ -233,6 +233,21 @@ async function answer(
     };
     const events = responseCache ? responseCache.stream(routed, start) : start();
     let headersSent = false;
+    // Events decoded from one upstream read arrive in one run of microtasks: they are written as one
+    // socket write (corked until the next tick), instead of one write, and one wake-up of the client, each.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      response.uncork();
+    };
+    const send = (text: string) => {
+      if (!corked) {
+        corked = true;
+        response.cork();
+        process.nextTick(uncork);
+      }
+      response.write(text);
+    };
     let outcome = 'ok';
     try {
       for await (const event of events as AsyncIterable<StreamEvent>) {
@@ -248,16 +263,16 @@ async function answer(
         if (event.type === 'text-delta') timer?.firstToken();
         if (event.type === 'error') {
           outcome = 'error';
-          response.write(dialect.streamError(providerFailure(event.error)));
+          send(dialect.streamError(providerFailure(event.error)));
           break;
         }
         if (event.type === 'finish' && calledModel) onUsage?.(event.usage);
         const text = encoder.encode(event);
-        if (text !== '') response.write(text);
+        if (text !== '') send(text);
       }
       if (outcome === 'ok') {
         const end = encoder.end();
-        if (end !== '') response.write(end);
+        if (end !== '') send(end);
       }
       response.end();
     } catch (error) {

@@ -19,6 +19,7 @@ import { type Dispatcher, Pool } from 'undici';
 import { httpStatusError, toVictorError } from './http-errors.js';
 import { InFlightLimiter } from './limiter.js';
 import { optionalDuration, parseBaseURL, positiveInteger } from './options.js';
+import { ResponseStream } from './response-stream.js';
 import { SseDecoder } from './sse-decoder.js';
 
 /** Options every HTTP provider takes: where, how to authenticate, and how to pool connections. */
@@ -210,9 +211,8 @@ export abstract class HttpProvider implements Provider {
       [request.abortSignal],
       this.timeoutMs ? { timeoutMs: this.timeoutMs } : {},
     );
-    let body:
-      | { destroyed: boolean; destroy(): void; dump?(options: { limit: number }): Promise<void> }
-      | undefined;
+    let response: ResponseStream | undefined;
+    let onAbort: (() => void) | undefined;
     let decoder: StreamDecoder | undefined;
     let completed = false;
     let yielded = false;
@@ -221,27 +221,45 @@ export abstract class HttpProvider implements Provider {
       const waiting = this.limiter.acquire(combined.signal);
       if (waiting !== undefined) await waiting;
       acquired = true;
-      const response = await this.dispatcher.request({
-        path: this.chatPath,
-        method: 'POST',
-        headers: request.headers ? { ...this.headers, ...request.headers } : this.headers,
-        body: this.serialise(request, true),
-        signal: combined.signal ?? null,
-      });
-      body = response.body;
-      if (response.statusCode >= 300) {
-        const text = await response.body.text();
+      const body = this.serialise(request, true);
+      // Read through a dispatch handler rather than request()'s Readable body: each chunk reaches the SSE
+      // decoder from the socket's own callback, with no stream or async iterator in between.
+      const current = new ResponseStream();
+      response = current;
+      const signal = combined.signal;
+      if (signal !== undefined) {
+        signal.throwIfAborted();
+        onAbort = () =>
+          current.abort(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      this.dispatcher.dispatch(
+        {
+          origin: this.origin,
+          path: this.chatPath,
+          method: 'POST',
+          headers: request.headers ? { ...this.headers, ...request.headers } : this.headers,
+          body,
+        },
+        current,
+      );
+      await current.response();
+      if (current.statusCode >= 300) {
+        const text = await current.text();
         completed = true;
-        throw httpStatusError(response.statusCode, url, text, response.headers);
+        throw httpStatusError(current.statusCode, url, text, current.headers);
       }
       const sse = new SseDecoder();
       decoder = this.createStreamDecoder();
       const out: StreamEvent[] = [];
-      for await (const chunk of response.body) {
+      for (;;) {
+        // A chunk already buffered is taken without a promise in between.
+        const chunk = current.read() ?? (await current.next());
+        if (chunk === undefined) break;
         // After the answer is complete the rest of the body ([DONE], the end) is read and dropped, so the
         // socket goes back to the pool.
         if (decoder.done) continue;
-        sse.write(chunk as Uint8Array);
+        sse.write(chunk);
         // Each SSE event is parsed, decoded and handed over before the next one is looked for, so the
         // first event of a chunk holding a whole answer does not wait for the rest of it.
         for (let sseEvent = sse.next(); sseEvent !== undefined; sseEvent = sse.next()) {
@@ -273,12 +291,13 @@ export abstract class HttpProvider implements Provider {
       if (!yielded || victorError.code === 'ABORTED') throw victorError;
       yield { type: 'error', error: victorError };
     } finally {
-      if (!completed && body && !body.destroyed) {
+      if (!completed && response !== undefined && !response.finished) {
         // The consumer stopped after a complete answer: read what little is left so the socket can be
         // reused. Stopped earlier: cancel the request.
-        if (decoder?.done && body.dump) await body.dump({ limit: 64 * 1024 }).catch(() => body?.destroy());
-        else body.destroy();
+        if (decoder?.done) await response.dump(64 * 1024);
+        else response.abort(new Error('the stream was closed before its end'));
       }
+      if (onAbort !== undefined) combined.signal?.removeEventListener('abort', onAbort);
       if (acquired) this.limiter.release();
       combined.dispose();
     }

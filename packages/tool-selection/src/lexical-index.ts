@@ -686,16 +686,13 @@ export class LexicalIndex {
   /**
    * `search` for a query of several sentences: each segment is scored on its own (with its own
    * coordination factor) and the scores are summed; the best document of each sentence then follows the
-   * best document overall. Tried first without scanning the postings of common terms (see `#rankSegments`);
-   * when that cannot prove its result exact, ranked again with every posting.
+   * best document overall. Common terms are looked up rather than scanned where that is proven exact
+   * (see `#rankSegments`).
    */
   #searchSegments(query: LexicalQuery, k: number, allowed: Uint8Array | undefined): SearchHits {
     const segmentCount = query.segmentStarts!.length - 1;
-    if (this.#denseImpacts.length > 0 && segmentCount <= MAX_DEFERRED_SEGMENTS) {
-      const hits = this.#rankSegments(query, k, allowed, true);
-      if (hits !== undefined) return hits;
-    }
-    return this.#rankSegments(query, k, allowed, false)!;
+    const defer = this.#denseImpacts.length > 0 && segmentCount <= MAX_DEFERRED_SEGMENTS;
+    return this.#rankSegments(query, k, allowed, defer);
   }
 
   /**
@@ -706,14 +703,10 @@ export class LexicalIndex {
    * does not beat that bound is scored in full at once. The documents left out of a deferred segment get
    * their share for it at the end if they are candidates anyway; any other document totals at most the sum
    * of the deferred segments' bounds, so the result is exact when the k-th best candidate is above that
-   * sum. Otherwise it returns `undefined` (the scratch arrays are left clean).
+   * sum. Otherwise the deferred segments' common terms are scanned for the documents still missing them
+   * before ranking.
    */
-  #rankSegments(
-    query: LexicalQuery,
-    k: number,
-    allowed: Uint8Array | undefined,
-    defer: boolean,
-  ): SearchHits | undefined {
+  #rankSegments(query: LexicalQuery, k: number, allowed: Uint8Array | undefined, defer: boolean): SearchHits {
     const totals = this.#segmentTotals;
     const totalTouched = this.#segmentTouched;
     const seen = this.#segmentSeen;
@@ -791,8 +784,8 @@ export class LexicalIndex {
         if (lower.length === k) floor = lower[k - 1]!;
       }
     }
-    const ranked: number[] = [];
-    const rankedScores: number[] = [];
+    let ranked: number[] = [];
+    let rankedScores: number[] = [];
     let threshold = -1;
     for (let t = 0; t < totalCount; t++) {
       const document = totalTouched[t]!;
@@ -803,14 +796,40 @@ export class LexicalIndex {
         }
       }
       const score = totals[document]!;
-      totals[document] = 0;
-      if (defer) seen[document] = 0;
       if (score < threshold || (allowed !== undefined && allowed[document] === 0)) continue;
       insertTopK(ranked, rankedScores, document, score, k);
       if (rankedScores.length === k) threshold = rankedScores[k - 1]!;
     }
     // A document no segment touched totals at most `bound`: exact only if the k-th best is above it.
-    if (deferred !== 0 && !(ranked.length === k && threshold > bound)) return undefined;
+    // Otherwise the deferred segments' common terms are scanned for every document still missing them
+    // (those that got their share already are skipped), and the totals, now all exact, ranked again.
+    if (deferred !== 0 && !(ranked.length === k && threshold > bound)) {
+      this.#totalCount = totalCount;
+      for (let rest = deferred; rest !== 0; rest &= rest - 1) {
+        const segment = 31 - Math.clz32(rest & -rest);
+        const bit = 1 << segment;
+        const from = starts[segment]!;
+        const to = starts[segment + 1]!;
+        const touchedCount = this.#accumulate(segmentTermIds, segmentWeights, from, to, DENSE_TERMS, bit);
+        this.#settle(touchedCount, segmentWeight[segment]!, bit, allowed);
+      }
+      totalCount = this.#totalCount;
+      ranked = [];
+      rankedScores = [];
+      threshold = -1;
+      for (let t = 0; t < totalCount; t++) {
+        const document = totalTouched[t]!;
+        const score = totals[document]!;
+        if (score < threshold || (allowed !== undefined && allowed[document] === 0)) continue;
+        insertTopK(ranked, rankedScores, document, score, k);
+        if (rankedScores.length === k) threshold = rankedScores[k - 1]!;
+      }
+    }
+    for (let t = 0; t < totalCount; t++) {
+      const document = totalTouched[t]!;
+      totals[document] = 0;
+      seen[document] = 0;
+    }
     if (ranked.length === 0) return { documents: ranked, scores: rankedScores };
     const documents = [ranked[0]!];
     const scores = [rankedScores[0]!];

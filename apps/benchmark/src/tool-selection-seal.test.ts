@@ -35,11 +35,13 @@ describe('toolSelectionOnSeal', () => {
         .map((line) => JSON.stringify(line))
         .join('\n'),
     );
-    const result = toolSelectionOnSeal(true, dir);
+    const result = toolSelectionOnSeal(false, dir);
     if ('skipped' in result) throw new Error(result.skipped);
     expect(result.tools).toBe(3);
     expect(result.queries).toBe(3);
     expect(result.recallAt5).toBeCloseTo(2 / 3, 3);
+    // Quick mode takes every fourth query: here the first one only.
+    expect(toolSelectionOnSeal(true, dir)).toMatchObject({ queries: 1, recallAt5: 1 });
     expect(result.p50Us).toBeGreaterThan(0);
     expect(result.p99Us).toBeGreaterThanOrEqual(result.p50Us);
   });

@@ -83,7 +83,7 @@ async function waitFor(check, what, timeoutMs) {
 }
 
 /** Resolves once the node on `port` reports cluster_state:ok. */
-export function waitForClusterOk(port, timeoutMs = 20_000) {
+export function waitForClusterOk(port, timeoutMs = 60_000) {
   return waitFor(
     async () => ((await sendCommand(port, 'CLUSTER INFO')) ?? '').includes('cluster_state:ok'),
     `the cluster node on port ${port} did not report cluster_state:ok`,
@@ -171,7 +171,8 @@ export class LocalRedisCluster {
     await waitFor(
       async () => (await sendCommand(port, 'PING')) === '+PONG\r\n',
       `redis-server on port ${port} did not answer PING`,
-      10_000,
+      // Generous: a loaded CI machine can take seconds to start a process.
+      30_000,
     );
   }
 

@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findRedisBinaries, LocalRedisCluster, redisRequired } from '../../../tools/redis-cluster.mjs';
 import { hashApiKey } from './api-keys.js';
-import { parseGatewayConfig } from './config/gateway-config.js';
+import { loadGatewayConfig, parseGatewayConfig } from './config/gateway-config.js';
 import { type Gateway, startGateway } from './gateway.js';
 
 // Four gateway processes on a 3-master Redis Cluster (the global setup starts one, or VICTOR_REDIS_CLUSTER
@@ -38,6 +38,7 @@ const OTHER = 'sk-cluster-other';
 const ADMIN = 'sk-cluster-admin';
 const BUDGET_TOKENS = 400;
 const BIN = fileURLToPath(new URL('../bin/victor-gateway.mjs', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../examples/gateway.cluster.json', import.meta.url));
 
 async function chat(url: string, key: string, content: string, temperature?: number) {
   const response = await request(`${url}/v1/chat/completions`, {
@@ -198,6 +199,22 @@ describe.skipIf(missing !== '' && !redisRequired)(
       expect(spent).toBeGreaterThan(0);
       expect(spent).toBeLessThanOrEqual(BUDGET_TOKENS + largest);
     }, 60_000);
+
+    it('runs examples/gateway.cluster.json on the cluster, with its admin key', async () => {
+      const gateway = await startGateway({
+        config: loadGatewayConfig(EXAMPLE),
+        port: 0,
+        env: { REDIS_CLUSTER: nodes },
+        log: () => {},
+      });
+      try {
+        expect((await chat(gateway.url, 'sk-offline-demo', 'example', 0)).status).toBe(200);
+        const reply = await invalidate(gateway.url, 'sk-offline-admin', { keyId: 'offline-demo' });
+        expect(reply).toMatchObject({ status: 200, body: { reach: 'every process' } });
+      } finally {
+        await gateway.close(0);
+      }
+    });
 
     it('serves a response cached by one process from every other', async () => {
       expect((await chat(urls[0]!, CACHED, 'shared answer', 0)).cache).toBe('miss');

@@ -1,26 +1,14 @@
 import { createAgent } from '@victor-ai/coordinators';
 import { defineTool, type Tool, type ToolMiddleware } from '@victor-ai/core';
 import { createToolMiddlewareChain, createValidationMiddleware } from '@victor-ai/middleware';
-import { createOpenAICompatibleProvider, type OpenAICompatibleProvider } from '@victor-ai/provider-pool';
-import { createLoopbackServer, type LoopbackServer } from '@victor-ai/provider-pool/testing';
 import { generateText, jsonSchema, stepCountIs, tool } from 'ai';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { useLoopbackProvider } from './__fixtures__/loopback.js';
 import { fromAISDKTools, toAISDKTools } from './tools.js';
 import { createVictorLanguageModel } from './victor-language-model.js';
 
-let server: LoopbackServer;
-let provider: OpenAICompatibleProvider;
-
-beforeEach(async () => {
-  server = await createLoopbackServer();
-  provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
-});
-
-afterEach(async () => {
-  await provider.close();
-  await server.close();
-});
+const loopback = useLoopbackProvider();
 
 const add = defineTool({
   definition: {
@@ -49,13 +37,13 @@ describe('toAISDKTools', () => {
   });
 
   it('gives the AI SDK the JSON Schema of zod and JSON Schema parameters', async () => {
-    server.enqueue({ text: 'ok' });
+    loopback.server.enqueue({ text: 'ok' });
     await generateText({
-      model: createVictorLanguageModel({ provider, model: 'm' }),
+      model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
       prompt: 'x',
       tools: toAISDKTools([add, shout]),
     });
-    const tools = server.requests[0]!.body.tools as Array<{
+    const tools = loopback.server.requests[0]!.body.tools as Array<{
       function: { name: string; parameters: unknown };
     }>;
     expect(tools.map((entry) => entry.function.name)).toEqual(['add', 'shout']);
@@ -67,7 +55,7 @@ describe('toAISDKTools', () => {
   });
 
   it('runs Victor tools in a generateText tool loop', async () => {
-    server.enqueue(
+    loopback.server.enqueue(
       {
         toolCalls: [
           { id: 'c1', name: 'add', arguments: { a: 2, b: 3 } },
@@ -77,7 +65,7 @@ describe('toAISDKTools', () => {
       { text: 'five and HI' },
     );
     const result = await generateText({
-      model: createVictorLanguageModel({ provider, model: 'm' }),
+      model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
       prompt: 'x',
       tools: toAISDKTools([add, shout]),
       stopWhen: stepCountIs(3),
@@ -97,7 +85,7 @@ describe('toAISDKTools', () => {
       },
     };
     const chain = createToolMiddlewareChain([createValidationMiddleware(), blockShout]);
-    server.enqueue(
+    loopback.server.enqueue(
       {
         toolCalls: [
           { id: 'c1', name: 'shout', arguments: { text: 'hi' } },
@@ -107,7 +95,7 @@ describe('toAISDKTools', () => {
       { text: 'sorry' },
     );
     const result = await generateText({
-      model: createVictorLanguageModel({ provider, model: 'm' }),
+      model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
       prompt: 'x',
       tools: toAISDKTools([add, shout], { middleware: chain }),
       stopWhen: stepCountIs(3),
@@ -119,9 +107,9 @@ describe('toAISDKTools', () => {
     expect(blocked).toMatchObject({ type: 'tool-error', toolName: 'shout' });
     expect(String((blocked as { error: Error }).error.message)).toContain('NO_SHOUTING');
     expect(added).toMatchObject({ type: 'tool-result', toolName: 'add', output: 2 });
-    const toolMessages = (server.requests[1]!.body.messages as Array<Record<string, unknown>>).filter(
-      (message) => message.role === 'tool',
-    );
+    const toolMessages = (
+      loopback.server.requests[1]!.body.messages as Array<Record<string, unknown>>
+    ).filter((message) => message.role === 'tool');
     expect(String(toolMessages[0]!.content)).toContain('shouting is not allowed');
   });
 
@@ -130,10 +118,10 @@ describe('toAISDKTools', () => {
     const tools = toAISDKTools([{ definition: { ...shout.definition, name: 'probe' }, execute }], {
       context: { tenantId: 't1' },
     });
-    server.enqueue({ toolCalls: [{ name: 'probe', arguments: { text: 'x' } }] });
+    loopback.server.enqueue({ toolCalls: [{ name: 'probe', arguments: { text: 'x' } }] });
     const controller = new AbortController();
     await generateText({
-      model: createVictorLanguageModel({ provider, model: 'm' }),
+      model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
       prompt: 'x',
       tools,
       abortSignal: controller.signal,
@@ -211,13 +199,13 @@ describe('fromAISDKTools', () => {
   });
 
   it("runs AI SDK tools in a Victor agent through Victor's validation middleware", async () => {
-    server.enqueue(
+    loopback.server.enqueue(
       { toolCalls: [{ id: 'c1', name: 'weather', arguments: { city: 7 } }] },
       { toolCalls: [{ id: 'c2', name: 'weather', arguments: { city: 'Lima' } }] },
       { text: 'Lima is warm' },
     );
     const agent = createAgent({
-      provider,
+      provider: loopback.provider,
       model: 'm',
       tools: fromAISDKTools({ weather, echo }),
       middleware: [createValidationMiddleware()],

@@ -1,30 +1,12 @@
 import { APICallError } from '@ai-sdk/provider';
-import {
-  createEmbedder,
-  createOpenAICompatibleProvider,
-  type OpenAICompatibleProvider,
-} from '@victor-ai/provider-pool';
-import {
-  createLoopbackServer,
-  type LoopbackServer,
-  loopbackEmbedding,
-} from '@victor-ai/provider-pool/testing';
+import { createEmbedder } from '@victor-ai/provider-pool';
+import { loopbackEmbedding } from '@victor-ai/provider-pool/testing';
 import { embed, embedMany } from 'ai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useLoopbackProvider } from './__fixtures__/loopback.js';
 import { createVictorEmbeddingModel } from './victor-embedding-model.js';
 
-let server: LoopbackServer;
-let provider: OpenAICompatibleProvider;
-
-beforeEach(async () => {
-  server = await createLoopbackServer({ embeddingDimensions: 6 });
-  provider = createOpenAICompatibleProvider({ baseURL: server.baseURL, embeddingBatchSize: 3 });
-});
-
-afterEach(async () => {
-  await provider.close();
-  await server.close();
-});
+const loopback = useLoopbackProvider({ embeddingDimensions: 6 }, { embeddingBatchSize: 3 });
 
 function close(actual: number[], expected: Float32Array): void {
   expect(actual).toHaveLength(expected.length);
@@ -42,36 +24,38 @@ describe('createVictorEmbeddingModel', () => {
 
   it("embeds one value with the AI SDK's embed()", async () => {
     const { embedding } = await embed({
-      model: createVictorEmbeddingModel({ provider, model: 'embed-1' }),
+      model: createVictorEmbeddingModel({ provider: loopback.provider, model: 'embed-1' }),
       value: 'hello',
     });
     close(embedding, loopbackEmbedding('hello', 6));
-    expect(server.requests[0]!.body.model).toBe('embed-1');
+    expect(loopback.server.requests[0]!.body.model).toBe('embed-1');
   });
 
   it("hands a whole embedMany to Victor, which splits it by the provider's batch size", async () => {
     const values = Array.from({ length: 7 }, (_, index) => `text ${index}`);
     const { embeddings } = await embedMany({
-      model: createVictorEmbeddingModel({ provider, model: 'embed-1' }),
+      model: createVictorEmbeddingModel({ provider: loopback.provider, model: 'embed-1' }),
       values,
     });
     embeddings.forEach((embedding, index) => {
       close(embedding, loopbackEmbedding(values[index]!, 6));
     });
-    expect(server.requests.filter((request) => request.api === 'embeddings')).toHaveLength(3);
+    expect(loopback.server.requests.filter((request) => request.api === 'embeddings')).toHaveLength(3);
   });
 
   it('works over a core Embedder', async () => {
-    const model = createVictorEmbeddingModel({ embedder: createEmbedder(provider, { model: 'embed-2' }) });
+    const model = createVictorEmbeddingModel({
+      embedder: createEmbedder(loopback.provider, { model: 'embed-2' }),
+    });
     expect(model.modelId).toBe('embed-2');
     const { embedding } = await embed({ model, value: 'x' });
     close(embedding, loopbackEmbedding('x', 6));
   });
 
   it('maps a failure to an APICallError', async () => {
-    server.enqueue({ kind: 'status', status: 500 });
+    loopback.server.enqueue({ kind: 'status', status: 500 });
     const error = await embed({
-      model: createVictorEmbeddingModel({ provider, model: 'embed-1' }),
+      model: createVictorEmbeddingModel({ provider: loopback.provider, model: 'embed-1' }),
       value: 'x',
       maxRetries: 0,
     }).catch((caught: unknown) => caught);

@@ -1,32 +1,18 @@
 import { APICallError } from '@ai-sdk/provider';
 import { MemoryCache, ResponseCache } from '@victor-ai/cache';
 import { wrapProvider } from '@victor-ai/middleware';
-import {
-  createOpenAICompatibleProvider,
-  createProviderPool,
-  type OpenAICompatibleProvider,
-} from '@victor-ai/provider-pool';
-import { createLoopbackServer, type LoopbackServer } from '@victor-ai/provider-pool/testing';
+import { createOpenAICompatibleProvider, createProviderPool } from '@victor-ai/provider-pool';
+import { createLoopbackServer } from '@victor-ai/provider-pool/testing';
 import { generateObject, generateText, Output, stepCountIs, streamText, tool } from 'ai';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { useLoopbackProvider } from './__fixtures__/loopback.js';
 import { createVictorLanguageModel } from './victor-language-model.js';
 
 // The AI SDK logs the compatibility warnings these tests provoke on purpose.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-let server: LoopbackServer;
-let provider: OpenAICompatibleProvider;
-
-beforeEach(async () => {
-  server = await createLoopbackServer();
-  provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
-});
-
-afterEach(async () => {
-  await provider.close();
-  await server.close();
-});
+const loopback = useLoopbackProvider();
 
 const weather = tool({
   description: 'Current weather in a city',
@@ -35,7 +21,7 @@ const weather = tool({
 });
 
 function lastRequestMessages(): Array<Record<string, unknown>> {
-  return server.requests.at(-1)!.body.messages as Array<Record<string, unknown>>;
+  return loopback.server.requests.at(-1)!.body.messages as Array<Record<string, unknown>>;
 }
 
 describe('createVictorLanguageModel', () => {
@@ -47,7 +33,7 @@ describe('createVictorLanguageModel', () => {
     });
 
     it('refuses an empty model name', () => {
-      expect(() => createVictorLanguageModel({ provider, model: '' })).toThrow(
+      expect(() => createVictorLanguageModel({ provider: loopback.provider, model: '' })).toThrow(
         /model must be a non-empty string, got ""/,
       );
     });
@@ -55,9 +41,9 @@ describe('createVictorLanguageModel', () => {
 
   describe('generateText', () => {
     it('returns the text, finish reason, usage and provider metadata', async () => {
-      server.enqueue({ text: 'Hello there', usage: { inputTokens: 12, outputTokens: 3 } });
+      loopback.server.enqueue({ text: 'Hello there', usage: { inputTokens: 12, outputTokens: 3 } });
       const result = await generateText({
-        model: createVictorLanguageModel({ provider, model: 'loopback-1' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'loopback-1' }),
         system: 'Be brief.',
         prompt: 'Hi',
         temperature: 0.5,
@@ -67,8 +53,8 @@ describe('createVictorLanguageModel', () => {
       expect(result.finishReason).toBe('stop');
       expect(result.usage.inputTokens).toBe(12);
       expect(result.usage.outputTokens).toBe(3);
-      expect(result.providerMetadata?.victor?.provider).toBe(provider.id);
-      const body = server.requests.at(-1)!.body;
+      expect(result.providerMetadata?.victor?.provider).toBe(loopback.provider.id);
+      const body = loopback.server.requests.at(-1)!.body;
       expect(body.model).toBe('loopback-1');
       expect(body.temperature).toBe(0.5);
       expect(body.max_tokens).toBe(64);
@@ -79,7 +65,7 @@ describe('createVictorLanguageModel', () => {
     });
 
     it('reports cached input tokens', async () => {
-      server.enqueue({
+      loopback.server.enqueue({
         kind: 'raw',
         body: JSON.stringify({
           id: 'chatcmpl-1',
@@ -89,7 +75,7 @@ describe('createVictorLanguageModel', () => {
         }),
       });
       const result = await generateText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
       });
       expect(result.usage.inputTokens).toBe(100);
@@ -100,13 +86,13 @@ describe('createVictorLanguageModel', () => {
     });
 
     it('runs tool calls over several steps and sends the results back', async () => {
-      server.enqueue(
+      loopback.server.enqueue(
         { toolCalls: [{ id: 'call_1', name: 'weather', arguments: { city: 'Paris' } }] },
         { toolCalls: [{ id: 'call_2', name: 'weather', arguments: { city: 'Rome' } }] },
         { text: 'Paris 18, Rome 25' },
       );
       const result = await generateText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'Weather in Paris and Rome?',
         tools: { weather },
         stopWhen: stepCountIs(5),
@@ -114,7 +100,7 @@ describe('createVictorLanguageModel', () => {
       expect(result.text).toBe('Paris 18, Rome 25');
       expect(result.steps.map((step) => step.finishReason)).toEqual(['tool-calls', 'tool-calls', 'stop']);
       expect(result.steps[0]!.toolResults[0]!.output).toEqual({ city: 'Paris', celsius: 18 });
-      expect(server.requests[0]!.body.tools).toEqual([
+      expect(loopback.server.requests[0]!.body.tools).toEqual([
         expect.objectContaining({
           type: 'function',
           function: expect.objectContaining({ name: 'weather', description: 'Current weather in a city' }),
@@ -134,23 +120,23 @@ describe('createVictorLanguageModel', () => {
     });
 
     it('forwards a required tool choice', async () => {
-      server.enqueue({ toolCalls: [{ name: 'weather', arguments: { city: 'Paris' } }] });
+      loopback.server.enqueue({ toolCalls: [{ name: 'weather', arguments: { city: 'Paris' } }] });
       await generateText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
         tools: { weather },
         toolChoice: { type: 'tool', toolName: 'weather' },
       });
-      expect(server.requests[0]!.body.tool_choice).toEqual({
+      expect(loopback.server.requests[0]!.body.tool_choice).toEqual({
         type: 'function',
         function: { name: 'weather' },
       });
     });
 
     it('produces structured output with Output.object, the schema given in the system message', async () => {
-      server.enqueue({ text: '{"name":"Ada","born":1815}' });
+      loopback.server.enqueue({ text: '{"name":"Ada","born":1815}' });
       const result = await generateText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'Who wrote the first program?',
         output: Output.object({ schema: z.object({ name: z.string(), born: z.number() }) }),
       });
@@ -164,9 +150,9 @@ describe('createVictorLanguageModel', () => {
     });
 
     it('works with generateObject', async () => {
-      server.enqueue({ text: '{"city":"Oslo","celsius":4}' });
+      loopback.server.enqueue({ text: '{"city":"Oslo","celsius":4}' });
       const { object } = await generateObject({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         schema: z.object({ city: z.string(), celsius: z.number() }),
         prompt: 'Weather in Oslo as JSON',
       });
@@ -175,34 +161,34 @@ describe('createVictorLanguageModel', () => {
 
     it('serves a repeated deterministic request from the response cache', async () => {
       const model = createVictorLanguageModel({
-        provider,
+        provider: loopback.provider,
         model: 'm',
         responseCache: new ResponseCache({ cache: new MemoryCache({ name: 'responses' }) }),
       });
       const first = await generateText({ model, prompt: 'same', temperature: 0 });
       const second = await generateText({ model, prompt: 'same', temperature: 0 });
       expect(second.text).toBe(first.text);
-      expect(server.requestCount).toBe(1);
+      expect(loopback.server.requestCount).toBe(1);
       expect(first.providerMetadata?.victor?.cached).toBeUndefined();
       expect(second.providerMetadata?.victor?.cached).toBe(true);
     });
 
     it('runs over a provider wrapped in model middleware', async () => {
-      const wrapped = wrapProvider(provider, [
+      const wrapped = wrapProvider(loopback.provider, [
         { name: 'cap-tokens', transformRequest: (request) => ({ ...request, maxTokens: 5 }) },
       ]);
-      server.enqueue({ text: 'short' });
+      loopback.server.enqueue({ text: 'short' });
       const result = await generateText({
         model: createVictorLanguageModel({ provider: wrapped, model: 'm' }),
         prompt: 'x',
       });
       expect(result.text).toBe('short');
-      expect(server.requests[0]!.body.max_tokens).toBe(5);
+      expect(loopback.server.requests[0]!.body.max_tokens).toBe(5);
     });
 
     it('sends metadata from options and providerOptions.victor with the request', async () => {
       const seen: unknown[] = [];
-      const wrapped = wrapProvider(provider, [
+      const wrapped = wrapProvider(loopback.provider, [
         {
           name: 'spy',
           transformRequest: (request) => {
@@ -226,12 +212,12 @@ describe('createVictorLanguageModel', () => {
         selection: 'ordered',
         endpoints: [
           { name: 'failing', provider: createOpenAICompatibleProvider({ baseURL: failing.baseURL }) },
-          { name: 'healthy', provider: createOpenAICompatibleProvider({ baseURL: server.baseURL }) },
+          { name: 'healthy', provider: createOpenAICompatibleProvider({ baseURL: loopback.server.baseURL }) },
         ],
         backoff: { initialDelayMs: 1, maxDelayMs: 1 },
       });
       try {
-        server.enqueue({ text: 'from the healthy endpoint' });
+        loopback.server.enqueue({ text: 'from the healthy endpoint' });
         const result = await generateText({
           model: createVictorLanguageModel({ provider: pool, model: 'm' }),
           prompt: 'x',
@@ -247,14 +233,14 @@ describe('createVictorLanguageModel', () => {
 
   describe('errors', () => {
     it('maps a 429 to a retryable APICallError with the Retry-After and Victor code in the cause', async () => {
-      server.enqueue({
+      loopback.server.enqueue({
         kind: 'status',
         status: 429,
         body: { error: { message: 'slow down' } },
         headers: { 'retry-after': '7' },
       });
       const error = await generateText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
         maxRetries: 0,
       }).catch((caught: unknown) => caught);
@@ -269,23 +255,23 @@ describe('createVictorLanguageModel', () => {
     });
 
     it('lets the AI SDK retry a 429 after the wait the server asked for', async () => {
-      server.enqueue(
+      loopback.server.enqueue(
         { kind: 'status', status: 429, headers: { 'retry-after-ms': '5' } },
         { text: 'second try' },
       );
       const result = await generateText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
         maxRetries: 1,
       });
       expect(result.text).toBe('second try');
-      expect(server.requestCount).toBe(2);
+      expect(loopback.server.requestCount).toBe(2);
     });
 
     it('maps a 500 to a retryable APICallError', async () => {
-      server.enqueue({ kind: 'status', status: 500, body: 'boom' });
+      loopback.server.enqueue({ kind: 'status', status: 500, body: 'boom' });
       const error = (await generateText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
         maxRetries: 0,
       }).catch((caught: unknown) => caught)) as APICallError;
@@ -295,37 +281,37 @@ describe('createVictorLanguageModel', () => {
     });
 
     it('maps a 400 to an APICallError that is not retried', async () => {
-      server.enqueue({ kind: 'status', status: 400, body: 'bad request' }, { text: 'never sent' });
+      loopback.server.enqueue({ kind: 'status', status: 400, body: 'bad request' }, { text: 'never sent' });
       const error = (await generateText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
       }).catch((caught: unknown) => caught)) as APICallError;
       expect(error.statusCode).toBe(400);
       expect(error.isRetryable).toBe(false);
-      expect(server.requestCount).toBe(1);
+      expect(loopback.server.requestCount).toBe(1);
     });
 
     it('rejects with the abort reason when aborted, and never retries', async () => {
-      server.enqueue({ kind: 'stall' });
+      loopback.server.enqueue({ kind: 'stall' });
       const controller = new AbortController();
       const pending = generateText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
         abortSignal: controller.signal,
         maxRetries: 3,
       }).catch((caught: unknown) => caught);
-      await vi.waitFor(() => expect(server.requestCount).toBe(1));
+      await vi.waitFor(() => expect(loopback.server.requestCount).toBe(1));
       controller.abort();
       const error = (await pending) as Error;
       expect(error.name).toBe('AbortError');
-      expect(server.requestCount).toBe(1);
-      await vi.waitFor(() => expect(server.cancelledCount).toBe(1));
+      expect(loopback.server.requestCount).toBe(1);
+      await vi.waitFor(() => expect(loopback.server.cancelledCount).toBe(1));
     });
 
     it('maps a connection failure to a retryable APICallError without status', async () => {
-      server.enqueue({ kind: 'drop' });
+      loopback.server.enqueue({ kind: 'drop' });
       const error = (await generateText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
         maxRetries: 0,
       }).catch((caught: unknown) => caught)) as APICallError;
@@ -338,29 +324,32 @@ describe('createVictorLanguageModel', () => {
 
   describe('streamText', () => {
     it('streams text with usage and finish reason', async () => {
-      server.enqueue({
+      loopback.server.enqueue({
         text: 'streamed answer in several chunks',
         chunkSize: 5,
         usage: { inputTokens: 7, outputTokens: 6 },
       });
-      const result = streamText({ model: createVictorLanguageModel({ provider, model: 'm' }), prompt: 'x' });
+      const result = streamText({
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
+        prompt: 'x',
+      });
       const chunks: string[] = [];
       for await (const chunk of result.textStream) chunks.push(chunk);
       expect(chunks.length).toBeGreaterThan(1);
       expect(chunks.join('')).toBe('streamed answer in several chunks');
       expect(await result.finishReason).toBe('stop');
       expect((await result.usage).inputTokens).toBe(7);
-      expect((await result.providerMetadata)?.victor?.provider).toBe(provider.id);
-      expect(server.requests[0]!.body.stream).toBe(true);
+      expect((await result.providerMetadata)?.victor?.provider).toBe(loopback.provider.id);
+      expect(loopback.server.requests[0]!.body.stream).toBe(true);
     });
 
     it('streams tool calls over several steps', async () => {
-      server.enqueue(
+      loopback.server.enqueue(
         { toolCalls: [{ id: 'call_1', name: 'weather', arguments: { city: 'Rome' } }] },
         { text: 'It is 25 in Rome' },
       );
       const result = streamText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'Weather in Rome?',
         tools: { weather },
         stopWhen: stepCountIs(3),
@@ -383,9 +372,9 @@ describe('createVictorLanguageModel', () => {
     });
 
     it('streams structured output', async () => {
-      server.enqueue({ text: '{"items":["a","b","c"]}', chunkSize: 4 });
+      loopback.server.enqueue({ text: '{"items":["a","b","c"]}', chunkSize: 4 });
       const result = streamText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
         output: Output.object({ schema: z.object({ items: z.array(z.string()) }) }),
       });
@@ -396,12 +385,12 @@ describe('createVictorLanguageModel', () => {
     });
 
     it('stops the HTTP response when aborted mid-stream', async () => {
-      server.configure({ chunkGapMs: 20 });
-      server.enqueue({ text: 'x'.repeat(400), chunkSize: 4 });
+      loopback.server.configure({ chunkGapMs: 20 });
+      loopback.server.enqueue({ text: 'x'.repeat(400), chunkSize: 4 });
       const controller = new AbortController();
       const onAbort = vi.fn();
       const result = streamText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
         abortSignal: controller.signal,
         onAbort,
@@ -413,33 +402,33 @@ describe('createVictorLanguageModel', () => {
       }
       expect(received.length).toBeLessThan(400);
       expect(onAbort).toHaveBeenCalledTimes(1);
-      await vi.waitFor(() => expect(server.cancelledCount).toBe(1));
+      await vi.waitFor(() => expect(loopback.server.cancelledCount).toBe(1));
     });
 
     it('replays a repeated deterministic stream from the response cache', async () => {
       const model = createVictorLanguageModel({
-        provider,
+        provider: loopback.provider,
         model: 'm',
         responseCache: new ResponseCache({ cache: new MemoryCache({ name: 'streams' }) }),
       });
-      server.enqueue({ text: 'cached stream answer', chunkSize: 4 });
+      loopback.server.enqueue({ text: 'cached stream answer', chunkSize: 4 });
       const first = streamText({ model, prompt: 'same', temperature: 0 });
       expect(await first.text).toBe('cached stream answer');
       const second = streamText({ model, prompt: 'same', temperature: 0 });
       expect(await second.text).toBe('cached stream answer');
       expect(await second.finishReason).toBe('stop');
-      expect(server.requestCount).toBe(1);
+      expect(loopback.server.requestCount).toBe(1);
     });
 
     it('reports a malformed stream as an error part whose cause has Victor code', async () => {
-      server.enqueue({
+      loopback.server.enqueue({
         kind: 'malformed',
         afterChunks: 2,
         reply: { text: 'abcdefghijklmnopqrstuvwxyz', chunkSize: 4 },
       });
       const errors: unknown[] = [];
       const result = streamText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
         onError: ({ error }) => {
           errors.push(error);
@@ -455,17 +444,17 @@ describe('createVictorLanguageModel', () => {
     });
 
     it('rejects a failure before the first event so the AI SDK can retry it', async () => {
-      server.enqueue(
+      loopback.server.enqueue(
         { kind: 'status', status: 503, headers: { 'retry-after-ms': '1' } },
         { text: 'after retry' },
       );
       const result = streamText({
-        model: createVictorLanguageModel({ provider, model: 'm' }),
+        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
         prompt: 'x',
         maxRetries: 1,
       });
       expect(await result.text).toBe('after retry');
-      expect(server.requestCount).toBe(2);
+      expect(loopback.server.requestCount).toBe(2);
     });
   });
 });

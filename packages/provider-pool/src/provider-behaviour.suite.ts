@@ -100,7 +100,10 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
 
       it('reports a dropped connection as CONNECTION_FAILED', async () => {
         server.enqueue({ kind: 'drop' });
-        await expect(provider.chat(request('x'))).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+        await expect(provider.chat(request('x'))).rejects.toMatchObject({
+          code: 'CONNECTION_FAILED',
+          isRetryable: true,
+        });
       });
 
       it('reports a body that is not JSON as INVALID_RESPONSE', async () => {

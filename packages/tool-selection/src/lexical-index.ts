@@ -285,15 +285,19 @@ export class LexicalIndex {
     this.#segmentSeen = new Uint32Array(sentences ? documentCount : 0);
     const termCount = terms.size;
     this.#denseSlot = new Int32Array(termCount).fill(-1);
-    let denseCount = 0;
     const minDense = Math.max(DENSE_MIN_DOCUMENTS, Math.ceil(documentCount * DENSE_SHARE));
+    const common: number[] = [];
     if (sentences) {
       for (let termId = 0; termId < termCount; termId++) {
-        if (offsets[termId + 1]! - offsets[termId]! >= minDense && idf[termId]! >= minQueryIdf) {
-          this.#denseSlot[termId] = denseCount++;
-        }
+        if (offsets[termId + 1]! - offsets[termId]! >= minDense && idf[termId]! >= minQueryIdf)
+          common.push(termId);
       }
     }
+    // The most common first, at most MAX_DENSE_TERMS rows (memory: 4 bytes per tool per row).
+    const length = (termId: number) => offsets[termId + 1]! - offsets[termId]!;
+    common.sort((a, b) => length(b) - length(a) || a - b);
+    const denseCount = Math.min(common.length, MAX_DENSE_TERMS);
+    for (let slot = 0; slot < denseCount; slot++) this.#denseSlot[common[slot]!] = slot;
     this.#denseImpacts = new Float32Array(denseCount * documentCount);
     this.#denseMax = new Float32Array(denseCount);
     for (let termId = 0; termId < termCount; termId++) {
@@ -971,6 +975,7 @@ function sumOf(values: Float32Array, from: number, to: number): number {
 // scanning its long postings list for every sentence.
 const DENSE_SHARE = 1 / 8;
 const DENSE_MIN_DOCUMENTS = 128;
+const MAX_DENSE_TERMS = 64;
 // Which terms `#accumulate` scans.
 const ALL_TERMS = 0;
 const SPARSE_TERMS = 1;

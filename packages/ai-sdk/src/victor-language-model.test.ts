@@ -20,6 +20,15 @@ const weather = tool({
   execute: async ({ city }) => ({ city, celsius: city === 'Paris' ? 18 : 25 }),
 });
 
+/** What `generateText` over the loopback rejects with, tried once (no retries of the AI SDK). */
+async function generateError(): Promise<APICallError> {
+  return (await generateText({
+    model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
+    prompt: 'x',
+    maxRetries: 0,
+  }).catch((caught: unknown) => caught)) as APICallError;
+}
+
 function lastRequestMessages(): Array<Record<string, unknown>> {
   return loopback.server.requests.at(-1)!.body.messages as Array<Record<string, unknown>>;
 }
@@ -270,11 +279,7 @@ describe('createVictorLanguageModel', () => {
 
     it('maps a 500 to a retryable APICallError', async () => {
       loopback.server.enqueue({ kind: 'status', status: 500, body: 'boom' });
-      const error = (await generateText({
-        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
-        prompt: 'x',
-        maxRetries: 0,
-      }).catch((caught: unknown) => caught)) as APICallError;
+      const error = await generateError();
       expect(APICallError.isInstance(error)).toBe(true);
       expect(error.statusCode).toBe(500);
       expect(error.isRetryable).toBe(true);
@@ -310,11 +315,7 @@ describe('createVictorLanguageModel', () => {
 
     it('maps a connection failure to a retryable APICallError without status', async () => {
       loopback.server.enqueue({ kind: 'drop' });
-      const error = (await generateText({
-        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
-        prompt: 'x',
-        maxRetries: 0,
-      }).catch((caught: unknown) => caught)) as APICallError;
+      const error = await generateError();
       expect(APICallError.isInstance(error)).toBe(true);
       expect(error.statusCode).toBeUndefined();
       expect(error.isRetryable).toBe(true);

@@ -643,22 +643,24 @@ export class ChatCoordinator {
     const prepareStarted = parts.clock.now();
     if (
       compaction !== undefined &&
+      pending !== undefined &&
       historyTokens !== undefined &&
       historyTokens + pendingTokens + prompt.systemTokens > limit
     ) {
       // A stored conversation near its budget: compact it (its older turns summarised), then go on.
+      // The new user message is the last turn (kept verbatim): compacted with the history, stored after it.
       return compaction
         .run(
           conversationId,
-          history,
-          context.budgetTokens - prompt.systemTokens - pendingTokens,
+          [...history, pending!],
+          context.budgetTokens - prompt.systemTokens,
           (message) => context.estimate(message),
           options,
         )
         .then((result) => {
           let report: TurnCompaction | undefined;
           if (result.compacted) {
-            context.replace(conversationId, result.messages);
+            context.replace(conversationId, result.messages.slice(0, -1));
             report = {
               outcome: result.outcome,
               removedMessages: result.removed.length,
@@ -710,7 +712,12 @@ export class ChatCoordinator {
     const { parts } = this;
     const context = parts.context();
     const prompt = parts.prompt();
-    let window = context.window(history, prompt.systemTokens + pendingTokens, historyTokens);
+    let window = context.window(
+      history,
+      prompt.systemTokens + pendingTokens,
+      historyTokens,
+      pending === undefined,
+    );
     if (pending !== undefined && window !== history) {
       // Keep the stored history to what the budget holds, so it stops growing and trimming stays cheap.
       context.dropOldest(conversationId, history.length - window.length);

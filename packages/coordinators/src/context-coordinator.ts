@@ -118,10 +118,18 @@ export class ContextCoordinator {
 
   /**
    * The messages to send: `messages` itself when it fits the budget (no copy), else its newest part that
-   * fits, never starting with a tool result. `reservedTokens` is room kept for the system prompt and the
-   * new user message; `knownTokens` is the messages' token count when the caller knows it.
+   * fits, starting at a user message (the Messages API requires one first; a tool result never loses its
+   * call). `reservedTokens` is room kept for the system prompt and the new user message; `knownTokens` is
+   * the messages' token count when the caller knows it. When no user message is left in the part that
+   * fits, the last message is kept (the caller's turn), or nothing with `keepLast: false` (a stored
+   * history, whose new user message comes after it).
    */
-  window(messages: readonly Message[], reservedTokens = 0, knownTokens?: number): readonly Message[] {
+  window(
+    messages: readonly Message[],
+    reservedTokens = 0,
+    knownTokens?: number,
+    keepLast = true,
+  ): readonly Message[] {
     const budget = this.budget - reservedTokens;
     let total = knownTokens ?? 0;
     if (knownTokens === undefined) for (const message of messages) total += this.estimateMessage(message);
@@ -131,7 +139,11 @@ export class ContextCoordinator {
       total -= this.estimateMessage(messages[start]!);
       start++;
     }
-    // A tool result must follow the assistant message that called it: drop orphans at the front.
+    if (!keepLast && total > budget) start = messages.length;
+    let userStart = start;
+    while (userStart < messages.length && messages[userStart]!.role !== 'user') userStart++;
+    if (userStart < messages.length || !keepLast) return messages.slice(userStart);
+    // No user message left: keep the last messages, but never an orphan tool result first.
     while (start < messages.length - 1 && messages[start]!.role === 'tool') start++;
     return messages.slice(start);
   }

@@ -86,7 +86,7 @@ describe('ContextCoordinator', () => {
     expect(context.window(messages)).toBe(messages);
   });
 
-  it('drops the oldest messages, never starting with an orphan tool result, keeping the last user message', () => {
+  it('drops the oldest messages, starting at a user message, keeping the last user message', () => {
     const context = new ContextCoordinator({ budgetTokens: 30, estimate: () => 10 });
     const messages: Message[] = [
       { role: 'user', content: '1' },
@@ -95,10 +95,19 @@ describe('ContextCoordinator', () => {
       { role: 'assistant', content: '2' },
       { role: 'user', content: '3' },
     ];
-    expect(context.window(messages).map((message) => message.content)).toEqual(['2', '3']);
+    // ['2', '3'] would fit, but the Messages API refuses a request whose first message is the assistant's.
+    expect(context.window(messages).map((message) => message.content)).toEqual(['3']);
     expect(new ContextCoordinator({ budgetTokens: 1, estimate: () => 10 }).window(messages)).toEqual([
       messages[4],
     ]);
+    // Without a user message in what fits: the last message (an array turn), or nothing (a stored history).
+    const tail = messages.slice(0, 4);
+    expect(new ContextCoordinator({ budgetTokens: 15, estimate: () => 10 }).window(tail)).toEqual([
+      messages[3],
+    ]);
+    expect(
+      new ContextCoordinator({ budgetTokens: 15, estimate: () => 10 }).window(tail, 0, undefined, false),
+    ).toEqual([]);
   });
 
   it('keeps a running token count per conversation and forgets the least recently used', () => {

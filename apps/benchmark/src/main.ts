@@ -383,6 +383,26 @@ function printTable(report: Record<string, unknown>): void {
       true,
     ],
   );
+  const g = report.gateway as
+    | Record<'victor' | 'portkey', Record<string, { addedP50Us?: number; ratio?: number; skipped?: string }>>
+    | undefined;
+  if (g) {
+    const ratio = (value: { ratio?: number; skipped?: string } | undefined) =>
+      value?.skipped !== undefined ? 'failed' : `${value?.ratio}x`;
+    const added = (value: { addedP50Us?: number; skipped?: string } | undefined) =>
+      value?.skipped !== undefined ? 'failed' : `+${value?.addedP50Us} us`;
+    rows.push(
+      [
+        'gateway c=64 ratio to direct: victor plain / stream, Portkey plain / stream',
+        `${ratio(g.victor.plain)} / ${ratio(g.victor.stream)}, ${ratio(g.portkey.plain)} / ${ratio(g.portkey.stream)}`,
+      ],
+      [
+        'gateway added p50: victor plain / stream, Portkey plain / stream',
+        `${added(g.victor.plain)} / ${added(g.victor.stream)}, ${added(g.portkey.plain)} / ${added(g.portkey.stream)}`,
+        true,
+      ],
+    );
+  }
   // Quick mode: rows that are absolute times are left out (they are not results there).
   const shown = rows.filter(([, , isTime]) => !(quick && isTime));
   const width = Math.max(...shown.map(([label]) => label.length));

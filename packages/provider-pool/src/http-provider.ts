@@ -167,22 +167,18 @@ export abstract class HttpProvider implements Provider {
     const url = `${this.origin}${path}`;
     const combined = combineSignals([abortSignal], this.timeoutMs ? { timeoutMs: this.timeoutMs } : {});
     let acquired = false;
+    let response: ResponseStream | undefined;
     try {
       const waiting = this.limiter.acquire(combined.signal);
       if (waiting !== undefined) await waiting;
       acquired = true;
-      const response = await this.dispatcher.request({
-        path,
-        method: 'POST',
-        headers: headers ? { ...this.headers, ...headers } : this.headers,
-        body,
-        signal: combined.signal ?? null,
-      });
+      response = this.post(path, body, headers, combined.signal);
+      await response.response();
       if (response.statusCode >= 300) {
-        const text = await response.body.text();
+        const text = await response.text();
         throw httpStatusError(response.statusCode, url, text, response.headers);
       }
-      const text = await response.body.text();
+      const text = await response.text();
       try {
         return JSON.parse(text);
       } catch (error) {
@@ -194,9 +190,38 @@ export abstract class HttpProvider implements Provider {
     } catch (error) {
       throw this.toError(error, url, combined.signal);
     } finally {
+      response?.detach();
       if (acquired) this.limiter.release();
       combined.dispose();
     }
+  }
+
+  /**
+   * Sends a POST through the dispatcher with a `ResponseStream` as its handler (no `Readable` body), which
+   * an abort of `signal` cancels until `detach()`.
+   */
+  private post(
+    path: string,
+    body: string,
+    headers: Readonly<Record<string, string>> | undefined,
+    signal: AbortSignal | undefined,
+  ): ResponseStream {
+    const response = new ResponseStream();
+    if (signal !== undefined) {
+      signal.throwIfAborted();
+      response.attach(signal);
+    }
+    this.dispatcher.dispatch(
+      {
+        origin: this.origin,
+        path,
+        method: 'POST',
+        headers: headers ? { ...this.headers, ...headers } : this.headers,
+        body,
+      },
+      response,
+    );
+    return response;
   }
 
   /**
@@ -212,7 +237,6 @@ export abstract class HttpProvider implements Provider {
       this.timeoutMs ? { timeoutMs: this.timeoutMs } : {},
     );
     let response: ResponseStream | undefined;
-    let onAbort: (() => void) | undefined;
     let decoder: StreamDecoder | undefined;
     let completed = false;
     let yielded = false;
@@ -221,28 +245,15 @@ export abstract class HttpProvider implements Provider {
       const waiting = this.limiter.acquire(combined.signal);
       if (waiting !== undefined) await waiting;
       acquired = true;
-      const body = this.serialise(request, true);
       // Read through a dispatch handler rather than request()'s Readable body: each chunk reaches the SSE
       // decoder from the socket's own callback, with no stream or async iterator in between.
-      const current = new ResponseStream();
-      response = current;
-      const signal = combined.signal;
-      if (signal !== undefined) {
-        signal.throwIfAborted();
-        onAbort = () =>
-          current.abort(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
-      this.dispatcher.dispatch(
-        {
-          origin: this.origin,
-          path: this.chatPath,
-          method: 'POST',
-          headers: request.headers ? { ...this.headers, ...request.headers } : this.headers,
-          body,
-        },
-        current,
+      const current = this.post(
+        this.chatPath,
+        this.serialise(request, true),
+        request.headers,
+        combined.signal,
       );
+      response = current;
       await current.response();
       if (current.statusCode >= 300) {
         const text = await current.text();
@@ -297,7 +308,7 @@ export abstract class HttpProvider implements Provider {
         if (decoder?.done) await response.dump(64 * 1024);
         else response.abort(new Error('the stream was closed before its end'));
       }
-      if (onAbort !== undefined) combined.signal?.removeEventListener('abort', onAbort);
+      response?.detach();
       if (acquired) this.limiter.release();
       combined.dispose();
     }

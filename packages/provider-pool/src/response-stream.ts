@@ -27,6 +27,7 @@ export class ResponseStream implements Dispatcher.DispatchHandler {
   private discardLimit = -1;
   private discarded = 0;
   private onDrained: (() => void) | undefined;
+  private detachSignal: (() => void) | undefined;
 
   /** Resolves once the status line and headers arrived; rejects when the request failed before. */
   response(): Promise<void> {
@@ -72,6 +73,21 @@ export class ResponseStream implements Dispatcher.DispatchHandler {
     const parts: Buffer[] = [];
     for (let chunk = await this.next(); chunk !== undefined; chunk = await this.next()) parts.push(chunk);
     return Buffer.concat(parts).toString('utf8');
+  }
+
+  /** Cancels the request when `signal` aborts, until `detach()`. */
+  attach(signal: AbortSignal): void {
+    const onAbort = () =>
+      this.abort(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.detachSignal = () => signal.removeEventListener('abort', onAbort);
+  }
+
+  /** Stops listening to the signal given to `attach()`. */
+  detach(): void {
+    const detach = this.detachSignal;
+    this.detachSignal = undefined;
+    detach?.();
   }
 
   /** Cancels the request (the socket is closed). */

@@ -117,6 +117,11 @@ function typeOf(info: Stats | { isFile(): boolean; isDirectory(): boolean; isSym
   return 'other' as const;
 }
 
+/** What `stat` reports of a workspace path, from its `lstat` or its open descriptor's `stat`. */
+function statsOf(path: string, info: Stats): WorkspaceStats {
+  return { path, type: typeOf(info), size: info.size, modified: info.mtime, links: info.nlink };
+}
+
 async function hasProcFd(): Promise<boolean> {
   let handle: FileHandle | undefined;
   try {
@@ -481,26 +486,13 @@ export async function createWorkspace(root: string, options: WorkspaceOptions = 
       const parent = await openDirectory(parentPath, path, false);
       try {
         const info = await lstat(inside(parent, absolute.slice(parentPath.length).replace(/^[\\/]+/, '')));
-        return {
-          path: relativePath(absolute),
-          type: typeOf(info),
-          size: info.size,
-          modified: info.mtime,
-          links: info.nlink,
-        };
+        return statsOf(relativePath(absolute), info);
       } finally {
         await parent.handle.close();
       }
     }
     try {
-      const info = await opened.handle.stat();
-      return {
-        path: relativePath(opened.real),
-        type: typeOf(info),
-        size: info.size,
-        modified: info.mtime,
-        links: info.nlink,
-      };
+      return statsOf(relativePath(opened.real), await opened.handle.stat());
     } finally {
       await opened.handle.close();
     }

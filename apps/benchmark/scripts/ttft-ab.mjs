@@ -1,13 +1,17 @@
 // Where the time to the first token goes, old build against new, in one process and one run.
 //
 // A loopback server in its own process sends each streamed answer at once (headers and every SSE event in
-// one write). One client process runs, interleaved in rounds: raw undici (time to the first body chunk), and
+// one write). One client process runs, interleaved in rounds: raw undici (time to the first body chunk, with
+// request() and its Readable body; `rawDispatch` with dispatch() and a handler; `rawAgent` sending the
+// agent's bytes), and
 // for each build (A = a saved older build, B = the current dist) Victor's OpenAI-compatible provider alone
 // and the bench agent (55 tools, selection every turn, three middlewares). For every call it takes four
 // timestamps with process.hrtime.bigint(): the call starts; undici gets the request
 // (`undici:request:create`); the response headers arrive (`undici:request:headers`, the first byte, since
 // the server writes head and body together); the first `text-delta` event reaches the caller. So:
+//   agentPre = the agent calls its provider's stream() - call start (selection, middleware, prepare)
 //   pre   = request handed to undici - call start    (building the request: selection, body, signals)
+//   send  = request body sent (undici:request:bodySent) - handed to undici; wait = headers - body sent
 //   post  = first text-delta - first byte            (decoding: SSE, JSON, generators, the agent's loop)
 //   ttft  = first text-delta - call start            (what the benchmark app reports)
 // Figures: per client, the median over rounds of each round's median, with the min-max over rounds.
@@ -131,6 +135,36 @@ clients.raw = async () => {
   if (first === 0n || !text.includes('[DONE]')) throw new Error('raw: incomplete stream');
   return first;
 };
+// rawDispatch: raw undici through dispatch() and a handler (no Readable body, no async iterator).
+clients.rawDispatch = () =>
+  new Promise((resolve, reject) => {
+    let first = 0n;
+    let text = '';
+    pool.dispatch(
+      {
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: rawBody,
+      },
+      {
+        onRequestStart() {},
+        onResponseStart() {},
+        onResponseData(_controller, chunk) {
+          text += chunk.toString('utf8');
+          if (first === 0n && text.includes('"content":"T')) first = process.hrtime.bigint();
+        },
+        onResponseEnd() {
+          if (first === 0n || !text.includes('[DONE]')) reject(new Error('rawDispatch: incomplete stream'));
+          else resolve(first);
+        },
+        onResponseError(_controller, error) {
+          reject(error);
+        },
+      },
+    );
+  });
+
 // raw-agent: raw undici sending the very bytes the agent sends (captured from build B's agent through a
 // provider that records its requests), so the agent's added time excludes the bigger request body.
 const agentBodies = [];

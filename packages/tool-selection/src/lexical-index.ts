@@ -526,7 +526,8 @@ export class LexicalIndex {
     const mentioned: number[] = [];
     if (this.#nameMentionBoost > 0 && this.#documentsByName.size > 0 && mayNameATool(query)) {
       for (const candidate of nameCandidates(query)) {
-        const document = this.#documentsByName.get(candidate.toLowerCase());
+        // `nameCandidates` lower-cases already.
+        const document = this.#documentsByName.get(candidate);
         if (document !== undefined && !mentioned.includes(document)) mentioned.push(document);
       }
     }

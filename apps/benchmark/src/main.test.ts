@@ -31,6 +31,13 @@ describe('runBenchmark --quick', () => {
       expect(figures.addedP50RangeUs).toHaveLength(2);
     }
     expect(frameworks.openaiAgents).toHaveProperty('skipped', expect.stringContaining('Node'));
+    // The gateway scenario: Victor's gateway against direct on both routes (Portkey's figures or its error).
+    const gateway = report.gateway as Record<string, Record<string, Record<string, unknown>>>;
+    for (const route of ['plain', 'stream']) {
+      expect(Number.isFinite(gateway.victor![route]!.ratio), route).toBe(true);
+      expect(Number.isFinite(gateway.victor![route]!.addedP50Us), route).toBe(true);
+    }
+    expect(Object.keys(gateway.portkey!)).toEqual(['plain', 'stream']);
     expect(html).toContain('<svg');
     expect(html).toContain('data-client="victorAgent"');
     expect(html).toContain('data-client="raw"');

@@ -15,44 +15,21 @@ const prefix = flag('prefix', 'gen');
 const startedAt = Date.now();
 
 const object = (properties = {}, required = []) => ({ type: 'object', properties, required });
+/** A read-only tool's definition. */
+const readOnly = (name, description, inputSchema = object()) => ({
+  name,
+  description,
+  inputSchema,
+  annotations: { readOnlyHint: true },
+});
 const tools = [
-  {
-    name: 'echo',
-    description: 'Echo the text back.',
-    inputSchema: object({ text: { type: 'string' } }, ['text']),
-    annotations: { readOnlyHint: true },
-  },
-  { name: 'hang', description: 'Never answers.', inputSchema: object(), annotations: { readOnlyHint: true } },
-  {
-    name: 'crash',
-    description: 'Exits the server process in the middle of the call.',
-    inputSchema: object(),
-    annotations: { readOnlyHint: true },
-  },
-  {
-    name: 'progress',
-    description: 'Reports progress three times, then answers.',
-    inputSchema: object(),
-    annotations: { readOnlyHint: true },
-  },
-  {
-    name: 'image',
-    description: 'Returns a small PNG.',
-    inputSchema: object(),
-    annotations: { readOnlyHint: true },
-  },
-  {
-    name: 'fail',
-    description: 'Answers with isError.',
-    inputSchema: object(),
-    annotations: { readOnlyHint: true },
-  },
-  {
-    name: 'pid',
-    description: 'The server process id and start time.',
-    inputSchema: object(),
-    annotations: { readOnlyHint: true },
-  },
+  readOnly('echo', 'Echo the text back.', object({ text: { type: 'string' } }, ['text'])),
+  readOnly('hang', 'Never answers.'),
+  readOnly('crash', 'Exits the server process in the middle of the call.'),
+  readOnly('progress', 'Reports progress three times, then answers.'),
+  readOnly('image', 'Returns a small PNG.'),
+  readOnly('fail', 'Answers with isError.'),
+  readOnly('pid', 'The server process id and start time.'),
   {
     name: 'add_tool',
     description: 'Adds a tool and sends list_changed.',
@@ -65,17 +42,12 @@ const tools = [
     inputSchema: object(),
     annotations: { destructiveHint: true },
   },
-  {
-    name: 'modern.schema',
-    description: 'A tool whose schema is JSON Schema draft 2020-12.',
-    inputSchema: {
-      $schema: 'https://json-schema.org/draft/2020-12/schema',
-      type: 'object',
-      properties: { n: { type: 'integer' } },
-      $defs: { unused: { type: 'string' } },
-    },
-    annotations: { readOnlyHint: true },
-  },
+  readOnly('modern.schema', 'A tool whose schema is JSON Schema draft 2020-12.', {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    type: 'object',
+    properties: { n: { type: 'integer' } },
+    $defs: { unused: { type: 'string' } },
+  }),
 ];
 // Generated tools: each one a unique pair of words (25 x 50), and the server's prefix word.
 const FIRST =
@@ -88,12 +60,13 @@ const SECOND =
   );
 for (let index = 0; index < extraTools; index++) {
   const words = `${FIRST[index % 25]} ${SECOND[Math.floor(index / 25) % 50]}`;
-  tools.push({
-    name: `${prefix}_tool_${index}`,
-    description: `Manages ${prefix} ${words} records.`,
-    inputSchema: object({ id: { type: 'string' } }),
-    annotations: { readOnlyHint: true },
-  });
+  tools.push(
+    readOnly(
+      `${prefix}_tool_${index}`,
+      `Manages ${prefix} ${words} records.`,
+      object({ id: { type: 'string' } }),
+    ),
+  );
 }
 
 const server = new Server(

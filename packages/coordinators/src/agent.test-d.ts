@@ -3,8 +3,10 @@ import { defineTool } from '@victor-ai/core';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import type { Agent } from './agent.js';
+import type { CompactionResult } from './compaction.js';
 import type { AgentConfig } from './config.js';
-import type { TurnOptions, TurnResult } from './turn.js';
+import type { TokenizerName } from './tokenizer.js';
+import type { TurnCompaction, TurnOptions, TurnResult } from './turn.js';
 
 describe('AgentConfig', () => {
   it('takes tools of any argument type: zod-typed, interface-typed and plain', () => {
@@ -35,6 +37,22 @@ describe('AgentConfig', () => {
     const fromEnvironment: string | undefined = process.env.VICTOR_SYSTEM_PROMPT;
     expectTypeOf({ systemPrompt: fromEnvironment }).toExtend<Pick<AgentConfig, 'systemPrompt'>>();
     expectTypeOf({ tenantId: fromEnvironment, userId: fromEnvironment }).toExtend<TurnOptions>();
+  });
+});
+
+describe('long-session options', () => {
+  it('switch each default off, and type the compaction callback', () => {
+    expectTypeOf({
+      toolSelection: { sticky: false },
+      compaction: false,
+      tokenCounting: 'estimate',
+    } as const).toExtend<Pick<AgentConfig, 'toolSelection' | 'compaction' | 'tokenCounting'>>();
+    type Compaction = Exclude<NonNullable<AgentConfig['compaction']>, false>;
+    expectTypeOf<Parameters<NonNullable<Compaction['onCompact']>>>().toEqualTypeOf<
+      [conversationId: string, result: CompactionResult]
+    >();
+    expectTypeOf<TurnResult['compaction']>().toEqualTypeOf<TurnCompaction | undefined>();
+    expectTypeOf<ReturnType<Agent['tokenizer']>>().toEqualTypeOf<TokenizerName>();
   });
 });
 

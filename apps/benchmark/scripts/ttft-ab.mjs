@@ -69,43 +69,11 @@ if (existsSync(join(root, 'packages/provider-pool/node_modules', baseName, 'inde
 }
 const middleware = await import('@victor-ai/middleware');
 
-// The bench agent's fixture (src/agent-fixture.ts), repeated here because this script runs without a build
-// step: 55 tools (5 verbs x 11 subjects), distinct turns.
-const SUBJECTS = 'file directory test branch commit issue package symbol process log config'.split(' ');
-const VERBS = 'read list search update delete'.split(' ');
-const TOPICS = 'foxes rivers parsers tokens caches sockets queues tenants metrics schemas routers'.split(' ');
-function benchTools() {
-  const tools = [];
-  for (const subject of SUBJECTS) {
-    for (const verb of VERBS) {
-      const definition = {
-        name: `${verb}_${subject}`,
-        description: `${verb} a ${subject}. Use it when the user asks to ${verb} ${subject}s about a topic.`,
-        parameters: {
-          type: 'object',
-          properties: {
-            path: { type: 'string', description: `Path or name of the ${subject}` },
-            query: { type: 'string', description: 'Words to look for' },
-            limit: { type: 'integer', minimum: 1, maximum: 100 },
-          },
-          required: ['path'],
-          additionalProperties: false,
-        },
-        category: subject,
-        readOnly: verb === 'read' || verb === 'list' || verb === 'search',
-      };
-      tools.push({ definition, execute: () => `${verb} ${subject}` });
-    }
-  }
-  return tools;
-}
-const turns = [];
-for (let i = 0; i < 2000; i++) {
-  const verb = VERBS[i % VERBS.length];
-  const subject = SUBJECTS[Math.floor(i / VERBS.length) % SUBJECTS.length];
-  const topic = TOPICS[i % TOPICS.length];
-  turns.push([{ role: 'user', content: `${verb} the ${subject}s about ${topic}, turn ${i}` }]);
-}
+// The bench agent's tools, turns and settings, from the built app (src/agent-fixture.ts).
+const { AGENT_K, AGENT_SYSTEM_PROMPT, agentTurns, benchTools } = await import(
+  pathToFileURL(join(here, '..', 'dist', 'main.js')).href
+);
+const turns = agentTurns();
 
 const MESSAGES = [
   { role: 'system', content: 'You are a concise assistant.' },
@@ -213,9 +181,9 @@ function createBenchAgent(build, provider) {
   return build.coordinators.createAgent({
     provider,
     model: 'loopback-1',
-    systemPrompt: 'You are a coding assistant. Use the tools when they help.',
+    systemPrompt: AGENT_SYSTEM_PROMPT,
     tools: benchTools(),
-    toolSelection: { k: 8, minTools: 8, cacheSize: 0 },
+    toolSelection: { k: AGENT_K, minTools: AGENT_K, cacheSize: 0 },
     middleware: [
       middleware.createSafetyMiddleware({ workspaceRoot: '/tmp/victor-bench' }),
       middleware.createValidationMiddleware(),

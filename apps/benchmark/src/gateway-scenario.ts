@@ -88,6 +88,7 @@ function startProcess(
         child.stdout!.off('data', onData);
         child.stdout!.resume();
         child.off('exit', onExit);
+        clearTimeout(timer);
         resolvePromise({ child, url: match[1]! });
       }
     };
@@ -99,6 +100,11 @@ function startProcess(
       output = (output + text.toString('utf8')).slice(-4_000);
     });
     child.once('exit', onExit);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args[0]} did not start within 60 s: ${output.slice(-500)}`));
+    }, 60_000);
+    timer.unref();
   });
 }
 
@@ -330,28 +336,35 @@ export async function gatewayScenario(
     };
     const victor = await startVictorGateway(baseConfig);
     processes.push(victor.child);
-    const portkey = await startPortkey();
-    processes.push(portkey.child);
+    // A peer that cannot start is reported with its error; the rest of the scenario still runs.
+    const portkey = await startPortkey().catch((error: unknown) =>
+      error instanceof Error ? error : new Error(String(error)),
+    );
+    if (!(portkey instanceof Error)) processes.push(portkey.child);
     const json = { 'content-type': 'application/json' };
     const direct = await startClient('direct', [modelOrigin], json);
     const victorClient = await startClient('victor', [victor.url], {
       ...json,
       authorization: `Bearer ${LIMITED_KEY}`,
     });
-    const portkeyClient = await startClient('portkey', [portkey.url], {
-      ...json,
-      authorization: 'Bearer unused',
-      'x-portkey-provider': 'openai',
-      'x-portkey-custom-host': model.baseURL,
-    });
-    clients.push(direct, victorClient, portkeyClient);
+    const portkeyClient =
+      portkey instanceof Error
+        ? undefined
+        : await startClient('portkey', [portkey.url], {
+            ...json,
+            authorization: 'Bearer unused',
+            'x-portkey-provider': 'openai',
+            'x-portkey-custom-host': model.baseURL,
+          });
+    clients.push(direct, victorClient, ...(portkeyClient ? [portkeyClient] : []));
     const targets: Target[] = [
       { name: 'direct', client: direct, model: 'loopback-1' },
       { name: 'victor', client: victorClient, model: 'bench' },
-      { name: 'portkey', client: portkeyClient, model: 'loopback-1' },
+      ...(portkeyClient ? [{ name: 'portkey', client: portkeyClient, model: 'loopback-1' }] : []),
     ];
-    const portkeyStreamFailure = await probe(portkeyClient, 'loopback-1', true);
-    const portkeyPlainFailure = await probe(portkeyClient, 'loopback-1', false);
+    const startFailure = portkey instanceof Error ? `it did not start: ${portkey.message}` : undefined;
+    const portkeyStreamFailure = startFailure ?? (await probe(portkeyClient!, 'loopback-1', true));
+    const portkeyPlainFailure = startFailure ?? (await probe(portkeyClient!, 'loopback-1', false));
     // Warm-up (JIT) of every process on every route it is measured on.
     for (const target of targets) {
       for (const stream of [false, true]) {

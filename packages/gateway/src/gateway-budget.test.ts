@@ -74,6 +74,44 @@ describe('token budgets with requests in flight', () => {
     }
   });
 
+  it('keeps the reservation of a stream the client cut before the model reported its usage', async () => {
+    const slow = await createLoopbackServer({
+      chunkGapMs: 20,
+      recordRequests: 0,
+      reply: () => ({ text: 'word '.repeat(200), chunkSize: 10 }),
+    });
+    const config = parseGatewayConfig({
+      endpoints: { model: { type: 'openai-compatible', baseURL: slow.baseURL, model: 'loopback-1' } },
+      routes: [{ alias: 'm', endpoints: ['model'], maxAttempts: 1 }],
+      // A request reserves about 13 + 60 tokens: the first one fits, the budget then holds its reservation.
+      keys: [{ id: 'cut', hash: hashApiKey(KEY), budget: { tokens: 70, period: 'day' } }],
+      logging: { level: 'silent' },
+    });
+    const gateway = await startGateway({ config, port: 0 });
+    const send = (stream: boolean) =>
+      request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({
+          model: 'm',
+          stream,
+          max_tokens: 60,
+          messages: [{ role: 'user', content: 'go' }],
+        }),
+      });
+    try {
+      const streamed = await send(true);
+      expect(streamed.statusCode).toBe(200);
+      for await (const _chunk of streamed.body) break; // the first bytes, then the client goes away
+      const next = await send(false);
+      expect(next.statusCode).toBe(429);
+      expect(await next.body.text()).toContain('budget');
+    } finally {
+      await gateway.close(0);
+      await slow.close();
+    }
+  });
+
   it.skipIf(!REDIS_URL)('two gateways on one Redis: the same bound across processes', async () => {
     const prefix = `gw-budget-${randomUUID()}`;
     const gateways = [await startOne(prefix), await startOne(prefix)];

@@ -325,10 +325,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     // atomic check-and-add per period, shared across processes through Redis) and settles with its real
     // usage after; so a window is never exceeded by more than one request's tokens, however many are in
     // flight, as long as the reservation is at least what the request spends.
-    const reserveTokens = async (key: KeyState, estimate: number): Promise<(usedTokens: number) => void> => {
+    const reserveTokens = async (
+      key: KeyState,
+      estimate: number,
+    ): Promise<(usedTokens: number | undefined) => void> => {
       const now = Date.now();
       const held: Array<{ period: BudgetPeriod; window: number }> = [];
-      const settleAll = (usedTokens: number) => {
+      // Usage unknown (a stream cut before the model reported it): the reservation stays spent.
+      const settleAll = (usedTokens: number | undefined) => {
+        if (usedTokens === undefined) return;
         for (const reservation of held) {
           void budgets.settle(key.config.id, reservation.period, reservation.window, estimate, usedTokens);
         }

@@ -30,9 +30,10 @@ export interface ChatCompletionsDependencies {
   /**
    * Called once the request is parsed and routed, before the cache or the model: reserves the tokens the
    * request may spend (or throws `HttpError` 429), and returns what settles the reservation with the
-   * tokens it really spent (0 for a cached answer or a failure), called once when the answer ended.
+   * tokens it really spent, called once when the answer ended: 0 for a cached answer or a call that failed
+   * before any output, undefined (keep the reservation) for a stream cut before the model reported usage.
    */
-  reserve?: ((request: ChatRequest) => Promise<(usedTokens: number) => void>) | undefined;
+  reserve?: ((request: ChatRequest) => Promise<(usedTokens: number | undefined) => void>) | undefined;
 }
 
 /** A provider failure as an HTTP status and an OpenAI-style error; request errors are never 5xx. */
@@ -179,7 +180,7 @@ async function answer(
   // `chat` was made for this request by the dialect's parser: it carries the signal itself (no copy).
   chat.abortSignal = abort.signal;
   const routed: ChatRequest = chat;
-  let usedTokens = 0;
+  let usedTokens: number | undefined = 0;
   const settle = dependencies.reserve ? await dependencies.reserve(routed) : undefined;
   const onUsage =
     settle || dependencies.onUsage
@@ -259,6 +260,8 @@ async function answer(
             'x-victor-cache': !cacheable ? 'bypass' : calledModel ? 'miss' : 'hit',
           });
           headersSent = true;
+          // From here the model may be spending: unknown until its usage arrives with `finish`.
+          if (calledModel) usedTokens = undefined;
         }
         if (event.type === 'text-delta') timer?.firstToken();
         if (event.type === 'error') {

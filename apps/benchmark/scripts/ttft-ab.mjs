@@ -70,7 +70,7 @@ if (existsSync(join(root, 'packages/provider-pool/node_modules', baseName, 'inde
 const middleware = await import('@victor-ai/middleware');
 
 // The bench agent's tools, turns and settings, from the built app (src/agent-fixture.ts).
-const { AGENT_K, AGENT_SYSTEM_PROMPT, agentTurns, benchTools } = await import(
+const { AGENT_K, AGENT_SYSTEM_PROMPT, agentEquivalentBodies, agentTurns, benchTools } = await import(
   pathToFileURL(join(here, '..', 'dist', 'main.js')).href
 );
 const turns = agentTurns();
@@ -133,32 +133,9 @@ clients.rawDispatch = () =>
     );
   });
 
-// raw-agent: raw undici sending the very bytes the agent sends (captured from build B's agent through a
-// provider that records its requests), so the agent's added time excludes the bigger request body.
-const agentBodies = [];
-{
-  const recorder = {
-    id: 'recorder',
-    async chat(request) {
-      agentBodies.push(builds.B.providerPool.buildChatBody(request, true, true));
-      const text = 'captured';
-      return {
-        message: { role: 'assistant', content: text },
-        text,
-        toolCalls: [],
-        finishReason: 'stop',
-        usage: { inputTokens: 0, outputTokens: 0 },
-      };
-    },
-    stream() {
-      throw new Error('the recorder only records chat requests');
-    },
-    close: async () => {},
-  };
-  const recording = createBenchAgent(builds.B, recorder);
-  for (const messages of turns) await recording.chat(messages);
-  await recording.close();
-}
+// raw-agent: raw undici sending the very bytes the agent sends (captured once by the app's
+// agentEquivalentBodies), so the agent's added time excludes the bigger request body.
+const agentBodies = await agentEquivalentBodies(turns, true);
 let agentBodyIndex = 0;
 clients.rawAgent = async () => {
   const response = await pool.request({

@@ -17,7 +17,13 @@ import { benchSettings } from './settings.js';
 import { round } from './stats.js';
 
 // For scripts/ttft-ab.mjs, which loads the built app: the measured agent's tools, turns and settings.
-export { AGENT_K, AGENT_SYSTEM_PROMPT, agentTurns, benchTools } from './agent-fixture.js';
+export {
+  AGENT_K,
+  AGENT_SYSTEM_PROMPT,
+  agentEquivalentBodies,
+  agentTurns,
+  benchTools,
+} from './agent-fixture.js';
 
 interface Arguments {
   quick: boolean;

@@ -281,6 +281,8 @@ async function measurePass(targets: Target[], settings: Settings, routes: Array<
   return figures;
 }
 
+const NEGATIVE_NOTE = 'a negative added figure is inside the noise of this machine, not a speed-up';
+
 const range = (values: number[]) => [round(Math.min(...values)), round(Math.max(...values))];
 
 /** Medians over passes of a client's figures against the direct client's of the same pass. */
@@ -304,6 +306,7 @@ function compare(passes: Array<Record<string, Record<string, PassFigures>>>, nam
     rps: round(median(passes.map((pass) => pass[name]![route]!.rps))),
   };
   if (route === 'stream') result.addedFirstByteP50Us = round(median(added('firstByteP50Us')));
+  if ((result.addedP50Us as number) < 0) result.note = NEGATIVE_NOTE;
   return result;
 }
 
@@ -512,7 +515,7 @@ async function scaleOut(baseConfig: object, redisUrl: string, settings: Settings
       twoProcessesRatio: round(median(passes.map((pass) => pass.twoProcessesRps! / pass.directRps!)), 3),
       limiterAddedP50Us: round(median(pick('limiterAddedP50Us'))),
       limiterAddedP50RangeUs: range(pick('limiterAddedP50Us')),
-      note: "the limiter's added p50: the same gateway, a key with a Redis-backed request limit against a key with none",
+      note: `the limiter's added p50: the same gateway, a key with a Redis-backed request limit against a key with none${median(pick('limiterAddedP50Us')) < 0 ? `; ${NEGATIVE_NOTE}` : ''}`,
     };
   } finally {
     for (const client of clients) await client.close().catch(() => {});

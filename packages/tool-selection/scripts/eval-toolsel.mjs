@@ -13,7 +13,8 @@
 //                                                   @victor-ai/embedder-use, built first; FILE keeps tool and
 //                                                   query vectors for reruns; select p50/p99 embed each timed
 //                                                   query with the model, on the first N queries, 200 unless set)
-//        [--rrf-k 60] [--lexical-weight 0.5] [--split-queries]             (hybrid fusion options)
+//        [--rrf-k 10] [--lexical-weight 0.5] [--split-queries | --whole-queries] (hybrid and semantic
+//                                                   options; the selector's defaults unless given)
 //        [--irrelevant QUERIES.jsonl --min-relevance 0.2]                  (no-tool-fits, first set only)
 //        --tools TOOLS.json --queries QUERIES.jsonl is the same as one --set named after the folder.
 // TOOLS.json: [{name, description, parameters}]; each query line: {query, expected: [names], category?,
@@ -56,6 +57,7 @@ const { values } = parseArgs({
     'rrf-k': { type: 'string' },
     'lexical-weight': { type: 'string' },
     'split-queries': { type: 'boolean', default: false },
+    'whole-queries': { type: 'boolean', default: false },
     bm25: { type: 'string' },
     'by-category': { type: 'boolean', default: false },
   },
@@ -143,6 +145,7 @@ const fusionOptions = {
   ...(values['rrf-k'] !== undefined ? { rrfK: Number(values['rrf-k']) } : {}),
   ...(values['lexical-weight'] !== undefined ? { lexicalWeight: Number(values['lexical-weight']) } : {}),
   ...(values['split-queries'] ? { splitQueries: true } : {}),
+  ...(values['whole-queries'] ? { splitQueries: false } : {}),
 };
 
 /**
@@ -166,7 +169,7 @@ async function useEmbedder() {
       const texts = new Set();
       for (const item of queries) {
         texts.add(normalizeQuery(item.query));
-        if (values['split-queries']) {
+        if (!values['whole-queries']) {
           for (const sentence of splitSentences(item.query).slice(0, 9)) {
             const text = normalizeQuery(sentence);
             if (text !== '') texts.add(text);

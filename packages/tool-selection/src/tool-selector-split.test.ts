@@ -64,6 +64,19 @@ describe('ToolSelector', () => {
       expect(embedder.calls.at(-1)).toHaveLength(1);
     });
 
+    it('fuses by weight 0.95 unless told otherwise', async () => {
+      const embedder = createDeterministicEmbedder();
+      const registry = new ToolRegistry(fixtureTools);
+      const scores = async (options: object) =>
+        (
+          await new ToolSelector({ registry, embedder, minTools: 0, ...options }).select('weather in a city')
+        ).tools.map((tool) => [tool.name, tool.score]);
+      const byDefault = await scores({});
+      expect(byDefault).toEqual(await scores({ fusion: 'weighted', lexicalWeight: 0.95 }));
+      expect(byDefault).not.toEqual(await scores({ fusion: 'weighted', lexicalWeight: 0.5 }));
+      expect(byDefault).not.toEqual(await scores({ fusion: 'rrf' }));
+    });
+
     it('embeds a one-sentence query once, as without splitting', async () => {
       const embedder = createDeterministicEmbedder();
       const selector = new ToolSelector({

@@ -1,5 +1,5 @@
 import type { Cache, VictorErrorCode } from '@victor-ai/core';
-import { abortReason, delay, VictorError } from '@victor-ai/core';
+import { abortReason, delay, VictorError, waitOrAbort } from '@victor-ai/core';
 import { checkPositiveInteger } from './options.js';
 import type { CacheLookup, CacheWriteOptions, ComputeLock, VictorCache } from './types.js';
 
@@ -174,29 +174,14 @@ function startFlight<Value>(
 
 function join<Value>(flight: Flight<Value>, abortSignal: AbortSignal | undefined): Promise<Value> {
   flight.waiters++;
-  if (abortSignal === undefined) return flight.promise;
-  return new Promise<Value>((resolve, reject) => {
-    const onAbort = () => {
-      flight.waiters--;
-      // The last caller gave up: tell compute, nobody wants the value any more, and let later callers
-      // start afresh rather than join a computation that is being aborted.
-      if (flight.waiters === 0) {
-        flight.forget();
-        flight.abort(abortSignal.reason);
-      }
-      reject(abortReason(abortSignal));
-    };
-    abortSignal.addEventListener('abort', onAbort, { once: true });
-    flight.promise.then(
-      (value) => {
-        abortSignal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        abortSignal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
+  return waitOrAbort(flight.promise, abortSignal, () => {
+    flight.waiters--;
+    // The last caller gave up: tell compute, nobody wants the value any more, and let later callers
+    // start afresh rather than join a computation that is being aborted.
+    if (flight.waiters === 0) {
+      flight.forget();
+      flight.abort(abortSignal?.reason);
+    }
   });
 }
 

@@ -31,3 +31,37 @@ export function abortReason(signal: AbortSignal): Error {
   }
   return new AbortedError({ cause: reason });
 }
+
+/**
+ * Waits for a promise that others may share, giving up for this caller only when its signal aborts: rejects
+ * with {@link abortReason} (after calling `onAbort`, e.g. to let a shared computation know one waiter left),
+ * and removes its listener on every path. Without a signal it returns the promise itself.
+ */
+export function waitOrAbort<T>(
+  promise: Promise<T>,
+  abortSignal: AbortSignal | undefined,
+  onAbort?: () => void,
+): Promise<T> {
+  if (abortSignal === undefined) return promise;
+  if (abortSignal.aborted) {
+    onAbort?.();
+    return Promise.reject(abortReason(abortSignal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      onAbort?.();
+      reject(abortReason(abortSignal));
+    };
+    abortSignal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        abortSignal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        abortSignal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
+}

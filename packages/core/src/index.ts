@@ -3,7 +3,7 @@ export { canonicalHash, canonicalJson } from './canonical-json.js';
 export type { ChatRequest, ChatResponse, FinishReason, RequestMetadata, ToolChoice, Usage } from './chat.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
-export { abortReason, delay } from './delay.js';
+export { abortReason, delay, waitOrAbort } from './delay.js';
 export type { VictorErrorCode, VictorErrorOptions } from './errors.js';
 export {
   AbortedError,

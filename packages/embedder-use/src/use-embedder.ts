@@ -4,6 +4,7 @@ import {
   InvalidRequestError,
   invalidOption,
   VictorError,
+  waitOrAbort,
 } from '@victor-ai/core';
 import { EmbedderModelError } from './errors.js';
 import { VectorFile, type VectorFileStatus, vectorKey } from './vector-file.js';
@@ -114,26 +115,6 @@ async function releaseModel(model: Promise<LoadedModel>): Promise<void> {
 
 function abortError(abortSignal: AbortSignal): AbortedError {
   return new AbortedError({ cause: abortSignal.reason });
-}
-
-/** Waits for a shared promise, giving up (for this caller only) when its signal aborts. */
-function waitOrAbort<T>(promise: Promise<T>, abortSignal: AbortSignal | undefined): Promise<T> {
-  if (abortSignal === undefined) return promise;
-  if (abortSignal.aborted) return Promise.reject(abortError(abortSignal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(abortSignal));
-    abortSignal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        abortSignal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        abortSignal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   type Tool,
   type ToolDefinition,
   VictorError,
+  waitOrAbort,
 } from '@victor-ai/core';
 import { LRUCache } from 'lru-cache';
 import { AdmissionFilter, hash32 } from './admission.js';
@@ -156,26 +157,6 @@ export interface ToolSelectorStats {
   lexicalMemoryBytes: number;
   semanticMemoryBytes: number;
   cachedSelections: number;
-}
-
-/** Waits for a shared promise, giving up (for this caller only) when its signal aborts. */
-function waitOrAbort<T>(promise: Promise<T>, abortSignal: AbortSignal | undefined): Promise<T> {
-  if (abortSignal === undefined) return promise;
-  if (abortSignal.aborted) return Promise.reject(new AbortedError({ cause: abortSignal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError({ cause: abortSignal.reason }));
-    abortSignal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        abortSignal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        abortSignal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** Most sentences of one query embedded on their own when `splitQueries` is on. */

@@ -4,43 +4,16 @@ import { MemoryCache } from '@victor-ai/cache';
 import type { Message, Provider, Tool, ToolDefinition, ToolMiddleware } from '@victor-ai/core';
 import { delay } from '@victor-ai/core';
 import { createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
-import {
-  createLoopbackServer,
-  type LoopbackReply,
-  type LoopbackRequest,
-  type LoopbackServer,
-} from '@victor-ai/provider-pool/testing';
+import type { LoopbackReply, LoopbackRequest } from '@victor-ai/provider-pool/testing';
 import { ToolRegistry } from '@victor-ai/tool-selection';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Agent, createAgent } from './agent.js';
+import { describe, expect, it } from 'vitest';
+import { useLoopbackAgents } from './__fixtures__/loopback-agents.js';
+import { createAgent } from './agent.js';
 import type { AgentConfig } from './config.js';
 import type { AgentStreamEvent } from './turn.js';
 
-let server: LoopbackServer;
-let script: ((request: LoopbackRequest) => LoopbackReply | undefined) | undefined;
-const agents: Agent[] = [];
-
-beforeAll(async () => {
-  server = await createLoopbackServer({ reply: (request) => script?.(request) });
-});
-afterAll(async () => {
-  for (const agent of agents) await agent.close();
-  await server.close();
-});
-beforeEach(() => {
-  script = undefined;
-});
-
-function agentWith(config: Partial<AgentConfig> = {}): Agent {
-  const agent = createAgent({
-    provider: createOpenAICompatibleProvider({ baseURL: server.baseURL }),
-    model: 'loopback-1',
-    systemPrompt: 'You are a test agent.',
-    ...config,
-  });
-  agents.push(agent);
-  return agent;
-}
+const loop = useLoopbackAgents();
+const { agentWith } = loop;
 
 type WireMessage = { role: string; content?: string; tool_call_id?: string };
 const wireMessages = (request: LoopbackRequest) => request.body.messages as WireMessage[];
@@ -79,7 +52,7 @@ async function collect(events: AsyncIterable<AgentStreamEvent>): Promise<AgentSt
 describe('createAgent', () => {
   describe('configuration', () => {
     it('names the bad field', () => {
-      const provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      const provider = createOpenAICompatibleProvider({ baseURL: loop.server.baseURL });
       expect(() => createAgent({ provider, model: 'm', toolConcurrency: 0 })).toThrow(
         /config\.toolConcurrency/,
       );
@@ -95,7 +68,7 @@ describe('createAgent', () => {
     });
 
     it('refuses bad and duplicate tool names and unusable schemas when the agent is created', () => {
-      const provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      const provider = createOpenAICompatibleProvider({ baseURL: loop.server.baseURL });
       const named = (name: string, parameters: unknown = { type: 'object' }) =>
         tool({ name, parameters: parameters as ToolDefinition['parameters'] }, () => 'x');
       expect(() => createAgent({ provider, model: 'm', tools: [named('read file')] })).toThrow(
@@ -115,7 +88,7 @@ describe('createAgent', () => {
     });
 
     it('takes a workspaceRoot that is absolute by the platform rules, and refuses a relative one', () => {
-      const provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      const provider = createOpenAICompatibleProvider({ baseURL: loop.server.baseURL });
       expect(() => createAgent({ provider, model: 'm', workspaceRoot: 'project' })).toThrow(
         'config.workspaceRoot: must be an absolute path',
       );
@@ -147,7 +120,7 @@ describe('createAgent', () => {
       expect(first.text).toBe('You said: hello');
       const second = await agent.chat('again');
       expect(second.text).toBe('You said: again');
-      expect(wireMessages(server.requests.at(-1)!).map((message) => message.role)).toEqual([
+      expect(wireMessages(loop.server.requests.at(-1)!).map((message) => message.role)).toEqual([
         'system',
         'user',
         'assistant',
@@ -170,7 +143,7 @@ describe('createAgent', () => {
       await agent.chat('a'.repeat(120));
       const result = await agent.chat('b'.repeat(120));
       expect(result.path).toBe('full');
-      const sent = wireMessages(server.requests.at(-1)!);
+      const sent = wireMessages(loop.server.requests.at(-1)!);
       expect(sent.at(-1)!.content).toBe('b'.repeat(120));
       expect(sent.some((message) => message.content === 'a'.repeat(120))).toBe(false);
     });
@@ -178,7 +151,7 @@ describe('createAgent', () => {
 
   describe('tools', () => {
     it('runs the model’s tool calls and goes back to the model with the results', async () => {
-      script = toolScript([{ name: 'read_file', arguments: { path: 'a.ts' } }]);
+      loop.script = toolScript([{ name: 'read_file', arguments: { path: 'a.ts' } }]);
       const agent = agentWith({
         tools: [tool({ name: 'read_file', readOnly: true }, (args) => `contents of ${String(args.path)}`)],
       });
@@ -204,7 +177,7 @@ describe('createAgent', () => {
         running--;
         return `doc ${String(args.path)}`;
       });
-      script = toolScript(
+      loop.script = toolScript(
         Array.from({ length: 10 }, (_, index) => ({
           name: 'fetch_doc',
           arguments: { path: `doc${index}.md` },
@@ -226,7 +199,7 @@ describe('createAgent', () => {
         running--;
         return 'ok';
       });
-      script = toolScript(
+      loop.script = toolScript(
         Array.from({ length: 9 }, (_, index) => ({ name: 'fetch_doc', arguments: { path: `d${index}` } })),
       );
       await agentWith({ tools: [slow], toolConcurrency: 3 }).chat('go');
@@ -241,7 +214,7 @@ describe('createAgent', () => {
         log.push(`end ${name} ${String(args.path)}`);
         return 'ok';
       };
-      script = toolScript([
+      loop.script = toolScript([
         { name: 'write_file', arguments: { path: 'src/a.ts' } },
         { name: 'read_file', arguments: { path: 'src/a.ts' } },
         { name: 'read_file', arguments: { path: 'docs/b.md' } },
@@ -265,7 +238,7 @@ describe('createAgent', () => {
         appliesTo: { names: ['shell'] },
         before: () => ({ type: 'block', code: 'DANGEROUS_COMMAND', reason: 'rm -rf / is not allowed' }),
       };
-      script = toolScript([
+      loop.script = toolScript([
         { name: 'shell', arguments: { command: 'rm -rf /' } },
         { name: 'explode', arguments: {} },
         { name: 'no_such_tool', arguments: {} },
@@ -291,7 +264,7 @@ describe('createAgent', () => {
     });
 
     it('stops at maxSteps', async () => {
-      script = () => ({ toolCalls: [{ name: 'ping', arguments: {} }] });
+      loop.script = () => ({ toolCalls: [{ name: 'ping', arguments: {} }] });
       const result = await agentWith({
         tools: [tool({ name: 'ping', readOnly: true }, () => 'pong')],
         maxSteps: 3,
@@ -314,7 +287,7 @@ describe('createAgent', () => {
       // The ranked tool first, then the prior fills the selection up to minTools (12 by default).
       expect(result.selectedTools).toHaveLength(12);
       expect(result.selectedTools[0]).toBe('search_weather');
-      const sent = server.requests.at(-1)!.body.tools as Array<{ function: { name: string } }>;
+      const sent = loop.server.requests.at(-1)!.body.tools as Array<{ function: { name: string } }>;
       expect(sent.map((entry) => entry.function.name)).toEqual(result.selectedTools);
       // The model answered without tools: the tool coordinator was never needed.
       expect(agent.built()).toContain('selector');
@@ -343,7 +316,7 @@ describe('createAgent', () => {
       many.push(
         tool({ name: 'search_weather', description: 'get the weather forecast for a city' }, () => 'sunny'),
       );
-      script = toolScript([
+      loop.script = toolScript([
         { name: 'tool_30', arguments: {} },
         { name: 'search_weather', arguments: {} },
       ]);
@@ -387,7 +360,7 @@ describe('createAgent', () => {
         toolSelection: { k: 5, allowUnofferedTools: true },
         middleware: [watcher],
       });
-      script = toolScript([
+      loop.script = toolScript([
         { name: 'tool_30', arguments: {} },
         { name: 'no_such_tool', arguments: {} },
       ]);
@@ -408,7 +381,7 @@ describe('createAgent', () => {
         tool({ name: 'read_file', readOnly: true }, (args) => `contents of ${String(args.path)}`),
       ]);
       const agent = agentWith({ registry });
-      script = toolScript([{ name: 'get_weather', arguments: { city: 'Paris' } }]);
+      loop.script = toolScript([{ name: 'get_weather', arguments: { city: 'Paris' } }]);
       const before = await agent.chat([{ role: 'user', content: 'weather in Paris?' }]);
       expect(before.selectedTools).toEqual(['read_file']);
       expect(before.toolResults).toMatchObject([{ ok: false, error: { code: 'TOOL_NOT_FOUND' } }]);
@@ -445,7 +418,7 @@ describe('createAgent', () => {
     });
 
     it('refuses tools and registry together, and a registry that is not one', () => {
-      const provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      const provider = createOpenAICompatibleProvider({ baseURL: loop.server.baseURL });
       expect(() => createAgent({ provider, model: 'm', tools: [], registry: new ToolRegistry() })).toThrow(
         /config\.registry: give either tools or registry/,
       );
@@ -460,21 +433,21 @@ describe('createAgent', () => {
       const cache = new MemoryCache<unknown>({ name: 'response' });
       const agent = agentWith({ responseCache: { cache }, temperature: 0 });
       const history: Message[] = [{ role: 'user', content: 'cache me' }];
-      const before = server.requestCount;
+      const before = loop.server.requestCount;
       const first = await agent.chat(history, { tenantId: 'tenant-a' });
       const again = await agent.chat(history, { tenantId: 'tenant-a' });
       expect(first.cached).toBe(false);
       expect(again.cached).toBe(true);
       expect(again.text).toBe(first.text);
-      expect(server.requestCount - before).toBe(1);
+      expect(loop.server.requestCount - before).toBe(1);
       const other = await agent.chat(history, { tenantId: 'tenant-b' });
       expect(other.cached).toBe(false);
-      expect(server.requestCount - before).toBe(2);
+      expect(loop.server.requestCount - before).toBe(2);
     });
 
     it('does not cache a turn in which a tool with side effects ran', async () => {
       const cache = new MemoryCache<unknown>({ name: 'response' });
-      script = toolScript([{ name: 'write_file', arguments: { path: 'a' } }]);
+      loop.script = toolScript([{ name: 'write_file', arguments: { path: 'a' } }]);
       const agent = agentWith({
         responseCache: { cache },
         temperature: 0,
@@ -497,7 +470,7 @@ describe('createAgent', () => {
 
   describe('stream', () => {
     it('passes events through as they arrive, runs tools between steps, and updates the history at the end', async () => {
-      script = toolScript([{ name: 'read_file', arguments: { path: 'x' } }]);
+      loop.script = toolScript([{ name: 'read_file', arguments: { path: 'x' } }]);
       const agent = agentWith({ tools: [tool({ name: 'read_file', readOnly: true }, () => 'X')] });
       const events = await collect(agent.stream('read x'));
       const types = events.map((event) => event.type);
@@ -520,16 +493,16 @@ describe('createAgent', () => {
     });
 
     it('cancels the HTTP request when the consumer stops, and when aborted', async () => {
-      server.configure({ chunkGapMs: 10 });
+      loop.server.configure({ chunkGapMs: 10 });
       try {
-        script = () => ({ text: 'y'.repeat(300), chunkSize: 1 });
+        loop.script = () => ({ text: 'y'.repeat(300), chunkSize: 1 });
         const agent = agentWith();
-        const cancelledBefore = server.cancelledCount;
+        const cancelledBefore = loop.server.cancelledCount;
         let deltas = 0;
         for await (const event of agent.stream('long answer please')) {
           if (event.type === 'text-delta' && ++deltas === 3) break;
         }
-        await expect.poll(() => server.cancelledCount).toBe(cancelledBefore + 1);
+        await expect.poll(() => loop.server.cancelledCount).toBe(cancelledBefore + 1);
 
         const controller = new AbortController();
         const run = async () => {
@@ -538,9 +511,9 @@ describe('createAgent', () => {
           }
         };
         await expect(run()).rejects.toMatchObject({ code: 'ABORTED' });
-        await expect.poll(() => server.cancelledCount).toBe(cancelledBefore + 2);
+        await expect.poll(() => loop.server.cancelledCount).toBe(cancelledBefore + 2);
       } finally {
-        server.configure({ chunkGapMs: 0 });
+        loop.server.configure({ chunkGapMs: 0 });
       }
     });
   });
@@ -554,24 +527,24 @@ describe('createAgent', () => {
     });
 
     it('aborts a turn waiting for the model, and cancels its request', async () => {
-      server.configure({ latencyMs: 10_000 });
+      loop.server.configure({ latencyMs: 10_000 });
       try {
         const agent = agentWith();
-        const requestsBefore = server.requestCount;
-        const cancelledBefore = server.cancelledCount;
+        const requestsBefore = loop.server.requestCount;
+        const cancelledBefore = loop.server.cancelledCount;
         const outcome = agent.chat('a slow question').catch((error: unknown) => error);
-        await expect.poll(() => server.requestCount).toBe(requestsBefore + 1);
+        await expect.poll(() => loop.server.requestCount).toBe(requestsBefore + 1);
         await agent.close();
         expect(await outcome).toMatchObject({ code: 'ABORTED', message: expect.stringMatching(/closed/) });
-        await expect.poll(() => server.cancelledCount).toBe(cancelledBefore + 1);
+        await expect.poll(() => loop.server.cancelledCount).toBe(cancelledBefore + 1);
         expect(agent.history()).toEqual([]);
       } finally {
-        server.configure({ latencyMs: 0 });
+        loop.server.configure({ latencyMs: 0 });
       }
     });
 
     it("aborts a running tool through its signal, the caller's own signal still counting", async () => {
-      script = toolScript([{ name: 'wait', arguments: {} }]);
+      loop.script = toolScript([{ name: 'wait', arguments: {} }]);
       let toolSignal: AbortSignal | undefined;
       let started!: () => void;
       const running = new Promise<void>((resolve) => {
@@ -603,7 +576,7 @@ describe('createAgent', () => {
 
     it('leaves no listener on its close signal once turns are done, however many ran at once', async () => {
       const signals = new Set<AbortSignal>();
-      const inner = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      const inner = createOpenAICompatibleProvider({ baseURL: loop.server.baseURL });
       const provider: Provider = {
         id: 'watching',
         chat(request) {
@@ -639,9 +612,9 @@ describe('createAgent', () => {
     });
 
     it('gives tools a signal of their step: a listener a tool forgets does not stay on the agent', async () => {
-      script = toolScript([{ name: 'leaky', arguments: {} }]);
+      loop.script = toolScript([{ name: 'leaky', arguments: {} }]);
       const requestSignals = new Set<AbortSignal>();
-      const inner = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+      const inner = createOpenAICompatibleProvider({ baseURL: loop.server.baseURL });
       const provider: Provider = {
         id: 'watching',
         chat(request) {
@@ -674,7 +647,7 @@ describe('createAgent', () => {
     });
 
     it('treats a null abortSignal as none, and refuses one that is not an AbortSignal, naming it', async () => {
-      script = () => ({ text: 'fine' });
+      loop.script = () => ({ text: 'fine' });
       const agent = agentWith();
       expect((await agent.chat('x', { abortSignal: null as unknown as AbortSignal })).text).toBe('fine');
       await expect(agent.chat('x', { abortSignal: 'soon' as unknown as AbortSignal })).rejects.toMatchObject({
@@ -687,9 +660,9 @@ describe('createAgent', () => {
     });
 
     it('ends a running stream with an ABORTED error', async () => {
-      server.configure({ chunkGapMs: 20 });
+      loop.server.configure({ chunkGapMs: 20 });
       try {
-        script = () => ({ text: 'z'.repeat(200), chunkSize: 1 });
+        loop.script = () => ({ text: 'z'.repeat(200), chunkSize: 1 });
         const agent = agentWith();
         const seen: string[] = [];
         const run = async () => {
@@ -703,7 +676,7 @@ describe('createAgent', () => {
         await expect(run()).rejects.toMatchObject({ code: 'ABORTED' });
         expect(seen.filter((type) => type === 'text-delta').length).toBeLessThan(200);
       } finally {
-        server.configure({ chunkGapMs: 0 });
+        loop.server.configure({ chunkGapMs: 0 });
       }
     });
   });
@@ -770,7 +743,7 @@ describe('createAgent, history and edge cases', () => {
   });
 
   it('does not store tool calls that never ran when maxSteps stops the turn', async () => {
-    script = (request) =>
+    loop.script = (request) =>
       lastWire(request).role === 'user' && lastWire(request).content === 'then?'
         ? { text: 'fine' }
         : { toolCalls: [{ name: 'ping', arguments: {} }], text: 'calling' };
@@ -778,7 +751,7 @@ describe('createAgent, history and edge cases', () => {
     const first = await agent.chat('loop');
     expect(first.maxStepsReached).toBe(true);
     await agent.chat('then?');
-    const sent = wireMessages(server.requests.at(-1)!) as Array<WireMessage & { tool_calls?: unknown }>;
+    const sent = wireMessages(loop.server.requests.at(-1)!) as Array<WireMessage & { tool_calls?: unknown }>;
     expect(sent.some((message) => message.tool_calls !== undefined)).toBe(false);
   });
 
@@ -816,7 +789,7 @@ describe('createAgent, history and edge cases', () => {
     expect(on.counts).toEqual({ miss: 1, hit: 1 });
     expect(() =>
       createAgent({
-        provider: createOpenAICompatibleProvider({ baseURL: server.baseURL }),
+        provider: createOpenAICompatibleProvider({ baseURL: loop.server.baseURL }),
         model: 'm',
         toolSelection: { cacheSize: -1 },
       }),
@@ -858,7 +831,7 @@ describe('createAgent, history and edge cases', () => {
   });
 
   it('refuses provider and providers together, and hybrid selection without an embedder', () => {
-    const provider = createOpenAICompatibleProvider({ baseURL: server.baseURL });
+    const provider = createOpenAICompatibleProvider({ baseURL: loop.server.baseURL });
     expect(() => createAgent({ provider, providers: { b: provider }, model: 'm' })).toThrow(
       /config\.providers: give either/,
     );
@@ -869,7 +842,7 @@ describe('createAgent, history and edge cases', () => {
   });
 
   it('passes a mid-stream error on as the last event and stores nothing', async () => {
-    script = () => ({ kind: 'malformed', afterChunks: 2, reply: { text: 'abcdef', chunkSize: 2 } });
+    loop.script = () => ({ kind: 'malformed', afterChunks: 2, reply: { text: 'abcdef', chunkSize: 2 } });
     const agent = agentWith();
     const events = await collect(agent.stream('break please'));
     expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'INVALID_RESPONSE' } });
@@ -907,15 +880,15 @@ describe('createAgent, tool-result cache', () => {
       toolResultCache: { cache: new MemoryCache<unknown>({ name: 'tool-result' }) },
       workspaceRoot: '/ws',
     });
-    script = toolScript([{ name: 'read_file', arguments: { path: 'a.ts' } }]);
+    loop.script = toolScript([{ name: 'read_file', arguments: { path: 'a.ts' } }]);
     const first = await agent.chat([{ role: 'user', content: 'read a' }]);
     const second = await agent.chat([{ role: 'user', content: 'read a again' }]);
     expect(first.toolResults[0]).not.toHaveProperty('cached');
     expect(second.toolResults[0]).toMatchObject({ ok: true, output: 'v1', cached: true });
     expect(reads).toBe(1);
-    script = toolScript([{ name: 'write_file', arguments: { path: 'a.ts', content: 'v2' } }]);
+    loop.script = toolScript([{ name: 'write_file', arguments: { path: 'a.ts', content: 'v2' } }]);
     await agent.chat([{ role: 'user', content: 'write a' }]);
-    script = toolScript([{ name: 'read_file', arguments: { path: 'a.ts' } }]);
+    loop.script = toolScript([{ name: 'read_file', arguments: { path: 'a.ts' } }]);
     const third = await agent.chat([{ role: 'user', content: 'read a once more' }]);
     expect(third.toolResults[0]).toMatchObject({ ok: true, output: 'v2' });
     expect(reads).toBe(2);

@@ -1,42 +1,12 @@
 import type { Tool } from '@victor-ai/core';
-import { createOpenAICompatibleProvider } from '@victor-ai/provider-pool';
-import {
-  createLoopbackServer,
-  type LoopbackReply,
-  type LoopbackRequest,
-  type LoopbackServer,
-} from '@victor-ai/provider-pool/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Agent, createAgent } from './agent.js';
+import type { LoopbackReply, LoopbackRequest } from '@victor-ai/provider-pool/testing';
+import { describe, expect, it } from 'vitest';
+import { useLoopbackAgents } from './__fixtures__/loopback-agents.js';
 import { RECALL_TOOL_NAME } from './compaction.js';
-import type { AgentConfig } from './config.js';
 import { estimateCounter, loadTokenCounter, tokenizerFor } from './tokenizer.js';
 
-let server: LoopbackServer;
-let script: ((request: LoopbackRequest) => LoopbackReply | undefined) | undefined;
-const agents: Agent[] = [];
-
-beforeAll(async () => {
-  server = await createLoopbackServer({ reply: (request) => script?.(request) });
-});
-afterAll(async () => {
-  for (const agent of agents) await agent.close();
-  await server.close();
-});
-beforeEach(() => {
-  script = undefined;
-});
-
-function agentWith(config: Partial<AgentConfig> = {}): Agent {
-  const agent = createAgent({
-    provider: createOpenAICompatibleProvider({ baseURL: server.baseURL }),
-    model: 'loopback-1',
-    systemPrompt: 'You are a test agent.',
-    ...config,
-  });
-  agents.push(agent);
-  return agent;
-}
+const loop = useLoopbackAgents();
+const { agentWith } = loop;
 
 // Tools named after what they do, so that lexical selection tells them apart.
 const TOPICS = [
@@ -123,7 +93,7 @@ function sessionScript(
   calls?: (request: LoopbackRequest) => LoopbackReply | undefined,
 ) {
   const summaries: LoopbackRequest[] = [];
-  script = (request) => {
+  loop.script = (request) => {
     if (wire(request)[0]?.content?.startsWith('Summarise the conversation')) {
       summaries.push(request);
       if (summary === 'fail')
@@ -275,7 +245,7 @@ describe('token counting', () => {
   });
 
   it('the agent says which one counts its budget', async () => {
-    script = () => ({ text: 'hi' });
+    loop.script = () => ({ text: 'hi' });
     const openai = agentWith({ model: 'gpt-4o-mini' });
     expect(openai.tokenizer()).toBe('estimate');
     await openai.chat('hello');

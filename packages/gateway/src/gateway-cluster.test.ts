@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findRedisBinaries, LocalRedisCluster, redisRequired } from '../../../tools/redis-cluster.mjs';
+import { chat, GatewayProcesses, invalidate } from './__fixtures__/gateway-processes.js';
 import { hashApiKey } from './api-keys.js';
 import { loadGatewayConfig, parseGatewayConfig } from './config/gateway-config.js';
 import { type Gateway, startGateway } from './gateway.js';
@@ -37,63 +36,15 @@ const CACHED = 'sk-cluster-cached';
 const OTHER = 'sk-cluster-other';
 const ADMIN = 'sk-cluster-admin';
 const BUDGET_TOKENS = 400;
-const BIN = fileURLToPath(new URL('../bin/victor-gateway.mjs', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../examples/gateway.cluster.json', import.meta.url));
-
-async function chat(url: string, key: string, content: string, temperature?: number) {
-  const response = await request(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({
-      model: 'offline',
-      messages: [{ role: 'user', content }],
-      ...(temperature === undefined ? {} : { temperature }),
-    }),
-  });
-  const body = (await response.body.json()) as {
-    usage?: { total_tokens: number };
-    error?: { code?: string };
-  };
-  return { status: response.statusCode, cache: response.headers['x-victor-cache'], body };
-}
-
-async function invalidate(url: string, key: string, target: unknown) {
-  const response = await request(`${url}/admin/cache/invalidate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify(target),
-  });
-  return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
-}
 
 describe.skipIf(missing !== '' && !redisRequired)(
   'four gateway processes on a 3-master Redis Cluster',
   () => {
-    const children: ChildProcess[] = [];
+    const processes = new GatewayProcesses();
+    const children = processes.children;
     let urls: string[] = [];
-    let stderr = '';
-
-    function startProcess(configFile: string): Promise<string> {
-      return new Promise((resolvePromise, reject) => {
-        const child = spawn(process.execPath, [BIN, '--config', configFile, '--port', '0'], {
-          env: { ...process.env, REDIS_CLUSTER: nodes },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        children.push(child);
-        let output = '';
-        child.stdout!.setEncoding('utf8');
-        child.stdout!.on('data', (text: string) => {
-          output += text;
-          const match = /listening on (http:\/\/[\d.:]+)/.exec(output);
-          if (match) resolvePromise(match[1]!);
-        });
-        child.stderr!.setEncoding('utf8');
-        child.stderr!.on('data', (text: string) => {
-          stderr += text;
-        });
-        child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${output}${stderr}`)));
-      });
-    }
+    const startProcess = (configFile: string) => processes.start(configFile, { REDIS_CLUSTER: nodes });
 
     beforeAll(async () => {
       if (missing !== '') throw new Error(`a Redis Cluster is required (CI) but unavailable: ${missing}`);
@@ -155,7 +106,7 @@ describe.skipIf(missing !== '' && !redisRequired)(
       const elapsedSeconds = (performance.now() - started) / 1000;
       const ok = statuses.filter((status) => status === 200).length;
       // A Redis failure would fail open and let extra requests through: there must be none.
-      expect(stderr).not.toContain('redis:');
+      expect(processes.stderr).not.toContain('redis:');
       expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([]);
       // 100 from the full bucket, plus what refilled while the test ran (100 a minute).
       expect(ok).toBeGreaterThanOrEqual(98);

@@ -4,9 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chat, GatewayProcesses } from './__fixtures__/gateway-processes.js';
 import { hashApiKey } from './api-keys.js';
 import { parseGatewayConfig } from './config/gateway-config.js';
 import { type Gateway, startGateway } from './gateway.js';
@@ -28,7 +28,6 @@ const CACHED = 'sk-multi-cached';
 const ADMIN = 'sk-multi-admin';
 const BUDGETED = 'sk-multi-budget';
 const BUDGET_TOKENS = 400;
-const BIN = fileURLToPath(new URL('../bin/victor-gateway.mjs', import.meta.url));
 
 function freePort(): Promise<number> {
   return new Promise((resolvePromise, reject) => {
@@ -79,44 +78,12 @@ async function killRedis(): Promise<void> {
   await exited;
 }
 
-const gateways: ChildProcess[] = [];
-let stderr = '';
-
-function startGatewayProcess(configFile: string, redisUrl: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, '--config', configFile, '--port', '0'], {
-      env: { ...process.env, REDIS_URL: redisUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    gateways.push(child);
-    let output = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (text: string) => {
-      output += text;
-      const match = /listening on (http:\/\/[\d.:]+)/.exec(output);
-      if (match) resolvePromise(match[1]!);
-    });
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (text: string) => {
-      stderr += text;
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${output}`)));
-  });
-}
-
-async function chat(url: string, content: string, temperature?: number, key = KEY) {
-  const response = await request(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({
-      model: 'offline',
-      messages: [{ role: 'user', content }],
-      ...(temperature === undefined ? {} : { temperature }),
-    }),
-  });
-  const body = (await response.body.json()) as { usage?: { total_tokens: number } };
-  return { status: response.statusCode, cache: response.headers['x-victor-cache'], body };
-}
+const processes = new GatewayProcesses();
+const gateways = processes.children;
+const startGatewayProcess = (configFile: string, redisUrl: string) =>
+  processes.start(configFile, { REDIS_URL: redisUrl });
+const chatAs = (url: string, content: string, temperature?: number, key = KEY) =>
+  chat(url, key, content, temperature);
 
 describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () => {
   let urls: string[] = [];
@@ -176,14 +143,14 @@ describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () 
       Array.from({ length: 32 }, async () => {
         while (next < 240) {
           const index = next++;
-          statuses.push((await chat(urls[index % 4]!, `limit ${index}`)).status);
+          statuses.push((await chatAs(urls[index % 4]!, `limit ${index}`)).status);
         }
       }),
     );
     const elapsedSeconds = (performance.now() - started) / 1000;
     const ok = statuses.filter((status) => status === 200).length;
     // A Redis failure would fail open and let extra requests through: there must be none.
-    expect(stderr).not.toContain('redis:');
+    expect(processes.stderr).not.toContain('redis:');
     expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([]);
     // 100 from the full bucket, plus what refilled while the test ran (100 a minute).
     expect(ok).toBeGreaterThanOrEqual(98);
@@ -196,7 +163,7 @@ describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () 
     let largest = 0;
     const statuses: number[] = [];
     const ask = async (index: number) => {
-      const { status, body } = await chat(urls[index % 4]!, `budget ${index}`, undefined, BUDGETED);
+      const { status, body } = await chatAs(urls[index % 4]!, `budget ${index}`, undefined, BUDGETED);
       statuses.push(status);
       if (status === 200) {
         spent += body.usage!.total_tokens;
@@ -219,11 +186,11 @@ describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () 
 
   it('drops a key’s cached answers from every process’s memory tier on an invalidation', async () => {
     const [first, ...rest] = urls as [string, ...string[]];
-    await chat(first, 'to invalidate', 0, CACHED);
+    await chatAs(first, 'to invalidate', 0, CACHED);
     for (const url of rest) {
       // The first process may answer before its write to Redis lands: ask until the others hit (and keep
       // the answer in their memory tier).
-      await expect.poll(async () => (await chat(url, 'to invalidate', 0, CACHED)).cache).toBe('hit');
+      await expect.poll(async () => (await chatAs(url, 'to invalidate', 0, CACHED)).cache).toBe('hit');
     }
     for (const url of rest) {
       const response = await request(`${first}/admin/cache/invalidate`, {
@@ -234,7 +201,7 @@ describe.skipIf(binary === '' && !required)('the gateway on a shared Redis', () 
       expect(response.statusCode).toBe(200);
       expect(await response.body.json()).toMatchObject({ reach: 'every process' });
       // Without the message over Redis pub/sub, this process would serve its memory copy for a minute.
-      await expect.poll(async () => (await chat(url, 'to invalidate', 0, CACHED)).cache).toBe('miss');
+      await expect.poll(async () => (await chatAs(url, 'to invalidate', 0, CACHED)).cache).toBe('miss');
     }
   }, 60_000);
 });
@@ -268,21 +235,21 @@ describe.skipIf(binary === '' && !required)('the gateway while Redis is down', (
   });
 
   it('serves a response cached by one process from another', async () => {
-    expect((await chat(open.gateway!.url, 'shared answer', 0)).cache).toBe('miss');
-    expect((await chat(closed.gateway!.url, 'shared answer', 0)).cache).toBe('hit');
+    expect((await chatAs(open.gateway!.url, 'shared answer', 0)).cache).toBe('miss');
+    expect((await chatAs(closed.gateway!.url, 'shared answer', 0)).cache).toBe('hit');
   });
 
   it('fails open or closed as configured, without crashing, and recovers when Redis is back', async () => {
-    expect((await chat(closed.gateway!.url, 'before')).status).toBe(200);
+    expect((await chatAs(closed.gateway!.url, 'before')).status).toBe(200);
     await killRedis();
-    expect((await chat(open.gateway!.url, 'during')).status).toBe(200);
-    expect((await chat(closed.gateway!.url, 'during')).status).toBe(503);
+    expect((await chatAs(open.gateway!.url, 'during')).status).toBe(200);
+    expect((await chatAs(closed.gateway!.url, 'during')).status).toBe(503);
     const ready = await request(`${closed.gateway!.url}/ready`);
     expect(ready.statusCode).toBe(503);
     await ready.body.dump();
     await startRedis();
     await expect
-      .poll(async () => (await chat(closed.gateway!.url, 'after')).status, { timeout: 10_000 })
+      .poll(async () => (await chatAs(closed.gateway!.url, 'after')).status, { timeout: 10_000 })
       .toBe(200);
   }, 30_000);
 });

@@ -1,7 +1,7 @@
 import type { Message } from '@victor-ai/core';
-import { buildChatBody, buildMessagesBody } from '@victor-ai/provider-pool';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { problem } from './__fixtures__/message-validity.js';
 import { compactContext, MemoryToolResultStore, modelSummariser } from './compaction.js';
 
 const system: Message = { role: 'system', content: 'You are a coding agent.' };
@@ -28,36 +28,6 @@ function conversation(turns: number, calls = 1, size = 100): Message[] {
   const out: Message[] = [system];
   for (let n = 0; n < turns; n++) out.push(...turn(n, calls, size));
   return out;
-}
-
-/** Checks what both APIs require of a message list; returns the first problem. */
-function problem(messages: readonly Message[]): string | undefined {
-  let i = 0;
-  while (i < messages.length && messages[i]!.role === 'system') i++;
-  if (messages.slice(i).some((m) => m.role === 'system')) return 'system message after the start';
-  if (i < messages.length && messages[i]!.role !== 'user') return `starts with ${messages[i]!.role}`;
-  for (; i < messages.length; i++) {
-    const message = messages[i]!;
-    if (message.role === 'assistant' && message.toolCalls?.length) {
-      const ids = new Set(message.toolCalls.map((call) => call.id));
-      let j = i + 1;
-      while (j < messages.length && messages[j]!.role === 'tool') {
-        const result = messages[j] as { toolCallId: string };
-        if (!ids.delete(result.toolCallId)) return `result ${result.toolCallId} without its call`;
-        j++;
-      }
-      if (ids.size > 0 && j < messages.length) return `call ${[...ids][0]} without its result`;
-      i = j - 1;
-    } else if (message.role === 'tool') return `result ${message.toolCallId} without its call`;
-  }
-  const anthropic = JSON.parse(buildMessagesBody({ model: 'm', messages }, false, 1024)).messages as Array<{
-    role: string;
-  }>;
-  for (let k = 1; k < anthropic.length; k++) {
-    if (anthropic[k]!.role === anthropic[k - 1]!.role) return `two ${anthropic[k]!.role} messages in a row`;
-  }
-  JSON.parse(buildChatBody({ model: 'm', messages }, false, false));
-  return undefined;
 }
 
 afterEach(() => {

@@ -178,4 +178,23 @@ describe('getOrCompute, abandoned computations', () => {
     await expect(getOrCompute(cache, 'k', async () => 'v', { shouldStore: () => false })).resolves.toBe('v');
     expect(await cache.get('k')).toBeUndefined();
   });
+
+  it('reads again after taking the cross-process lock: a value stored by the last holder is not computed again', async () => {
+    // Another process computed, stored and let go of the lock between this caller's miss and its lock.
+    const cache = Object.assign(plainCache(), {
+      tryAcquireLock: async () => {
+        cache.map.set('k', 'from the other process');
+        return 'token';
+      },
+      released: [] as string[],
+      releaseLock: async (key: string) => {
+        cache.released.push(key);
+      },
+    });
+    let calls = 0;
+    const value = await getOrCompute(cache, 'k', async () => `computed ${++calls}`);
+    expect(value).toBe('from the other process');
+    expect(calls).toBe(0);
+    expect(cache.released).toEqual(['\u0000lock:k']);
+  });
 });

@@ -238,6 +238,10 @@ async function produceGuarded<Value>(
     }
     if (typeof token === 'string') {
       try {
+        // Double-checked: the process that held the lock may have stored the value and let go between
+        // this caller's miss and its taking the lock.
+        const value = await cache.get(key);
+        if (value !== undefined) return value;
         return await computeAndStore(cache, key, compute, options, flight, errorKey);
       } finally {
         await cache.releaseLock(lockKey, token);

@@ -163,4 +163,28 @@ describe('compactContext', () => {
       { numRuns: 200 },
     );
   });
+
+  describe('MemoryToolResultStore', () => {
+    it('drops the least recently used results past maxBytes and never reuses a reference', () => {
+      const store = new MemoryToolResultStore({ maxBytes: 40 });
+      const first = store.put('a'.repeat(10)); // 20 bytes
+      const second = store.put('b'.repeat(10)); // 20 bytes: full
+      expect(store.get(first)).toBe('a'.repeat(10)); // first is now the most recently used
+      const third = store.put('c'.repeat(10)); // evicts second
+      expect([first, second, third]).toEqual(['result-1', 'result-2', 'result-3']);
+      expect(store.get(second)).toBeUndefined();
+      expect(store.get(first)).toBe('a'.repeat(10));
+      expect(store.get(third)).toBe('c'.repeat(10));
+      // Larger than the whole bound: not kept, and its reference is new.
+      expect(store.get(store.put('d'.repeat(30)))).toBeUndefined();
+      expect(store.put('e')).toBe('result-5');
+    });
+
+    it('refuses a bad maxBytes, naming it', () => {
+      expect(() => new MemoryToolResultStore({ maxBytes: 0 })).toThrow(
+        /maxBytes must be a positive integer, got 0/,
+      );
+      expect(() => new MemoryToolResultStore({ maxBytes: 1.5 })).toThrow(/maxBytes/);
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import type { Message, Tool, ToolContext, Usage } from '@victor-ai/core';
 import { abortReason, InvalidArgumentsError, invalidOption } from '@victor-ai/core';
+import { LRUCache } from 'lru-cache';
 import { estimateTokens } from './context-coordinator.js';
 
 /** What a summariser returns: the summary text and, when it called a model, that call's usage. */
@@ -19,13 +20,37 @@ export interface ToolResultStore {
   get(reference: string): string | undefined;
 }
 
-/** An in-memory `ToolResultStore`; references are `result-<n>`. */
-export class MemoryToolResultStore implements ToolResultStore {
-  private readonly results = new Map<string, string>();
+/** Options of `MemoryToolResultStore`. */
+export interface MemoryToolResultStoreOptions {
+  /**
+   * Bytes of stored results kept (UTF-16, two a character); the least recently used go first, and their
+   * references then read as unknown. Default 64 MiB.
+   */
+  maxBytes?: number | undefined;
+}
 
-  /** Stores a result. */
+/**
+ * An in-memory `ToolResultStore` bounded by `maxBytes` (least recently used results dropped first);
+ * references are `result-<n>`, never reused.
+ */
+export class MemoryToolResultStore implements ToolResultStore {
+  private readonly results: LRUCache<string, string>;
+  private count = 0;
+
+  constructor(options: MemoryToolResultStoreOptions = {}) {
+    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) {
+      throw invalidOption('maxBytes', 'a positive integer', maxBytes);
+    }
+    this.results = new LRUCache<string, string>({
+      maxSize: maxBytes,
+      sizeCalculation: (content) => Math.max(1, content.length * 2),
+    });
+  }
+
+  /** Stores a result (one larger than `maxBytes` is not kept, and its reference reads as unknown). */
   put(content: string): string {
-    const reference = `result-${this.results.size + 1}`;
+    const reference = `result-${++this.count}`;
     this.results.set(reference, content);
     return reference;
   }

@@ -8,6 +8,7 @@ export type {
   CompactionOptions,
   CompactionResult,
   CompactionSummary,
+  MemoryToolResultStoreOptions,
   ModelSummariserOptions,
   Summariser,
   ToolResultStore,

@@ -62,6 +62,28 @@ describe('compactContext', () => {
     expect(problem(result.messages)).toBeUndefined();
   });
 
+  it('does not summarise a summary again when the kept turns alone are over the trigger', async () => {
+    const messages = conversation(10);
+    const summarise = vi.fn(async (older: readonly Message[]) => ({
+      text: `${older.length} messages`,
+      usage: { inputTokens: 300, outputTokens: 20 },
+    }));
+    const first = await compactContext(messages, { budgetTokens: 500, keepLastTurns: 4, summarise });
+    expect(first.outcome).toBe('summarised');
+    // The next turns: still over the trigger with only the summary older than the last 4 turns.
+    const next = await compactContext(first.messages, { budgetTokens: 50, keepLastTurns: 4, summarise });
+    expect(summarise).toHaveBeenCalledTimes(1);
+    expect(next.compacted).toBe(false);
+    expect(next.messages).toEqual(first.messages);
+    // One more turn makes the oldest kept turn foldable again: the summary and that turn are summarised.
+    const longer = [...first.messages, ...turn(10, 1, 100)];
+    const again = await compactContext(longer, { budgetTokens: 50, keepLastTurns: 4, summarise });
+    expect(summarise).toHaveBeenCalledTimes(2);
+    expect(again.outcome).toBe('summarised');
+    expect(again.removed[0]).toEqual(first.messages[1]);
+    expect(problem(again.messages)).toBeUndefined();
+  });
+
   it('moves large tool results of kept turns to the store, but not those of the last turn', async () => {
     const store = new MemoryToolResultStore();
     const messages = conversation(6, 1, 8000);

@@ -103,6 +103,20 @@ export interface CompactionResult {
 }
 
 const SUMMARY_PREFIX = 'Summary of the earlier conversation:\n';
+const SUMMARY_ACKNOWLEDGEMENT = 'Noted.';
+
+/** Whether `messages` is just the summary pair that an earlier compaction left. */
+function isPreviousSummary(messages: readonly Message[]): boolean {
+  const [first, second] = messages;
+  return (
+    messages.length === 2 &&
+    first?.role === 'user' &&
+    typeof first.content === 'string' &&
+    first.content.startsWith(SUMMARY_PREFIX) &&
+    second?.role === 'assistant' &&
+    second.content === SUMMARY_ACKNOWLEDGEMENT
+  );
+}
 
 function positiveNumber(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback;
@@ -166,11 +180,14 @@ export async function compactContext(
       };
     }
   }
-  if (older.length === 0 && references.length === 0) return unchanged;
+  // Only the previous summary is older than the kept turns (the kept turns alone are over the trigger):
+  // folding it again would pay a model call every turn for nothing new, so it stays as it is.
+  const foldable = !isPreviousSummary(older);
+  if ((older.length === 0 || !foldable) && references.length === 0) return unchanged;
 
   let outcome: CompactionResult['outcome'] = 'dropped';
   let summary: CompactionSummary | undefined;
-  if (older.length > 0 && options.summarise !== undefined) {
+  if (foldable && older.length > 0 && options.summarise !== undefined) {
     const controller = new AbortController();
     const outer = options.abortSignal;
     if (outer?.aborted) throw abortReason(outer);
@@ -203,17 +220,17 @@ export async function compactContext(
   if (summary !== undefined) {
     out.push(
       { role: 'user', content: `${SUMMARY_PREFIX}${summary.text}` },
-      { role: 'assistant', content: 'Noted.' },
+      { role: 'assistant', content: SUMMARY_ACKNOWLEDGEMENT },
     );
-  }
+  } else if (!foldable) out.push(...older);
   out.push(...kept);
   let tokensAfter = 0;
   for (const message of out) tokensAfter += estimate(message);
   const result: CompactionResult = {
     messages: out,
     compacted: true,
-    outcome: older.length === 0 ? 'none' : outcome,
-    removed: older,
+    outcome: older.length === 0 || !foldable ? 'none' : outcome,
+    removed: foldable ? older : [],
     references,
     tokensBefore,
     tokensAfter,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { VictorError } from '@victor-ai/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { connectMcpServers, type McpSourceEvent, type McpToolSource } from './connect-mcp-servers.js';
 import { McpServerError } from './errors.js';
@@ -207,10 +207,13 @@ describe('connectMcpServers', () => {
       expect(source.media(reference.ref)?.data).toMatch(/^iVBOR/);
 
       expect(await run(source, 't__progress')).toBe('done');
-      const progress = waiter.events.filter((event) => event.type === 'tool-progress');
-      expect(progress.map((event) => event.type === 'tool-progress' && event.progress.progress)).toEqual([
-        1, 2, 3,
-      ]);
+      const progress = waiter.events
+        .filter((event) => event.type === 'tool-progress')
+        .map((event) => event.type === 'tool-progress' && event.progress.progress);
+      // In order and none invented. The SDK client handles a notification later than a response read in the
+      // same chunk and then drops it, so on a loaded machine the last step can be lost behind the result.
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress).toEqual([1, 2, 3].slice(0, progress.length));
     });
   });
 
@@ -310,11 +313,14 @@ await import(${JSON.stringify(TEST_SERVER)});`,
       const source = await connect([testServer('t')]);
       const controller = new AbortController();
       const pending = run(source, 't__hang', {}, controller.signal);
-      setTimeout(() => controller.abort(), 20);
+      // Aborted once the server runs the call: an abort before the request is sent cancels nothing there.
+      const state = async () =>
+        JSON.parse((await run(source, 't__pid')) as string) as { cancelled: number; hanging: number };
+      await vi.waitFor(async () => expect((await state()).hanging).toBe(1), { timeout: 10_000 });
+      controller.abort();
       const error = await failureOf(pending);
       expect(error).toMatchObject({ code: 'ABORTED' });
-      const state = JSON.parse((await run(source, 't__pid')) as string) as { cancelled: number };
-      expect(state.cancelled).toBe(1);
+      expect((await state()).cancelled).toBe(1);
     });
   });
 

@@ -238,6 +238,7 @@ async function answer(
     // socket write (corked until the next tick), instead of one write, and one wake-up of the client, each.
     let corked = false;
     const uncork = () => {
+      if (!corked) return;
       corked = false;
       response.uncork();
     };
@@ -277,10 +278,13 @@ async function answer(
         const end = encoder.end();
         if (end !== '') send(end);
       }
+      // Uncorked before `end`: Node 22 drops what a corked response still holds when it ends.
+      uncork();
       response.end();
     } catch (error) {
       outcome = 'error';
       if (!headersSent) throw error;
+      uncork();
       if (!response.destroyed) {
         response.write(dialect.streamError(providerFailure(error)));
         response.end();

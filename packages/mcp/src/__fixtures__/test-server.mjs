@@ -85,6 +85,7 @@ server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     case 'echo':
       return { content: [{ type: 'text', text: String(args.text) }] };
     case 'hang':
+      hanging++;
       return new Promise((resolve) => {
         // Answers only when cancelled, so the test can see notifications/cancelled arrive.
         extra.signal.addEventListener('abort', () => {
@@ -124,7 +125,9 @@ server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       return { isError: true, content: [{ type: 'text', text: 'the invoice 42 does not exist' }] };
     case 'pid':
       return {
-        content: [{ type: 'text', text: JSON.stringify({ pid: process.pid, startedAt, cancelled }) }],
+        content: [
+          { type: 'text', text: JSON.stringify({ pid: process.pid, startedAt, cancelled, hanging }) },
+        ],
       };
     case 'add_tool':
       tools.push({
@@ -146,4 +149,6 @@ server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
   }
 });
 let cancelled = 0;
+/** Calls of `hang` that have started (so a test can cancel one it knows the server is running). */
+let hanging = 0;
 await server.connect(new StdioServerTransport());

@@ -20,62 +20,37 @@ const scheduled = (
   return { call, definition: definition(name, extra), paths: callPaths(call, '/ws') };
 };
 
+const read = (path: string) => scheduled('read', { path }, { readOnly: true });
+const write = (path: string) => scheduled('write', { path });
+const reader = (name: string, extra: Partial<ToolDefinition> = {}) =>
+  scheduled(name, {}, { readOnly: true, ...extra });
+
 describe('conflicts', () => {
-  it('lets reads run together', () => {
-    expect(
-      conflicts(
-        scheduled('read', { path: 'a' }, { readOnly: true }),
-        scheduled('read', { path: 'a' }, { readOnly: true }),
-      ),
-    ).toBe(false);
+  it.each<[string, ScheduledCall, ScheduledCall, boolean]>([
+    ['lets reads run together', read('a'), read('a'), false],
+    ['orders a write and a read of the same path', write('src/a.ts'), read('./src/a.ts'), true],
+    ['orders a write and a read of a path inside it', write('src'), read('src/a.ts'), true],
+    [
+      'lets a write run with a read of a sibling path of the same prefix',
+      write('src'),
+      read('srcs/a.ts'),
+      false,
+    ],
+    [
+      'treats a writer with no path as touching everything',
+      scheduled('shell', { command: 'make' }),
+      read('a'),
+      true,
+    ],
+    ['runs exclusive tools alone', reader('a', { exclusive: true }), reader('b'), true],
+  ])('%s', (_name, earlier, later, expected) => {
+    expect(conflicts(earlier, later)).toBe(expected);
   });
 
-  it('orders a write and a read of the same path, or of a path inside it', () => {
-    expect(
-      conflicts(
-        scheduled('write', { path: 'src/a.ts' }),
-        scheduled('read', { path: './src/a.ts' }, { readOnly: true }),
-      ),
-    ).toBe(true);
-    expect(
-      conflicts(
-        scheduled('write', { path: 'src' }),
-        scheduled('read', { path: 'src/a.ts' }, { readOnly: true }),
-      ),
-    ).toBe(true);
-    expect(
-      conflicts(
-        scheduled('write', { path: 'src' }),
-        scheduled('read', { path: 'srcs/a.ts' }, { readOnly: true }),
-      ),
-    ).toBe(false);
-  });
-
-  it('treats a writer with no path as touching everything', () => {
-    expect(
-      conflicts(
-        scheduled('shell', { command: 'make' }),
-        scheduled('read', { path: 'a' }, { readOnly: true }),
-      ),
-    ).toBe(true);
-  });
-
-  it('runs exclusive tools alone and honours explicit dependencies', () => {
-    expect(
-      conflicts(
-        scheduled('a', {}, { readOnly: true, exclusive: true }),
-        scheduled('b', {}, { readOnly: true }),
-      ),
-    ).toBe(true);
+  it('honours explicit dependencies', () => {
     const dependsOn = (later: ToolCall, earlier: ToolCall) =>
       later.name === 'deploy' && earlier.name === 'build';
-    expect(
-      conflicts(
-        scheduled('build', {}, { readOnly: true }),
-        scheduled('deploy', {}, { readOnly: true }),
-        dependsOn,
-      ),
-    ).toBe(true);
+    expect(conflicts(reader('build'), reader('deploy'), dependsOn)).toBe(true);
   });
 });
 
@@ -220,56 +195,49 @@ describe('BatchProcessor', () => {
     await left;
     await right;
   });
-});
 
-describe('BatchProcessor, failures', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  describe('failures', () => {
+    it('rejects the callers of an embedder that throws synchronously, and frees their places', async () => {
+      const throwing: Embedder = {
+        id: 't',
+        model: 't',
+        embed: () => {
+          throw new Error('sync boom');
+        },
+      };
+      const batched = new BatchProcessor({ maxWaitMs: 1, maxPending: 2 }).batchEmbedder(throwing);
+      const call = expect(batched.embed(['a', 'b'])).rejects.toThrow('sync boom');
+      await vi.advanceTimersByTimeAsync(1);
+      await call;
+      expect(batched.pending).toBe(0);
+    });
 
-  it('rejects the callers of an embedder that throws synchronously, and frees their places', async () => {
-    const throwing: Embedder = {
-      id: 't',
-      model: 't',
-      embed: () => {
-        throw new Error('sync boom');
-      },
-    };
-    const batched = new BatchProcessor({ maxWaitMs: 1, maxPending: 2 }).batchEmbedder(throwing);
-    const call = expect(batched.embed(['a', 'b'])).rejects.toThrow('sync boom');
-    await vi.advanceTimersByTimeAsync(1);
-    await call;
-    expect(batched.pending).toBe(0);
-  });
-
-  it('rejects an aborted call at once and leaves the others in the batch', async () => {
-    const seen: string[][] = [];
-    const embedder: Embedder = {
-      id: 'e',
-      model: 'e',
-      embed: async (inputs) => {
-        seen.push([...inputs]);
-        return inputs.map(() => Float32Array.of(1));
-      },
-    };
-    const batched = new BatchProcessor({ maxWaitMs: 5 }).batchEmbedder(embedder);
-    const controller = new AbortController();
-    const aborted = expect(batched.embed(['gone'], { abortSignal: controller.signal })).rejects.toMatchObject(
-      {
+    it('rejects an aborted call at once and leaves the others in the batch', async () => {
+      const seen: string[][] = [];
+      const embedder: Embedder = {
+        id: 'e',
+        model: 'e',
+        embed: async (inputs) => {
+          seen.push([...inputs]);
+          return inputs.map(() => Float32Array.of(1));
+        },
+      };
+      const batched = new BatchProcessor({ maxWaitMs: 5 }).batchEmbedder(embedder);
+      const controller = new AbortController();
+      const aborted = expect(
+        batched.embed(['gone'], { abortSignal: controller.signal }),
+      ).rejects.toMatchObject({
         code: 'ABORTED',
-      },
-    );
-    const kept = batched.embed(['kept']);
-    controller.abort();
-    await aborted;
-    expect(batched.pending).toBe(1);
-    await vi.advanceTimersByTimeAsync(5);
-    expect(await kept).toHaveLength(1);
-    expect(seen).toEqual([['kept']]);
-    expect(batched.pending).toBe(0);
+      });
+      const kept = batched.embed(['kept']);
+      controller.abort();
+      await aborted;
+      expect(batched.pending).toBe(1);
+      await vi.advanceTimersByTimeAsync(5);
+      expect(await kept).toHaveLength(1);
+      expect(seen).toEqual([['kept']]);
+      expect(batched.pending).toBe(0);
+    });
   });
 });
 

@@ -1,10 +1,8 @@
 export type { Cache, CacheSetOptions } from './cache.js';
 export { canonicalHash, canonicalJson } from './canonical-json.js';
 export type { ChatRequest, ChatResponse, FinishReason, RequestMetadata, ToolChoice, Usage } from './chat.js';
-export type { Clock } from './clock.js';
-export { systemClock } from './clock.js';
+export { type Clock, systemClock } from './clock.js';
 export { abortReason, delay, waitOrAbort } from './delay.js';
-export type { VictorErrorCode, VictorErrorOptions } from './errors.js';
 export {
   AbortedError,
   AgentClosedError,
@@ -23,6 +21,8 @@ export {
   QueueFullError,
   TimeoutError,
   VictorError,
+  type VictorErrorCode,
+  type VictorErrorOptions,
 } from './errors.js';
 export type {
   AssistantMessage,
@@ -33,25 +33,30 @@ export type {
   ToolMessage,
   UserMessage,
 } from './messages.js';
-export type { MetricDefinition, MetricType, StandardMetricName } from './metric-names.js';
-export { MetricNames, standardMetricDefinitions } from './metric-names.js';
-export type {
-  MetricLabels,
-  MetricsSink,
-  SpanTracer,
-  TraceAttributeValue,
-  TraceSpan,
-  TraceSpanOptions,
+export {
+  type MetricDefinition,
+  MetricNames,
+  type MetricType,
+  type StandardMetricName,
+  standardMetricDefinitions,
+} from './metric-names.js';
+export {
+  type MetricLabels,
+  type MetricsSink,
+  noopMetricsSink,
+  type SpanTracer,
+  type TraceAttributeValue,
+  type TraceSpan,
+  type TraceSpanOptions,
 } from './metrics.js';
-export { noopMetricsSink } from './metrics.js';
-export type {
-  MiddlewareContext,
-  MiddlewareDecision,
-  MiddlewareScope,
-  ModelMiddleware,
-  ToolMiddleware,
+export {
+  type MiddlewareContext,
+  type MiddlewareDecision,
+  MiddlewarePriority,
+  type MiddlewareScope,
+  type ModelMiddleware,
+  type ToolMiddleware,
 } from './middleware.js';
-export { MiddlewarePriority } from './middleware.js';
 export type { Embedder, EmbedRequest, EmbedResponse, Provider } from './provider.js';
 export {
   checkToolParameters,
@@ -62,8 +67,7 @@ export {
   toJsonSchema,
   toolDefinitionSchema,
 } from './schemas.js';
-export type { CombinedSignal } from './signals.js';
-export { combineSignals } from './signals.js';
+export { type CombinedSignal, combineSignals } from './signals.js';
 export type {
   ErrorEvent,
   FinishEvent,
@@ -76,16 +80,16 @@ export type {
   ToolCallEndEvent,
   ToolCallStartEvent,
 } from './stream.js';
-export type {
-  AnyTool,
-  JsonSchema,
-  StandardJsonSchema,
-  Tool,
-  ToolArguments,
-  ToolCall,
-  ToolContext,
-  ToolDefinition,
-  ToolParameters,
-  ToolResult,
+export {
+  type AnyTool,
+  defineTool,
+  type JsonSchema,
+  type StandardJsonSchema,
+  type Tool,
+  type ToolArguments,
+  type ToolCall,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolParameters,
+  type ToolResult,
 } from './tools.js';
-export { defineTool } from './tools.js';

@@ -1,12 +1,12 @@
-export type { EmbedderStage } from './errors.js';
-export { EmbedderModelError } from './errors.js';
-export type {
-  EmbedInputType,
-  UseEmbedder,
-  UseEmbedderOptions,
-  UseEmbedderStats,
-  UseEmbedOptions,
+export { EmbedderModelError, type EmbedderStage } from './errors.js';
+export {
+  createUseEmbedder,
+  type EmbedInputType,
+  USE_DIMENSIONS,
+  USE_MODEL,
+  type UseEmbedder,
+  type UseEmbedderOptions,
+  type UseEmbedderStats,
+  type UseEmbedOptions,
 } from './use-embedder.js';
-export { createUseEmbedder, USE_DIMENSIONS, USE_MODEL } from './use-embedder.js';
-export type { VectorFileOptions, VectorFileStatus } from './vector-file.js';
-export { VectorFile, vectorKey } from './vector-file.js';
+export { VectorFile, type VectorFileOptions, type VectorFileStatus, vectorKey } from './vector-file.js';

@@ -1,19 +1,19 @@
-export type {
-  ConnectMcpServersOptions,
-  McpServerStatus,
-  McpSourceEvent,
-  McpToolSource,
+export {
+  type ConnectMcpServersOptions,
+  connectMcpServers,
+  type McpServerStatus,
+  type McpSourceEvent,
+  type McpToolSource,
 } from './connect-mcp-servers.js';
-export { connectMcpServers } from './connect-mcp-servers.js';
-export type {
-  CreateMcpServerOptions,
-  McpHttpEndpoint,
-  ToolSearchHit,
-  VictorMcpServer,
+export {
+  type CreateMcpServerOptions,
+  createMcpServer,
+  type McpHttpEndpoint,
+  type ToolSearchHit,
+  toCallToolResult,
+  type VictorMcpServer,
 } from './create-mcp-server.js';
-export { createMcpServer, toCallToolResult } from './create-mcp-server.js';
-export type { McpServerFailure } from './errors.js';
-export { McpServerError, McpToolError } from './errors.js';
+export { McpServerError, type McpServerFailure, McpToolError } from './errors.js';
 export type { McpMedia, McpMediaReference, McpToolOutput } from './results.js';
 export type {
   McpHttpServerConfig,
@@ -24,5 +24,10 @@ export type {
   McpStdioServerConfig,
   McpTransportServerConfig,
 } from './server-connection.js';
-export type { ToolRename, ToolRenameReason } from './tool-names.js';
-export { assignToolNames, fitToolName, PORTABLE_TOOL_NAME_PATTERN } from './tool-names.js';
+export {
+  assignToolNames,
+  fitToolName,
+  PORTABLE_TOOL_NAME_PATTERN,
+  type ToolRename,
+  type ToolRenameReason,
+} from './tool-names.js';

@@ -1,16 +1,28 @@
-export type {
-  LoopbackFault,
-  LoopbackFaultRates,
-  LoopbackMessageReply,
-  LoopbackRawReply,
-  LoopbackReply,
-  LoopbackRequest,
-  LoopbackServer,
-  LoopbackServerOptions,
-  LoopbackToolCall,
+export {
+  createLoopbackServer,
+  type LoopbackFault,
+  type LoopbackFaultRates,
+  type LoopbackMessageReply,
+  type LoopbackRawReply,
+  type LoopbackReply,
+  type LoopbackRequest,
+  type LoopbackServer,
+  type LoopbackServerOptions,
+  type LoopbackToolCall,
+  loopbackEmbedding,
+  seededRandom,
 } from './loopback-server.js';
-export { createLoopbackServer, loopbackEmbedding, seededRandom } from './loopback-server.js';
-export type { LoopbackCacheUsage, LoopbackPromptCacheOptions } from './prompt-cache-model.js';
-export { LoopbackPromptCache } from './prompt-cache-model.js';
-export type { Recording, RecordingApi, ReplayResult, ServedRecording } from './replay.js';
-export { replayRecordings, responsesSegments, serveRecording } from './replay.js';
+export {
+  type LoopbackCacheUsage,
+  LoopbackPromptCache,
+  type LoopbackPromptCacheOptions,
+} from './prompt-cache-model.js';
+export {
+  type Recording,
+  type RecordingApi,
+  type ReplayResult,
+  replayRecordings,
+  responsesSegments,
+  type ServedRecording,
+  serveRecording,
+} from './replay.js';

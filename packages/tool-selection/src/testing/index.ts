@@ -1,2 +1,5 @@
-export type { DeterministicEmbedder, DeterministicEmbedderOptions } from './deterministic-embedder.js';
-export { createDeterministicEmbedder } from './deterministic-embedder.js';
+export {
+  createDeterministicEmbedder,
+  type DeterministicEmbedder,
+  type DeterministicEmbedderOptions,
+} from './deterministic-embedder.js';

@@ -1,5 +1,5 @@
 import * as otel from '@opentelemetry/api';
-import type { Clock } from '@victor-ai/core';
+import type { Clock, MetricLabels } from '@victor-ai/core';
 import { MetricNames } from '@victor-ai/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPerformanceMonitor } from './performance-monitor.js';
@@ -20,13 +20,18 @@ function histogramOf(monitor: ReturnType<typeof createPerformanceMonitor>, name:
   return monitor.summary().histograms[name]?.[0];
 }
 
+/** A monitor on a manual clock with one request started (labelled when labels are given). */
+function startTimedRequest(labels?: MetricLabels) {
+  const clock = manualClock();
+  const monitor = createPerformanceMonitor({ clock });
+  return { clock, monitor, timer: monitor.startRequest(labels) };
+}
+
 describe('RequestTimer', () => {
   describe('overhead', () => {
     it('should record total, provider time, overhead = total - provider, and time to first token', () => {
-      const clock = manualClock();
-      const monitor = createPerformanceMonitor({ clock });
       const labels = { provider: 'openai', model: 'gpt' };
-      const timer = monitor.startRequest(labels);
+      const { clock, monitor, timer } = startTimedRequest(labels);
       clock.advance(2); // runtime: 2 ms
       timer.providerStart();
       clock.advance(30); // provider: 30 ms
@@ -50,9 +55,7 @@ describe('RequestTimer', () => {
     });
 
     it('should count overlapping provider calls once and sum sequential ones', () => {
-      const clock = manualClock();
-      const monitor = createPerformanceMonitor({ clock });
-      const timer = monitor.startRequest();
+      const { clock, timer } = startTimedRequest();
       timer.providerStart();
       clock.advance(10);
       timer.providerStart(); // a parallel call
@@ -72,9 +75,7 @@ describe('RequestTimer', () => {
     });
 
     it('should close an open provider interval at end, and ignore everything after end', () => {
-      const clock = manualClock();
-      const monitor = createPerformanceMonitor({ clock });
-      const timer = monitor.startRequest();
+      const { clock, monitor, timer } = startTimedRequest();
       timer.providerStart();
       clock.advance(40);
       timer.end('error');
@@ -93,8 +94,7 @@ describe('RequestTimer', () => {
     });
 
     it('should keep the first token time only', () => {
-      const clock = manualClock();
-      const timer = createPerformanceMonitor({ clock }).startRequest();
+      const { clock, timer } = startTimedRequest();
       clock.advance(7);
       timer.firstToken();
       clock.advance(7);
@@ -116,9 +116,7 @@ describe('RequestTimer', () => {
     });
 
     it('should record stage durations once per stage', () => {
-      const clock = manualClock();
-      const monitor = createPerformanceMonitor({ clock });
-      const timer = monitor.startRequest();
+      const { clock, monitor, timer } = startTimedRequest();
       const endSelection = timer.startStage('tool_selection');
       clock.advance(4);
       endSelection();

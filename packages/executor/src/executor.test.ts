@@ -7,7 +7,7 @@ import {
 } from '@victor-ai/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createExecutor, EXECUTOR_METRICS } from './executor.js';
+import { createExecutor, EXECUTOR_METRICS, type ExecutorOptions } from './executor.js';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -23,6 +23,14 @@ function deferred<T = void>(): Deferred<T> {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** A one-slot executor (unless `options` say otherwise) whose first job runs until `gate.resolve()`. */
+function busyExecutor<T = void>(options: ExecutorOptions = {}) {
+  const executor = createExecutor({ concurrency: 1, ...options });
+  const gate = deferred<T>();
+  const first = executor.run(() => gate.promise);
+  return { executor, gate, first };
 }
 
 function recordingSink() {
@@ -99,9 +107,7 @@ describe('createExecutor', () => {
     });
 
     it('rejects with QueueFullError once maxQueue jobs wait', async () => {
-      const executor = createExecutor({ concurrency: 1, maxQueue: 1 });
-      const gate = deferred();
-      const first = executor.run(() => gate.promise);
+      const { executor, gate, first } = busyExecutor({ maxQueue: 1 });
       const second = executor.run(() => 'queued');
       const third = executor.run(() => 'refused');
       await expect(third).rejects.toBeInstanceOf(QueueFullError);
@@ -112,9 +118,7 @@ describe('createExecutor', () => {
     });
 
     it('never queues with maxQueue 0', async () => {
-      const executor = createExecutor({ concurrency: 1, maxQueue: 0 });
-      const gate = deferred();
-      const first = executor.run(() => gate.promise);
+      const { executor, gate, first } = busyExecutor({ maxQueue: 0 });
       await expect(executor.run(() => 1)).rejects.toBeInstanceOf(QueueFullError);
       gate.resolve();
       await first;
@@ -134,9 +138,7 @@ describe('createExecutor', () => {
     });
 
     it('runs many synchronous queued jobs without growing the stack', async () => {
-      const executor = createExecutor({ concurrency: 1, maxQueue: Number.POSITIVE_INFINITY });
-      const gate = deferred();
-      const first = executor.run(() => gate.promise);
+      const { executor, gate, first } = busyExecutor({ maxQueue: Number.POSITIVE_INFINITY });
       const rest = Array.from({ length: 20_000 }, (_, index) => executor.run(() => index));
       gate.resolve();
       await first;
@@ -186,10 +188,8 @@ describe('createExecutor', () => {
     });
 
     it('does not let a new job overtake queued ones when a slot frees', async () => {
-      const executor = createExecutor({ concurrency: 1 });
+      const { executor, gate, first } = busyExecutor();
       const order: string[] = [];
-      const gate = deferred();
-      const first = executor.run(() => gate.promise);
       const queued = executor.run(() => order.push('queued'));
       gate.resolve();
       await first;
@@ -202,9 +202,7 @@ describe('createExecutor', () => {
   describe('queue timeout', () => {
     it('fails a job that waited too long with TimeoutError and removes it', async () => {
       vi.useFakeTimers();
-      const executor = createExecutor({ concurrency: 1, queueTimeoutMs: 100 });
-      const gate = deferred();
-      const first = executor.run(() => gate.promise);
+      const { executor, gate, first } = busyExecutor({ queueTimeoutMs: 100 });
       const ran = vi.fn();
       const waiting = executor.run(ran);
       const assertion = expect(waiting).rejects.toBeInstanceOf(TimeoutError);
@@ -221,9 +219,7 @@ describe('createExecutor', () => {
 
     it('clears the queue timer when the job starts in time', async () => {
       vi.useFakeTimers();
-      const executor = createExecutor({ concurrency: 1, queueTimeoutMs: 100 });
-      const gate = deferred();
-      const first = executor.run(() => gate.promise);
+      const { executor, gate, first } = busyExecutor({ queueTimeoutMs: 100 });
       const second = executor.run(() => 'ran');
       expect(vi.getTimerCount()).toBe(1);
       await vi.advanceTimersByTimeAsync(50);
@@ -243,9 +239,7 @@ describe('createExecutor', () => {
 
   describe('abort', () => {
     it('removes a queued job when its signal aborts', async () => {
-      const executor = createExecutor({ concurrency: 1 });
-      const gate = deferred();
-      const first = executor.run(() => gate.promise);
+      const { executor, gate, first } = busyExecutor();
       const controller = new AbortController();
       const ran = vi.fn();
       const waiting = executor.run(ran, { abortSignal: controller.signal });
@@ -261,9 +255,7 @@ describe('createExecutor', () => {
     });
 
     it('rejects with the abort reason when it is an Error', async () => {
-      const executor = createExecutor({ concurrency: 1 });
-      const gate = deferred();
-      const first = executor.run(() => gate.promise);
+      const { executor, gate, first } = busyExecutor();
       const controller = new AbortController();
       const waiting = executor.run(() => 1, { abortSignal: controller.signal });
       const reason = new TimeoutError({ timeoutMs: 5 });
@@ -291,9 +283,7 @@ describe('createExecutor', () => {
     });
 
     it('removes its abort listener once the job starts', async () => {
-      const executor = createExecutor({ concurrency: 1 });
-      const gate = deferred();
-      const first = executor.run(() => gate.promise);
+      const { executor, gate, first } = busyExecutor();
       const controller = new AbortController();
       const removeSpy = vi.spyOn(controller.signal, 'removeEventListener');
       const waiting = executor.run(() => 'done', { abortSignal: controller.signal });
@@ -324,9 +314,7 @@ describe('createExecutor', () => {
     });
 
     it('clear rejects queued jobs and lets running ones finish', async () => {
-      const executor = createExecutor({ concurrency: 1 });
-      const gate = deferred<string>();
-      const first = executor.run(() => gate.promise);
+      const { executor, gate, first } = busyExecutor<string>();
       const second = executor.run(() => 2);
       executor.clear();
       await expect(second).rejects.toBeInstanceOf(AbortedError);
@@ -339,9 +327,7 @@ describe('createExecutor', () => {
   describe('metrics', () => {
     it('reports queue length, wait time and run time with the executor label', async () => {
       const { sink, calls } = recordingSink();
-      const executor = createExecutor({ concurrency: 1, metrics: sink, name: 'tools' });
-      const gate = deferred();
-      const first = executor.run(() => gate.promise);
+      const { executor, gate, first } = busyExecutor({ metrics: sink, name: 'tools' });
       const second = executor.run(() => 2);
       gate.resolve();
       await Promise.all([first, second]);

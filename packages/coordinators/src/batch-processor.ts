@@ -1,5 +1,6 @@
 import type { Embedder } from '@victor-ai/core';
-import { abortReason, invalidOption, QueueFullError } from '@victor-ai/core';
+import { abortReason, QueueFullError } from '@victor-ai/core';
+import { positiveInteger, positiveNumber } from './options.js';
 
 /** Options of a `BatchProcessor`. */
 export interface BatchProcessorOptions {
@@ -19,18 +20,6 @@ interface PendingInput {
   settled: boolean;
 }
 
-function positive(option: string, value: number, integer: boolean): number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value <= 0 ||
-    (integer && !Number.isInteger(value))
-  ) {
-    throw invalidOption(option, integer ? 'a positive integer' : 'a positive number', value);
-  }
-  return value;
-}
-
 /**
  * Saves provider calls: `coalesce` shares one in-flight call among identical requests, and
  * `batchEmbedder` gathers embedding inputs from concurrent callers into batched calls, within a short
@@ -43,9 +32,9 @@ export class BatchProcessor {
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(options: BatchProcessorOptions = {}) {
-    this.maxBatchSize = positive('maxBatchSize', options.maxBatchSize ?? 256, true);
-    this.maxWaitMs = positive('maxWaitMs', options.maxWaitMs ?? 2, false);
-    this.maxPending = positive('maxPending', options.maxPending ?? 10_000, true);
+    this.maxBatchSize = positiveInteger('maxBatchSize', options.maxBatchSize, 256);
+    this.maxWaitMs = positiveNumber('maxWaitMs', options.maxWaitMs, 2);
+    this.maxPending = positiveInteger('maxPending', options.maxPending, 10_000);
   }
 
   /** Runs `run` once for all concurrent callers with the same key; they all get its result (or its error). */

@@ -2,6 +2,7 @@ import type { Message, Tool, ToolContext, Usage } from '@victor-ai/core';
 import { abortReason, InvalidArgumentsError, invalidOption } from '@victor-ai/core';
 import { LRUCache } from 'lru-cache';
 import { estimateTokens } from './context-coordinator.js';
+import { positiveInteger, positiveNumber } from './options.js';
 
 /** What a summariser returns: the summary text and, when it called a model, that call's usage. */
 export interface CompactionSummary {
@@ -38,12 +39,8 @@ export class MemoryToolResultStore implements ToolResultStore {
   private count = 0;
 
   constructor(options: MemoryToolResultStoreOptions = {}) {
-    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-    if (!Number.isInteger(maxBytes) || maxBytes < 1) {
-      throw invalidOption('maxBytes', 'a positive integer', maxBytes);
-    }
     this.results = new LRUCache<string, string>({
-      maxSize: maxBytes,
+      maxSize: positiveInteger('maxBytes', options.maxBytes, 64 * 1024 * 1024),
       sizeCalculation: (content) => Math.max(1, content.length * 2),
     });
   }
@@ -118,13 +115,6 @@ function isPreviousSummary(messages: readonly Message[]): boolean {
   );
 }
 
-function positiveNumber(name: string, value: number | undefined, fallback: number): number {
-  const result = value ?? fallback;
-  if (typeof result !== 'number' || !Number.isFinite(result) || result <= 0)
-    throw invalidOption(name, 'a positive number', result);
-  return result;
-}
-
 /**
  * Compacts a conversation that nears its budget: keeps the leading system messages and the last
  * `keepLastTurns` turns verbatim (a turn starts at a user message, so a tool call never loses its result),
@@ -138,9 +128,7 @@ export async function compactContext(
 ): Promise<CompactionResult> {
   const budget = positiveNumber('budgetTokens', options.budgetTokens, 0);
   const trigger = positiveNumber('triggerRatio', options.triggerRatio, 0.9);
-  const keepTurns = options.keepLastTurns ?? 4;
-  if (!Number.isInteger(keepTurns) || keepTurns < 1)
-    throw invalidOption('keepLastTurns', 'a positive integer', keepTurns);
+  const keepTurns = positiveInteger('keepLastTurns', options.keepLastTurns, 4);
   const maxResult = positiveNumber('maxToolResultTokens', options.maxToolResultTokens, 1000);
   const timeoutMs = positiveNumber('summaryTimeoutMs', options.summaryTimeoutMs, 30_000);
   const estimate = options.estimate ?? estimateTokens;

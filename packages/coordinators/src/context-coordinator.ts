@@ -1,6 +1,6 @@
 import type { Message } from '@victor-ai/core';
-import { invalidOption } from '@victor-ai/core';
 import { LRUCache } from 'lru-cache';
+import { positiveInteger } from './options.js';
 
 /** Estimates a message's tokens: about four characters a token, plus a few for the envelope. */
 export function estimateTokens(message: Message): number {
@@ -40,16 +40,11 @@ export class ContextCoordinator {
   private readonly conversations: LRUCache<string, Conversation>;
 
   constructor(options: ContextCoordinatorOptions = {}) {
-    const budget = options.budgetTokens ?? 100_000;
-    if (!Number.isInteger(budget) || budget < 1)
-      throw invalidOption('budgetTokens', 'a positive integer', budget);
-    const maxConversations = options.maxConversations ?? 1000;
-    if (!Number.isInteger(maxConversations) || maxConversations < 1) {
-      throw invalidOption('maxConversations', 'a positive integer', maxConversations);
-    }
-    this.budget = budget;
+    this.budget = positiveInteger('budgetTokens', options.budgetTokens, 100_000);
     this.estimateMessage = options.estimate ?? estimateTokens;
-    this.conversations = new LRUCache({ max: maxConversations });
+    this.conversations = new LRUCache({
+      max: positiveInteger('maxConversations', options.maxConversations, 1000),
+    });
   }
 
   /** The token budget. */

@@ -1,6 +1,6 @@
 import type { ToolDefinition } from '@victor-ai/core';
-import { invalidOption } from '@victor-ai/core';
 import { LRUCache } from 'lru-cache';
+import { positiveInteger } from './options.js';
 
 /** Options of a `StickyToolSelection`. */
 export interface StickyToolSelectionOptions {
@@ -42,15 +42,10 @@ export class StickyToolSelection {
   private readonly conversations: LRUCache<string, Offered>;
 
   constructor(options: StickyToolSelectionOptions = {}) {
-    const maxTools = options.maxTools ?? 12;
-    if (!Number.isInteger(maxTools) || maxTools < 1)
-      throw invalidOption('maxTools', 'a positive integer', maxTools);
-    const maxConversations = options.maxConversations ?? 1000;
-    if (!Number.isInteger(maxConversations) || maxConversations < 1) {
-      throw invalidOption('maxConversations', 'a positive integer', maxConversations);
-    }
-    this.maxTools = maxTools;
-    this.conversations = new LRUCache({ max: maxConversations });
+    this.maxTools = positiveInteger('maxTools', options.maxTools, 12);
+    this.conversations = new LRUCache({
+      max: positiveInteger('maxConversations', options.maxConversations, 1000),
+    });
   }
 
   /** Merges this turn's fresh selection (best first) into what the conversation was offered before. */

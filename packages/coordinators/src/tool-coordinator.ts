@@ -12,6 +12,7 @@ import { invalidOption, MetricNames, noopMetricsSink, systemClock } from '@victo
 import { createExecutor, type Executor } from '@victor-ai/executor';
 import type { ToolMiddlewareChain } from '@victor-ai/middleware';
 import { callPaths, conflicts, type ScheduledCall } from './conflicts.js';
+import { positiveInteger } from './options.js';
 import { endToolSpan, startToolSpan, ToolLabels, toolOutcome } from './telemetry.js';
 
 /** The part of `ToolResultCache` (from `@victor-ai/cache`) the tool coordinator uses. */
@@ -60,9 +61,7 @@ export class ToolCoordinator {
     if (typeof options?.lookup !== 'function') throw invalidOption('lookup', 'a function', options?.lookup);
     if (typeof options.chain?.execute !== 'function')
       throw invalidOption('chain', 'a ToolMiddlewareChain', options.chain);
-    const concurrency = options.concurrency ?? 16;
-    if (!Number.isInteger(concurrency) || concurrency < 1)
-      throw invalidOption('concurrency', 'a positive integer', concurrency);
+    const concurrency = positiveInteger('concurrency', options.concurrency, 16);
     this.options = options;
     // The runtime's bounded executor: FIFO, and a call aborted while it waits leaves the queue.
     this.executor = createExecutor({

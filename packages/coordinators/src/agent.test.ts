@@ -8,6 +8,7 @@ import type { LoopbackReply, LoopbackRequest } from '@victor-ai/provider-pool/te
 import { ToolRegistry } from '@victor-ai/tool-selection';
 import { describe, expect, it } from 'vitest';
 import { useLoopbackAgents } from './__fixtures__/loopback-agents.js';
+import { textResponse } from './__fixtures__/responses.js';
 import { createAgent } from './agent.js';
 import type { AgentConfig } from './config.js';
 import type { AgentStreamEvent } from './turn.js';
@@ -40,6 +41,28 @@ function tool(definition: Partial<ToolDefinition> & { name: string }, execute: T
       ...definition,
     },
     execute,
+  };
+}
+
+/** The roles of a history, in order. */
+const roles = (history: readonly Message[]) => history.map((message) => message.role);
+/** The history a turn with one round of tool calls leaves: question, call, result, answer. */
+const TOOL_TURN_ROLES = ['user', 'assistant', 'tool', 'assistant'];
+
+/** A provider on the loopback server that records the abort signal of every request it is given. */
+function signalRecordingProvider(signals: Set<AbortSignal>): Provider {
+  const inner = createOpenAICompatibleProvider({ baseURL: loop.server.baseURL });
+  return {
+    id: 'watching',
+    chat(request) {
+      if (request.abortSignal) signals.add(request.abortSignal);
+      return inner.chat(request);
+    },
+    stream(request) {
+      if (request.abortSignal) signals.add(request.abortSignal);
+      return inner.stream(request);
+    },
+    close: () => inner.close(),
   };
 }
 
@@ -159,12 +182,7 @@ describe('createAgent', () => {
       expect(result.steps).toBe(2);
       expect(result.text).toBe('done: contents of a.ts');
       expect(result.toolResults).toMatchObject([{ name: 'read_file', ok: true, output: 'contents of a.ts' }]);
-      expect(agent.history().map((message) => message.role)).toEqual([
-        'user',
-        'assistant',
-        'tool',
-        'assistant',
-      ]);
+      expect(roles(agent.history())).toEqual(TOOL_TURN_ROLES);
     });
 
     it('runs independent calls at once', async () => {
@@ -484,12 +502,7 @@ describe('createAgent', () => {
           .map((event) => (event as { delta: string }).delta)
           .join(''),
       ).toBe('done: X');
-      expect(agent.history().map((message) => message.role)).toEqual([
-        'user',
-        'assistant',
-        'tool',
-        'assistant',
-      ]);
+      expect(roles(agent.history())).toEqual(TOOL_TURN_ROLES);
     });
 
     it('cancels the HTTP request when the consumer stops, and when aborted', async () => {
@@ -576,20 +589,7 @@ describe('createAgent', () => {
 
     it('leaves no listener on its close signal once turns are done, however many ran at once', async () => {
       const signals = new Set<AbortSignal>();
-      const inner = createOpenAICompatibleProvider({ baseURL: loop.server.baseURL });
-      const provider: Provider = {
-        id: 'watching',
-        chat(request) {
-          if (request.abortSignal) signals.add(request.abortSignal);
-          return inner.chat(request);
-        },
-        stream(request) {
-          if (request.abortSignal) signals.add(request.abortSignal);
-          return inner.stream(request);
-        },
-        close: () => inner.close(),
-      };
-      const agent = agentWith({ provider });
+      const agent = agentWith({ provider: signalRecordingProvider(signals) });
       await Promise.all(Array.from({ length: 40 }, (_, index) => agent.chat(`question ${index}`)));
       await Promise.all(Array.from({ length: 20 }, (_, index) => collect(agent.stream(`stream ${index}`))));
       // Turns without a signal of their own all get the agent's close signal itself.
@@ -614,19 +614,9 @@ describe('createAgent', () => {
     it('gives tools a signal of their step: a listener a tool forgets does not stay on the agent', async () => {
       loop.script = toolScript([{ name: 'leaky', arguments: {} }]);
       const requestSignals = new Set<AbortSignal>();
-      const inner = createOpenAICompatibleProvider({ baseURL: loop.server.baseURL });
-      const provider: Provider = {
-        id: 'watching',
-        chat(request) {
-          if (request.abortSignal) requestSignals.add(request.abortSignal);
-          return inner.chat(request);
-        },
-        stream: (request) => inner.stream(request),
-        close: () => inner.close(),
-      };
       const toolSignals: AbortSignal[] = [];
       const agent = agentWith({
-        provider,
+        provider: signalRecordingProvider(requestSignals),
         tools: [
           tool({ name: 'leaky' }, (_args, context) => {
             toolSignals.push(context.abortSignal!);
@@ -689,14 +679,7 @@ describe('createAgent, history and edge cases', () => {
       id: 'spy',
       async chat(request) {
         requests.push(request);
-        const text = answer(request);
-        return {
-          message: { role: 'assistant', content: text },
-          text,
-          toolCalls: [],
-          finishReason: 'stop',
-          usage: { inputTokens: 1, outputTokens: 1 },
-        };
+        return textResponse(answer(request));
       },
       stream() {
         throw new Error('not used');

@@ -1,7 +1,8 @@
-import type { ChatRequest, ChatResponse, Provider, Tool } from '@victor-ai/core';
+import type { ChatRequest, Provider, Tool } from '@victor-ai/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { problem } from './__fixtures__/message-validity.js';
+import { textResponse } from './__fixtures__/responses.js';
 import { createAgent } from './agent.js';
 import { DEFAULT_SUMMARY_PROMPT } from './compaction.js';
 
@@ -45,15 +46,7 @@ function scriptedProvider(turns: SessionTurn[], summariser: 'ok' | 'fail') {
   return { provider, requests };
 }
 
-function reply(text: string): ChatResponse {
-  return {
-    message: { role: 'assistant', content: text },
-    text,
-    toolCalls: [],
-    finishReason: 'stop',
-    usage: { inputTokens: 10, outputTokens: 2 },
-  };
-}
+const reply = (text: string) => textResponse(text, { inputTokens: 10, outputTokens: 2 });
 
 const readFile: Tool = {
   definition: {

@@ -1,23 +1,18 @@
 import type { ChatResponse, ToolCall, Usage } from '@victor-ai/core';
 import { InvalidResponseError, parseToolArguments } from '@victor-ai/core';
 import { chatResponse } from '../chat-response.js';
+import { decodeOpenAIStyleUsage, type OpenAIUsageFields } from '../usage.js';
 import { mapFinishReason } from './finish-reason.js';
+
+const CHAT_USAGE_FIELDS: OpenAIUsageFields = {
+  input: 'prompt_tokens',
+  output: 'completion_tokens',
+  cached: ['prompt_tokens_details', 'cached_tokens'],
+};
 
 /** Reads a Chat Completions `usage` object; missing counts are 0. */
 export function decodeUsage(usage: unknown): Usage {
-  if (typeof usage !== 'object' || usage === null) return { inputTokens: 0, outputTokens: 0 };
-  const record = usage as {
-    prompt_tokens?: unknown;
-    completion_tokens?: unknown;
-    prompt_tokens_details?: { cached_tokens?: unknown } | null;
-  };
-  const result: Usage = {
-    inputTokens: typeof record.prompt_tokens === 'number' ? record.prompt_tokens : 0,
-    outputTokens: typeof record.completion_tokens === 'number' ? record.completion_tokens : 0,
-  };
-  const cached = record.prompt_tokens_details?.cached_tokens;
-  if (typeof cached === 'number') result.cachedInputTokens = cached;
-  return result;
+  return decodeOpenAIStyleUsage(usage, CHAT_USAGE_FIELDS);
 }
 
 /**

@@ -9,26 +9,19 @@ import type {
 import { InvalidResponseError, parseToolArguments } from '@victor-ai/core';
 import { chatResponse } from '../chat-response.js';
 import { streamError } from '../http-errors.js';
+import { decodeOpenAIStyleUsage, type OpenAIUsageFields } from '../usage.js';
 import { RESPONSES_PROVIDER } from './request-body.js';
+
+const RESPONSES_USAGE_FIELDS: OpenAIUsageFields = {
+  input: 'input_tokens',
+  output: 'output_tokens',
+  cached: ['input_tokens_details', 'cached_tokens'],
+  reasoning: ['output_tokens_details', 'reasoning_tokens'],
+};
 
 /** Reads a Responses `usage` object: input (cached part included), output (reasoning part included). */
 export function decodeResponsesUsage(usage: unknown): Usage {
-  if (typeof usage !== 'object' || usage === null) return { inputTokens: 0, outputTokens: 0 };
-  const record = usage as {
-    input_tokens?: unknown;
-    output_tokens?: unknown;
-    input_tokens_details?: { cached_tokens?: unknown } | null;
-    output_tokens_details?: { reasoning_tokens?: unknown } | null;
-  };
-  const result: Usage = {
-    inputTokens: typeof record.input_tokens === 'number' ? record.input_tokens : 0,
-    outputTokens: typeof record.output_tokens === 'number' ? record.output_tokens : 0,
-  };
-  const cached = record.input_tokens_details?.cached_tokens;
-  if (typeof cached === 'number') result.cachedInputTokens = cached;
-  const reasoning = record.output_tokens_details?.reasoning_tokens;
-  if (typeof reasoning === 'number') result.reasoningTokens = reasoning;
-  return result;
+  return decodeOpenAIStyleUsage(usage, RESPONSES_USAGE_FIELDS);
 }
 
 /** The readable text of a reasoning item: its summary parts, or its reasoning text parts. */

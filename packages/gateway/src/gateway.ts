@@ -216,24 +216,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         logError(`redis: ${error instanceof Error ? error.message : String(error)} (failing ${failMode})`);
       }
     };
-    const limiter: RateLimitStore =
-      storeKind === 'redis' && redis
-        ? createRedisRateLimitStore({
-            client: redis,
-            keyPrefix: `${keyPrefix}:rl`,
-            failMode,
-            onError: onRedisError,
-          })
-        : createMemoryRateLimitStore();
-    const budgets: UsageBudgetStore =
-      storeKind === 'redis' && redis
-        ? createRedisUsageBudgetStore({
-            client: redis,
-            keyPrefix: `${keyPrefix}:budget`,
-            failMode,
-            onError: onRedisError,
-          })
-        : createMemoryUsageBudgetStore();
+    // The rate limits and the budgets share one store choice and one Redis client, under their own prefixes.
+    const redisStore =
+      storeKind === 'redis' && redis ? { client: redis, failMode, onError: onRedisError } : undefined;
+    const limiter: RateLimitStore = redisStore
+      ? createRedisRateLimitStore({ ...redisStore, keyPrefix: `${keyPrefix}:rl` })
+      : createMemoryRateLimitStore();
+    const budgets: UsageBudgetStore = redisStore
+      ? createRedisUsageBudgetStore({ ...redisStore, keyPrefix: `${keyPrefix}:budget` })
+      : createMemoryUsageBudgetStore();
 
     responseStore = createGatewayResponseCache(
       config.cache ?? { type: 'none' },
@@ -542,6 +533,18 @@ async function openEndpoint(
     }
     return value;
   };
+  // The provider options an OpenAI-compatible and an Anthropic endpoint share.
+  const remoteOptions = (remote: Extract<EndpointConfig, { apiKeyEnv?: string }>) => {
+    const apiKey = keyOf(remote.apiKeyEnv);
+    return {
+      id: name,
+      metrics: monitor,
+      ...poolOptions(remote),
+      ...(apiKey ? { apiKey } : {}),
+      ...(remote.maxInFlight ? { maxInFlight: remote.maxInFlight } : {}),
+      ...(remote.timeoutMs ? { timeoutMs: remote.timeoutMs } : {}),
+    };
+  };
   switch (endpoint.type) {
     case 'loopback': {
       const loopback = await createLoopbackServer({
@@ -559,30 +562,13 @@ async function openEndpoint(
         ...poolOptions(endpoint),
       });
     }
-    case 'openai-compatible': {
-      const apiKey = keyOf(endpoint.apiKeyEnv);
-      return createOpenAICompatibleProvider({
-        baseURL: endpoint.baseURL,
-        id: name,
-        metrics: monitor,
-        ...poolOptions(endpoint),
-        ...(apiKey ? { apiKey } : {}),
-        ...(endpoint.maxInFlight ? { maxInFlight: endpoint.maxInFlight } : {}),
-        ...(endpoint.timeoutMs ? { timeoutMs: endpoint.timeoutMs } : {}),
-      });
-    }
-    case 'anthropic': {
-      const apiKey = keyOf(endpoint.apiKeyEnv);
+    case 'openai-compatible':
+      return createOpenAICompatibleProvider({ baseURL: endpoint.baseURL, ...remoteOptions(endpoint) });
+    case 'anthropic':
       return createAnthropicProvider({
-        id: name,
-        metrics: monitor,
-        ...poolOptions(endpoint),
-        ...(apiKey ? { apiKey } : {}),
         ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}),
-        ...(endpoint.maxInFlight ? { maxInFlight: endpoint.maxInFlight } : {}),
-        ...(endpoint.timeoutMs ? { timeoutMs: endpoint.timeoutMs } : {}),
+        ...remoteOptions(endpoint),
       });
-    }
   }
 }
 

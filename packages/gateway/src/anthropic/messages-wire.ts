@@ -269,14 +269,7 @@ export class MessagesEventEncoder {
           this.close(out);
           this.open(out, { type: 'text', text: '' }, 'text');
         }
-        out.push([
-          'content_block_delta',
-          {
-            type: 'content_block_delta',
-            index: this.blockIndex,
-            delta: { type: 'text_delta', text: event.delta },
-          },
-        ]);
+        this.delta(out, { type: 'text_delta', text: event.delta });
         break;
       case 'tool-call-start':
         this.close(out);
@@ -285,14 +278,7 @@ export class MessagesEventEncoder {
         break;
       case 'tool-call-delta':
         this.toolArguments.set(event.index, true);
-        out.push([
-          'content_block_delta',
-          {
-            type: 'content_block_delta',
-            index: this.blockIndex,
-            delta: { type: 'input_json_delta', partial_json: event.argumentsDelta },
-          },
-        ]);
+        this.delta(out, { type: 'input_json_delta', partial_json: event.argumentsDelta });
         break;
       case 'tool-call-end': {
         const sent = this.toolArguments.get(event.index);
@@ -305,14 +291,10 @@ export class MessagesEventEncoder {
           );
         }
         if (!sent) {
-          out.push([
-            'content_block_delta',
-            {
-              type: 'content_block_delta',
-              index: this.blockIndex,
-              delta: { type: 'input_json_delta', partial_json: JSON.stringify(event.toolCall.arguments) },
-            },
-          ]);
+          this.delta(out, {
+            type: 'input_json_delta',
+            partial_json: JSON.stringify(event.toolCall.arguments),
+          });
         }
         this.toolArguments.set(event.index, true);
         this.close(out);
@@ -343,6 +325,11 @@ export class MessagesEventEncoder {
       'content_block_start',
       { type: 'content_block_start', index: this.blockIndex, content_block: block },
     ]);
+  }
+
+  /** A `content_block_delta` for the open block. */
+  private delta(out: Array<[string, object]>, delta: object): void {
+    out.push(['content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta }]);
   }
 
   private close(out: Array<[string, object]>): void {

@@ -8,32 +8,36 @@ const positiveInt = z.number().int().positive();
 const name = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits or _ . : -');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
+/** The connection options every endpoint type takes. */
+const connectionFields = {
+  /** Most TCP connections to the endpoint; default 64 (the gateway's clients share them). */
+  connections: positiveInt.optional(),
+  /** HTTP/1.1 requests sent on a connection before the first answer; default 1 (no pipelining). */
+  pipelining: positiveInt.optional(),
+};
+
+/** The options of an endpoint that calls a remote provider (OpenAI-compatible or Anthropic). */
+const remoteEndpointFields = {
+  /** The upstream model name sent for every route through this endpoint; default the route's `model`. */
+  model: z.string().min(1).optional(),
+  ...connectionFields,
+  maxInFlight: positiveInt.optional(),
+  timeoutMs: positiveInt.optional(),
+};
+
 const endpointSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('openai-compatible'),
     baseURL: z.url(),
     /** The environment variable holding the key; none for keyless local servers. */
     apiKeyEnv: envName.optional(),
-    /** The upstream model name sent for every route through this endpoint; default the route's `model`. */
-    model: z.string().min(1).optional(),
-    /** Most TCP connections to the endpoint; default 64 (the gateway's clients share them). */
-    connections: positiveInt.optional(),
-    /** HTTP/1.1 requests sent on a connection before the first answer; default 1 (no pipelining). */
-    pipelining: positiveInt.optional(),
-    maxInFlight: positiveInt.optional(),
-    timeoutMs: positiveInt.optional(),
+    ...remoteEndpointFields,
   }),
   z.strictObject({
     type: z.literal('anthropic'),
     baseURL: z.url().optional(),
     apiKeyEnv: envName,
-    model: z.string().min(1).optional(),
-    /** Most TCP connections to the endpoint; default 64 (the gateway's clients share them). */
-    connections: positiveInt.optional(),
-    /** HTTP/1.1 requests sent on a connection before the first answer; default 1 (no pipelining). */
-    pipelining: positiveInt.optional(),
-    maxInFlight: positiveInt.optional(),
-    timeoutMs: positiveInt.optional(),
+    ...remoteEndpointFields,
   }),
   z.strictObject({
     type: z.literal('loopback'),
@@ -42,10 +46,7 @@ const endpointSchema = z.discriminatedUnion('type', [
     latencyMs: z.number().nonnegative().optional(),
     ttftMs: z.number().nonnegative().optional(),
     chunkGapMs: z.number().nonnegative().optional(),
-    /** Most TCP connections to the endpoint; default 64 (the gateway's clients share them). */
-    connections: positiveInt.optional(),
-    /** HTTP/1.1 requests sent on a connection before the first answer; default 1 (no pipelining). */
-    pipelining: positiveInt.optional(),
+    ...connectionFields,
   }),
 ]);
 
@@ -169,60 +170,34 @@ export const gatewayConfigSchema = z
     logging: z.strictObject({ level: z.enum(['silent', 'error', 'info']).optional() }).optional(),
   })
   .superRefine((config, context) => {
+    const refuse = (path: Array<string | number>, message: string) =>
+      context.addIssue({ code: 'custom', path, message });
     const endpoints = new Set(Object.keys(config.endpoints));
+    const knownEndpoint = (endpoint: string, path: Array<string | number>) => {
+      if (!endpoints.has(endpoint)) refuse(path, `unknown endpoint "${endpoint}"`);
+    };
     const aliases = new Set<string>();
     config.routes.forEach((route, index) => {
-      if (aliases.has(route.alias)) {
-        context.addIssue({
-          code: 'custom',
-          path: ['routes', index, 'alias'],
-          message: `duplicate alias "${route.alias}"`,
-        });
-      }
+      if (aliases.has(route.alias)) refuse(['routes', index, 'alias'], `duplicate alias "${route.alias}"`);
       aliases.add(route.alias);
       route.endpoints.forEach((target, targetIndex) => {
         const endpoint = typeof target === 'string' ? target : target.endpoint;
-        if (!endpoints.has(endpoint)) {
-          context.addIssue({
-            code: 'custom',
-            path: ['routes', index, 'endpoints', targetIndex],
-            message: `unknown endpoint "${endpoint}"`,
-          });
-        }
+        knownEndpoint(endpoint, ['routes', index, 'endpoints', targetIndex]);
       });
       (route.fallbacks ?? []).forEach((endpoint, fallbackIndex) => {
-        if (!endpoints.has(endpoint)) {
-          context.addIssue({
-            code: 'custom',
-            path: ['routes', index, 'fallbacks', fallbackIndex],
-            message: `unknown endpoint "${endpoint}"`,
-          });
-        }
+        knownEndpoint(endpoint, ['routes', index, 'fallbacks', fallbackIndex]);
       });
     });
     const ids = new Set<string>();
     const hashes = new Set<string>();
     config.keys.forEach((key, index) => {
-      if (ids.has(key.id)) {
-        context.addIssue({
-          code: 'custom',
-          path: ['keys', index, 'id'],
-          message: `duplicate key id "${key.id}"`,
-        });
-      }
-      if (hashes.has(key.hash)) {
-        context.addIssue({ code: 'custom', path: ['keys', index, 'hash'], message: 'duplicate key hash' });
-      }
+      if (ids.has(key.id)) refuse(['keys', index, 'id'], `duplicate key id "${key.id}"`);
+      if (hashes.has(key.hash)) refuse(['keys', index, 'hash'], 'duplicate key hash');
       ids.add(key.id);
       hashes.add(key.hash);
       (key.models ?? []).forEach((model, modelIndex) => {
-        if (!aliases.has(model)) {
-          context.addIssue({
-            code: 'custom',
-            path: ['keys', index, 'models', modelIndex],
-            message: `unknown route alias "${model}"`,
-          });
-        }
+        if (!aliases.has(model))
+          refuse(['keys', index, 'models', modelIndex], `unknown route alias "${model}"`);
       });
     });
     const redisNeeded =
@@ -236,26 +211,19 @@ export const gatewayConfigSchema = z
     const redis = config.redis;
     const hasCluster = redis?.cluster !== undefined || redis?.clusterEnv !== undefined;
     if (redisNeeded && !redis?.url && !redis?.urlEnv && !hasCluster) {
-      context.addIssue({
-        code: 'custom',
-        path: redisNeeded,
-        message: `"${config.cache?.type === 'tiered' && redisNeeded[0] === 'cache' ? 'tiered' : 'redis'}" needs redis.url or redis.urlEnv (one Redis), or redis.cluster or redis.clusterEnv (a Redis Cluster)`,
-      });
+      refuse(
+        redisNeeded,
+        `"${config.cache?.type === 'tiered' && redisNeeded[0] === 'cache' ? 'tiered' : 'redis'}" needs redis.url or redis.urlEnv (one Redis), or redis.cluster or redis.clusterEnv (a Redis Cluster)`,
+      );
     }
     if (hasCluster && (redis?.url !== undefined || redis?.urlEnv !== undefined)) {
-      context.addIssue({
-        code: 'custom',
-        path: ['redis', redis?.cluster !== undefined ? 'cluster' : 'clusterEnv'],
-        message:
-          'give either redis.url/urlEnv (one Redis) or redis.cluster/clusterEnv (a Redis Cluster), not both',
-      });
+      refuse(
+        ['redis', redis?.cluster !== undefined ? 'cluster' : 'clusterEnv'],
+        'give either redis.url/urlEnv (one Redis) or redis.cluster/clusterEnv (a Redis Cluster), not both',
+      );
     }
     if (redis?.cluster !== undefined && redis.clusterEnv !== undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['redis', 'clusterEnv'],
-        message: 'give either redis.cluster or redis.clusterEnv, not both',
-      });
+      refuse(['redis', 'clusterEnv'], 'give either redis.cluster or redis.clusterEnv, not both');
     }
   });
 

@@ -207,6 +207,15 @@ export async function startHardenedServer(options: HardenedServerOptions): Promi
   let inFlight = 0;
   let draining = false;
   const retryAfter = String(limits.retryAfterSeconds);
+  // The 503 a request gets when the server is over a limit or draining: the client should retry later.
+  const overloaded = (message: string, closeConnection: boolean) =>
+    new HttpError({
+      status: 503,
+      reason: 'overloaded',
+      message,
+      headers: { 'retry-after': retryAfter },
+      closeConnection,
+    });
 
   const fail = (request: IncomingMessage, response: ServerResponse, error: HttpError) =>
     sendHttpError(request, response, error, errorBody(error, request), limits.closeLingerMs);
@@ -230,19 +239,10 @@ export async function startHardenedServer(options: HardenedServerOptions): Promi
     (request, response) => {
       const path = (request.url ?? '/').split('?')[0]!;
       if (draining || overLimit.has(request.socket)) {
-        fail(
-          request,
-          response,
-          new HttpError({
-            status: 503,
-            reason: 'overloaded',
-            message: draining
-              ? 'the server is shutting down; retry on another instance'
-              : `too many open connections (limit ${limits.maxConnections}, maxConnections)`,
-            headers: { 'retry-after': retryAfter },
-            closeConnection: true,
-          }),
-        );
+        const message = draining
+          ? 'the server is shutting down; retry on another instance'
+          : `too many open connections (limit ${limits.maxConnections}, maxConnections)`;
+        fail(request, response, overloaded(message, true));
         return;
       }
       if (!hostAllowed(request.headers.host)) {
@@ -291,17 +291,8 @@ export async function startHardenedServer(options: HardenedServerOptions): Promi
         return;
       }
       if (inFlight >= limits.maxRequestsInFlight) {
-        fail(
-          request,
-          response,
-          new HttpError({
-            status: 503,
-            reason: 'overloaded',
-            message: `too many requests in flight (limit ${limits.maxRequestsInFlight}, maxRequestsInFlight)`,
-            headers: { 'retry-after': retryAfter },
-            closeConnection: request.method === 'POST',
-          }),
-        );
+        const message = `too many requests in flight (limit ${limits.maxRequestsInFlight}, maxRequestsInFlight)`;
+        fail(request, response, overloaded(message, request.method === 'POST'));
         return;
       }
       inFlight++;

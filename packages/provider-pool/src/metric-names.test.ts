@@ -1,41 +1,15 @@
-import type {
-  ChatRequest,
-  ChatResponse,
-  MetricLabels,
-  MetricsSink,
-  Provider,
-  StreamEvent,
-} from '@victor-ai/core';
-import { HttpStatusError, MetricNames, standardMetricDefinitions } from '@victor-ai/core';
+import type { MetricLabels, MetricsSink } from '@victor-ai/core';
+import { MetricNames, standardMetricDefinitions } from '@victor-ai/core';
 import { describe, expect, it } from 'vitest';
+import { request, ScriptedProvider, unavailable } from './__fixtures__/scripted-provider.js';
 import { CIRCUIT_STATE_METRIC, CIRCUIT_TRANSITIONS_METRIC } from './circuit-breaker.js';
 import { CONNECTIONS_OPENED } from './http-provider.js';
 import { createProviderPool, RETRIES_METRIC } from './provider-pool.js';
 
 /** Fails the first `failures` calls with a retryable 503, then answers. */
-function flaky(id: string, failures: number): Provider {
-  let left = failures;
-  return {
-    id,
-    async chat(): Promise<ChatResponse> {
-      if (left-- > 0) throw new HttpStatusError({ status: 503, url: 'u', responseBody: '' });
-      return {
-        text: id,
-        message: { role: 'assistant', content: id },
-        toolCalls: [],
-        finishReason: 'stop',
-        usage: { inputTokens: 1, outputTokens: 1 },
-      };
-    },
-    // biome-ignore lint/correctness/useYield: chat-only provider
-    async *stream(): AsyncGenerator<StreamEvent> {
-      throw new Error('not used');
-    },
-    async close() {},
-  };
+function flaky(id: string, failures: number): ScriptedProvider {
+  return new ScriptedProvider(id, Array.from({ length: failures }, unavailable));
 }
-
-const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 
 describe('metric names', () => {
   it('the exported constants are aliases of core MetricNames', () => {

@@ -1,12 +1,7 @@
-import type { ChatRequest, ChatResponse, Clock, MetricsSink, Provider, StreamEvent } from '@victor-ai/core';
-import {
-  AbortedError,
-  ConnectionError,
-  HttpStatusError,
-  InvalidResponseError,
-  VictorError,
-} from '@victor-ai/core';
+import type { Clock, MetricsSink, Provider, StreamEvent } from '@victor-ai/core';
+import { ConnectionError, HttpStatusError, InvalidResponseError, VictorError } from '@victor-ai/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { request, ScriptedProvider, unavailable } from './__fixtures__/scripted-provider.js';
 import { createProviderPool, type ProviderPoolOptions } from './provider-pool.js';
 
 const clock: Clock = { now: () => Date.now(), epochMs: () => Date.now() };
@@ -21,66 +16,10 @@ function orderedPool(a: Provider, b: Provider, options: Partial<ProviderPoolOpti
   });
 }
 
-type Outcome = 'ok' | Error | 'stall' | { delayMs: number };
-
-/** A provider that answers from a script of outcomes and counts its calls. */
-class ScriptedProvider implements Provider {
-  calls = 0;
-  streamCalls = 0;
-  closed = false;
-  constructor(
-    readonly id: string,
-    private readonly script: Outcome[] = [],
-    private readonly fallback: Outcome = 'ok',
-  ) {}
-
-  private next(): Outcome {
-    return this.script.shift() ?? this.fallback;
-  }
-
-  async chat(request: ChatRequest): Promise<ChatResponse> {
-    this.calls++;
-    const outcome = this.next();
-    await this.play(outcome, request.abortSignal);
-    return {
-      text: this.id,
-      message: { role: 'assistant', content: this.id },
-      toolCalls: [],
-      finishReason: 'stop',
-      usage: { inputTokens: 1, outputTokens: 1 },
-    };
-  }
-
-  async *stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
-    this.streamCalls++;
-    const outcome = this.next();
-    await this.play(outcome, request.abortSignal);
-    yield { type: 'response-start', id: this.id };
-    yield { type: 'text-delta', delta: this.id };
-    yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-
-  private play(outcome: Outcome, abortSignal: AbortSignal | undefined): Promise<void> {
-    if (outcome === 'ok') return Promise.resolve();
-    if (outcome instanceof Error) return Promise.reject(outcome);
-    if (abortSignal?.aborted) return Promise.reject(abortSignal.reason);
-    return new Promise((resolve, reject) => {
-      const timer =
-        outcome === 'stall' ? undefined : setTimeout(resolve, (outcome as { delayMs: number }).delayMs);
-      abortSignal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(abortSignal.reason instanceof Error ? abortSignal.reason : new AbortedError());
-      });
-    });
-  }
+/** A pool over `provider` alone (the test clock, no circuit breaker), with `options` on top. */
+function singleEndpointPool(provider: Provider, options: Partial<ProviderPoolOptions> = {}) {
+  return createProviderPool({ endpoints: [{ provider }], clock, circuitBreaker: false, ...options });
 }
-
-const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
-const unavailable = () => new HttpStatusError({ status: 503, url: 'u', responseBody: '' });
 
 function recordingSink(): MetricsSink & { events: Array<[string, string, unknown]> } {
   const events: Array<[string, string, unknown]> = [];
@@ -133,12 +72,9 @@ describe('ProviderPool', () => {
         new ConnectionError({ message: 'x' }),
         new ConnectionError({ message: 'y' }),
       ]);
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }],
+      const pool = singleEndpointPool(a, {
         backoff: { initialDelayMs: 100, maxDelayMs: 1000 },
         random: () => 0.5,
-        clock,
-        circuitBreaker: false,
       });
       const pending = pool.chat(request);
       await vi.advanceTimersByTimeAsync(0);
@@ -157,11 +93,8 @@ describe('ProviderPool', () => {
     it('waits at least Retry-After before calling the same endpoint again', async () => {
       const limited = new HttpStatusError({ status: 429, url: 'u', responseBody: '', retryAfterMs: 700 });
       const a = new ScriptedProvider('a', [limited]);
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }],
+      const pool = singleEndpointPool(a, {
         random: () => 0,
-        clock,
-        circuitBreaker: false,
       });
       const pending = pool.chat(request);
       await vi.advanceTimersByTimeAsync(699);
@@ -182,12 +115,9 @@ describe('ProviderPool', () => {
 
     it('stops at maxAttempts with the last error', async () => {
       const a = new ScriptedProvider('a', [], unavailable());
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }],
+      const pool = singleEndpointPool(a, {
         maxAttempts: 2,
         random: () => 0,
-        clock,
-        circuitBreaker: false,
       });
       await expect(pool.chat(request)).rejects.toMatchObject({ status: 503 });
       expect(a.calls).toBe(2);
@@ -195,14 +125,11 @@ describe('ProviderPool', () => {
 
     it('gives up at the total deadline with the failure that led there', async () => {
       const a = new ScriptedProvider('a', [], unavailable());
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }],
+      const pool = singleEndpointPool(a, {
         maxAttempts: 10,
         deadlineMs: 250,
         backoff: { initialDelayMs: 100 },
         random: () => 1,
-        clock,
-        circuitBreaker: false,
       });
       const pending = pool.chat(request).catch((error: unknown) => error);
       await vi.advanceTimersByTimeAsync(1_000);
@@ -263,12 +190,9 @@ describe('ProviderPool', () => {
     it('gives up on undecodable responses when the attempts run out', async () => {
       const broken = new InvalidResponseError({ message: 'garbage' });
       const a = new ScriptedProvider('a', [], broken);
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }],
+      const pool = singleEndpointPool(a, {
         maxAttempts: 2,
         backoff: { initialDelayMs: 0 },
-        clock,
-        circuitBreaker: false,
       });
       await expect(pool.chat(request)).rejects.toMatchObject({ code: 'INVALID_RESPONSE' });
       expect(a.calls).toBe(2);
@@ -432,11 +356,9 @@ describe('ProviderPool', () => {
 
     it('fails fast with CIRCUIT_OPEN when every circuit is open, by default', async () => {
       const a = new ScriptedProvider('a', [], unavailable());
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }],
+      const pool = singleEndpointPool(a, {
         maxAttempts: 1,
         circuitBreaker: { windowSize: 2, minimumCalls: 2 },
-        clock,
       });
       await pool.chat(request).catch(() => {});
       await pool.chat(request).catch(() => {});
@@ -476,12 +398,10 @@ describe('ProviderPool', () => {
 
     it('still tries the best endpoint when every circuit is open with failFastWhenAllOpen: false (panic mode)', async () => {
       const a = new ScriptedProvider('a', [unavailable(), unavailable()]);
-      const pool = createProviderPool({
-        endpoints: [{ provider: a }],
+      const pool = singleEndpointPool(a, {
         maxAttempts: 1,
         failFastWhenAllOpen: false,
         circuitBreaker: { windowSize: 2, minimumCalls: 2 },
-        clock,
       });
       await pool.chat(request).catch(() => {});
       await pool.chat(request).catch(() => {});

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortedError, InvalidConfigError, InvalidRequestError } from '@victor-ai/core';
 import { ToolRegistry, ToolSelector } from '@victor-ai/tool-selection';
+import { cosineSimilarity } from '@victor-ai/tool-selection/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createUseEmbedder, USE_DIMENSIONS, type UseEmbedder } from './use-embedder.js';
 
@@ -17,18 +18,6 @@ const tools = [
   { name: 'convert_currency', description: 'Convert an amount of money from one currency to another.' },
   { name: 'translate_text', description: 'Translate text into another language.' },
 ];
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 let shared: UseEmbedder;
 beforeAll(async () => {
@@ -56,7 +45,7 @@ describe('createUseEmbedder', () => {
         'read the contents of a file',
       ]);
       expect(rain).toHaveLength(USE_DIMENSIONS);
-      expect(cosine(rain!, weather!)).toBeGreaterThan(cosine(rain!, file!) + 0.1);
+      expect(cosineSimilarity(rain!, weather!)).toBeGreaterThan(cosineSimilarity(rain!, file!) + 0.1);
       expect(shared.stats().loaded).toBe(true);
     });
 
@@ -69,7 +58,8 @@ describe('createUseEmbedder', () => {
       const texts = ['send an email', 'convert dollars to euros', 'translate to French'];
       const batch = await createUseEmbedder({ batchSize: 3 }).embed(texts);
       const single = await createUseEmbedder({ batchSize: 1 }).embed(texts);
-      for (let i = 0; i < texts.length; i++) expect(cosine(batch[i]!, single[i]!)).toBeGreaterThan(0.9999);
+      for (let i = 0; i < texts.length; i++)
+        expect(cosineSimilarity(batch[i]!, single[i]!)).toBeGreaterThan(0.9999);
     });
   });
 

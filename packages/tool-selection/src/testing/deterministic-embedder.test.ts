@@ -1,18 +1,7 @@
 import { AbortedError } from '@victor-ai/core';
 import { describe, expect, it } from 'vitest';
+import { cosineSimilarity } from './cosine.js';
 import { createDeterministicEmbedder } from './deterministic-embedder.js';
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 describe('createDeterministicEmbedder', () => {
   it('gives the same vector for the same text and closer vectors for shared words', async () => {
@@ -25,7 +14,7 @@ describe('createDeterministicEmbedder', () => {
     ]);
     expect([...a!]).toEqual([...b!]);
     expect(a).toHaveLength(128);
-    expect(cosine(a!, c!)).toBeGreaterThan(cosine(a!, d!));
+    expect(cosineSimilarity(a!, c!)).toBeGreaterThan(cosineSimilarity(a!, d!));
   });
 
   it('records calls, fails once on request, and honours abort', async () => {

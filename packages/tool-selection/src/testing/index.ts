@@ -1,3 +1,4 @@
+export { cosineSimilarity } from './cosine.js';
 export {
   createDeterministicEmbedder,
   type DeterministicEmbedder,

@@ -11,6 +11,19 @@ function decodeAll(chunks: Array<Uint8Array | string>): SseEvent[] {
   return events;
 }
 
+/** `whole` cut into pieces at the distinct `cuts`, each taken modulo `whole.length + 1` (empty pieces allowed). */
+function splitAt<T extends string | Uint8Array>(whole: T, cuts: number[]): T[] {
+  const points = [...new Set(cuts.map((cut) => cut % (whole.length + 1)))].sort((a, b) => a - b);
+  const pieces: T[] = [];
+  let previous = 0;
+  for (const point of points) {
+    pieces.push(whole.slice(previous, point) as T);
+    previous = point;
+  }
+  pieces.push(whole.slice(previous) as T);
+  return pieces;
+}
+
 describe('SseDecoder', () => {
   it('decodes data events and the event name', () => {
     expect(decodeAll(['event: ping\ndata: {"a":1}\n\ndata: two\n\n'])).toEqual([
@@ -105,15 +118,7 @@ describe('SseDecoder', () => {
         (datas, cuts) => {
           const text = datas.map((data) => `data: ${data}\r\n\r\n`).join('');
           const bytes = new TextEncoder().encode(text);
-          const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-          const chunks: Uint8Array[] = [];
-          let previous = 0;
-          for (const point of points) {
-            chunks.push(bytes.slice(previous, point));
-            previous = point;
-          }
-          chunks.push(bytes.slice(previous));
-          expect(decodeAll(chunks).map((event) => event.data)).toEqual(datas);
+          expect(decodeAll(splitAt(bytes, cuts)).map((event) => event.data)).toEqual(datas);
         },
       ),
     );
@@ -142,15 +147,7 @@ describe('SseDecoder', () => {
             onEvent: (event) => reference.push({ event: event.event ?? 'message', data: event.data }),
           });
           parser.feed(text);
-          const points = [...new Set(cuts.map((cut) => cut % (text.length + 1)))].sort((a, b) => a - b);
-          const chunks: string[] = [];
-          let previous = 0;
-          for (const point of points) {
-            chunks.push(text.slice(previous, point));
-            previous = point;
-          }
-          chunks.push(text.slice(previous));
-          expect(decodeAll(chunks)).toEqual(reference);
+          expect(decodeAll(splitAt(text, cuts))).toEqual(reference);
         },
       ),
       { numRuns: 300 },

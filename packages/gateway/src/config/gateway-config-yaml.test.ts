@@ -18,11 +18,13 @@ describe('YAML configuration', () => {
     );
   });
 
-  it('chooses the parser by extension', () => {
-    expect(isYamlConfigFile('a/gateway.yaml')).toBe(true);
-    expect(isYamlConfigFile('gateway.YML')).toBe(true);
-    expect(isYamlConfigFile('gateway.json')).toBe(false);
-    expect(isYamlConfigFile('yaml.json')).toBe(false);
+  it.each([
+    ['a/gateway.yaml', true],
+    ['gateway.YML', true],
+    ['gateway.json', false],
+    ['yaml.json', false],
+  ])('chooses the parser by extension: %s is YAML: %s', (file, yaml) => {
+    expect(isYamlConfigFile(file)).toBe(yaml);
   });
 
   it('gives the line and column of a syntax error', () => {

@@ -1,23 +1,13 @@
 // Extended thinking across a tool loop: the signed thinking blocks (and redacted ones) must go back in the
 // next request exactly as they came, or the Messages API refuses it.
 import type { ChatRequest, Message, StreamEvent, ToolDefinition } from '@victor-ai/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoopbackServer, type LoopbackServer } from '../testing/loopback-server.js';
-import { type AnthropicProvider, createAnthropicProvider } from './provider.js';
+import { describe, expect, it } from 'vitest';
+import { useLoopbackProvider } from '../__fixtures__/loopback-provider.js';
+import { createAnthropicProvider } from './provider.js';
 
-let server: LoopbackServer;
-let provider: AnthropicProvider;
-beforeAll(async () => {
-  server = await createLoopbackServer();
-  provider = createAnthropicProvider({
-    baseURL: server.baseURL,
-    thinking: { type: 'enabled', budget_tokens: 2048 },
-  });
-});
-afterAll(async () => {
-  await provider.close();
-  await server.close();
-});
+const loopback = useLoopbackProvider((baseURL) =>
+  createAnthropicProvider({ baseURL, thinking: { type: 'enabled', budget_tokens: 2048 } }),
+);
 
 const tool: ToolDefinition = {
   name: 'read_file',
@@ -89,17 +79,20 @@ describe('Anthropic extended thinking', () => {
   it.each(['chat', 'stream'] as const)(
     'sends the signed thinking blocks back byte for byte in a tool loop (%s)',
     async (mode) => {
-      server.enqueue(mode === 'chat' ? { kind: 'raw', body: whole } : { kind: 'raw', body: streamed }, {
-        text: 'It exports main.',
-      });
+      loopback.server.enqueue(
+        mode === 'chat' ? { kind: 'raw', body: whole } : { kind: 'raw', body: streamed },
+        {
+          text: 'It exports main.',
+        },
+      );
       const messages: Message[] = [{ role: 'user', content: 'What does a.ts export?' }];
       const request = (): ChatRequest => ({ model: 'claude', messages, tools: [tool] });
       let assistant: Message;
       if (mode === 'chat') {
-        assistant = (await provider.chat(request())).message;
+        assistant = (await loopback.provider.chat(request())).message;
       } else {
         const events: StreamEvent[] = [];
-        for await (const item of provider.stream(request())) events.push(item);
+        for await (const item of loopback.provider.stream(request())) events.push(item);
         const deltas = events.flatMap((item) => (item.type === 'reasoning-delta' ? [item.delta] : []));
         expect(deltas.join('')).toBe(thinkingText);
         assistant = {
@@ -113,8 +106,8 @@ describe('Anthropic extended thinking', () => {
         reasoning: [{ provider: 'anthropic', text: thinkingText }, { text: '' }],
       });
       messages.push(assistant, { role: 'tool', toolCallId: 'toolu_1', content: 'export function main() {}' });
-      await provider.chat(request());
-      const sent = server.requests.at(-1)!.body as {
+      await loopback.provider.chat(request());
+      const sent = loopback.server.requests.at(-1)!.body as {
         thinking: unknown;
         messages: Array<{ content: unknown }>;
       };
@@ -131,11 +124,13 @@ describe('Anthropic extended thinking', () => {
   );
 
   it('lets a request override thinking through providerOptions', async () => {
-    await provider.chat({
+    await loopback.provider.chat({
       model: 'claude',
       messages: [{ role: 'user', content: 'x' }],
       providerOptions: { anthropic: { thinking: { type: 'disabled' } } },
     });
-    expect((server.requests.at(-1)!.body as { thinking: unknown }).thinking).toEqual({ type: 'disabled' });
+    expect((loopback.server.requests.at(-1)!.body as { thinking: unknown }).thinking).toEqual({
+      type: 'disabled',
+    });
   });
 });

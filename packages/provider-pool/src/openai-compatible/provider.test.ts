@@ -1,21 +1,13 @@
 import type { ChatRequest, StreamEvent } from '@victor-ai/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLoopbackServer, type LoopbackServer } from '../testing/loopback-server.js';
-import { createOpenAICompatibleProvider, type OpenAICompatibleProvider } from './provider.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useLoopbackProvider } from '../__fixtures__/loopback-provider.js';
+import { createOpenAICompatibleProvider } from './provider.js';
 
-let server: LoopbackServer;
-let provider: OpenAICompatibleProvider;
-
-beforeAll(async () => {
-  server = await createLoopbackServer();
-  provider = createOpenAICompatibleProvider({ baseURL: server.baseURL, apiKey: 'test-key' });
-});
-afterAll(async () => {
-  await provider.close();
-  await server.close();
-});
+const loopback = useLoopbackProvider((baseURL) =>
+  createOpenAICompatibleProvider({ baseURL, apiKey: 'test-key' }),
+);
 afterEach(() => {
-  server.configure({ latencyMs: 0, ttftMs: 0, chunkGapMs: 0 });
+  loopback.server.configure({ latencyMs: 0, ttftMs: 0, chunkGapMs: 0 });
 });
 
 const request = (content: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({
@@ -35,8 +27,8 @@ async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[
 describe('OpenAICompatibleProvider', () => {
   describe('chat', () => {
     it('returns the text, finish reason and usage', async () => {
-      server.enqueue({ text: 'Hello there', usage: { inputTokens: 7, outputTokens: 3 } });
-      const response = await provider.chat(request('hi'));
+      loopback.server.enqueue({ text: 'Hello there', usage: { inputTokens: 7, outputTokens: 3 } });
+      const response = await loopback.provider.chat(request('hi'));
       expect(response.text).toBe('Hello there');
       expect(response.message).toEqual({ role: 'assistant', content: 'Hello there' });
       expect(response.finishReason).toBe('stop');
@@ -45,14 +37,14 @@ describe('OpenAICompatibleProvider', () => {
     });
 
     it('parses tool calls', async () => {
-      server.enqueue({ toolCalls: [{ id: 'c1', name: 'read_file', arguments: { path: 'a.ts' } }] });
-      const response = await provider.chat(request('read a.ts'));
+      loopback.server.enqueue({ toolCalls: [{ id: 'c1', name: 'read_file', arguments: { path: 'a.ts' } }] });
+      const response = await loopback.provider.chat(request('read a.ts'));
       expect(response.finishReason).toBe('tool-calls');
       expect(response.toolCalls).toEqual([{ id: 'c1', name: 'read_file', arguments: { path: 'a.ts' } }]);
     });
 
     it('sends the request in Chat Completions form, with the key and the tools', async () => {
-      await provider.chat(
+      await loopback.provider.chat(
         request('x', {
           temperature: 0,
           maxTokens: 5,
@@ -72,7 +64,7 @@ describe('OpenAICompatibleProvider', () => {
           ],
         }),
       );
-      const seen = server.requests.at(-1)!;
+      const seen = loopback.server.requests.at(-1)!;
       expect(seen.headers.authorization).toBe('Bearer test-key');
       expect(seen.body).toEqual({
         model: 'loopback-1',
@@ -101,15 +93,22 @@ describe('OpenAICompatibleProvider', () => {
     });
 
     it('reads Retry-After in seconds as well as retry-after-ms', async () => {
-      server.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '2' } });
-      await expect(provider.chat(request('x'))).rejects.toMatchObject({ status: 429, retryAfterMs: 2000 });
+      loopback.server.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '2' } });
+      await expect(loopback.provider.chat(request('x'))).rejects.toMatchObject({
+        status: 429,
+        retryAfterMs: 2000,
+      });
     });
   });
 
   describe('stream', () => {
     it('yields start, text deltas and finish with usage, in order', async () => {
-      server.enqueue({ text: 'abcdefghij', chunkSize: 4, usage: { inputTokens: 5, outputTokens: 2 } });
-      const events = await collect(provider.stream(request('hi')));
+      loopback.server.enqueue({
+        text: 'abcdefghij',
+        chunkSize: 4,
+        usage: { inputTokens: 5, outputTokens: 2 },
+      });
+      const events = await collect(loopback.provider.stream(request('hi')));
       expect(events).toEqual([
         { type: 'response-start', id: expect.any(String), model: 'loopback-1' },
         { type: 'text-delta', delta: 'abcd' },

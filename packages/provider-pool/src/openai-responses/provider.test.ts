@@ -1,22 +1,14 @@
 import type { ChatRequest, Message, StreamEvent, ToolDefinition } from '@victor-ai/core';
 import { VictorError } from '@victor-ai/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useLoopbackProvider } from '../__fixtures__/loopback-provider.js';
 import { createProviderPool } from '../provider-pool.js';
-import { createLoopbackServer, type LoopbackServer } from '../testing/loopback-server.js';
-import { createOpenAIResponsesProvider, type OpenAIResponsesProvider } from './provider.js';
+import { createOpenAIResponsesProvider } from './provider.js';
 import { allowsStrict, buildResponsesBody } from './request-body.js';
 
-let server: LoopbackServer;
-let provider: OpenAIResponsesProvider;
-
-beforeAll(async () => {
-  server = await createLoopbackServer();
-  provider = createOpenAIResponsesProvider({ baseURL: server.baseURL, apiKey: 'test-key', store: false });
-});
-afterAll(async () => {
-  await provider.close();
-  await server.close();
-});
+const loopback = useLoopbackProvider((baseURL) =>
+  createOpenAIResponsesProvider({ baseURL, apiKey: 'test-key', store: false }),
+);
 
 const readFile: ToolDefinition = {
   name: 'read_file',
@@ -45,18 +37,18 @@ async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[
 }
 
 function lastBody(): Record<string, unknown> {
-  return server.requests[server.requests.length - 1]!.body;
+  return loopback.server.requests[loopback.server.requests.length - 1]!.body;
 }
 
 describe('OpenAIResponsesProvider', () => {
   describe('chat', () => {
     it('returns text, reasoning, usage with cached and reasoning tokens, and the response id', async () => {
-      server.enqueue({
+      loopback.server.enqueue({
         text: 'Hello there',
         reasoning: 'The user greets me.',
         usage: { inputTokens: 7, outputTokens: 3 },
       });
-      const response = await provider.chat({
+      const response = await loopback.provider.chat({
         model: 'loopback-1',
         messages: [{ role: 'user', content: 'hi' }],
       });
@@ -80,13 +72,13 @@ describe('OpenAIResponsesProvider', () => {
         },
       ]);
       expect(response.providerMetadata).toEqual({ 'openai-responses': { responseId: response.id } });
-      expect(server.requests.at(-1)!.path).toBe('/v1/responses');
-      expect(server.requests.at(-1)!.headers.authorization).toBe('Bearer test-key');
+      expect(loopback.server.requests.at(-1)!.path).toBe('/v1/responses');
+      expect(loopback.server.requests.at(-1)!.headers.authorization).toBe('Bearer test-key');
     });
 
     it('sends tools (strict where the schema allows), tool_choice, parallel_tool_calls, store and include', async () => {
       const parallel = createOpenAIResponsesProvider({
-        baseURL: server.baseURL,
+        baseURL: loopback.server.baseURL,
         store: false,
         parallelToolCalls: false,
         reasoning: { effort: 'low', summary: 'auto' },
@@ -140,7 +132,7 @@ describe('OpenAIResponsesProvider', () => {
     it.each(['chat', 'stream'] as const)(
       'sends the reasoning items back with their encrypted content (%s)',
       async (mode) => {
-        server.enqueue(
+        loopback.server.enqueue(
           {
             toolCalls: [{ id: 'call_1', name: 'read_file', arguments: { path: 'a.ts' } }],
             reasoning: 'I should read it.',
@@ -151,11 +143,11 @@ describe('OpenAIResponsesProvider', () => {
         const turn = async (): Promise<{ text: string; message: Message; calls: number }> => {
           const request: ChatRequest = { model: 'loopback-1', messages, tools: [readFile] };
           if (mode === 'chat') {
-            const response = await provider.chat(request);
+            const response = await loopback.provider.chat(request);
             return { text: response.text, message: response.message, calls: response.toolCalls.length };
           }
           // What an agent loop does with the events: text, tool calls and reasoning make the message.
-          const events = await collect(provider.stream(request));
+          const events = await collect(loopback.provider.stream(request));
           const text = events.map((event) => (event.type === 'text-delta' ? event.delta : '')).join('');
           const toolCalls = events.flatMap((event) =>
             event.type === 'tool-call-end' ? [event.toolCall] : [],
@@ -196,12 +188,12 @@ describe('OpenAIResponsesProvider', () => {
 
   describe('stream', () => {
     it('maps the events as they arrive, tool calls assembled and parsed', async () => {
-      server.enqueue({
+      loopback.server.enqueue({
         text: 'ok',
         toolCalls: [{ id: 'call_9', name: 'search', arguments: { query: 'q' } }],
       });
       const events = await collect(
-        provider.stream({ model: 'loopback-1', messages: [{ role: 'user', content: 'x' }] }),
+        loopback.provider.stream({ model: 'loopback-1', messages: [{ role: 'user', content: 'x' }] }),
       );
       expect(events.map((event) => event.type)).toEqual([
         'response-start',
@@ -227,7 +219,7 @@ describe('OpenAIResponsesProvider', () => {
         status: 'completed',
         action: { type: 'search', query: 'x' },
       };
-      server.enqueue({
+      loopback.server.enqueue({
         kind: 'raw',
         body: [
           `data: ${JSON.stringify({ type: 'response.created', response: { id: 'resp_ws', model: 'm' } })}`,
@@ -239,7 +231,7 @@ describe('OpenAIResponsesProvider', () => {
         ].join('\n\n'),
       });
       const events = await collect(
-        provider.stream({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+        loopback.provider.stream({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
       );
       expect(events.at(-1)).toEqual({
         type: 'finish',
@@ -256,7 +248,7 @@ describe('OpenAIResponsesProvider', () => {
       payloads.map((payload) => `data: ${JSON.stringify(payload)}\n\n`).join('');
 
     it('turns response.failed into a typed error, retryable for server errors', async () => {
-      server.enqueue({
+      loopback.server.enqueue({
         kind: 'raw',
         body: sse(
           { type: 'response.created', response: { id: 'r' } },
@@ -266,12 +258,12 @@ describe('OpenAIResponsesProvider', () => {
           },
         ),
       });
-      const events = await collect(provider.stream(request));
+      const events = await collect(loopback.provider.stream(request));
       expect(events.map((event) => event.type)).toEqual(['response-start', 'error']);
       const { error } = events[1] as { error: Error };
       expect(error).toMatchObject({ code: 'HTTP_STATUS', status: 500, isRetryable: true });
       expect(error.message).toContain('boom');
-      server.enqueue({
+      loopback.server.enqueue({
         kind: 'raw',
         body: JSON.stringify({
           id: 'r',
@@ -280,11 +272,14 @@ describe('OpenAIResponsesProvider', () => {
           error: { code: 'server_error', message: 'boom' },
         }),
       });
-      await expect(provider.chat(request)).rejects.toMatchObject({ code: 'HTTP_STATUS', status: 500 });
+      await expect(loopback.provider.chat(request)).rejects.toMatchObject({
+        code: 'HTTP_STATUS',
+        status: 500,
+      });
     });
 
     it('turns an error event after text into an error event', async () => {
-      server.enqueue({
+      loopback.server.enqueue({
         kind: 'raw',
         body: sse(
           { type: 'response.created', response: { id: 'r' } },
@@ -292,12 +287,12 @@ describe('OpenAIResponsesProvider', () => {
           { type: 'error', code: 'rate_limit_exceeded', message: 'slow down' },
         ),
       });
-      const events = await collect(provider.stream(request));
+      const events = await collect(loopback.provider.stream(request));
       expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'HTTP_STATUS', status: 429 } });
     });
 
     it('reports a malformed event and a cut-off stream as typed errors', async () => {
-      server.enqueue(
+      loopback.server.enqueue(
         {
           kind: 'raw',
           body: `${sse({ type: 'response.created', response: { id: 'r' } })}data: {"type": "response.output_text.delta", "delta"\n\n`,
@@ -310,14 +305,14 @@ describe('OpenAIResponsesProvider', () => {
           ),
         },
       );
-      const malformed = await collect(provider.stream(request));
+      const malformed = await collect(loopback.provider.stream(request));
       expect(malformed.at(-1)).toMatchObject({ type: 'error', error: { code: 'INVALID_RESPONSE' } });
-      const cut = await collect(provider.stream(request));
+      const cut = await collect(loopback.provider.stream(request));
       expect(cut.at(-1)).toMatchObject({ type: 'error', error: { code: 'CONNECTION_FAILED' } });
     });
 
     it('turns HTTP 4xx and 5xx bodies into typed errors with the server message', async () => {
-      server.enqueue(
+      loopback.server.enqueue(
         {
           kind: 'status',
           status: 400,
@@ -325,21 +320,21 @@ describe('OpenAIResponsesProvider', () => {
         },
         { kind: 'status', status: 503 },
       );
-      await expect(provider.chat(request)).rejects.toMatchObject({
+      await expect(loopback.provider.chat(request)).rejects.toMatchObject({
         code: 'HTTP_STATUS',
         status: 400,
         isRetryable: false,
       });
-      await expect(collect(provider.stream(request))).rejects.toMatchObject({
+      await expect(collect(loopback.provider.stream(request))).rejects.toMatchObject({
         status: 503,
         isRetryable: true,
       });
     });
 
     it('aborts with ABORTED', async () => {
-      server.enqueue({ kind: 'stall' });
+      loopback.server.enqueue({ kind: 'stall' });
       const controller = new AbortController();
-      const pending = provider.chat({ ...request, abortSignal: controller.signal });
+      const pending = loopback.provider.chat({ ...request, abortSignal: controller.signal });
       setTimeout(() => controller.abort(), 5);
       const error = await pending.catch((caught: unknown) => caught);
       expect(VictorError.isInstance(error) && error.code).toBe('ABORTED');
@@ -348,12 +343,12 @@ describe('OpenAIResponsesProvider', () => {
     it('works under a pool: a failed attempt goes to the next endpoint', async () => {
       const pool = createProviderPool({
         endpoints: [
-          { name: 'a', provider: createOpenAIResponsesProvider({ baseURL: server.baseURL }) },
-          { name: 'b', provider: createOpenAIResponsesProvider({ baseURL: server.baseURL }) },
+          { name: 'a', provider: createOpenAIResponsesProvider({ baseURL: loopback.server.baseURL }) },
+          { name: 'b', provider: createOpenAIResponsesProvider({ baseURL: loopback.server.baseURL }) },
         ],
         selection: 'ordered',
       });
-      server.enqueue({ kind: 'status', status: 503 });
+      loopback.server.enqueue({ kind: 'status', status: 503 });
       await expect(
         pool.chat({ model: 'm', messages: [{ role: 'user', content: 'again' }] }),
       ).resolves.toMatchObject({
@@ -364,12 +359,12 @@ describe('OpenAIResponsesProvider', () => {
   });
 
   it('refuses bad options, naming them', () => {
-    expect(() => createOpenAIResponsesProvider({ baseURL: server.baseURL, store: 'no' as never })).toThrow(
-      'store must be a boolean, got "no"',
-    );
-    expect(() => createOpenAIResponsesProvider({ baseURL: server.baseURL, include: 'x' as never })).toThrow(
-      'include must be an array of strings',
-    );
+    expect(() =>
+      createOpenAIResponsesProvider({ baseURL: loopback.server.baseURL, store: 'no' as never }),
+    ).toThrow('store must be a boolean, got "no"');
+    expect(() =>
+      createOpenAIResponsesProvider({ baseURL: loopback.server.baseURL, include: 'x' as never }),
+    ).toThrow('include must be an array of strings');
   });
 });
 

@@ -115,6 +115,20 @@ describe('VectorFile', () => {
       expect(file.get('c')).toBeDefined();
     });
 
+    it('keeps the order of use across a save and a load', async () => {
+      const [a, b, c] = ['a', 'b', 'c'].map(vectorKey);
+      const written = new VectorFile({ path: join(dir, 'f'), model: 'm1', maxEntries: 2 });
+      written.set(a!, vector(1));
+      written.set(b!, vector(2));
+      written.get(a!);
+      await written.save();
+      const read = new VectorFile({ path: join(dir, 'f'), model: 'm1', maxEntries: 2 });
+      expect(await read.load()).toBe('loaded');
+      read.set(c!, vector(3));
+      expect(read.get(b!)).toBeUndefined();
+      expect([...read.get(a!)!]).toEqual([1]);
+    });
+
     it('rejects a bad path or maxEntries, naming the option', () => {
       expect(() => new VectorFile({ path: '', model: 'm' })).toThrow(InvalidConfigError);
       expect(() => new VectorFile({ path: 'x', model: 'm', maxEntries: 0 })).toThrow(

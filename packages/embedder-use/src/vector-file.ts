@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { invalidOption } from '@victor-ai/core';
+import { LRUCache } from 'lru-cache';
 
 /** What `VectorFile.load` found on disk. */
 export type VectorFileStatus = 'not-loaded' | 'loaded' | 'missing' | 'corrupt' | 'foreign';
@@ -34,8 +35,7 @@ export function vectorKey(text: string): string {
 export class VectorFile {
   readonly path: string;
   readonly model: string;
-  readonly #maxEntries: number;
-  readonly #vectors = new Map<string, Float32Array>();
+  readonly #vectors: LRUCache<string, Float32Array>;
   #status: VectorFileStatus = 'not-loaded';
   #dimensions = 0;
   #dirty = false;
@@ -52,7 +52,7 @@ export class VectorFile {
     }
     this.path = options.path;
     this.model = options.model;
-    this.#maxEntries = maxEntries;
+    this.#vectors = new LRUCache({ max: maxEntries });
   }
 
   /** What the last `load()` found. */
@@ -120,12 +120,7 @@ export class VectorFile {
 
   /** The vector stored for a key (see `vectorKey`), marking it recently used. */
   get(key: string): Float32Array | undefined {
-    const vector = this.#vectors.get(key);
-    if (vector !== undefined) {
-      this.#vectors.delete(key);
-      this.#vectors.set(key, vector);
-    }
-    return vector;
+    return this.#vectors.get(key);
   }
 
   /** Stores a vector (in memory until `save()`); a vector of another length than the others empties the store. */
@@ -134,11 +129,7 @@ export class VectorFile {
       this.#vectors.clear();
       this.#dimensions = vector.length;
     }
-    this.#vectors.delete(key);
     this.#vectors.set(key, vector);
-    if (this.#vectors.size > this.#maxEntries) {
-      this.#vectors.delete(this.#vectors.keys().next().value as string);
-    }
     this.#dirty = true;
   }
 
@@ -165,7 +156,9 @@ export class VectorFile {
     header.copy(bytes, MAGIC.length + 4);
     let keyOffset = MAGIC.length + 4 + header.length;
     let vectorOffset = keyOffset + count * KEY_BYTES;
-    for (const [key, vector] of this.#vectors) {
+    // Least recently used first, so that loading the file back keeps the same order of use.
+    for (const key of this.#vectors.rkeys()) {
+      const vector = this.#vectors.peek(key)!;
       bytes.write(key, keyOffset, KEY_BYTES, 'hex');
       keyOffset += KEY_BYTES;
       bytes.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength), vectorOffset);

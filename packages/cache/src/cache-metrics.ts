@@ -40,15 +40,11 @@ export class CacheCounters {
     private readonly labels: CacheMetricLabels,
   ) {}
 
-  hit(): void {
-    this.counts.hits++;
-    this.metrics.increment(CACHE_METRICS.hits, this.labels.base);
-  }
-
-  /** A value served after its TTL, within its stale-while-revalidate window. */
-  staleHit(): void {
-    this.counts.staleHits++;
-    this.metrics.increment(CACHE_METRICS.staleHits, this.labels.base);
+  /** A value served: fresh, or `stale` (after its TTL, within its stale-while-revalidate window). */
+  hit(stale = false): void {
+    if (stale) this.counts.staleHits++;
+    else this.counts.hits++;
+    this.metrics.increment(stale ? CACHE_METRICS.staleHits : CACHE_METRICS.hits, this.labels.base);
   }
 
   miss(): void {

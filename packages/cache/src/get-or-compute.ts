@@ -59,7 +59,7 @@ const ERROR_MARK = '__victorCachedError';
 const ERROR_KEY_SUFFIX = '\u0000error';
 const DEFAULT_LOCK = { ttlMs: 10_000, waitMs: 5_000, pollMs: 25 };
 
-/** One in-process computation and the callers waiting for it. */
+/** One in-process computation (its cache, key, compute and options) and the callers waiting for it. */
 class Flight<Value> {
   promise: Promise<Value> = undefined as unknown as Promise<Value>;
   waiters = 0;
@@ -68,6 +68,10 @@ class Flight<Value> {
   constructor(
     private readonly flights: Map<string, Flight<Value>>,
     private readonly flightKey: string,
+    readonly cache: Cache<Value>,
+    readonly key: string,
+    readonly compute: ComputeFunction<Value>,
+    readonly options: GetOrComputeOptions,
   ) {}
 
   /** The signal given to `compute`, made on first read. */
@@ -166,9 +170,9 @@ function startFlight<Value>(
   options: GetOrComputeOptions,
   flights: Map<string, Flight<Value>>,
 ): Flight<Value> {
-  const flight = new Flight<Value>(flights, flightKey);
+  const flight = new Flight<Value>(flights, flightKey, cache, key, compute, options);
   flights.set(flightKey, flight);
-  flight.promise = produce(cache, key, compute, options, flight);
+  flight.promise = produce(flight);
   return flight;
 }
 
@@ -185,37 +189,25 @@ function join<Value>(flight: Flight<Value>, abortSignal: AbortSignal | undefined
   });
 }
 
-async function produce<Value>(
-  cache: Cache<Value>,
-  key: string,
-  compute: ComputeFunction<Value>,
-  options: GetOrComputeOptions,
-  flight: Flight<Value>,
-): Promise<Value> {
+async function produce<Value>(flight: Flight<Value>): Promise<Value> {
+  const { cache, key, options } = flight;
   try {
     // The common case (no cached errors, no cross-process lock): compute and store here, in this one
     // async function (no further frame or promise).
     if (!options.cacheErrors && (options.lock === false || !hasLock(cache))) {
-      const value = await compute(computeContext(key, flight));
-      if (value !== undefined && (options.shouldStore === undefined || options.shouldStore(value))) {
-        await cache.set(key, value, writeOptionsOf(options));
-      }
+      const value = await flight.compute(computeContext(key, flight));
+      if (isToStore(options, value)) await cache.set(key, value, writeOptionsOf(options));
       return value;
     }
-    return await produceGuarded(cache, key, compute, options, flight);
+    return await produceGuarded(flight);
   } finally {
     flight.forget();
   }
 }
 
 /** `produce` with a cached error to replay, or the cross-process lock to take first. */
-async function produceGuarded<Value>(
-  cache: Cache<Value>,
-  key: string,
-  compute: ComputeFunction<Value>,
-  options: GetOrComputeOptions,
-  flight: Flight<Value>,
-): Promise<Value> {
+async function produceGuarded<Value>(flight: Flight<Value>): Promise<Value> {
+  const { cache, key, options } = flight;
   const errorKey = options.cacheErrors ? key + ERROR_KEY_SUFFIX : undefined;
   if (errorKey !== undefined) {
     const cached = (await cache.get(errorKey)) as unknown;
@@ -242,36 +234,33 @@ async function produceGuarded<Value>(
         // this caller's miss and its taking the lock.
         const value = await cache.get(key);
         if (value !== undefined) return value;
-        return await computeAndStore(cache, key, compute, options, flight, errorKey);
+        return await computeAndStore(flight, errorKey);
       } finally {
         await cache.releaseLock(lockKey, token);
       }
     }
   }
-  return computeAndStore(cache, key, compute, options, flight, errorKey);
+  return computeAndStore(flight, errorKey);
 }
 
-async function computeAndStore<Value>(
-  cache: Cache<Value>,
-  key: string,
-  compute: ComputeFunction<Value>,
-  options: GetOrComputeOptions,
-  flight: Flight<Value>,
-  errorKey: string | undefined,
-): Promise<Value> {
+async function computeAndStore<Value>(flight: Flight<Value>, errorKey: string | undefined): Promise<Value> {
+  const { cache, key, options } = flight;
   let value: Value;
   try {
-    value = await compute(computeContext(key, flight));
+    value = await flight.compute(computeContext(key, flight));
   } catch (error) {
     if (errorKey !== undefined && options.cacheErrors && !flight.aborted) {
       await cache.set(errorKey, toErrorRecord(error) as Value, { ttlMs: options.cacheErrors.ttlMs });
     }
     throw error;
   }
-  if (value !== undefined && (options.shouldStore === undefined || options.shouldStore(value))) {
-    await cache.set(key, value, writeOptionsOf(options));
-  }
+  if (isToStore(options, value)) await cache.set(key, value, writeOptionsOf(options));
   return value;
+}
+
+/** Whether a computed value is stored: not `undefined`, and not refused by `shouldStore`. */
+function isToStore(options: GetOrComputeOptions, value: unknown): boolean {
+  return value !== undefined && (options.shouldStore === undefined || options.shouldStore(value));
 }
 
 /** What `compute` is given; its signal is made on first read. */

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { CacheCounters, CacheMetricLabels } from './cache-metrics.js';
 import type { ComputeFunction, GetOrComputeOptions } from './get-or-compute.js';
 import { getOrComputeAfterMiss } from './get-or-compute.js';
-import { checkName, checkNonNegativeInteger, checkPositiveInteger, checkTags, checkTtl } from './options.js';
+import { checkName, checkPositiveInteger, WriteDefaults } from './options.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRY_BYTES, estimateSize } from './size.js';
 import type { CacheLookup, CacheStats, CacheWriteOptions, VictorCache } from './types.js';
 
@@ -60,8 +60,7 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
   readonly clock: Clock;
   private readonly metrics: MetricsSink;
   private readonly labels: CacheMetricLabels;
-  private readonly defaultTtlMs: number;
-  private readonly defaultStaleMs: number;
+  private readonly writeDefaults: WriteDefaults;
   private readonly counters: CacheCounters;
   private readonly sizeOf: (value: Value, key: string) => number;
   /** Largest single entry, in bytes. */
@@ -81,11 +80,7 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
       throw invalidOption('sizeOf', 'a function', options.sizeOf);
     }
-    this.defaultTtlMs = checkTtl('defaultTtlMs', options.defaultTtlMs ?? 300_000);
-    this.defaultStaleMs = checkNonNegativeInteger(
-      'staleWhileRevalidateMs',
-      options.staleWhileRevalidateMs ?? 0,
-    );
+    this.writeDefaults = new WriteDefaults(options);
     this.clock = options.clock ?? systemClock;
     this.metrics = options.metrics ?? noopMetricsSink;
     this.labels = new CacheMetricLabels(this.name, 'memory');
@@ -166,11 +161,7 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
       return undefined;
     }
     const stale = now >= entry.freshUntil;
-    if (stale) {
-      this.counters.staleHit();
-    } else {
-      this.counters.hit();
-    }
+    this.counters.hit(stale);
     return { value: entry.value, stale, freshUntilEpochMs: entry.freshUntilEpochMs };
   }
 
@@ -190,13 +181,9 @@ export class MemoryCache<Value = unknown> implements VictorCache<Value> {
       this.lru.delete(key);
       return;
     }
-    const ttlMs = options?.ttlMs === undefined ? this.defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
-    const staleMs =
-      options?.staleWhileRevalidateMs === undefined
-        ? this.defaultStaleMs
-        : checkNonNegativeInteger('staleWhileRevalidateMs', options.staleWhileRevalidateMs);
-    const tags =
-      options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags);
+    const ttlMs = this.writeDefaults.ttlOf(options);
+    const staleMs = this.writeDefaults.staleMsOf(options);
+    const tags = this.writeDefaults.tagsOf(options);
     const size = Math.max(1, Math.ceil(this.sizeOf(value, key)));
     if (!(size <= this.maxEntryBytes)) {
       // Not stored, and the old value must not outlive the write.

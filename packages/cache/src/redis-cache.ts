@@ -11,7 +11,7 @@ import { Cluster, type ClusterNode, Redis } from 'ioredis';
 import { CACHE_METRICS, CacheCounters, CacheMetricLabels } from './cache-metrics.js';
 import type { ComputeFunction, GetOrComputeOptions } from './get-or-compute.js';
 import { getOrCompute } from './get-or-compute.js';
-import { checkName, checkNonNegativeInteger, checkPositiveInteger, checkTags, checkTtl } from './options.js';
+import { checkName, checkNonNegativeInteger, checkPositiveInteger, WriteDefaults } from './options.js';
 import type {
   CacheLookup,
   CacheStats,
@@ -143,6 +143,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
   readonly defaultTtlMs: number;
   /** Stale window of entries written without `staleWhileRevalidateMs`. */
   readonly defaultStaleMs: number;
+  private readonly writeDefaults: WriteDefaults;
   private readonly commandTimeoutMs: number;
   private readonly onWarning: CacheWarningHandler;
   private readonly counters: CacheCounters;
@@ -197,11 +198,9 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     const base = `${namespace}:v${version}:${this.name}`;
     this.prefix = this.isCluster ? `{${base}}:` : `${base}:`;
     this.channel = `${base}:invalidate`;
-    this.defaultTtlMs = checkTtl('defaultTtlMs', options.defaultTtlMs ?? 300_000);
-    this.defaultStaleMs = checkNonNegativeInteger(
-      'staleWhileRevalidateMs',
-      options.staleWhileRevalidateMs ?? 0,
-    );
+    this.writeDefaults = new WriteDefaults(options);
+    this.defaultTtlMs = this.writeDefaults.ttlMs;
+    this.defaultStaleMs = this.writeDefaults.staleMs;
     this.commandTimeoutMs = checkPositiveInteger('commandTimeoutMs', options.commandTimeoutMs ?? 100);
     const maxReconnectDelayMs = checkPositiveInteger(
       'maxReconnectDelayMs',
@@ -318,13 +317,9 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       await this.delete(key);
       return true;
     }
-    const ttlMs = options?.ttlMs === undefined ? this.defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
-    const staleMs =
-      options?.staleWhileRevalidateMs === undefined
-        ? this.defaultStaleMs
-        : checkNonNegativeInteger('staleWhileRevalidateMs', options.staleWhileRevalidateMs);
-    const tags =
-      options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags);
+    const ttlMs = this.writeDefaults.ttlOf(options);
+    const staleMs = this.writeDefaults.staleMsOf(options);
+    const tags = this.writeDefaults.tagsOf(options);
     const stored: StoredEntry<Value> = { f: this.clock.epochMs() + ttlMs, v: value };
     if (staleMs > 0) stored.s = stored.f + staleMs;
     if (tags !== undefined) stored.t = tags;
@@ -372,11 +367,8 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
     options?: Omit<CacheWriteOptions, 'tags'>,
   ): Promise<number> {
     if (entries.length === 0) return 0;
-    const ttlMs = options?.ttlMs === undefined ? this.defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
-    const staleMs =
-      options?.staleWhileRevalidateMs === undefined
-        ? this.defaultStaleMs
-        : checkNonNegativeInteger('staleWhileRevalidateMs', options.staleWhileRevalidateMs);
+    const ttlMs = this.writeDefaults.ttlOf(options);
+    const staleMs = this.writeDefaults.staleMsOf(options);
     const freshUntil = this.clock.epochMs() + ttlMs;
     const keepMs = Math.ceil(ttlMs + staleMs);
     // Encoded here, not inside the Redis call: a value that cannot be encoded is the caller's problem,
@@ -687,11 +679,7 @@ export class RedisCache<Value = unknown> implements VictorCache<Value>, ComputeL
       return undefined;
     }
     const stale = now >= stored.f;
-    if (stale) {
-      this.counters.staleHit();
-    } else {
-      this.counters.hit();
-    }
+    this.counters.hit(stale);
     const lookup: CacheLookup<Value> & { tags?: readonly string[] } = {
       value: stored.v,
       stale,

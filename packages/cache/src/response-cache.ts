@@ -1,10 +1,9 @@
 import type { Cache, ChatRequest, ChatResponse, MetricsSink, StreamEvent } from '@victor-ai/core';
-import { invalidOption, noopMetricsSink } from '@victor-ai/core';
-import { oversizeCounter } from './cache-metrics.js';
+import { invalidOption } from '@victor-ai/core';
 import { getOrCompute } from './get-or-compute.js';
 import { isDeterministicRequest, responseCacheKey } from './keys.js';
-import { checkName, checkPositiveInteger, checkTtl } from './options.js';
-import { DEFAULT_MAX_ENTRY_BYTES, estimateSize } from './size.js';
+import { checkTtl } from './options.js';
+import { EntrySizeLimit } from './size.js';
 import { cachedStream } from './stream-cache.js';
 
 /** Options of a `ResponseCache`. */
@@ -46,9 +45,7 @@ export class ResponseCache {
   private readonly cache: Cache<unknown>;
   private readonly ttlMs: number;
   private readonly isCacheable: (request: ChatRequest) => boolean;
-  private readonly maxEntryBytes: number;
-  private readonly countOversize: () => void;
-  private readonly fits: (value: unknown) => boolean;
+  private readonly sizeLimit: EntrySizeLimit;
   private readonly tagTenants: boolean;
 
   constructor(options: ResponseCacheOptions) {
@@ -58,21 +55,8 @@ export class ResponseCache {
     const isCacheable = options.isCacheable ?? isDeterministicRequest;
     if (typeof isCacheable !== 'function') throw invalidOption('isCacheable', 'a function', isCacheable);
     this.isCacheable = isCacheable;
-    this.maxEntryBytes = checkPositiveInteger(
-      'maxEntryBytes',
-      options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES,
-    );
-    this.countOversize = oversizeCounter(
-      options.metrics ?? noopMetricsSink,
-      checkName(options.name ?? 'response'),
-      'response',
-    );
+    this.sizeLimit = new EntrySizeLimit(options, 'response');
     this.tagTenants = options.tagTenants === true;
-    this.fits = (value) => {
-      if (estimateSize(value) <= this.maxEntryBytes) return true;
-      this.countOversize();
-      return false;
-    };
   }
 
   /**
@@ -97,7 +81,7 @@ export class ResponseCache {
       {
         ttlMs: this.ttlMs,
         abortSignal: request.abortSignal,
-        shouldStore: this.fits,
+        shouldStore: this.sizeLimit.fits,
         ...this.tagsOf(request),
       },
     )) as ChatResponse;
@@ -114,8 +98,8 @@ export class ResponseCache {
       {
         ttlMs: this.ttlMs,
         abortSignal: request.abortSignal,
-        maxEntryBytes: this.maxEntryBytes,
-        onOversize: this.countOversize,
+        maxEntryBytes: this.sizeLimit.maxEntryBytes,
+        onOversize: this.sizeLimit.countOversize,
         ...this.tagsOf(request),
       },
     );

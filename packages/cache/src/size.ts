@@ -1,3 +1,8 @@
+import type { MetricsSink } from '@victor-ai/core';
+import { noopMetricsSink } from '@victor-ai/core';
+import { oversizeCounter } from './cache-metrics.js';
+import { checkName, checkPositiveInteger } from './options.js';
+
 /** Default byte bound of a `MemoryCache`: 64 MiB, as `sizeOf` (or the estimate) counts them. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -73,4 +78,34 @@ function walk(value: unknown, state: WalkState, depth: number): number {
     default:
       return 8;
   }
+}
+
+/**
+ * The size bound of a cache layer that stores whole values (answers, tool results): `maxEntryBytes`,
+ * checked (default 1 MiB), and the count of values refused for it, as
+ * `victor_cache_errors_total{cache=<name>,tier,operation="oversize"}` (`name` defaults to the tier).
+ */
+export class EntrySizeLimit {
+  readonly maxEntryBytes: number;
+  /** Counts one value refused for its size. */
+  readonly countOversize: () => void;
+
+  constructor(options: { maxEntryBytes?: number; name?: string; metrics?: MetricsSink }, tier: string) {
+    this.maxEntryBytes = checkPositiveInteger(
+      'maxEntryBytes',
+      options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES,
+    );
+    this.countOversize = oversizeCounter(
+      options.metrics ?? noopMetricsSink,
+      checkName(options.name ?? tier),
+      tier,
+    );
+  }
+
+  /** Whether `value` may be stored (its `estimateSize` is within the bound); counted when it may not. */
+  readonly fits = (value: unknown): boolean => {
+    if (estimateSize(value) <= this.maxEntryBytes) return true;
+    this.countOversize();
+    return false;
+  };
 }

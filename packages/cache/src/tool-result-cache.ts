@@ -1,11 +1,10 @@
 import { posix } from 'node:path';
 import type { Cache, MetricsSink, Tool, ToolContext, ToolDefinition } from '@victor-ai/core';
-import { invalidOption, noopMetricsSink } from '@victor-ai/core';
-import { oversizeCounter } from './cache-metrics.js';
+import { invalidOption } from '@victor-ai/core';
 import { getOrCompute } from './get-or-compute.js';
 import { toolResultCacheKey } from './keys.js';
-import { checkName, checkPositiveInteger, checkTtl } from './options.js';
-import { DEFAULT_MAX_ENTRY_BYTES, estimateSize } from './size.js';
+import { checkTtl } from './options.js';
+import { EntrySizeLimit } from './size.js';
 
 /** Options of a `ToolResultCache`. */
 export interface ToolResultCacheOptions {
@@ -53,8 +52,7 @@ export class ToolResultCache {
   /** Bumped when a write starts and ends, so reads can tell that one overlapped them. */
   private generation = 0;
   private activeWrites = 0;
-  private readonly maxEntryBytes: number;
-  private readonly countOversize: () => void;
+  private readonly sizeLimit: EntrySizeLimit;
   /** The tags of a read with no path argument (a read of `rootDir`), by tenant scope: the same every call. */
   private readonly rootReadTags = new Map<string, readonly string[]>();
 
@@ -74,15 +72,7 @@ export class ToolResultCache {
       throw invalidOption('pathArguments', 'an array of argument names', pathArguments);
     }
     this.pathArguments = pathArguments;
-    this.maxEntryBytes = checkPositiveInteger(
-      'maxEntryBytes',
-      options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES,
-    );
-    this.countOversize = oversizeCounter(
-      options.metrics ?? noopMetricsSink,
-      checkName(options.name ?? 'tool-result'),
-      'tool-result',
-    );
+    this.sizeLimit = new EntrySizeLimit(options, 'tool-result');
   }
 
   /**
@@ -125,7 +115,7 @@ export class ToolResultCache {
           // not stored.
           flightKey: `${key}#${generation}`,
           shouldStore: (value) =>
-            this.generation === generation && this.activeWrites === 0 && this.fits(value),
+            this.generation === generation && this.activeWrites === 0 && this.sizeLimit.fits(value),
         },
       )) as Output;
       return { output, cached: !computed };
@@ -206,7 +196,7 @@ export class ToolResultCache {
     output: unknown,
     tenantId?: string,
   ): Promise<void> {
-    if (!this.fits(output)) {
+    if (!this.sizeLimit.fits(output)) {
       // The old result must not outlive the new one.
       await this.cache.delete(this.key(name, args, tenantId));
       return;
@@ -265,12 +255,6 @@ export class ToolResultCache {
       if (typeof value === 'string') return true;
       if (Array.isArray(value) && value.some((item) => typeof item === 'string')) return true;
     }
-    return false;
-  }
-
-  private fits(value: unknown): boolean {
-    if (estimateSize(value) <= this.maxEntryBytes) return true;
-    this.countOversize();
     return false;
   }
 

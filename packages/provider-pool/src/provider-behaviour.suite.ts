@@ -4,16 +4,11 @@ import type { ChatRequest, Provider, StreamEvent } from '@victor-ai/core';
 import { MetricNames, VictorError } from '@victor-ai/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpProviderOptions } from './http-provider.js';
+import { collectEvents } from './testing/collect-events.js';
 import { createLoopbackServer, type LoopbackServer } from './testing/loopback-server.js';
 
 /** Builds the provider under test against a loopback base URL. */
 export type ProviderFactory = (baseURL: string, options?: Partial<HttpProviderOptions>) => Provider;
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const all: StreamEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
 
 const request = (content: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({
   model: 'loopback-1',
@@ -147,7 +142,7 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
         expect(opened.length).toBeGreaterThan(0);
         expect(opened[0]).toBe(counted.id);
         const warmed = opened.length;
-        for (let i = 0; i < 20; i++) await collect(counted.stream(request(`n${i}`)));
+        for (let i = 0; i < 20; i++) await collectEvents(counted.stream(request(`n${i}`)));
         expect(opened.length).toBe(warmed);
         await counted.close();
       });
@@ -186,7 +181,7 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
     describe('stream', () => {
       it('yields start, text deltas in order, and finish with usage', async () => {
         server.enqueue({ text: 'abcdefghij', chunkSize: 4, usage: { inputTokens: 5, outputTokens: 2 } });
-        const events = await collect(provider.stream(request('hi')));
+        const events = await collectEvents(provider.stream(request('hi')));
         expect(events[0]).toMatchObject({ type: 'response-start', model: 'loopback-1' });
         expect(events.filter((event) => event.type === 'text-delta')).toEqual([
           { type: 'text-delta', delta: 'abcd' },
@@ -207,7 +202,7 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
             { id: 'b', name: 'list_dir', arguments: {} },
           ],
         });
-        const events = await collect(provider.stream(request('x')));
+        const events = await collectEvents(provider.stream(request('x')));
         expect(events.filter((event) => event.type === 'tool-call-start')).toHaveLength(2);
         expect(events.filter((event) => event.type === 'tool-call-end')).toEqual([
           {
@@ -222,7 +217,7 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
 
       it('rejects the first next() on an HTTP error, so a pool can retry', async () => {
         server.enqueue({ kind: 'status', status: 503 });
-        await expect(collect(provider.stream(request('x')))).rejects.toMatchObject({
+        await expect(collectEvents(provider.stream(request('x')))).rejects.toMatchObject({
           code: 'HTTP_STATUS',
           status: 503,
         });
@@ -230,14 +225,14 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
 
       it('rejects the first next() when the very first event is malformed', async () => {
         server.enqueue({ kind: 'malformed', afterChunks: 0 });
-        await expect(collect(provider.stream(request('x')))).rejects.toMatchObject({
+        await expect(collectEvents(provider.stream(request('x')))).rejects.toMatchObject({
           code: 'INVALID_RESPONSE',
         });
       });
 
       it('ends with one error event when a malformed event arrives mid-stream', async () => {
         server.enqueue({ kind: 'malformed', afterChunks: 3, reply: { text: 'abcdefgh', chunkSize: 2 } });
-        const events = await collect(provider.stream(request('x')));
+        const events = await collectEvents(provider.stream(request('x')));
         expect(events[0]).toMatchObject({ type: 'response-start' });
         expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'INVALID_RESPONSE' } });
         expect(events.filter((event) => event.type === 'error' || event.type === 'finish')).toHaveLength(1);
@@ -250,14 +245,14 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
           afterChunks: 3,
           reply: { text: 'abcdefgh', chunkSize: 2 },
         });
-        const events = await collect(provider.stream(request('x')));
+        const events = await collectEvents(provider.stream(request('x')));
         expect(events[0]).toMatchObject({ type: 'response-start' });
         expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'CONNECTION_FAILED' } });
       });
 
       it('turns an in-stream provider error into an error event', async () => {
         server.enqueue({ kind: 'stream-error', afterChunks: 2, reply: { text: 'abcdefgh', chunkSize: 2 } });
-        const events = await collect(provider.stream(request('x')));
+        const events = await collectEvents(provider.stream(request('x')));
         const last = events.at(-1) as { type: string; error: VictorError };
         expect(last.type).toBe('error');
         expect(VictorError.isInstance(last.error)).toBe(true);
@@ -266,7 +261,7 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
 
       it('rejects the first next() with a retryable error when the provider reports overload before any event', async () => {
         server.enqueue({ kind: 'stream-error', afterChunks: 0 });
-        await expect(collect(provider.stream(request('x')))).rejects.toMatchObject({
+        await expect(collectEvents(provider.stream(request('x')))).rejects.toMatchObject({
           code: 'HTTP_STATUS',
           status: 529,
           isRetryable: true,
@@ -278,7 +273,7 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
           toolCalls: [{ name: 'write_file', arguments: '{"path":"a.ts","content":"unfini' }],
           finishReason: 'length',
         });
-        const events = await collect(provider.stream(request('x')));
+        const events = await collectEvents(provider.stream(request('x')));
         const last = events.at(-1) as { type: string; error: Error };
         expect(last).toMatchObject({ type: 'error', error: { code: 'INVALID_RESPONSE' } });
         expect(last.error.message).toContain('max tokens');
@@ -315,9 +310,9 @@ export function providerBehaviourSuite(name: string, create: ProviderFactory): v
 
       it('keeps its connection after complete streams', async () => {
         const fresh = create(server.baseURL);
-        for (let i = 0; i < 5; i++) await collect(fresh.stream(request(`warm${i}`)));
+        for (let i = 0; i < 5; i++) await collectEvents(fresh.stream(request(`warm${i}`)));
         const warmed = server.connectionCount;
-        for (let i = 0; i < 20; i++) await collect(fresh.stream(request(`n${i}`)));
+        for (let i = 0; i < 20; i++) await collectEvents(fresh.stream(request(`n${i}`)));
         expect(server.connectionCount).toBe(warmed);
         await fresh.close();
       });

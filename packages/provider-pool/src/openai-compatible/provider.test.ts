@@ -1,6 +1,7 @@
-import type { ChatRequest, StreamEvent } from '@victor-ai/core';
+import type { ChatRequest } from '@victor-ai/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useLoopbackProvider } from '../__fixtures__/loopback-provider.js';
+import { collectEvents } from '../testing/collect-events.js';
 import { createOpenAICompatibleProvider } from './provider.js';
 
 const loopback = useLoopbackProvider((baseURL) =>
@@ -15,12 +16,6 @@ const request = (content: string, extra: Partial<ChatRequest> = {}): ChatRequest
   messages: [{ role: 'user', content }],
   ...extra,
 });
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const all: StreamEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
 
 // What every provider must do (errors, aborts, deadlines, keep-alive, stream events, tool-call fragments,
 // cancelling) is in provider-behaviour.suite.ts, which runs for this provider too; here is what is its own.
@@ -108,7 +103,7 @@ describe('OpenAICompatibleProvider', () => {
         chunkSize: 4,
         usage: { inputTokens: 5, outputTokens: 2 },
       });
-      const events = await collect(loopback.provider.stream(request('hi')));
+      const events = await collectEvents(loopback.provider.stream(request('hi')));
       expect(events).toEqual([
         { type: 'response-start', id: expect.any(String), model: 'loopback-1' },
         { type: 'text-delta', delta: 'abcd' },

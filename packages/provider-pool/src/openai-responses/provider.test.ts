@@ -1,8 +1,9 @@
-import type { ChatRequest, Message, StreamEvent, ToolDefinition } from '@victor-ai/core';
+import type { ChatRequest, Message, ToolDefinition } from '@victor-ai/core';
 import { VictorError } from '@victor-ai/core';
 import { describe, expect, it } from 'vitest';
 import { useLoopbackProvider } from '../__fixtures__/loopback-provider.js';
 import { createProviderPool } from '../provider-pool.js';
+import { collectEvents } from '../testing/collect-events.js';
 import { createOpenAIResponsesProvider } from './provider.js';
 import { allowsStrict, buildResponsesBody } from './request-body.js';
 
@@ -29,12 +30,6 @@ const search: ToolDefinition = {
     required: ['query'],
   },
 };
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const all: StreamEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
 
 function lastBody(): Record<string, unknown> {
   return loopback.server.requests[loopback.server.requests.length - 1]!.body;
@@ -147,7 +142,7 @@ describe('OpenAIResponsesProvider', () => {
             return { text: response.text, message: response.message, calls: response.toolCalls.length };
           }
           // What an agent loop does with the events: text, tool calls and reasoning make the message.
-          const events = await collect(loopback.provider.stream(request));
+          const events = await collectEvents(loopback.provider.stream(request));
           const text = events.map((event) => (event.type === 'text-delta' ? event.delta : '')).join('');
           const toolCalls = events.flatMap((event) =>
             event.type === 'tool-call-end' ? [event.toolCall] : [],
@@ -192,7 +187,7 @@ describe('OpenAIResponsesProvider', () => {
         text: 'ok',
         toolCalls: [{ id: 'call_9', name: 'search', arguments: { query: 'q' } }],
       });
-      const events = await collect(
+      const events = await collectEvents(
         loopback.provider.stream({ model: 'loopback-1', messages: [{ role: 'user', content: 'x' }] }),
       );
       expect(events.map((event) => event.type)).toEqual([
@@ -230,7 +225,7 @@ describe('OpenAIResponsesProvider', () => {
           '',
         ].join('\n\n'),
       });
-      const events = await collect(
+      const events = await collectEvents(
         loopback.provider.stream({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
       );
       expect(events.at(-1)).toEqual({
@@ -258,7 +253,7 @@ describe('OpenAIResponsesProvider', () => {
           },
         ),
       });
-      const events = await collect(loopback.provider.stream(request));
+      const events = await collectEvents(loopback.provider.stream(request));
       expect(events.map((event) => event.type)).toEqual(['response-start', 'error']);
       const { error } = events[1] as { error: Error };
       expect(error).toMatchObject({ code: 'HTTP_STATUS', status: 500, isRetryable: true });
@@ -287,7 +282,7 @@ describe('OpenAIResponsesProvider', () => {
           { type: 'error', code: 'rate_limit_exceeded', message: 'slow down' },
         ),
       });
-      const events = await collect(loopback.provider.stream(request));
+      const events = await collectEvents(loopback.provider.stream(request));
       expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'HTTP_STATUS', status: 429 } });
     });
 
@@ -305,9 +300,9 @@ describe('OpenAIResponsesProvider', () => {
           ),
         },
       );
-      const malformed = await collect(loopback.provider.stream(request));
+      const malformed = await collectEvents(loopback.provider.stream(request));
       expect(malformed.at(-1)).toMatchObject({ type: 'error', error: { code: 'INVALID_RESPONSE' } });
-      const cut = await collect(loopback.provider.stream(request));
+      const cut = await collectEvents(loopback.provider.stream(request));
       expect(cut.at(-1)).toMatchObject({ type: 'error', error: { code: 'CONNECTION_FAILED' } });
     });
 
@@ -325,7 +320,7 @@ describe('OpenAIResponsesProvider', () => {
         status: 400,
         isRetryable: false,
       });
-      await expect(collect(loopback.provider.stream(request))).rejects.toMatchObject({
+      await expect(collectEvents(loopback.provider.stream(request))).rejects.toMatchObject({
         status: 503,
         isRetryable: true,
       });

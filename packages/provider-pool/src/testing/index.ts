@@ -1,3 +1,4 @@
+export { collectEvents } from './collect-events.js';
 export {
   createLoopbackServer,
   type LoopbackFault,

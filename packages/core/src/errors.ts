@@ -56,8 +56,31 @@ export class VictorError extends Error {
   }
 }
 
+/**
+ * `isRetryable` of a code's errors: `true` or `false`, the caller's value, else this default; `'never'`,
+ * always false whatever the caller says.
+ */
+type Retryability = boolean | 'never';
+
+/** The base class `codedError` makes: `VictorError`'s statics, and a constructor taking the options only. */
+type CodedErrorClass = Omit<typeof VictorError, 'prototype'> &
+  (new (
+    options: VictorErrorOptions,
+  ) => VictorError);
+
+/** The base class of one code's errors: it sets `code`, `name` and `isRetryable` (by `retryable`). */
+function codedError(code: VictorErrorCode, name: string, retryable: Retryability): CodedErrorClass {
+  return class extends VictorError {
+    constructor(options: VictorErrorOptions) {
+      const isRetryable = retryable === 'never' ? false : (options.isRetryable ?? retryable);
+      super(code, { message: options.message, cause: options.cause, isRetryable });
+      this.name = name;
+    }
+  };
+}
+
 /** The upstream answered with a non-2xx status. Retryable for 408, 409, 429 and 5xx. */
-export class HttpStatusError extends VictorError {
+export class HttpStatusError extends codedError('HTTP_STATUS', 'HttpStatusError', false) {
   readonly status: number;
   readonly url: string;
   readonly responseBody: string;
@@ -73,12 +96,11 @@ export class HttpStatusError extends VictorError {
     cause?: unknown;
   }) {
     const { status } = options;
-    super('HTTP_STATUS', {
+    super({
       message: options.message ?? `HTTP ${status} from ${options.url}`,
       cause: options.cause,
       isRetryable: status === 408 || status === 409 || status === 429 || status >= 500,
     });
-    this.name = 'HttpStatusError';
     this.status = status;
     this.url = options.url;
     this.responseBody = options.responseBody;
@@ -87,129 +109,85 @@ export class HttpStatusError extends VictorError {
 }
 
 /** The connection could not be made or was dropped before a complete answer. Retryable. */
-export class ConnectionError extends VictorError {
-  constructor(options: VictorErrorOptions) {
-    super('CONNECTION_FAILED', { ...options, isRetryable: options.isRetryable ?? true });
-    this.name = 'ConnectionError';
-  }
-}
+export class ConnectionError extends codedError('CONNECTION_FAILED', 'ConnectionError', true) {}
 
 /** An operation ran past its deadline. Retryable. */
-export class TimeoutError extends VictorError {
+export class TimeoutError extends codedError('TIMEOUT', 'TimeoutError', true) {
   readonly timeoutMs: number;
   constructor(options: Partial<VictorErrorOptions> & { timeoutMs: number }) {
-    super('TIMEOUT', {
-      message: options.message ?? `timed out after ${options.timeoutMs} ms`,
-      cause: options.cause,
-      isRetryable: options.isRetryable ?? true,
-    });
-    this.name = 'TimeoutError';
+    super({ ...options, message: options.message ?? `timed out after ${options.timeoutMs} ms` });
     this.timeoutMs = options.timeoutMs;
   }
 }
 
 /** The caller aborted. Never retried. */
-export class AbortedError extends VictorError {
+export class AbortedError extends codedError('ABORTED', 'AbortedError', 'never') {
   constructor(options: Partial<VictorErrorOptions> = {}) {
-    super('ABORTED', { message: options.message ?? 'the operation was aborted', cause: options.cause });
-    this.name = 'AbortedError';
+    super({ ...options, message: options.message ?? 'the operation was aborted' });
   }
 }
 
 /** No connection or queue slot was free within the allowed wait. Retryable. */
-export class PoolExhaustedError extends VictorError {
-  constructor(options: VictorErrorOptions) {
-    super('POOL_EXHAUSTED', { ...options, isRetryable: options.isRetryable ?? true });
-    this.name = 'PoolExhaustedError';
-  }
-}
+export class PoolExhaustedError extends codedError('POOL_EXHAUSTED', 'PoolExhaustedError', true) {}
 
 /** A bounded queue refused new work. Retryable later. */
-export class QueueFullError extends VictorError {
-  constructor(options: VictorErrorOptions) {
-    super('QUEUE_FULL', { ...options, isRetryable: options.isRetryable ?? true });
-    this.name = 'QueueFullError';
-  }
-}
+export class QueueFullError extends codedError('QUEUE_FULL', 'QueueFullError', true) {}
 
 /** The endpoint's circuit breaker is open; the call was not attempted. */
-export class CircuitOpenError extends VictorError {
+export class CircuitOpenError extends codedError('CIRCUIT_OPEN', 'CircuitOpenError', true) {
   readonly endpoint: string;
   readonly retryAtMs: number | undefined;
   constructor(options: VictorErrorOptions & { endpoint: string; retryAtMs?: number }) {
-    super('CIRCUIT_OPEN', { ...options, isRetryable: options.isRetryable ?? true });
-    this.name = 'CircuitOpenError';
+    super(options);
     this.endpoint = options.endpoint;
     this.retryAtMs = options.retryAtMs;
   }
 }
 
 /** Arguments (of a tool call, or of a function) failed validation. */
-export class InvalidArgumentsError extends VictorError {
-  constructor(options: VictorErrorOptions) {
-    super('INVALID_ARGUMENTS', options);
-    this.name = 'InvalidArgumentsError';
-  }
-}
+export class InvalidArgumentsError extends codedError('INVALID_ARGUMENTS', 'InvalidArgumentsError', false) {}
 
 /** A middleware blocked a call; `reasonCode` is the middleware's own code. */
-export class BlockedByMiddlewareError extends VictorError {
+export class BlockedByMiddlewareError extends codedError(
+  'BLOCKED_BY_MIDDLEWARE',
+  'BlockedByMiddlewareError',
+  false,
+) {
   readonly middleware: string;
   readonly reasonCode: string;
   constructor(options: VictorErrorOptions & { middleware: string; reasonCode: string }) {
-    super('BLOCKED_BY_MIDDLEWARE', options);
-    this.name = 'BlockedByMiddlewareError';
+    super(options);
     this.middleware = options.middleware;
     this.reasonCode = options.reasonCode;
   }
 }
 
 /** A cache backend (Redis) could not be reached; callers degrade to a miss. */
-export class CacheUnavailableError extends VictorError {
-  constructor(options: VictorErrorOptions) {
-    super('CACHE_UNAVAILABLE', { ...options, isRetryable: options.isRetryable ?? true });
-    this.name = 'CacheUnavailableError';
-  }
-}
+export class CacheUnavailableError extends codedError('CACHE_UNAVAILABLE', 'CacheUnavailableError', true) {}
 
 /** An option or configuration value is invalid; the message names the option and the bad value. */
-export class InvalidConfigError extends VictorError {
+export class InvalidConfigError extends codedError('INVALID_CONFIG', 'InvalidConfigError', false) {
   readonly option: string;
   constructor(options: VictorErrorOptions & { option: string }) {
-    super('INVALID_CONFIG', options);
-    this.name = 'InvalidConfigError';
+    super(options);
     this.option = options.option;
   }
 }
 
 /** A provider sent something that cannot be decoded (malformed JSON, unknown event, cut-off stream). */
-export class InvalidResponseError extends VictorError {
-  constructor(options: VictorErrorOptions) {
-    super('INVALID_RESPONSE', options);
-    this.name = 'InvalidResponseError';
-  }
-}
+export class InvalidResponseError extends codedError('INVALID_RESPONSE', 'InvalidResponseError', false) {}
 
 /**
  * The request itself cannot be sent or was refused as malformed (it cannot be serialised, it is too deep or
  * too large, or the server answered 400, 413 or 422 to it). Never retried, and never counted against an
  * endpoint's health: another attempt would fail the same way.
  */
-export class InvalidRequestError extends VictorError {
-  constructor(options: VictorErrorOptions) {
-    super('INVALID_REQUEST', { ...options, isRetryable: false });
-    this.name = 'InvalidRequestError';
-  }
-}
+export class InvalidRequestError extends codedError('INVALID_REQUEST', 'InvalidRequestError', 'never') {}
 
 /** A turn was started on an agent after its `close()`. Never retried: create a new agent. */
-export class AgentClosedError extends VictorError {
+export class AgentClosedError extends codedError('AGENT_CLOSED', 'AgentClosedError', 'never') {
   constructor(options: Partial<VictorErrorOptions> = {}) {
-    super('AGENT_CLOSED', {
-      message: options.message ?? 'the agent is closed: create a new one',
-      cause: options.cause,
-    });
-    this.name = 'AgentClosedError';
+    super({ ...options, message: options.message ?? 'the agent is closed: create a new one' });
   }
 }
 

@@ -1,14 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { useFakeTimersInEachTest } from './__fixtures__/fake-timers.js';
 import { delay } from './delay.js';
 import { AbortedError, TimeoutError, VictorError } from './errors.js';
 import { combineSignals } from './signals.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimersInEachTest();
 
 describe('delay', () => {
   it('resolves after the time passes', async () => {

@@ -1,13 +1,15 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createAgent } from '@victor-ai/coordinators';
-import { HttpStatusError, type StreamEvent, VictorError } from '@victor-ai/core';
+import { defineTool, HttpStatusError, type StreamEvent, VictorError } from '@victor-ai/core';
 import { createProviderPool } from '@victor-ai/provider-pool';
 import {
+  collectEvents,
   createLoopbackServer,
   type LoopbackServer,
   loopbackEmbedding,
 } from '@victor-ai/provider-pool/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { rejectionOf } from './__fixtures__/rejection.js';
 import { fromAISDKEmbeddingModel } from './from-ai-sdk-embedding-model.js';
 import { fromAISDKModel } from './from-ai-sdk-model.js';
 
@@ -27,20 +29,21 @@ function aiSdkModel() {
   );
 }
 
-const readFileTool = {
+const readFileTool = defineTool({
   definition: {
     name: 'read_file',
     description: 'Read a file',
     parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
     readOnly: true,
   },
-  execute: ({ path }: Record<string, unknown>) => `contents of ${String(path)}`,
-};
+  execute: ({ path }) => `contents of ${path}`,
+});
 
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
+/** What a `chat()` through `fromAISDKModel` over the loopback rejects with. */
+function chatError(): Promise<unknown> {
+  return rejectionOf(
+    fromAISDKModel(aiSdkModel()).chat({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+  );
 }
 
 describe('fromAISDKModel', () => {
@@ -114,9 +117,7 @@ describe('fromAISDKModel', () => {
         headers: { 'retry-after': '3' },
         body: { error: { message: 'later' } },
       });
-      const error = await fromAISDKModel(aiSdkModel())
-        .chat({ model: 'm', messages: [{ role: 'user', content: 'x' }] })
-        .catch((caught: unknown) => caught);
+      const error = await chatError();
       expect(error).toBeInstanceOf(HttpStatusError);
       expect(error).toMatchObject({
         code: 'HTTP_STATUS',
@@ -128,17 +129,13 @@ describe('fromAISDKModel', () => {
 
     it('maps a 400 to an HttpStatusError that is not retryable', async () => {
       server.enqueue({ kind: 'status', status: 400, body: { error: { message: 'bad' } } });
-      const error = await fromAISDKModel(aiSdkModel())
-        .chat({ model: 'm', messages: [{ role: 'user', content: 'x' }] })
-        .catch((caught: unknown) => caught);
+      const error = await chatError();
       expect(error).toMatchObject({ code: 'HTTP_STATUS', status: 400, isRetryable: false });
     });
 
     it('maps a dropped connection to a retryable CONNECTION_FAILED', async () => {
       server.enqueue({ kind: 'drop' });
-      const error = await fromAISDKModel(aiSdkModel())
-        .chat({ model: 'm', messages: [{ role: 'user', content: 'x' }] })
-        .catch((caught: unknown) => caught);
+      const error = await chatError();
       expect(VictorError.isInstance(error)).toBe(true);
       expect(error).toMatchObject({ code: 'CONNECTION_FAILED', isRetryable: true });
     });
@@ -175,7 +172,7 @@ describe('fromAISDKModel', () => {
         toolCalls: [{ id: 'call_1', name: 'read_file', arguments: { path: 'src/index.ts' } }],
         usage: { inputTokens: 20, outputTokens: 8 },
       });
-      const events = await collect(
+      const events = await collectEvents(
         fromAISDKModel(aiSdkModel()).stream({
           model: 'm',
           messages: [{ role: 'user', content: 'x' }],
@@ -227,7 +224,7 @@ describe('fromAISDKModel', () => {
         afterChunks: 2,
         reply: { text: 'abcdefghijklmnop', chunkSize: 2 },
       });
-      const events = await collect(
+      const events = await collectEvents(
         fromAISDKModel(aiSdkModel()).stream({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
       );
       expect(events[0]!.type).toBe('response-start');

@@ -4,6 +4,7 @@ import { loopbackEmbedding } from '@victor-ai/provider-pool/testing';
 import { embed, embedMany } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { useLoopbackProvider } from './__fixtures__/loopback.js';
+import { rejectionOf } from './__fixtures__/rejection.js';
 import { createVictorEmbeddingModel } from './victor-embedding-model.js';
 
 const loopback = useLoopbackProvider({ embeddingDimensions: 6 }, { embeddingBatchSize: 3 });
@@ -54,12 +55,14 @@ describe('createVictorEmbeddingModel', () => {
 
   it('maps a failure to an APICallError', async () => {
     loopback.server.enqueue({ kind: 'status', status: 500 });
-    const error = await embed({
-      model: createVictorEmbeddingModel({ provider: loopback.provider, model: 'embed-1' }),
-      value: 'x',
-      maxRetries: 0,
-    }).catch((caught: unknown) => caught);
+    const error = await rejectionOf<APICallError>(
+      embed({
+        model: createVictorEmbeddingModel({ provider: loopback.provider, model: 'embed-1' }),
+        value: 'x',
+        maxRetries: 0,
+      }),
+    );
     expect(APICallError.isInstance(error)).toBe(true);
-    expect((error as APICallError).statusCode).toBe(500);
+    expect(error.statusCode).toBe(500);
   });
 });

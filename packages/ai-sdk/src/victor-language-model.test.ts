@@ -7,6 +7,7 @@ import { generateObject, generateText, Output, stepCountIs, streamText, tool } f
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { useLoopbackProvider } from './__fixtures__/loopback.js';
+import { rejectionOf } from './__fixtures__/rejection.js';
 import { createVictorLanguageModel } from './victor-language-model.js';
 
 // The AI SDK logs the compatibility warnings these tests provoke on purpose.
@@ -21,12 +22,14 @@ const weather = tool({
 });
 
 /** What `generateText` over the loopback rejects with, tried once (no retries of the AI SDK). */
-async function generateError(): Promise<APICallError> {
-  return (await generateText({
-    model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
-    prompt: 'x',
-    maxRetries: 0,
-  }).catch((caught: unknown) => caught)) as APICallError;
+function generateError(): Promise<APICallError> {
+  return rejectionOf(
+    generateText({
+      model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
+      prompt: 'x',
+      maxRetries: 0,
+    }),
+  );
 }
 
 function lastRequestMessages(): Array<Record<string, unknown>> {
@@ -248,13 +251,8 @@ describe('createVictorLanguageModel', () => {
         body: { error: { message: 'slow down' } },
         headers: { 'retry-after': '7' },
       });
-      const error = await generateText({
-        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
-        prompt: 'x',
-        maxRetries: 0,
-      }).catch((caught: unknown) => caught);
-      expect(APICallError.isInstance(error)).toBe(true);
-      const apiError = error as APICallError;
+      const apiError = await generateError();
+      expect(APICallError.isInstance(apiError)).toBe(true);
       expect(apiError.statusCode).toBe(429);
       expect(apiError.isRetryable).toBe(true);
       expect(apiError.responseHeaders?.['retry-after-ms']).toBe('7000');
@@ -287,10 +285,12 @@ describe('createVictorLanguageModel', () => {
 
     it('maps a 400 to an APICallError that is not retried', async () => {
       loopback.server.enqueue({ kind: 'status', status: 400, body: 'bad request' }, { text: 'never sent' });
-      const error = (await generateText({
-        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
-        prompt: 'x',
-      }).catch((caught: unknown) => caught)) as APICallError;
+      const error = await rejectionOf<APICallError>(
+        generateText({
+          model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
+          prompt: 'x',
+        }),
+      );
       expect(error.statusCode).toBe(400);
       expect(error.isRetryable).toBe(false);
       expect(loopback.server.requestCount).toBe(1);
@@ -299,15 +299,17 @@ describe('createVictorLanguageModel', () => {
     it('rejects with the abort reason when aborted, and never retries', async () => {
       loopback.server.enqueue({ kind: 'stall' });
       const controller = new AbortController();
-      const pending = generateText({
-        model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
-        prompt: 'x',
-        abortSignal: controller.signal,
-        maxRetries: 3,
-      }).catch((caught: unknown) => caught);
+      const pending = rejectionOf<Error>(
+        generateText({
+          model: createVictorLanguageModel({ provider: loopback.provider, model: 'm' }),
+          prompt: 'x',
+          abortSignal: controller.signal,
+          maxRetries: 3,
+        }),
+      );
       await vi.waitFor(() => expect(loopback.server.requestCount).toBe(1));
       controller.abort();
-      const error = (await pending) as Error;
+      const error = await pending;
       expect(error.name).toBe('AbortError');
       expect(loopback.server.requestCount).toBe(1);
       await vi.waitFor(() => expect(loopback.server.cancelledCount).toBe(1));

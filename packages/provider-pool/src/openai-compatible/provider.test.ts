@@ -98,18 +98,15 @@ describe('OpenAICompatibleProvider', () => {
 
   describe('stream', () => {
     it('yields start, text deltas and finish with usage, in order', async () => {
-      loopback.server.enqueue({
-        text: 'abcdefghij',
-        chunkSize: 4,
-        usage: { inputTokens: 5, outputTokens: 2 },
-      });
+      const usage = { inputTokens: 5, outputTokens: 2 };
+      loopback.server.enqueue({ text: 'abcdefghij', chunkSize: 4, usage });
       const events = await collectEvents(loopback.provider.stream(request('hi')));
       expect(events).toEqual([
         { type: 'response-start', id: expect.any(String), model: 'loopback-1' },
         { type: 'text-delta', delta: 'abcd' },
         { type: 'text-delta', delta: 'efgh' },
         { type: 'text-delta', delta: 'ij' },
-        { type: 'finish', finishReason: 'stop', usage: { inputTokens: 5, outputTokens: 2 } },
+        { type: 'finish', finishReason: 'stop', usage },
       ]);
     });
   });

@@ -17,6 +17,8 @@ import {
   toolText,
   weightedFusion,
 } from '@victor-ai/tool-selection';
+// The labelled-set helpers of tool-selection's evaluation scripts (a script of this repository, not published).
+import { parseSetSpec, readJsonLines, toolRegistryOf } from '../../tool-selection/scripts/tool-sets.mjs';
 import { createUseEmbedder } from '../dist/index.js';
 
 const { values } = parseArgs({
@@ -28,12 +30,7 @@ const { values } = parseArgs({
   },
 });
 const depth = Number(values.depth);
-const sets = values.set.map((spec) => {
-  const match = /^([^=]+)=([^,]+),(.+)$/.exec(spec);
-  if (!match)
-    throw new Error(`--set must look like NAME=TOOLS.json,QUERIES.jsonl, got ${JSON.stringify(spec)}`);
-  return { name: match[1], tools: match[2], queries: match[3] };
-});
+const sets = values.set.map(parseSetSpec);
 
 // One file for tool and query vectors: queries are marked `document` so that they are written too, only so
 // that reruns of this script (and eval:toolsel --embedder use with the same file) embed nothing.
@@ -85,20 +82,9 @@ function interleave(index, vectors, k) {
 // Every set's tools first, so the tool vectors are on disk early.
 const loaded = [];
 for (const set of sets) {
-  const tools = JSON.parse(readFileSync(set.tools, 'utf8'));
-  const queries = readFileSync(set.queries, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line));
-  const registry = new ToolRegistry();
-  for (const tool of tools) {
-    try {
-      registry.add({ ...tool, parameters: tool.parameters ?? { type: 'object', properties: {} } });
-    } catch {
-      // Counted as misses, as in eval:toolsel.
-    }
-  }
-  const listed = registry.list();
+  const queries = readJsonLines(set.queries);
+  // Refused definitions are skipped; their queries count as misses, as in eval:toolsel.
+  const listed = toolRegistryOf(ToolRegistry, JSON.parse(readFileSync(set.tools, 'utf8'))).list();
   const texts = listed.map(toolText);
   const names = listed.map((tool) => tool.definition.name);
   const start = performance.now();

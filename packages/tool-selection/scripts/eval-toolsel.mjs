@@ -22,17 +22,14 @@
 // check of the code path, not a measure of semantic accuracy.
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { distFolder, parseSetSpec, readJsonLines, toolRegistryOf } from './tool-sets.mjs';
 
 // TOOLSEL_DIST (a folder) lets a development build be measured without the full type-declaration build.
-const dist = process.env.TOOLSEL_DIST
-  ? pathToFileURL(`${process.env.TOOLSEL_DIST.replace(/\/?$/, '/')}`)
-  : new URL('../dist/', import.meta.url);
 const { normalizeQuery, splitSentences, ToolRegistry, ToolSelector } = await import(
-  new URL('index.js', dist).href
+  new URL('index.js', distFolder).href
 );
-const { createDeterministicEmbedder } = await import(new URL('testing.js', dist).href);
+const { createDeterministicEmbedder } = await import(new URL('testing.js', distFolder).href);
 
 const { values } = parseArgs({
   options: {
@@ -65,14 +62,13 @@ const { values } = parseArgs({
 
 const USAGE =
   'usage: eval-toolsel --set NAME=TOOLS.json,QUERIES.jsonl [--set ...] [--config NAME=JSON ...] [--k 5] [--json]';
-const sets = values.set.map((spec) => {
-  const match = /^([^=]+)=([^,]+),(.+)$/.exec(spec);
-  if (!match) {
-    console.error(`--set must look like NAME=TOOLS.json,QUERIES.jsonl, got ${JSON.stringify(spec)}`);
-    process.exit(2);
-  }
-  return { name: match[1], tools: match[2], queries: match[3] };
-});
+let sets;
+try {
+  sets = values.set.map(parseSetSpec);
+} catch (error) {
+  console.error(error.message);
+  process.exit(2);
+}
 if (values.tools || values.queries) {
   if (!values.tools || !values.queries) {
     console.error(USAGE);
@@ -189,13 +185,6 @@ async function useEmbedder() {
   return embedder;
 }
 
-function readJsonLines(path) {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line));
-}
-
 /** A minimal OpenAI-compatible embeddings client for this script (the package takes any core Embedder). */
 function openAiCompatibleEmbedder(baseUrl, model) {
   const url = `${baseUrl.replace(/\/$/, '')}/embeddings`;
@@ -245,18 +234,12 @@ const results = [];
 for (const set of sets) {
   const tools = parseJson(set.tools, readFileSync(set.tools, 'utf8'));
   const allQueries = readJsonLines(set.queries);
-  // Tool sets from the wild may hold definitions the registry refuses (names outside [a-zA-Z0-9_.-]{1,64},
-  // non-object parameters): skip those, say so on stderr, and count their queries as misses.
-  const registry = new ToolRegistry();
+  // Definitions the registry refuses are skipped (said on stderr) and their queries count as misses.
   let skipped = 0;
-  for (const tool of tools) {
-    try {
-      registry.add({ ...tool, parameters: tool.parameters ?? { type: 'object', properties: {} } });
-    } catch (error) {
-      skipped++;
-      if (skipped <= 5) console.error(`${set.name}: skipped: ${error.message}`);
-    }
-  }
+  const registry = toolRegistryOf(ToolRegistry, tools, (error) => {
+    skipped++;
+    if (skipped <= 5) console.error(`${set.name}: skipped: ${error.message}`);
+  });
   if (skipped > 0) console.error(`${set.name}: skipped ${skipped} of ${tools.length} tool definitions`);
 
   for (const config of configs) {

@@ -8,10 +8,9 @@
 // (run `pnpm build` first)
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { distFolder, parseSetSpec, readJsonLines, toolRegistryOf } from './tool-sets.mjs';
 
-const { ToolRegistry, LexicalIndex, toolText, tokenize } = await import(
-  new URL('../dist/index.js', import.meta.url).href
-);
+const { ToolRegistry, LexicalIndex, toolText, tokenize } = await import(new URL('index.js', distFolder).href);
 const { values } = parseArgs({
   options: { set: { type: 'string', multiple: true, default: [] }, all: { type: 'boolean', default: false } },
 });
@@ -21,25 +20,13 @@ const pairs = (terms) => {
   return out;
 };
 for (const spec of values.set) {
-  const [, name, toolsPath, queriesPath] = /^([^=]+)=([^,]+),(.+)$/.exec(spec) ?? [];
-  if (!name) throw new Error(`--set must look like NAME=TOOLS.json,QUERIES.jsonl, got ${spec}`);
-  const registry = new ToolRegistry();
-  for (const tool of JSON.parse(readFileSync(toolsPath, 'utf8'))) {
-    try {
-      registry.add({ ...tool, parameters: tool.parameters ?? { type: 'object', properties: {} } });
-    } catch {
-      // Refused definitions are skipped, as by the eval.
-    }
-  }
-  const tools = registry.list();
+  const { name, tools: toolsPath, queries: queriesPath } = parseSetSpec(spec);
+  const tools = toolRegistryOf(ToolRegistry, JSON.parse(readFileSync(toolsPath, 'utf8'))).list();
   const texts = tools.map(toolText);
   const names = tools.map((tool) => tool.definition.name);
   const namePairs = texts.map((text) => pairs(tokenize(text.name)));
   const index = LexicalIndex.build(texts, {});
-  const queries = readFileSync(queriesPath, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line));
+  const queries = readJsonLines(queriesPath);
   for (const weight of [0, 0.05, 0.1, 0.2, 0.4, 0.8]) {
     let recall = 0;
     for (const item of queries) {

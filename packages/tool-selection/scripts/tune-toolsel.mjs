@@ -4,14 +4,11 @@
 // every set (the highest mean recall@5 across sets) and scored on the other half, then the halves swap.
 // Usage: node scripts/tune-toolsel.mjs --set NAME=TOOLS.json,QUERIES.jsonl [--set ...] [--bm25 JSON]
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { distFolder, parseSetSpec, readJsonLines, toolRegistryOf } from './tool-sets.mjs';
 
-const dist = process.env.TOOLSEL_DIST
-  ? pathToFileURL(`${process.env.TOOLSEL_DIST.replace(/\/?$/, '/')}`)
-  : new URL('../dist/', import.meta.url);
 const { DEFAULT_FIELD_WEIGHTS, LexicalIndex, ToolRegistry, toolText } = await import(
-  new URL('index.js', dist).href
+  new URL('index.js', distFolder).href
 );
 
 const { values } = parseArgs({
@@ -30,26 +27,13 @@ const GRID = {
 };
 
 const sets = values.set.map((spec) => {
-  const match = /^([^=]+)=([^,]+),(.+)$/.exec(spec);
-  if (!match) throw new Error(`--set must look like NAME=TOOLS.json,QUERIES.jsonl, got ${spec}`);
-  const registry = new ToolRegistry();
-  for (const tool of JSON.parse(readFileSync(match[2], 'utf8'))) {
-    try {
-      registry.add({ ...tool, parameters: tool.parameters ?? { type: 'object', properties: {} } });
-    } catch {
-      // Refused definitions are skipped, as in eval-toolsel.
-    }
-  }
-  const tools = registry.list();
-  const queries = readFileSync(match[3], 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line));
+  const set = parseSetSpec(spec);
+  const tools = toolRegistryOf(ToolRegistry, JSON.parse(readFileSync(set.tools, 'utf8'))).list();
   return {
-    name: match[1],
+    name: set.name,
     names: tools.map((tool) => tool.definition.name),
     texts: tools.map(toolText),
-    queries,
+    queries: readJsonLines(set.queries),
   };
 });
 

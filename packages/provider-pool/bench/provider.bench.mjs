@@ -17,10 +17,12 @@ import {
   SseDecoder,
 } from '../dist/index.js';
 
-const PASSES = Number(process.env.BENCH_PASSES ?? 5);
-const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1_000);
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 4_000);
-const WARMUP_CALLS = Number(process.env.BENCH_WARMUP_CALLS ?? 3_000);
+/** A setting of this bench: the environment's `BENCH_<name>`, else `fallback`. */
+const setting = (name, fallback) => Number(process.env[`BENCH_${name}`] ?? fallback);
+const PASSES = setting('PASSES', 5);
+const TIME_MS = setting('TIME_MS', 1_000);
+const WARMUP_MS = setting('WARMUP_MS', 4_000);
+const WARMUP_CALLS = setting('WARMUP_CALLS', 3_000);
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -196,6 +198,13 @@ const p50s = new Map(tasks.map(([name]) => [name, []]));
 const p99s = new Map(tasks.map(([name]) => [name, []]));
 const cpu = new Map(tasks.map(([name]) => [name, []]));
 const ttfePasses = { raw: [], provider: [], rawResponses: [], responses: [] };
+// The stream tasks, and the `ttfe` list each one times its first event into.
+const ttfeKeyOf = new Map([
+  ['raw undici stream', 'raw'],
+  ['provider stream', 'provider'],
+  ['raw undici responses stream', 'rawResponses'],
+  ['responses stream', 'responses'],
+]);
 
 // Warm-up pass: every client, >= WARMUP_CALLS calls and WARMUP_MS each.
 {
@@ -227,20 +236,14 @@ for (let pass = 1; pass <= PASSES; pass++) {
     p50s.get(name).push(task.result.latency.p50 * 1_000);
     p99s.get(name).push(task.result.latency.p99 * 1_000);
     cpu.get(name).push((used.user + used.system) / task.result.latency.samplesCount);
-    if (name === 'raw undici stream')
-      ttfePasses.raw.push([percentile(ttfe.raw, 50), percentile(ttfe.raw, 99)]);
-    if (name === 'provider stream')
-      ttfePasses.provider.push([percentile(ttfe.provider, 50), percentile(ttfe.provider, 99)]);
-    if (name === 'raw undici responses stream')
-      ttfePasses.rawResponses.push([percentile(ttfe.rawResponses, 50), percentile(ttfe.rawResponses, 99)]);
-    if (name === 'responses stream')
-      ttfePasses.responses.push([percentile(ttfe.responses, 50), percentile(ttfe.responses, 99)]);
+    const key = ttfeKeyOf.get(name);
+    if (key !== undefined) ttfePasses[key].push([percentile(ttfe[key], 50), percentile(ttfe[key], 99)]);
   }
 }
 
 // Interleaved check of the same differences, call by call (A, B, C, A, B, C, ...), so that drift hits every
 // client alike; percentiles from every sample.
-const INTERLEAVED_ROUNDS = Number(process.env.BENCH_INTERLEAVED_ROUNDS ?? 20_000);
+const INTERLEAVED_ROUNDS = setting('INTERLEAVED_ROUNDS', 20_000);
 const interleaved = {
   raw: [],
   provider: [],
@@ -258,24 +261,38 @@ async function timed(fn) {
   return Number(process.hrtime.bigint() - started) / 1_000;
 }
 recording = true;
+// Per API, in call order: the chats (timed whole, into `interleaved[key]`), then the streams (first event
+// timed into `ttfe[key]`, then kept in `interleaved[key + 'Ttfe']`).
+const interleavedApis = [
+  {
+    chats: [
+      ['raw', rawChat],
+      ['provider', providerChat],
+      ['pool', poolChat],
+    ],
+    streams: [
+      ['raw', rawStream],
+      ['provider', providerStream],
+    ],
+  },
+  {
+    chats: [
+      ['rawResponses', rawResponsesChat],
+      ['responses', responsesChat],
+    ],
+    streams: [
+      ['rawResponses', rawResponsesStream],
+      ['responses', responsesStream],
+    ],
+  },
+];
 for (let round = 0; round < INTERLEAVED_ROUNDS; round++) {
-  interleaved.raw.push(await timed(rawChat));
-  interleaved.provider.push(await timed(providerChat));
-  interleaved.pool.push(await timed(poolChat));
-  ttfe.raw.length = 0;
-  ttfe.provider.length = 0;
-  await rawStream();
-  await providerStream();
-  interleaved.rawTtfe.push(ttfe.raw[0]);
-  interleaved.providerTtfe.push(ttfe.provider[0]);
-  interleaved.rawResponses.push(await timed(rawResponsesChat));
-  interleaved.responses.push(await timed(responsesChat));
-  ttfe.rawResponses.length = 0;
-  ttfe.responses.length = 0;
-  await rawResponsesStream();
-  await responsesStream();
-  interleaved.rawResponsesTtfe.push(ttfe.rawResponses[0]);
-  interleaved.responsesTtfe.push(ttfe.responses[0]);
+  for (const { chats, streams } of interleavedApis) {
+    for (const [key, chat] of chats) interleaved[key].push(await timed(chat));
+    for (const [key] of streams) ttfe[key].length = 0;
+    for (const [, stream] of streams) await stream();
+    for (const [key] of streams) interleaved[`${key}Ttfe`].push(ttfe[key][0]);
+  }
 }
 recording = false;
 

@@ -137,15 +137,35 @@ export function middlewareApplies(middleware: ToolMiddleware, definition: ToolDe
   return false;
 }
 
-function validateMiddleware(middleware: unknown, index: number): asserts middleware is ToolMiddleware {
+/**
+ * Checks what tool and model middlewares share: `middlewares[index]` is an object (`expected` names which)
+ * with a non-empty `name`, and each of `hooks` is a function or absent. Returns it for further checks.
+ * Internal to the package.
+ */
+export function validateMiddlewareHooks(
+  middleware: unknown,
+  index: number,
+  expected: string,
+  hooks: readonly string[],
+): Record<string, unknown> {
   const option = `middlewares[${index}]`;
-  if (typeof middleware !== 'object' || middleware === null) {
-    throw invalidOption(option, 'a middleware object', middleware);
-  }
+  if (typeof middleware !== 'object' || middleware === null)
+    throw invalidOption(option, expected, middleware);
   const candidate = middleware as Record<string, unknown>;
   if (typeof candidate.name !== 'string' || candidate.name === '') {
     throw invalidOption(`${option}.name`, 'a non-empty string', candidate.name);
   }
+  for (const hook of hooks) {
+    if (candidate[hook] !== undefined && typeof candidate[hook] !== 'function') {
+      throw invalidOption(`${option}.${hook}`, 'a function', candidate[hook]);
+    }
+  }
+  return candidate;
+}
+
+function validateMiddleware(middleware: unknown, index: number): asserts middleware is ToolMiddleware {
+  const option = `middlewares[${index}]`;
+  const candidate = validateMiddlewareHooks(middleware, index, 'a middleware object', ['before', 'after']);
   const priority = candidate.priority;
   if (priority !== undefined && !(typeof priority === 'number' && Number.isFinite(priority))) {
     throw invalidOption(`${option}.priority`, 'a finite number', priority);
@@ -153,11 +173,6 @@ function validateMiddleware(middleware: unknown, index: number): asserts middlew
   const kind = candidate.kind;
   if (kind !== undefined && kind !== 'guard' && kind !== 'observer') {
     throw invalidOption(`${option}.kind`, '"guard" or "observer"', kind);
-  }
-  for (const hook of ['before', 'after'] as const) {
-    if (candidate[hook] !== undefined && typeof candidate[hook] !== 'function') {
-      throw invalidOption(`${option}.${hook}`, 'a function', candidate[hook]);
-    }
   }
   const scope = candidate.appliesTo;
   if (scope !== undefined) {
@@ -337,10 +352,30 @@ export function createToolMiddlewareChain(
     }
   }
 
-  /** A `before` hook failed: a guard turns it into a block result, an observer is skipped (undefined). */
+  /**
+   * A hook failed: a guard fails closed with a failure result (a guard's `after` may be what keeps a secret
+   * out of the result), an observer is skipped and `fallback` stands: nothing for `before`, the result so
+   * far for `after`.
+   */
+  function hookFailure<Fallback extends ToolResult | undefined>(
+    call: ToolCall,
+    entry: Entry,
+    phase: 'before' | 'after',
+    error: unknown,
+    fallback: Fallback,
+  ): ToolResult | Fallback {
+    report(error, entry.info[phase]);
+    return entry.guard ? failureResult(call, entry, phase, error) : fallback;
+  }
+
+  /** A `before` hook failed: a guard's failure result, or nothing for an observer (skipped). */
   function beforeFailure(call: ToolCall, entry: Entry, error: unknown): ToolResult | undefined {
-    report(error, entry.info.before);
-    return entry.guard ? failureResult(call, entry, 'before', error) : undefined;
+    return hookFailure(call, entry, 'before', error, undefined);
+  }
+
+  /** A `before` hook answered something that is not a decision: a fault of the middleware. */
+  function invalidDecision(call: ToolCall, entry: Entry, decision: unknown): ToolResult | undefined {
+    return beforeFailure(call, entry, new TypeError(`invalid decision ${describeValue(decision)}`));
   }
 
   function stop(
@@ -382,11 +417,7 @@ export function createToolMiddlewareChain(
       }
       const next = applyDecision(call, entry, decision);
       if (next === undefined) {
-        const failure = beforeFailure(
-          call,
-          entry,
-          new TypeError(`invalid decision ${describeValue(decision)}`),
-        );
+        const failure = invalidDecision(call, entry, decision);
         if (failure !== undefined) return stop(plan, index, call, failure, context);
       } else if ('toolCallId' in next) {
         return stop(plan, index, call, next, context);
@@ -440,8 +471,7 @@ export function createToolMiddlewareChain(
     // that a further rewrite lets the arguments stand as they are.
     const judge = (entry: Entry, decision: MiddlewareDecision | undefined): ToolResult | undefined => {
       const next = applyDecision(call, entry, decision);
-      if (next === undefined)
-        return beforeFailure(call, entry, new TypeError(`invalid decision ${describeValue(decision)}`));
+      if (next === undefined) return invalidDecision(call, entry, decision);
       return 'toolCallId' in next ? next : undefined;
     };
     for (let index = start; index < end; index++) {
@@ -488,11 +518,7 @@ export function createToolMiddlewareChain(
     }
     const next = applyDecision(call, entry, decision);
     if (next === undefined) {
-      const failure = beforeFailure(
-        call,
-        entry,
-        new TypeError(`invalid decision ${describeValue(decision)}`),
-      );
+      const failure = invalidDecision(call, entry, decision);
       if (failure !== undefined) return stop(plan, index, call, failure, context);
       return runBefore(plan, index + 1, call, context);
     }
@@ -513,13 +539,7 @@ export function createToolMiddlewareChain(
   ): ToolResult {
     if (next === undefined || next === null) return result;
     if (isToolResult(next)) return next;
-    return afterFailure(call, entry, result, new TypeError(`invalid result ${describeValue(next)}`));
-  }
-
-  function afterFailure(call: ToolCall, entry: Entry, result: ToolResult, error: unknown): ToolResult {
-    report(error, entry.info.after);
-    // A guard's `after` may be what keeps a secret out of the result: failing closed drops the result.
-    return entry.guard ? failureResult(call, entry, 'after', error) : result;
+    return hookFailure(call, entry, 'after', new TypeError(`invalid result ${describeValue(next)}`), result);
   }
 
   function runAfter(
@@ -538,7 +558,7 @@ export function createToolMiddlewareChain(
       try {
         next = middleware.after(call, result, context);
       } catch (error) {
-        result = afterFailure(call, entry, result, error);
+        result = hookFailure(call, entry, 'after', error, result);
         continue;
       }
       if (isThenable<ToolResult | undefined>(next))
@@ -560,7 +580,7 @@ export function createToolMiddlewareChain(
     try {
       result = applyAfter(call, entry, result, await pending);
     } catch (error) {
-      result = afterFailure(call, entry, result, error);
+      result = hookFailure(call, entry, 'after', error, result);
     }
     return runAfter(plan, index - 1, call, result, context);
   }

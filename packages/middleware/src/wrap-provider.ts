@@ -6,24 +6,15 @@ import {
   type Provider,
   type StreamEvent,
 } from '@victor-ai/core';
+import { validateMiddlewareHooks } from './chain.js';
 
 type ChatFunction = (request: ChatRequest) => Promise<ChatResponse>;
 type StreamFunction = (request: ChatRequest) => AsyncIterable<StreamEvent>;
 
+const MODEL_HOOKS = ['transformRequest', 'wrapChat', 'wrapStream'] as const;
+
 function validateModelMiddleware(middleware: unknown, index: number): asserts middleware is ModelMiddleware {
-  const option = `middlewares[${index}]`;
-  if (typeof middleware !== 'object' || middleware === null) {
-    throw invalidOption(option, 'a model middleware object', middleware);
-  }
-  const candidate = middleware as Record<string, unknown>;
-  if (typeof candidate.name !== 'string' || candidate.name === '') {
-    throw invalidOption(`${option}.name`, 'a non-empty string', candidate.name);
-  }
-  for (const hook of ['transformRequest', 'wrapChat', 'wrapStream'] as const) {
-    if (candidate[hook] !== undefined && typeof candidate[hook] !== 'function') {
-      throw invalidOption(`${option}.${hook}`, 'a function', candidate[hook]);
-    }
-  }
+  validateMiddlewareHooks(middleware, index, 'a model middleware object', MODEL_HOOKS);
 }
 
 function chatLayer(middleware: ModelMiddleware, next: ChatFunction): ChatFunction {

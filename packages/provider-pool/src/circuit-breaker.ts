@@ -33,6 +33,48 @@ const FAILED = 1;
 const SLOW = 2;
 const STATE_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, 'half-open': 2 };
 
+/**
+ * A count-based sliding window over the latest call outcomes (`FAILED` and `SLOW` bits), keeping running
+ * counts of the calls in it, the failed ones and the slow ones.
+ */
+class OutcomeWindow {
+  calls = 0;
+  failures = 0;
+  slow = 0;
+  private readonly outcomes: Uint8Array;
+  private next = 0;
+
+  constructor(size: number) {
+    this.outcomes = new Uint8Array(size);
+  }
+
+  /** Adds one outcome, dropping the oldest one when the window is full. */
+  add(outcome: number): void {
+    const outcomes = this.outcomes;
+    if (this.calls === outcomes.length) {
+      const old = outcomes[this.next]!;
+      if (old & FAILED) this.failures--;
+      if (old & SLOW) this.slow--;
+    } else {
+      this.calls++;
+    }
+    outcomes[this.next] = outcome;
+    if (outcome & FAILED) this.failures++;
+    if (outcome & SLOW) this.slow++;
+    const next = this.next + 1;
+    this.next = next === outcomes.length ? 0 : next; // a compare, not a division
+  }
+
+  /** Forgets every outcome. */
+  clear(): void {
+    this.outcomes.fill(0);
+    this.next = 0;
+    this.calls = 0;
+    this.failures = 0;
+    this.slow = 0;
+  }
+}
+
 /** Name of the gauge holding each endpoint's breaker state (0 closed, 1 open, 2 half-open): an alias of core's `MetricNames.circuitState`. */
 export const CIRCUIT_STATE_METRIC = MetricNames.circuitState;
 /** Name of the counter of breaker state changes, labelled `endpoint`, `from`, `to`: an alias of core's `MetricNames.circuitStateChanges`. */
@@ -46,11 +88,7 @@ export const CIRCUIT_TRANSITIONS_METRIC = MetricNames.circuitStateChanges;
  */
 export class CircuitBreaker {
   private stateValue: CircuitState = 'closed';
-  private readonly window: Uint8Array;
-  private next = 0;
-  private calls = 0;
-  private failures = 0;
-  private slow = 0;
+  private readonly window: OutcomeWindow;
   private openedAt = 0;
   private probesStarted = 0;
   private probesSucceeded = 0;
@@ -67,7 +105,7 @@ export class CircuitBreaker {
 
   constructor(options: CircuitBreakerOptions = {}) {
     const windowSize = positiveInteger('circuitBreaker.windowSize', options.windowSize, 20);
-    this.window = new Uint8Array(windowSize);
+    this.window = new OutcomeWindow(windowSize);
     this.minimumCalls = positiveInteger(
       'circuitBreaker.minimumCalls',
       options.minimumCalls,
@@ -150,21 +188,12 @@ export class CircuitBreaker {
       return;
     }
     if (this.stateValue === 'open') return; // a call that started before the breaker opened
-    const old = this.window[this.next]!;
-    if (this.calls === this.window.length) {
-      if (old & FAILED) this.failures--;
-      if (old & SLOW) this.slow--;
-    } else {
-      this.calls++;
-    }
-    this.window[this.next] = outcome;
-    if (outcome & FAILED) this.failures++;
-    if (outcome & SLOW) this.slow++;
-    this.next = (this.next + 1) % this.window.length;
-    if (this.calls < this.minimumCalls) return;
+    const window = this.window;
+    window.add(outcome);
+    if (window.calls < this.minimumCalls) return;
     if (
-      this.failures / this.calls >= this.failureRateThreshold ||
-      (this.slowCallDurationMs !== undefined && this.slow / this.calls >= this.slowCallRateThreshold)
+      window.failures / window.calls >= this.failureRateThreshold ||
+      (this.slowCallDurationMs !== undefined && window.slow / window.calls >= this.slowCallRateThreshold)
     ) {
       this.transition('open');
     }
@@ -185,13 +214,7 @@ export class CircuitBreaker {
       this.probesStarted = 0;
       this.probesSucceeded = 0;
     }
-    if (to === 'closed') {
-      this.window.fill(0);
-      this.next = 0;
-      this.calls = 0;
-      this.failures = 0;
-      this.slow = 0;
-    }
+    if (to === 'closed') this.window.clear();
     this.metrics.gauge(CIRCUIT_STATE_METRIC, STATE_VALUE[to], this.stateLabels);
     this.metrics.increment(CIRCUIT_TRANSITIONS_METRIC, { endpoint: this.name, from, to });
   }

@@ -1,15 +1,26 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cacheBehaviourSuite, cachePairUnderTest } from './__fixtures__/cache-behaviour.js';
 import { ManualClock } from './__fixtures__/manual-clock.js';
 import { RecordingMetrics } from './__fixtures__/recording-metrics.js';
-import { describeWithRedis, redisServerBinary, redisUrl, uniqueNamespace } from './__fixtures__/redis.js';
-import { RedisServerProcess } from './__fixtures__/redis-server.js';
-import { TcpProxy } from './__fixtures__/tcp-proxy.js';
+import {
+  describeWithRedis,
+  expectOneComputeForTwoInstances,
+  ownRedisServer,
+  proxyToTestRedis,
+  quiet,
+  redisCacheOpener,
+  redisUrl,
+  suiteConnection,
+  uniqueNamespace,
+} from './__fixtures__/redis.js';
 import { getOrCompute } from './get-or-compute.js';
 import { RedisCache } from './redis-cache.js';
 
-const quiet = () => {};
+/** Opens caches named `name` on `url()`, which the suite breaks: short command timeouts, fast reconnection. */
+function breakableCacheOpener(name: string, url: () => string, commandTimeoutMs: number) {
+  return redisCacheOpener(() => ({ name, url: url(), commandTimeoutMs, maxReconnectDelayMs: 50 }));
+}
 
 describe('RedisCache', () => {
   describe('options', () => {
@@ -28,59 +39,24 @@ describe('RedisCache', () => {
   });
 
   describeWithRedis('against a real redis-server', () => {
-    const opened: RedisCache[] = [];
-    let raw: Redis;
-    function open(options: Partial<ConstructorParameters<typeof RedisCache>[0]> = {}): RedisCache {
-      const cache = new RedisCache({
-        name: 'c',
-        url: redisUrl,
-        namespace: uniqueNamespace(),
-        onWarning: quiet,
-        commandTimeoutMs: 5_000,
-        ...options,
-      });
-      opened.push(cache);
-      return cache;
-    }
-    beforeAll(() => {
-      raw = new Redis(redisUrl);
-    });
-    afterAll(async () => {
-      await raw.quit();
-    });
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((cache) => cache.close()));
-    });
+    const raw = suiteConnection(new Redis(redisUrl, { lazyConnect: true }));
+    const open = redisCacheOpener(() => ({ name: 'c', url: redisUrl, commandTimeoutMs: 5_000 }));
 
     describe('Cache behaviour', () => {
-      cacheBehaviourSuite(async (clock) => {
+      cacheBehaviourSuite((clock) => {
         const namespace = uniqueNamespace();
         // Generous timeouts: a loaded CI machine must not turn a slow write into a skipped one here.
-        const cache = new RedisCache({
-          name: 'behaviour',
-          url: redisUrl,
-          namespace,
-          clock,
-          onWarning: quiet,
-          commandTimeoutMs: 5_000,
-        });
-        const other = new RedisCache({
-          name: 'other',
-          url: redisUrl,
-          namespace,
-          clock,
-          onWarning: quiet,
-          commandTimeoutMs: 5_000,
-        });
-        return {
-          cache,
-          other,
-          close: async () => {
-            await cache.clear();
-            await other.clear();
-            await Promise.all([cache.close(), other.close()]);
-          },
-        };
+        return cachePairUnderTest(
+          (name) =>
+            new RedisCache({
+              name,
+              url: redisUrl,
+              namespace,
+              clock,
+              onWarning: quiet,
+              commandTimeoutMs: 5_000,
+            }),
+        );
       });
     });
 
@@ -144,13 +120,7 @@ describe('RedisCache', () => {
 
     it('gives a lock to one holder at a time, and back after release', async () => {
       const first = open();
-      const second = new RedisCache({
-        name: 'c',
-        url: redisUrl,
-        namespace: first.prefix.split(':')[0],
-        onWarning: quiet,
-      });
-      opened.push(second);
+      const second = open({ namespace: first.prefix.split(':')[0] });
       const token = await first.tryAcquireLock('lock:k', 5_000);
       expect(typeof token).toBe('string');
       expect(await second.tryAcquireLock('lock:k', 5_000)).toBe(false);
@@ -163,20 +133,7 @@ describe('RedisCache', () => {
     describe('getOrCompute across instances', () => {
       it('computes once for two instances (two connections) asking at once', async () => {
         const namespace = uniqueNamespace();
-        const first = open({ namespace });
-        const second = open({ namespace });
-        let calls = 0;
-        const compute = async () => {
-          calls++;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          return 'value';
-        };
-        const results = await Promise.all([
-          first.getOrCompute('k', compute, { lock: { pollMs: 5 } }),
-          second.getOrCompute('k', compute, { lock: { pollMs: 5 } }),
-        ]);
-        expect(results).toEqual(['value', 'value']);
-        expect(calls).toBe(1);
+        await expectOneComputeForTwoInstances(open({ namespace }), open({ namespace }));
       });
 
       it('computes by itself once the lock holder takes longer than waitMs', async () => {
@@ -206,32 +163,12 @@ describe('RedisCache', () => {
   describeWithRedis(
     'when Redis fails',
     () => {
-      let server: RedisServerProcess;
-      const opened: RedisCache[] = [];
-      beforeAll(async () => {
-        server = await RedisServerProcess.start(redisServerBinary);
-      });
-      afterAll(async () => {
+      const server = ownRedisServer();
+      const open = breakableCacheOpener('fault', () => server.url, 50);
+      // Runs before the caches are closed (vitest runs after-hooks last registered first).
+      afterEach(() => {
         server.resume();
-        await server.stop();
       });
-      afterEach(async () => {
-        server.resume();
-        await Promise.all(opened.splice(0).map((cache) => cache.close()));
-      });
-      function open(options: Partial<ConstructorParameters<typeof RedisCache>[0]> = {}): RedisCache {
-        const cache = new RedisCache({
-          name: 'fault',
-          url: server.url,
-          namespace: uniqueNamespace(),
-          commandTimeoutMs: 50,
-          maxReconnectDelayMs: 50,
-          onWarning: quiet,
-          ...options,
-        });
-        opened.push(cache);
-        return cache;
-      }
 
       it('resolves misses and skips writes against a closed port, with one warning and an error metric', async () => {
         const warnings: string[] = [];
@@ -337,34 +274,13 @@ describe('RedisCache', () => {
   );
 
   describeWithRedis('when the network to Redis breaks', () => {
-    let raw: Redis;
-    let proxy: TcpProxy;
-    const opened: RedisCache[] = [];
-    beforeAll(async () => {
-      raw = new Redis(redisUrl);
-      proxy = await TcpProxy.start(Number(new URL(redisUrl).port || 6379));
-    });
-    afterAll(async () => {
-      await raw.quit();
-      await proxy.close();
-    });
-    afterEach(async () => {
+    const raw = suiteConnection(new Redis(redisUrl, { lazyConnect: true }));
+    const proxy = proxyToTestRedis();
+    const open = breakableCacheOpener('network', () => proxy.url, 300);
+    // Runs before the caches are closed (vitest runs after-hooks last registered first).
+    afterEach(() => {
       proxy.restore();
-      await Promise.all(opened.splice(0).map((cache) => cache.close()));
     });
-    function open(options: Partial<ConstructorParameters<typeof RedisCache>[0]> = {}): RedisCache {
-      const cache = new RedisCache({
-        name: 'network',
-        url: proxy.url,
-        namespace: uniqueNamespace(),
-        commandTimeoutMs: 300,
-        maxReconnectDelayMs: 50,
-        onWarning: quiet,
-        ...options,
-      });
-      opened.push(cache);
-      return cache;
-    }
 
     it('sends deletes and tag invalidations lost with the connection before anything else once back', async () => {
       const cache = open({ failFastMs: 0 });

@@ -1,8 +1,16 @@
 import { Cluster, Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findRedisBinaries, LocalRedisCluster } from '../../../tools/redis-cluster.mjs';
-import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
-import { redisRequired, uniqueNamespace } from './__fixtures__/redis.js';
+import { cacheBehaviourSuite, cachePairUnderTest } from './__fixtures__/cache-behaviour.js';
+import {
+  closedAfterEach,
+  expectOneComputeForTwoInstances,
+  quiet,
+  redisCacheOpener,
+  redisRequired,
+  suiteConnection,
+  uniqueNamespace,
+} from './__fixtures__/redis.js';
 import { clusterNodes, describeWithCluster } from './__fixtures__/redis-cluster.js';
 import { MemoryCache } from './memory-cache.js';
 import { RedisCache, type RedisCacheOptions } from './redis-cache.js';
@@ -11,8 +19,6 @@ import { TieredCache } from './tiered-cache.js';
 // RedisCache and TieredCache on a 3-master Redis Cluster (the global setup starts one, or VICTOR_REDIS_CLUSTER
 // names one): the same behaviour as on one Redis, keys on one hash-tagged slot per cache, locks and
 // single-flight across instances, and invalidations that reach every instance through cluster pub/sub.
-
-const quiet = () => {};
 
 describe('RedisCache cluster options', () => {
   it.each([
@@ -39,47 +45,17 @@ describe('RedisCache cluster options', () => {
 });
 
 describeWithCluster('RedisCache on a Redis Cluster', () => {
-  const opened: Array<{ close(): Promise<void> }> = [];
-  let raw: Cluster;
-  function open(options: Partial<RedisCacheOptions> = {}): RedisCache {
-    const cache = new RedisCache({
-      name: 'c',
-      cluster: clusterNodes,
-      namespace: uniqueNamespace(),
-      onWarning: quiet,
-      commandTimeoutMs: 5_000,
-      ...options,
-    });
-    opened.push(cache);
-    return cache;
-  }
-  beforeAll(() => {
-    raw = new Cluster(clusterNodes);
-  });
-  afterAll(async () => {
-    await raw.quit();
-  });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((cache) => cache.close()));
-  });
+  const raw = suiteConnection(new Cluster(clusterNodes, { lazyConnect: true }));
+  const open = redisCacheOpener(() => ({ name: 'c', cluster: clusterNodes, commandTimeoutMs: 5_000 }));
 
   describe('Cache behaviour', () => {
-    cacheBehaviourSuite(async (clock) => {
-      const namespace = uniqueNamespace();
-      const options = { cluster: clusterNodes, namespace, clock, onWarning: quiet, commandTimeoutMs: 5_000 };
-      const cache = new RedisCache({ name: 'behaviour', ...options });
-      const other = new RedisCache({ name: 'other', ...options });
-      // Connected before the suite's concurrent calls, as a long-running process is.
-      await Promise.all([cache.get('warm-up'), other.get('warm-up')]);
-      return {
-        cache,
-        other,
-        close: async () => {
-          await cache.clear();
-          await other.clear();
-          await Promise.all([cache.close(), other.close()]);
-        },
-      };
+    cacheBehaviourSuite((clock) => {
+      const options = { cluster: clusterNodes, namespace: uniqueNamespace(), clock, onWarning: quiet };
+      return cachePairUnderTest(
+        (name) => new RedisCache({ name, commandTimeoutMs: 5_000, ...options }),
+        // Connected before the suite's concurrent calls, as a long-running process is.
+        (cache) => cache.get('warm-up'),
+      );
     });
   });
 
@@ -127,20 +103,7 @@ describeWithCluster('RedisCache on a Redis Cluster', () => {
 
   it('computes once for two instances (two cluster connections) asking at once', async () => {
     const namespace = uniqueNamespace();
-    const first = open({ namespace });
-    const second = open({ namespace });
-    let calls = 0;
-    const compute = async () => {
-      calls++;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return 'value';
-    };
-    const results = await Promise.all([
-      first.getOrCompute('k', compute, { lock: { pollMs: 5 } }),
-      second.getOrCompute('k', compute, { lock: { pollMs: 5 } }),
-    ]);
-    expect(results).toEqual(['value', 'value']);
-    expect(calls).toBe(1);
+    await expectOneComputeForTwoInstances(open({ namespace }), open({ namespace }));
   });
 
   it('accepts a Cluster connection of your own and leaves it open', async () => {
@@ -155,6 +118,7 @@ describeWithCluster('RedisCache on a Redis Cluster', () => {
   });
 
   describe('TieredCache', () => {
+    const opened = closedAfterEach<TieredCache>();
     function tiered(namespace: string, nodes: string[]): TieredCache {
       const cache = new TieredCache({
         maxStalenessMs: 10_000,

@@ -1,13 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   findStaleReads,
   OutageWorker,
   type ReadRecord,
   type WriteRecord,
 } from './__fixtures__/outage-worker.js';
-import { describeWithRedis, redisServerBinary, uniqueNamespace } from './__fixtures__/redis.js';
-import { RedisServerProcess } from './__fixtures__/redis-server.js';
+import { describeWithRedis, ownRedisServer, uniqueNamespace } from './__fixtures__/redis.js';
 
 /** Epoch milliseconds with sub-millisecond resolution, comparable with the workers' logs. */
 const now = () => performance.timeOrigin + performance.now();
@@ -22,16 +21,12 @@ describe('TieredCache while Redis is away', () => {
   describeWithRedis(
     'two processes sharing one cache, Redis paused then killed and restarted',
     () => {
-      let server: RedisServerProcess;
+      // Its own redis-server: this test freezes and kills it.
+      const server = ownRedisServer();
       const workers: OutageWorker[] = [];
-      beforeAll(async () => {
-        // Its own redis-server: this test freezes and kills it.
-        server = await RedisServerProcess.start(redisServerBinary);
-      });
-      afterAll(async () => {
+      // Runs before the server is stopped (vitest runs after-hooks last registered first).
+      afterAll(() => {
         for (const worker of workers) worker.kill();
-        server?.resume();
-        await server?.stop();
       });
 
       it('serves nothing staler than maxStalenessMs during the outage, and nothing from before the reconnection after it', async () => {

@@ -1,17 +1,55 @@
-import type { Tool } from '@victor-ai/core';
+import type { Clock, Tool } from '@victor-ai/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
+import { cacheBehaviourSuite, cachePairUnderTest } from './__fixtures__/cache-behaviour.js';
 import { CacheProcess } from './__fixtures__/cache-process.js';
 import { ManualClock } from './__fixtures__/manual-clock.js';
-import { describeWithRedis, redisServerBinary, redisUrl, uniqueNamespace } from './__fixtures__/redis.js';
-import { RedisServerProcess } from './__fixtures__/redis-server.js';
-import { TcpProxy } from './__fixtures__/tcp-proxy.js';
+import {
+  closedAfterEach,
+  describeWithRedis,
+  ownRedisServer,
+  proxyToTestRedis,
+  quiet,
+  redisUrl,
+  uniqueNamespace,
+} from './__fixtures__/redis.js';
 import { MemoryCache } from './memory-cache.js';
-import { RedisCache } from './redis-cache.js';
-import { TieredCache } from './tiered-cache.js';
+import { RedisCache, type RedisCacheOptions } from './redis-cache.js';
+import { TieredCache, type TieredCacheOptions } from './tiered-cache.js';
 import { ToolResultCache } from './tool-result-cache.js';
 
-const quiet = () => {};
+/**
+ * A TieredCache over the test Redis (or `url`), under a fresh namespace unless one is given: a memory
+ * tier `<name>-memory` and a Redis tier `name` (default `tiered`, 5 s command timeout), both on `clock`
+ * when one is given. `redis` adds to the Redis tier's options; the rest are the TieredCache's.
+ */
+function tiered({
+  url = redisUrl,
+  namespace = uniqueNamespace(),
+  name = 'tiered',
+  clock,
+  redis,
+  ...options
+}: Partial<Omit<TieredCacheOptions, 'memory' | 'redis'>> & {
+  url?: string;
+  namespace?: string;
+  clock?: Clock;
+  redis?: Partial<RedisCacheOptions>;
+}): TieredCache {
+  const clocked = clock === undefined ? {} : { clock };
+  return new TieredCache({
+    ...options,
+    memory: new MemoryCache({ name: `${name}-memory`, ...clocked }),
+    redis: new RedisCache({
+      name,
+      url,
+      namespace,
+      onWarning: quiet,
+      commandTimeoutMs: 5_000,
+      ...clocked,
+      ...redis,
+    }),
+  });
+}
 
 /**
  * One "process": its own memory tier and its own Redis connections. The staleness bound is long here, so
@@ -24,19 +62,7 @@ function instance(
   commandTimeoutMs = 5_000,
   maxStalenessMs = 10_000,
 ): TieredCache {
-  const name = 'tiered';
-  return new TieredCache({
-    maxStalenessMs,
-    memory: new MemoryCache({ name: `${name}-memory` }),
-    redis: new RedisCache({
-      name,
-      url,
-      namespace,
-      onWarning: quiet,
-      commandTimeoutMs,
-      maxReconnectDelayMs: 50,
-    }),
-  });
+  return tiered({ url, namespace, maxStalenessMs, redis: { commandTimeoutMs, maxReconnectDelayMs: 50 } });
 }
 
 describe('TieredCache', () => {
@@ -47,10 +73,7 @@ describe('TieredCache', () => {
   });
 
   describeWithRedis('against a real redis-server', () => {
-    const opened: TieredCache[] = [];
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((cache) => cache.close()));
-    });
+    const opened = closedAfterEach<TieredCache>();
     function open(namespace: string): TieredCache {
       const cache = instance(redisUrl, namespace);
       opened.push(cache);
@@ -59,18 +82,7 @@ describe('TieredCache', () => {
 
     it('keeps an entry written without a TTL in memory no longer than the Redis tier’s default', async () => {
       const clock = new ManualClock();
-      const cache = new TieredCache({
-        memory: new MemoryCache({ name: 'ttl-memory', clock }),
-        redis: new RedisCache({
-          name: 'ttl',
-          url: redisUrl,
-          namespace: uniqueNamespace(),
-          clock,
-          onWarning: quiet,
-          commandTimeoutMs: 5_000,
-          defaultTtlMs: 1_000,
-        }),
-      });
+      const cache = tiered({ name: 'ttl', clock, redis: { defaultTtlMs: 1_000 } });
       opened.push(cache);
       await cache.set('k', 'v1');
       expect(await cache.get('k')).toBe('v1');
@@ -79,32 +91,12 @@ describe('TieredCache', () => {
     });
 
     describe('Cache behaviour', () => {
-      cacheBehaviourSuite(async (clock) => {
+      cacheBehaviourSuite((clock) => {
         const namespace = uniqueNamespace();
-        const build = (name: string) =>
-          new TieredCache({
-            memory: new MemoryCache({ name: `${name}-memory`, clock }),
-            redis: new RedisCache({
-              name,
-              url: redisUrl,
-              namespace,
-              clock,
-              onWarning: quiet,
-              commandTimeoutMs: 5_000,
-            }),
-          });
-        const cache = build('behaviour');
-        const other = build('other');
-        await Promise.all([cache.subscribed, other.subscribed]);
-        return {
-          cache,
-          other,
-          close: async () => {
-            await cache.clear();
-            await other.clear();
-            await Promise.all([cache.close(), other.close()]);
-          },
-        };
+        return cachePairUnderTest(
+          (name) => tiered({ name, namespace, clock }),
+          (cache) => cache.subscribed,
+        );
       });
     });
 
@@ -123,18 +115,7 @@ describe('TieredCache', () => {
 
       it('skips the memory tier once the channel has not been proven for maxStalenessMs, and drops it when proven again', async () => {
         const clock = new ManualClock();
-        const cache = new TieredCache({
-          memory: new MemoryCache({ name: 'lease-memory', clock }),
-          redis: new RedisCache({
-            name: 'lease',
-            url: redisUrl,
-            namespace: uniqueNamespace(),
-            clock,
-            onWarning: quiet,
-            commandTimeoutMs: 5_000,
-          }),
-          maxStalenessMs: 1_000,
-        });
+        const cache = tiered({ name: 'lease', clock, maxStalenessMs: 1_000 });
         opened.push(cache);
         await cache.subscribed;
         await cache.set('k', 1, { ttlMs: 60_000 });
@@ -163,16 +144,7 @@ describe('TieredCache', () => {
       });
 
       it('serves the memory tier without proof when it does not subscribe', async () => {
-        const cache = new TieredCache({
-          memory: new MemoryCache({ name: 'alone-memory' }),
-          redis: new RedisCache({
-            name: 'alone',
-            url: redisUrl,
-            namespace: uniqueNamespace(),
-            onWarning: quiet,
-          }),
-          subscribe: false,
-        });
+        const cache = tiered({ name: 'alone', subscribe: false });
         opened.push(cache);
         await cache.set('k', 'v');
         const redisReads = vi.spyOn(cache.redis, 'getEntry');
@@ -333,17 +305,11 @@ describe('TieredCache', () => {
   });
 
   describeWithRedis('when one instance loses its connection', () => {
-    let proxy: TcpProxy;
-    const opened: TieredCache[] = [];
-    beforeAll(async () => {
-      proxy = await TcpProxy.start(Number(new URL(redisUrl).port || 6379));
-    });
-    afterAll(async () => {
-      await proxy.close();
-    });
-    afterEach(async () => {
+    const proxy = proxyToTestRedis();
+    const opened = closedAfterEach<TieredCache>();
+    // Runs before the caches are closed (vitest runs after-hooks last registered first).
+    afterEach(() => {
       proxy.restore();
-      await Promise.all(opened.splice(0).map((cache) => cache.close()));
     });
 
     it('converges with the others once back: lost invalidations are published, local-only writes dropped', async () => {
@@ -378,17 +344,8 @@ describe('TieredCache', () => {
   describeWithRedis(
     'when Redis fails',
     () => {
-      let server: RedisServerProcess;
-      const opened: TieredCache[] = [];
-      beforeAll(async () => {
-        server = await RedisServerProcess.start(redisServerBinary);
-      });
-      afterAll(async () => {
-        await server.stop();
-      });
-      afterEach(async () => {
-        await Promise.all(opened.splice(0).map((cache) => cache.close()));
-      });
+      const server = ownRedisServer();
+      const opened = closedAfterEach<TieredCache>();
 
       it('keeps serving from the memory tier within maxStalenessMs while Redis is down, with no error to callers', async () => {
         // A long bound, so that a slow machine cannot run past it during the test.

@@ -12,6 +12,28 @@ export interface CacheUnderTest {
   close(): Promise<void>;
 }
 
+/**
+ * A subject of two caches that `build` makes under the names "behaviour" and "other" (one backend), each
+ * `ready` first; after each test both are cleared, then closed.
+ */
+export async function cachePairUnderTest<Subject extends VictorCache<unknown> & { close(): Promise<void> }>(
+  build: (name: string) => Subject,
+  ready: (cache: Subject) => Promise<unknown> = () => Promise.resolve(),
+): Promise<CacheUnderTest> {
+  const cache = build('behaviour');
+  const other = build('other');
+  await Promise.all([ready(cache), ready(other)]);
+  return {
+    cache,
+    other,
+    close: async () => {
+      await cache.clear();
+      await other.clear();
+      await Promise.all([cache.close(), other.close()]);
+    },
+  };
+}
+
 /** Resolves once every pending promise callback and I/O callback queued so far has run. */
 function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

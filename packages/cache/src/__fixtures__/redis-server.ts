@@ -53,20 +53,31 @@ function ping(port: number): Promise<boolean> {
 
 /** A redis-server process this test run started, on a loopback port, without persistence. */
 export class RedisServerProcess {
-  readonly port: number;
+  private portNumber = 0;
   private readonly binary: string;
   private child: ChildProcess | undefined;
 
-  private constructor(binary: string, port: number) {
+  /** A server not started yet: `listen` starts it. */
+  constructor(binary: string) {
     this.binary = binary;
-    this.port = port;
   }
 
   /** Starts redis-server on a free port and waits for it to answer. */
   static async start(binary: string, port?: number): Promise<RedisServerProcess> {
-    const server = new RedisServerProcess(binary, port ?? (await freePort()));
-    await server.restart();
+    const server = new RedisServerProcess(binary);
+    await server.listen(port);
     return server;
+  }
+
+  /** Starts it on `port`, or on a free port, and waits for it to answer. */
+  async listen(port?: number): Promise<void> {
+    this.portNumber = port ?? (await freePort());
+    await this.restart();
+  }
+
+  /** The port it listens on (0 before `listen`). */
+  get port(): number {
+    return this.portNumber;
   }
 
   get url(): string {

@@ -6,49 +6,59 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * ones, `restore` forwards again.
  */
 export class TcpProxy {
-  readonly port: number;
+  private portNumber = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private blackholed = false;
   private refusing = false;
 
-  private constructor(server: Server, port: number) {
-    this.server = server;
-    this.port = port;
-  }
-
-  static start(targetPort: number): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = createServer((client) => {
-      if (proxy === undefined || proxy.refusing) {
+  /** A proxy to `targetPort` on loopback, not listening yet: `listen` starts it. */
+  constructor(targetPort: number) {
+    this.server = createServer((client) => {
+      if (this.refusing) {
         client.destroy();
         return;
       }
-      const self = proxy;
       const upstream = connect(targetPort, '127.0.0.1');
       for (const socket of [client, upstream]) {
-        self.sockets.add(socket);
+        this.sockets.add(socket);
         socket.on('error', () => {});
         socket.on('close', () => {
-          self.sockets.delete(socket);
+          this.sockets.delete(socket);
           client.destroy();
           upstream.destroy();
         });
       }
       client.on('data', (data) => {
-        if (!self.blackholed) upstream.write(data);
+        if (!this.blackholed) upstream.write(data);
       });
       upstream.on('data', (data) => {
-        if (!self.blackholed) client.write(data);
+        if (!this.blackholed) client.write(data);
       });
     });
+  }
+
+  /** A proxy to `targetPort`, listening. */
+  static async start(targetPort: number): Promise<TcpProxy> {
+    const proxy = new TcpProxy(targetPort);
+    await proxy.listen();
+    return proxy;
+  }
+
+  /** Listens on a free loopback port. */
+  listen(): Promise<void> {
     return new Promise((resolve) => {
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        proxy = new TcpProxy(server, typeof address === 'object' && address !== null ? address.port : 0);
-        resolve(proxy);
+      this.server.listen(0, '127.0.0.1', () => {
+        const address = this.server.address();
+        this.portNumber = typeof address === 'object' && address !== null ? address.port : 0;
+        resolve();
       });
     });
+  }
+
+  /** The port it listens on (0 before `listen`). */
+  get port(): number {
+    return this.portNumber;
   }
 
   get url(): string {

@@ -1,6 +1,7 @@
 // A local Redis Cluster for tests: three masters (no replicas) on free loopback ports, started with
 // `redis-server --cluster-enabled yes` and joined with `redis-cli --cluster create`, torn down after.
 // Used by the vitest global setups of @victor-ai/cache and @victor-ai/gateway and by tests that stop a node.
+// Also a single redis-server (`LocalRedisServer`) for tests that kill and restart one Redis.
 // When VICTOR_REDIS_CLUSTER is set (comma-separated host:port list of a running cluster), that cluster is
 // used and nothing is started.
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,15 +19,36 @@ function which(name) {
   return probe.status === 0 && path !== '' ? path : undefined;
 }
 
+/**
+ * Path of redis-server, or undefined when it is not installed. `VICTOR_REDIS_SERVER` names another binary;
+ * set to `none` it makes the tests behave as on a machine without Redis.
+ */
+export function findRedisServer() {
+  const override = process.env.VICTOR_REDIS_SERVER;
+  if (override === 'none') return undefined;
+  return override || which('redis-server');
+}
+
 /** Paths of redis-server and redis-cli, or a reason they cannot be used. */
 export function findRedisBinaries() {
-  const override = process.env.VICTOR_REDIS_SERVER;
-  if (override === 'none') return { reason: 'VICTOR_REDIS_SERVER=none' };
-  const server = override || which('redis-server');
+  if (process.env.VICTOR_REDIS_SERVER === 'none') return { reason: 'VICTOR_REDIS_SERVER=none' };
+  const server = findRedisServer();
   const cli = which('redis-cli');
   if (!server) return { reason: 'redis-server is not installed (apt-get install redis-server)' };
   if (!cli) return { reason: 'redis-cli is not installed (apt-get install redis-tools)' };
   return { server, cli };
+}
+
+/** A free loopback TCP port (asked of the OS, then released). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }
 
 function portFree(port) {
@@ -91,6 +113,72 @@ export function waitForClusterOk(port, timeoutMs = 60_000) {
   );
 }
 
+/** Spawns redis-server on a loopback port without persistence (plus `extraArguments`), killed when this process exits. */
+function spawnRedisServer(binary, port, extraArguments = []) {
+  const child = spawn(
+    binary,
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', ...extraArguments],
+    { stdio: 'ignore' },
+  );
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  return child;
+}
+
+/** Resolves once the redis-server on `port` answers PING. */
+export function waitForPong(port) {
+  return waitFor(
+    async () => (await sendCommand(port, 'PING')) === '+PONG\r\n',
+    `redis-server on port ${port} did not answer PING`,
+    // Generous: a loaded CI machine can take seconds to start a process.
+    30_000,
+  );
+}
+
+/** Kills a redis-server (SIGKILL, like a crash) and waits for it to exit; nothing when it is not running. */
+async function killRedisServer(child) {
+  if (child === undefined || child.exitCode !== null) return;
+  await new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGKILL');
+  });
+}
+
+/** One local redis-server this process started, on a free port; `stop`/`restart` simulate a crash. */
+export class LocalRedisServer {
+  constructor(binary, port) {
+    this.binary = binary;
+    this.port = port;
+    this.child = undefined;
+  }
+
+  /** Starts redis-server on a free port and waits for it to answer. */
+  static async start() {
+    const binary = findRedisServer();
+    if (!binary) throw new Error('redis-server is not installed (apt-get install redis-server)');
+    const server = new LocalRedisServer(binary, await freePort());
+    await server.restart();
+    return server;
+  }
+
+  /** `redis://127.0.0.1:P`. */
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts it again on the same port (after `stop`), empty. */
+  async restart() {
+    this.child = spawnRedisServer(this.binary, this.port);
+    await waitForPong(this.port);
+  }
+
+  /** Kills it (SIGKILL, like a crash) and waits for it to exit. */
+  async stop() {
+    await killRedisServer(this.child);
+  }
+}
+
 /** A local 3-master cluster this process started; `stopNode`/`restartNode` simulate a node crash. */
 export class LocalRedisCluster {
   constructor(binaries, ports, dir) {
@@ -139,41 +227,21 @@ export class LocalRedisCluster {
   }
 
   async startNode(port) {
-    const child = spawn(
-      this.binaries.server,
-      [
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(this.dir, `nodes-${port}.conf`),
-        // A node that is down is marked failed after this long; the rest keep serving their slots.
-        '--cluster-node-timeout',
-        '2000',
-        '--cluster-require-full-coverage',
-        'no',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        this.dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
+    const child = spawnRedisServer(this.binaries.server, port, [
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(this.dir, `nodes-${port}.conf`),
+      // A node that is down is marked failed after this long; the rest keep serving their slots.
+      '--cluster-node-timeout',
+      '2000',
+      '--cluster-require-full-coverage',
+      'no',
+      '--dir',
+      this.dir,
+    ]);
     this.children.set(port, child);
-    await waitFor(
-      async () => (await sendCommand(port, 'PING')) === '+PONG\r\n',
-      `redis-server on port ${port} did not answer PING`,
-      // Generous: a loaded CI machine can take seconds to start a process.
-      30_000,
-    );
+    await waitForPong(port);
   }
 
   /** The port of the master serving `key`'s slot. */
@@ -194,12 +262,7 @@ export class LocalRedisCluster {
 
   /** Kills one node (SIGKILL, like a crash) and waits for it to exit. */
   async stopNode(port) {
-    const child = this.children.get(port);
-    if (child === undefined || child.exitCode !== null) return;
-    await new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGKILL');
-    });
+    await killRedisServer(this.children.get(port));
   }
 
   /** Starts a stopped node again with its cluster config (it rejoins with its slots, empty) and waits for cluster_state:ok. */

@@ -1,5 +1,4 @@
 import {
-  invalidOption,
   type MiddlewareContext,
   type MiddlewareDecision,
   MiddlewarePriority,
@@ -8,6 +7,7 @@ import {
   type ToolMiddleware,
 } from '@victor-ai/core';
 import { MiddlewareResultCode } from './codes.js';
+import { checkOptions, checkPriority, checkTimeoutMs } from './options.js';
 
 /** What an approver answers: yes/no, optionally with a reason for the model. */
 export type ApprovalAnswer = boolean | { approved: boolean; reason?: string };
@@ -32,19 +32,10 @@ export interface ApprovalMiddlewareOptions {
  * says no, throws (fail closed) or does not answer within `timeoutMs`.
  */
 export function createApprovalMiddleware(options: ApprovalMiddlewareOptions): ToolMiddleware {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-  if (typeof options.approve !== 'function') throw invalidOption('approve', 'a function', options.approve);
-  if (options.when !== undefined && typeof options.when !== 'function')
-    throw invalidOption('when', 'a function', options.when);
+  checkOptions(options, ['approve'], ['when']);
   const { approve, when, timeoutMs } = options;
-  if (
-    timeoutMs !== undefined &&
-    !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))
-  ) {
-    throw invalidOption('timeoutMs', 'a positive finite number of milliseconds', timeoutMs);
-  }
-  const priority = options.priority ?? MiddlewarePriority.low;
-  if (!Number.isFinite(priority)) throw invalidOption('priority', 'a finite number', priority);
+  checkTimeoutMs('timeoutMs', timeoutMs);
+  const priority = checkPriority(options.priority, MiddlewarePriority.low);
 
   function decide(call: ToolCall, answer: ApprovalAnswer): MiddlewareDecision | undefined {
     const approved = typeof answer === 'boolean' ? answer : answer?.approved === true;

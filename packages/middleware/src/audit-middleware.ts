@@ -1,6 +1,5 @@
 import {
   type Clock,
-  invalidOption,
   type MiddlewareContext,
   type MiddlewareScope,
   systemClock,
@@ -9,6 +8,7 @@ import {
   type ToolResult,
 } from '@victor-ai/core';
 import { MiddlewareResultCode } from './codes.js';
+import { checkOptions, checkPriority } from './options.js';
 import { redactSecrets, type SecretPattern } from './secrets.js';
 
 /** One line of the audit log: who ran which tool with what, and how it ended. Secrets are redacted. */
@@ -55,13 +55,8 @@ export interface AuditMiddlewareOptions {
  * the guards) with secrets redacted. Fails open: a broken log never stops a call.
  */
 export function createAuditMiddleware(options: AuditMiddlewareOptions): ToolMiddleware {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-  if (typeof options.log !== 'function') throw invalidOption('log', 'a function', options.log);
-  if (options.onLogError !== undefined && typeof options.onLogError !== 'function') {
-    throw invalidOption('onLogError', 'a function', options.onLogError);
-  }
-  const priority = options.priority ?? -1;
-  if (!Number.isFinite(priority)) throw invalidOption('priority', 'a finite number', priority);
+  checkOptions(options, ['log'], ['onLogError']);
+  const priority = checkPriority(options.priority, -1);
   const { log, onLogError } = options;
   const includeArguments = options.includeArguments ?? true;
   const clock = options.clock ?? systemClock;

@@ -20,6 +20,7 @@ import {
   VictorError,
 } from '@victor-ai/core';
 import { MiddlewareResultCode } from './codes.js';
+import { checkOptions, checkTimeoutMs } from './options.js';
 
 /** A value now, or later. Hooks and the chain return plain values when everything on the way is synchronous. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -189,12 +190,6 @@ function validateMiddleware(middleware: unknown, index: number): asserts middlew
   }
 }
 
-function validateTimeout(option: string, value: unknown): void {
-  if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
-    throw invalidOption(option, 'a positive finite number of milliseconds', value);
-  }
-}
-
 /**
  * Builds a tool middleware chain. Middlewares are validated and sorted once: lower `priority` runs first
  * (`MiddlewarePriority.critical` 0 ... `deferred` 100, default `normal`), ties keep registration order.
@@ -204,7 +199,7 @@ export function createToolMiddlewareChain(
   options: ToolMiddlewareChainOptions = {},
 ): ToolMiddlewareChain {
   if (!Array.isArray(middlewares)) throw invalidOption('middlewares', 'an array of middlewares', middlewares);
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
+  checkOptions(options, [], ['onMiddlewareError']);
   const names = new Set<string>();
   const registered: Registered[] = middlewares.map((middleware, index) => {
     validateMiddleware(middleware, index);
@@ -221,14 +216,11 @@ export function createToolMiddlewareChain(
   // Array.prototype.sort is stable, so equal priorities keep registration order.
   registered.sort((a, b) => a.priority - b.priority);
 
-  validateTimeout('timeoutMs', options.timeoutMs);
+  checkTimeoutMs('timeoutMs', options.timeoutMs);
   const toolTimeouts: Readonly<Record<string, number>> = options.toolTimeoutsMs ?? {};
   if (typeof toolTimeouts !== 'object' || toolTimeouts === null)
     throw invalidOption('toolTimeoutsMs', 'an object', toolTimeouts);
-  for (const [name, value] of Object.entries(toolTimeouts)) validateTimeout(`toolTimeoutsMs.${name}`, value);
-  if (options.onMiddlewareError !== undefined && typeof options.onMiddlewareError !== 'function') {
-    throw invalidOption('onMiddlewareError', 'a function', options.onMiddlewareError);
-  }
+  for (const [name, value] of Object.entries(toolTimeouts)) checkTimeoutMs(`toolTimeoutsMs.${name}`, value);
   const metrics = options.metrics ?? noopMetricsSink;
   const measure = options.measureDuration ?? true;
   const clock = measure ? (options.clock ?? systemClock) : NO_CLOCK;

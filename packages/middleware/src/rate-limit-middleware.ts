@@ -10,6 +10,7 @@ import {
   type ToolMiddleware,
 } from '@victor-ai/core';
 import { MiddlewareResultCode } from './codes.js';
+import { checkOptions, checkPriority } from './options.js';
 
 /** A token bucket: up to `capacity` calls at once, refilled at `refillPerSecond` tokens a second. */
 export interface TokenBucketLimit {
@@ -154,20 +155,14 @@ function defaultKey(call: ToolCall, context: MiddlewareContext): string {
  * `RATE_LIMITED` and a reason saying when to retry. Synchronous with the memory store.
  */
 export function createRateLimitMiddleware(options: RateLimitMiddlewareOptions): ToolMiddleware {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
+  checkOptions(options, [], ['key', 'cost']);
   validateLimit('limit', options.limit);
   const toolLimits = options.toolLimits ?? {};
   for (const [name, limit] of Object.entries(toolLimits)) validateLimit(`toolLimits.${name}`, limit);
-  for (const hook of ['key', 'cost'] as const) {
-    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
-      throw invalidOption(hook, 'a function', options[hook]);
-    }
-  }
   if (options.store !== undefined && typeof options.store?.take !== 'function') {
     throw invalidOption('store', 'a RateLimitStore', options.store);
   }
-  const priority = options.priority ?? MiddlewarePriority.high;
-  if (!Number.isFinite(priority)) throw invalidOption('priority', 'a finite number', priority);
+  const priority = checkPriority(options.priority, MiddlewarePriority.high);
   const limit = options.limit;
   const store = options.store ?? createMemoryRateLimitStore();
   const clock = options.clock ?? systemClock;

@@ -1,10 +1,10 @@
 import {
-  invalidOption,
   MiddlewarePriority,
   type MiddlewareScope,
   type ToolMiddleware,
   type ToolResult,
 } from '@victor-ai/core';
+import { checkOptions, checkPriority } from './options.js';
 import { redactSecrets, redactString, type SecretPattern } from './secrets.js';
 
 /** Options of `createRedactionMiddleware`. */
@@ -22,9 +22,8 @@ export interface RedactionMiddlewareOptions {
  * It fails closed: if redaction throws, the result is replaced by an error rather than passed on.
  */
 export function createRedactionMiddleware(options: RedactionMiddlewareOptions = {}): ToolMiddleware {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-  const priority = options.priority ?? MiddlewarePriority.critical;
-  if (!Number.isFinite(priority)) throw invalidOption('priority', 'a finite number', priority);
+  checkOptions(options);
+  const priority = checkPriority(options.priority, MiddlewarePriority.critical);
   const scanOptions = options.patterns === undefined ? {} : { patterns: options.patterns };
   const patterns = options.patterns;
   const middleware: ToolMiddleware = {

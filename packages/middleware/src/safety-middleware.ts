@@ -8,6 +8,7 @@ import {
   type ToolMiddleware,
 } from '@victor-ai/core';
 import { MiddlewareResultCode } from './codes.js';
+import { checkOptions, checkPriority } from './options.js';
 import { analyzeCommand, type CommandAnalysisOptions, type CommandFinding } from './safety/command-rules.js';
 import { createWorkspacePathCheck } from './safety/workspace-paths.js';
 import { findSecret, type SecretPattern } from './secrets.js';
@@ -78,7 +79,7 @@ function checkStringList(option: string, value: unknown): void {
  * `DANGEROUS_COMMAND`, `PATH_OUTSIDE_WORKSPACE` or `SECRET_IN_ARGUMENTS` and a reason the model can act on.
  */
 export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): ToolMiddleware {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
+  checkOptions(options);
   const { workspaceRoot, homeDirectory } = options;
   if (workspaceRoot !== undefined && (typeof workspaceRoot !== 'string' || workspaceRoot === '')) {
     throw invalidOption('workspaceRoot', 'a non-empty path', workspaceRoot);
@@ -96,9 +97,7 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
   const secrets = options.secrets ?? 'block';
   if (secrets !== 'block' && secrets !== 'allow')
     throw invalidOption('secrets', '"block" or "allow"', secrets);
-  if (options.checkPathsOf !== undefined && typeof options.checkPathsOf !== 'function') {
-    throw invalidOption('checkPathsOf', 'a function', options.checkPathsOf);
-  }
+  checkOptions(options, [], ['checkPathsOf']);
   const checkPathsOf = options.checkPathsOf;
   const maxCommandLength = options.maxCommandLength ?? 100_000;
   if (!Number.isInteger(maxCommandLength) || maxCommandLength < 1) {
@@ -108,8 +107,7 @@ export function createSafetyMiddleware(options: SafetyMiddlewareOptions = {}): T
   if (!Number.isInteger(commandCacheSize) || commandCacheSize < 0) {
     throw invalidOption('commandCacheSize', 'a non-negative integer', commandCacheSize);
   }
-  const priority = options.priority ?? MiddlewarePriority.critical;
-  if (!Number.isFinite(priority)) throw invalidOption('priority', 'a finite number', priority);
+  const priority = checkPriority(options.priority, MiddlewarePriority.critical);
 
   const shellTags = options.shellTags ?? ['shell'];
   const commandArguments = options.commandArguments ?? ['command', 'cmd'];

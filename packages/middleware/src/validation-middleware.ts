@@ -15,6 +15,7 @@ import {
 import type { Ajv, Options as AjvOptions, ErrorObject, ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { MiddlewareResultCode } from './codes.js';
+import { checkOptions, checkPriority } from './options.js';
 
 /** Options of `createValidationMiddleware`. */
 export interface ValidationMiddlewareOptions {
@@ -103,12 +104,11 @@ function describeError(error: ErrorObject): string {
  * `INVALID_ARGUMENTS` and a reason naming each bad argument and what was expected.
  */
 export function createValidationMiddleware(options: ValidationMiddlewareOptions = {}): ToolMiddleware {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
+  checkOptions(options);
   const maxErrors = options.maxErrors ?? 5;
   if (!Number.isInteger(maxErrors) || maxErrors < 1)
     throw invalidOption('maxErrors', 'a positive integer', maxErrors);
-  const priority = options.priority ?? MiddlewarePriority.high;
-  if (!Number.isFinite(priority)) throw invalidOption('priority', 'a finite number', priority);
+  const priority = checkPriority(options.priority, MiddlewarePriority.high);
   let draft7: Ajv | undefined;
   let draft2020: Ajv2020 | undefined;
   const validators = new WeakMap<ToolDefinition, ValidateFunction | Error>();

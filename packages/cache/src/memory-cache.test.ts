@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { cacheBehaviourSuite } from './__fixtures__/cache-behaviour.js';
 import { ManualClock } from './__fixtures__/manual-clock.js';
 import { RecordingMetrics } from './__fixtures__/recording-metrics.js';
-import { MemoryCache } from './memory-cache.js';
+import { MemoryCache, type MemoryCacheOptions } from './memory-cache.js';
+
+/** A MemoryCache of strings whose size is their length, counting into fresh metrics. */
+function stringCache(options: Omit<MemoryCacheOptions<string>, 'sizeOf' | 'metrics'>) {
+  const metrics = new RecordingMetrics();
+  const cache = new MemoryCache<string>({ ...options, sizeOf: (value) => value.length, metrics });
+  return { cache, metrics };
+}
 
 describe('MemoryCache', () => {
   describe('Cache behaviour', () => {
@@ -26,13 +33,7 @@ describe('MemoryCache', () => {
     });
 
     it('evicts by bytes when full, and counts the evictions', async () => {
-      const metrics = new RecordingMetrics();
-      const cache = new MemoryCache<string>({
-        name: 'm',
-        maxBytes: 1_000,
-        sizeOf: (value) => value.length,
-        metrics,
-      });
+      const { cache, metrics } = stringCache({ name: 'm', maxBytes: 1_000 });
       for (let i = 0; i < 10; i++) await cache.set(`k${i}`, 'x'.repeat(300));
       expect(cache.bytes).toBeLessThanOrEqual(1_000);
       expect(cache.size).toBe(3);
@@ -50,12 +51,7 @@ describe('MemoryCache', () => {
     });
 
     it('does not keep an entry larger than maxEntryBytes, nor its tags', async () => {
-      const cache = new MemoryCache<string>({
-        name: 'm',
-        maxBytes: 1_000,
-        maxEntryBytes: 100,
-        sizeOf: (v) => v.length,
-      });
+      const { cache } = stringCache({ name: 'm', maxBytes: 1_000, maxEntryBytes: 100 });
       await cache.set('big', 'x'.repeat(200), { tags: ['t'] });
       await cache.set('small', 'x', { tags: ['t'] });
       expect(await cache.get('big')).toBeUndefined();
@@ -63,8 +59,7 @@ describe('MemoryCache', () => {
     });
 
     it('is bounded by default: 64 MiB in all, 1 MiB per entry', async () => {
-      const metrics = new RecordingMetrics();
-      const cache = new MemoryCache<string>({ name: 'defaults', metrics, sizeOf: (value) => value.length });
+      const { cache, metrics } = stringCache({ name: 'defaults' });
       expect(cache.maxEntryBytes).toBe(1024 * 1024);
       await cache.set('fits', 'x'.repeat(1024 * 1024));
       await cache.set('too-big', 'x'.repeat(1024 * 1024 + 1));
@@ -80,13 +75,7 @@ describe('MemoryCache', () => {
     });
 
     it('removes the old value of a key rewritten with an oversize value, and counts it', async () => {
-      const metrics = new RecordingMetrics();
-      const cache = new MemoryCache<string>({
-        name: 'm',
-        maxEntryBytes: 100,
-        sizeOf: (v) => v.length,
-        metrics,
-      });
+      const { cache, metrics } = stringCache({ name: 'm', maxEntryBytes: 100 });
       await cache.set('k', 'small');
       await cache.set('k', 'x'.repeat(101));
       expect(await cache.get('k')).toBeUndefined();

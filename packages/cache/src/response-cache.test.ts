@@ -1,6 +1,7 @@
-import type { ChatRequest, ChatResponse, StreamEvent } from '@victor-ai/core';
+import type { ChatRequest, ChatResponse } from '@victor-ai/core';
 import { describe, expect, it } from 'vitest';
 import { RecordingMetrics } from './__fixtures__/recording-metrics.js';
+import { collect, source, textEvents } from './__fixtures__/streams.js';
 import { MemoryCache } from './memory-cache.js';
 import { ResponseCache } from './response-cache.js';
 
@@ -50,14 +51,10 @@ describe('ResponseCache', () => {
       expect((await responses.chat(request('a'), async () => answer(`${++calls}${text}`))).cached).toBe(
         false,
       );
-      let started = 0;
-      const start = async function* (): AsyncGenerator<StreamEvent> {
-        started++;
-        yield { type: 'text-delta', delta: text };
-        yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } };
-      };
+      const counter = { started: 0 };
+      const start = () => source(textEvents(text), counter);
       for (let i = 0; i < 2; i++) for await (const _ of responses.stream(request('a'), start));
-      expect(started).toBe(2);
+      expect(counter.started).toBe(2);
     });
 
     it('refuses a maxEntryBytes that is not a positive integer, naming it', () => {
@@ -73,21 +70,14 @@ describe('ResponseCache', () => {
     const call = async () => answer(`answer ${++calls}`);
     await responses.chat(request('a'), call);
     await responses.chat(request('b'), call);
-    const events: StreamEvent[] = [
-      { type: 'text-delta', delta: 'x' },
-      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } },
-    ];
-    let streams = 0;
-    const start = async function* () {
-      streams++;
-      yield* events;
-    };
+    const streams = { started: 0 };
+    const start = () => source(textEvents('x'), streams);
     for await (const _ of responses.stream(request('a'), start)) void _;
     expect(await responses.invalidateTenant('a')).toBe(2);
     expect((await responses.chat(request('a'), call)).cached).toBe(false);
     expect((await responses.chat(request('b'), call)).cached).toBe(true);
     for await (const _ of responses.stream(request('a'), start)) void _;
-    expect(streams).toBe(2);
+    expect(streams.started).toBe(2);
     await responses.clear();
     expect((await responses.chat(request('b'), call)).cached).toBe(false);
   });
@@ -125,23 +115,12 @@ describe('ResponseCache', () => {
 
   it('replays a completed stream as the same events', async () => {
     const responses = new ResponseCache({ cache: new MemoryCache({ name: 'response' }) });
-    const events: StreamEvent[] = [
-      { type: 'text-delta', delta: 'hi' },
-      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } },
-    ];
-    let started = 0;
-    const start = async function* () {
-      started++;
-      yield* events;
-    };
-    const read = async () => {
-      const out: StreamEvent[] = [];
-      for await (const event of responses.stream(request('a'), start)) out.push(event);
-      return out;
-    };
+    const events = textEvents('hi');
+    const counter = { started: 0 };
+    const read = () => collect(responses.stream(request('a'), () => source(events, counter)));
     expect(await read()).toEqual(events);
     expect(await read()).toEqual(events);
-    expect(started).toBe(1);
+    expect(counter.started).toBe(1);
   });
 
   it('refuses a bad ttlMs, naming it', () => {

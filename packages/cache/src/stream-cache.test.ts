@@ -1,6 +1,7 @@
 import type { StreamEvent } from '@victor-ai/core';
 import { ConnectionError } from '@victor-ai/core';
 import { describe, expect, it } from 'vitest';
+import { collect, source } from './__fixtures__/streams.js';
 import { MemoryCache } from './memory-cache.js';
 import { cachedStream, recordStream, replayStream } from './stream-cache.js';
 
@@ -13,17 +14,6 @@ const events: StreamEvent[] = [
   { type: 'tool-call-end', index: 0, toolCall: { id: 'c1', name: 'read', arguments: { path: 'a' } } },
   { type: 'finish', finishReason: 'tool-calls', usage: { inputTokens: 3, outputTokens: 2 } },
 ];
-
-async function* source(list: readonly StreamEvent[], counter?: { started: number }) {
-  if (counter) counter.started++;
-  for (const event of list) yield event;
-}
-
-async function collect(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const event of stream) out.push(event);
-  return out;
-}
 
 describe('cachedStream', () => {
   it('passes a stream over maxEntryBytes through whole, but neither keeps nor stores it', async () => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, type ForkOptions, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -69,6 +69,23 @@ export function buildForChildProcess(dir: string = outDir): Promise<void> {
   return built;
 }
 
+/** Forks `script` with `args` and resolves once it sends its first message (it is ready); `what` names it in errors. */
+export async function forkReady(
+  script: string,
+  args: string[],
+  options: ForkOptions,
+  what: string,
+): Promise<ChildProcess> {
+  const child = fork(script, args, options);
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
+    child.once('message', () => resolve());
+  });
+  child.removeAllListeners('exit');
+  return child;
+}
+
 /** A TieredCache living in another Node process. */
 export class CacheProcess {
   private readonly child: ChildProcess;
@@ -86,13 +103,12 @@ export class CacheProcess {
 
   static async start(url: string, namespace: string): Promise<CacheProcess> {
     await buildForChildProcess();
-    const child = fork(join(outDir, 'child.js'), [url, namespace], { stdio: 'inherit' });
-    await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`cache process exited with ${code}`)));
-      child.once('message', () => resolve());
-    });
-    child.removeAllListeners('exit');
+    const child = await forkReady(
+      join(outDir, 'child.js'),
+      [url, namespace],
+      { stdio: 'inherit' },
+      'cache process',
+    );
     return new CacheProcess(child);
   }
 

@@ -1,7 +1,7 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildForChildProcess, packageRoot } from './cache-process.js';
+import { buildForChildProcess, forkReady, packageRoot } from './cache-process.js';
 
 // Its own bundle directory: the other two-process test file may be bundling into the shared one meanwhile.
 const outDir = join(packageRoot, 'node_modules', '.cache', 'victor-cache-outage');
@@ -82,13 +82,12 @@ export class OutageWorker {
     await buildForChildProcess(outDir);
     const script = join(outDir, 'outage-worker.js');
     writeFileSync(script, WORKER);
-    const child = fork(script, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`outage worker exited with ${code}`)));
-      child.once('message', () => resolve());
-    });
-    child.removeAllListeners('exit');
+    const child = await forkReady(
+      script,
+      [JSON.stringify(options)],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+      'outage worker',
+    );
     return new OutageWorker(child);
   }
 

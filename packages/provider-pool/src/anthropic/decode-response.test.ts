@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeAnthropicUsage, decodeMessagesResponse } from './decode-response.js';
 import { buildMessagesBody } from './request-body.js';
-import { mapStopReason } from './stop-reason.js';
 
 describe('decodeMessagesResponse', () => {
   it('keeps text, client tool_use blocks and signed thinking blocks (as reasoning), not server tools', () => {
@@ -47,19 +46,6 @@ describe('decodeAnthropicUsage', () => {
   it('counts missing fields as 0', () => {
     expect(decodeAnthropicUsage(undefined)).toEqual({ inputTokens: 0, outputTokens: 0 });
     expect(decodeAnthropicUsage({ output_tokens: 3 })).toEqual({ inputTokens: 0, outputTokens: 3 });
-  });
-});
-
-describe('mapStopReason', () => {
-  it.each([
-    ['end_turn', 'stop'],
-    ['stop_sequence', 'stop'],
-    ['max_tokens', 'length'],
-    ['tool_use', 'tool-calls'],
-    ['refusal', 'content-filter'],
-    ['pause_turn', 'other'],
-  ])('%s -> %s', (wire, reason) => {
-    expect(mapStopReason(wire)).toBe(reason);
   });
 });
 

@@ -207,23 +207,12 @@ export class LexicalIndex {
   readonly documentCount: number;
   readonly #terms: Map<string, number>;
   readonly #idf: Float32Array;
-  readonly #offsets: Uint32Array;
-  readonly #postingDocuments: Uint32Array;
-  readonly #postingImpacts: Float32Array;
-  readonly #k1: number;
+  readonly #postings: Postings;
   readonly #coordination: number;
   readonly #nameMentionBoost: number;
   readonly #documentsByName: Map<string, number>;
-  readonly #stemming: boolean;
-  readonly #stopWords: boolean;
-  readonly #sentences: boolean;
-  // Query terms with a lower IDF than this (found in more than `maxDocumentShare` of the tools) are left out.
-  readonly #minQueryIdf: number;
-  // Per-document sum of the segments' scores, and the documents it holds, for queries of several sentences.
-  readonly #segmentTotals: Float64Array;
-  readonly #segmentTouched: Uint32Array;
-  // Bit s set: the document's score for segment s is in `#segmentTotals` (see `#rankSegments`).
-  readonly #segmentSeen: Uint32Array;
+  readonly #analysis: QueryAnalysis;
+  readonly #segmentTotals: SegmentTotals;
   // The total weight of each segment of the query being ranked, and the bound of each deferred segment.
   readonly #segmentWeight = new Float64Array(MAX_DEFERRED_SEGMENTS);
   readonly #segmentBound = new Float64Array(MAX_DEFERRED_SEGMENTS);
@@ -232,7 +221,7 @@ export class LexicalIndex {
   readonly #denseSlot: Int32Array;
   readonly #denseImpacts: Float32Array;
   readonly #denseMax: Float32Array;
-  // Written by `#settle`: documents in `#segmentTouched`, and the best allowed document of the segment.
+  // Written by `#settle`: documents in `#segmentTotals.touched`, and the best allowed document of the segment.
   #totalCount = 0;
   #best = -1;
   #bestScore = 0;
@@ -254,35 +243,28 @@ export class LexicalIndex {
     documentCount: number,
     terms: Map<string, number>,
     idf: Float32Array,
-    offsets: Uint32Array,
-    postingDocuments: Uint32Array,
-    postingImpacts: Float32Array,
-    k1: number,
+    postings: Postings,
     coordination: number,
     nameMentionBoost: number,
     documentsByName: Map<string, number>,
-    stemming: boolean,
-    stopWords: boolean,
-    sentences: boolean,
-    minQueryIdf: number,
+    analysis: QueryAnalysis,
   ) {
     this.documentCount = documentCount;
     this.#terms = terms;
     this.#idf = idf;
-    this.#offsets = offsets;
-    this.#postingDocuments = postingDocuments;
-    this.#postingImpacts = postingImpacts;
-    this.#k1 = k1;
+    this.#postings = postings;
     this.#coordination = coordination;
     this.#nameMentionBoost = nameMentionBoost;
     this.#documentsByName = documentsByName;
-    this.#stemming = stemming;
-    this.#stopWords = stopWords;
-    this.#sentences = sentences;
-    this.#minQueryIdf = minQueryIdf;
-    this.#segmentTotals = new Float64Array(sentences ? documentCount : 0);
-    this.#segmentTouched = new Uint32Array(sentences ? documentCount : 0);
-    this.#segmentSeen = new Uint32Array(sentences ? documentCount : 0);
+    this.#analysis = analysis;
+    const { sentences, minQueryIdf } = analysis;
+    const segmentDocuments = sentences ? documentCount : 0;
+    this.#segmentTotals = {
+      totals: new Float64Array(segmentDocuments),
+      touched: new Uint32Array(segmentDocuments),
+      seen: new Uint32Array(segmentDocuments),
+    };
+    const { offsets, documents: postingDocuments, impacts: postingImpacts } = postings;
     const termCount = terms.size;
     this.#denseSlot = new Int32Array(termCount).fill(-1);
     const minDense = Math.max(DENSE_MIN_DOCUMENTS, Math.ceil(documentCount * DENSE_SHARE));
@@ -452,17 +434,11 @@ export class LexicalIndex {
       documentCount,
       terms,
       idf,
-      offsets,
-      postingDocuments,
-      postingImpacts,
-      k1,
+      { offsets, documents: postingDocuments, impacts: postingImpacts },
       options.coordination ?? 0.5,
       options.nameMentionBoost ?? 0.5,
       documentsByName,
-      stemming,
-      stopWords,
-      options.sentences !== false,
-      minQueryIdf,
+      { k1, stemming, stopWords, sentences: options.sentences !== false, minQueryIdf },
     );
   }
 
@@ -476,23 +452,27 @@ export class LexicalIndex {
     let dictionary = 0;
     // A Map entry costs roughly 40 bytes plus the key string (2 bytes per char, ~16 bytes header).
     for (const term of this.#terms.keys()) dictionary += 56 + term.length * 2;
-    return (
-      dictionary +
-      this.#idf.byteLength +
-      this.#offsets.byteLength +
-      this.#postingDocuments.byteLength +
-      this.#postingImpacts.byteLength +
-      this.#accumulator.byteLength +
-      this.#touched.byteLength +
-      this.#queryWeights.byteLength +
-      this.#segmentTotals.byteLength +
-      this.#segmentTouched.byteLength +
-      this.#segmentSeen.byteLength +
-      this.#denseSlot.byteLength +
-      this.#denseImpacts.byteLength +
-      this.#denseMax.byteLength +
-      this.#segmentQueryWeights.byteLength
-    );
+    const { offsets, documents, impacts } = this.#postings;
+    const { totals, touched, seen } = this.#segmentTotals;
+    const arrays = [
+      this.#idf,
+      offsets,
+      documents,
+      impacts,
+      this.#accumulator,
+      this.#touched,
+      this.#queryWeights,
+      totals,
+      touched,
+      seen,
+      this.#denseSlot,
+      this.#denseImpacts,
+      this.#denseMax,
+      this.#segmentQueryWeights,
+    ];
+    let bytes = dictionary;
+    for (const array of arrays) bytes += array.byteLength;
+    return bytes;
   }
 
   /**
@@ -504,7 +484,8 @@ export class LexicalIndex {
     const queryWeights = this.#queryWeights;
     terms.length = 0;
     const hasContext = context !== undefined && context !== '' && contextWeight > 0;
-    const sentences = this.#sentences ? splitSentences(query) : undefined;
+    const { k1, sentences: splitsSentences } = this.#analysis;
+    const sentences = splitsSentences ? splitSentences(query) : undefined;
     let segments: Segments | undefined;
     if (sentences !== undefined && sentences.length > 1) {
       segments = this.#addSegments(sentences, hasContext ? context : undefined, contextWeight);
@@ -521,7 +502,7 @@ export class LexicalIndex {
       queryWeights[termId] = 0;
       termIds[index] = termId;
       weights[index] = weight;
-      maxScore += weight * this.#idf[termId]! * (this.#k1 + 1);
+      maxScore += weight * this.#idf[termId]! * (k1 + 1);
     }
     const mentioned: number[] = [];
     if (this.#nameMentionBoost > 0 && this.#documentsByName.size > 0 && mayNameATool(query)) {
@@ -568,7 +549,7 @@ export class LexicalIndex {
         isContext ? contextWeight : 1,
         segmentWeights,
         segmentTerms,
-        this.#minQueryIdf,
+        this.#analysis.minQueryIdf,
       );
       if (segmentTerms.length === 0) continue;
       for (const termId of segmentTerms) {
@@ -591,7 +572,7 @@ export class LexicalIndex {
     for (const word of splitWords(text)) {
       let termId = termIdByWord.get(word);
       if (termId === undefined) {
-        const term = termOf(word, this.#stemming, this.#stopWords);
+        const term = termOf(word, this.#analysis.stemming, this.#analysis.stopWords);
         termId = term === undefined ? -1 : (this.#terms.get(term) ?? -1);
         // Bounded: queries bring new words forever.
         if (termIdByWord.size >= 100_000) termIdByWord.clear();
@@ -609,7 +590,7 @@ export class LexicalIndex {
    * may be returned). Documents with no query term are never returned.
    */
   search(query: LexicalQuery, k: number, allowed?: Uint8Array): SearchHits {
-    if (query.segmentStarts !== undefined && this.#segmentTotals.length > 0) {
+    if (query.segmentStarts !== undefined && this.#segmentTotals.totals.length > 0) {
       return this.#searchSegments(query, k, allowed);
     }
     const touched = this.#touched;
@@ -641,7 +622,7 @@ export class LexicalIndex {
    * Adds the postings of `termIds[from]` to `termIds[to - 1]`, each times its weight, into the accumulator;
    * returns how many documents were touched (listed in `#touched`). `terms` picks all of them, only those
    * without a dense row (`SPARSE`) or only those with one (`DENSE`); `unseen`, when not 0, skips the
-   * documents with that bit in `#segmentSeen`.
+   * documents with that bit in `#segmentTotals.seen`.
    */
   #accumulate(
     termIds: Uint32Array,
@@ -654,11 +635,9 @@ export class LexicalIndex {
     const accumulator = this.#accumulator;
     const matched = this.#matched;
     const touched = this.#touched;
-    const offsets = this.#offsets;
-    const postingDocuments = this.#postingDocuments;
-    const postingImpacts = this.#postingImpacts;
+    const { offsets, documents: postingDocuments, impacts: postingImpacts } = this.#postings;
     const denseSlot = this.#denseSlot;
-    const seen = this.#segmentSeen;
+    const seen = this.#segmentTotals.seen;
     let touchedCount = 0;
     for (let q = from; q < to; q++) {
       const termId = termIds[q]!;
@@ -712,9 +691,7 @@ export class LexicalIndex {
    * before ranking.
    */
   #rankSegments(query: LexicalQuery, k: number, allowed: Uint8Array | undefined, defer: boolean): SearchHits {
-    const totals = this.#segmentTotals;
-    const totalTouched = this.#segmentTouched;
-    const seen = this.#segmentSeen;
+    const { totals, touched: totalTouched, seen } = this.#segmentTotals;
     const segmentWeight = this.#segmentWeight;
     const denseSlot = this.#denseSlot;
     const denseMax = this.#denseMax;
@@ -857,9 +834,7 @@ export class LexicalIndex {
    */
   #settle(touchedCount: number, totalWeight: number, bit: number, allowed: Uint8Array | undefined): void {
     const touched = this.#touched;
-    const totals = this.#segmentTotals;
-    const totalTouched = this.#segmentTouched;
-    const seen = this.#segmentSeen;
+    const { totals, touched: totalTouched, seen } = this.#segmentTotals;
     let totalCount = this.#totalCount;
     let best = this.#best;
     let bestScore = this.#bestScore;
@@ -913,12 +888,13 @@ export class LexicalIndex {
   /** Adds a document's scores for the deferred segments in `segments` that it has not been seen in. */
   #complete(document: number, query: LexicalQuery, segments: number): void {
     const starts = query.segmentStarts!;
-    let missing = segments & ~this.#segmentSeen[document]!;
-    this.#segmentSeen[document]! |= segments;
+    const { totals, seen } = this.#segmentTotals;
+    let missing = segments & ~seen[document]!;
+    seen[document]! |= segments;
     while (missing !== 0) {
       const segment = 31 - Math.clz32(missing & -missing);
       missing &= missing - 1;
-      this.#segmentTotals[document]! += this.#denseScore(
+      totals[document]! += this.#denseScore(
         document,
         query.segmentTermIds!,
         query.segmentWeights!,
@@ -995,6 +971,35 @@ interface Segments {
   termIds: number[];
   weights: number[];
   sentenceCount: number;
+}
+
+/**
+ * The postings as compressed sparse rows: term t's documents and their precomputed impact scores are at
+ * `offsets[t]` to `offsets[t + 1] - 1`.
+ */
+interface Postings {
+  readonly offsets: Uint32Array;
+  readonly documents: Uint32Array;
+  readonly impacts: Float32Array;
+}
+
+/** How a query's text becomes terms, as the index was built (and BM25's k1, for a query's best score). */
+interface QueryAnalysis {
+  readonly k1: number;
+  readonly stemming: boolean;
+  readonly stopWords: boolean;
+  readonly sentences: boolean;
+  // Query terms with a lower IDF than this (found in more than `maxDocumentShare` of the tools) are left out.
+  readonly minQueryIdf: number;
+}
+
+/** Scratch space of a query of several sentences (empty arrays when the index does not split sentences). */
+interface SegmentTotals {
+  // Per-document sum of the segments' scores, and the documents it holds.
+  readonly totals: Float64Array;
+  readonly touched: Uint32Array;
+  // Bit s set: the document's score for segment s is in `totals` (see `#rankSegments`).
+  readonly seen: Uint32Array;
 }
 
 /** Keeps the `k` best (score desc, then document asc) in two parallel sorted arrays. */

@@ -180,12 +180,16 @@ export async function createWorkspace(root: string, options: WorkspaceOptions = 
     if (typeof path !== 'string' || path === '' || path.includes('\0')) {
       throw refuse(WorkspaceErrorCode.invalidPath, String(path), `invalid path ${JSON.stringify(path)}`);
     }
-    const absolute = resolve(realRoot, path);
+    return withinRoot(path, 'resolves to', resolve(realRoot, path));
+  }
+
+  /** `absolute`, where `given` `leads` (resolves to, leads to); refused when that is outside the root. */
+  function withinRoot(given: string, leads: string, absolute: string): string {
     if (!contains(absolute)) {
       throw refuse(
         WorkspaceErrorCode.outsideWorkspace,
-        path,
-        `${JSON.stringify(path)} resolves to ${absolute}, outside the workspace ${realRoot}`,
+        given,
+        `${JSON.stringify(given)} ${leads} ${absolute}, outside the workspace ${realRoot}`,
       );
     }
     return absolute;
@@ -224,14 +228,7 @@ export async function createWorkspace(root: string, options: WorkspaceOptions = 
         );
       }
     }
-    if (!contains(real)) {
-      throw refuse(
-        WorkspaceErrorCode.outsideWorkspace,
-        given,
-        `${JSON.stringify(given)} leads to ${real}, outside the workspace ${realRoot}`,
-      );
-    }
-    return real;
+    return withinRoot(given, 'leads to', real);
   }
 
   /**

@@ -193,6 +193,18 @@ export function parseShell(source: string): ShellCommand[][] {
     return Math.min(position + 1, length);
   }
 
+  /**
+   * Reads a `$(...)` or backquoted substitution starting at `start`, else one plain character; returns the
+   * index after it.
+   */
+  function readCharOrSubstitution(start: number): number {
+    const char = source[start]!;
+    if (char === '$' && source[start + 1] === '(') return readDollarParen(start);
+    if (char === '`') return readBacktick(start);
+    text += char;
+    return start + 1;
+  }
+
   while (index < length) {
     const char = source[index]!;
     const next = source[index + 1];
@@ -328,23 +340,13 @@ export function parseShell(source: string): ShellCommand[][] {
           const escaped = source[index + 1]!;
           text += '"\\$`\n'.includes(escaped) ? (escaped === '\n' ? '' : escaped) : `\\${escaped}`;
           index += 2;
-        } else if (inner === '$' && source[index + 1] === '(') {
-          index = readDollarParen(index);
-        } else if (inner === '`') {
-          index = readBacktick(index);
         } else {
-          text += inner;
-          index++;
+          index = readCharOrSubstitution(index);
         }
       }
       index++;
-    } else if (char === '$' && next === '(') {
-      index = readDollarParen(index);
-    } else if (char === '`') {
-      index = readBacktick(index);
     } else {
-      text += char;
-      index++;
+      index = readCharOrSubstitution(index);
     }
   }
   endPipeline();

@@ -3,12 +3,11 @@
 // `pnpm --filter @victor-ai/cache build && pnpm --filter @victor-ai/cache bench`. Redis: VICTOR_REDIS_URL,
 // else a redis-server started here on a free port, else the Redis rows are skipped (said so). Every
 // headline number is a ratio to its baseline's p50.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { generateTrace, ROOT_DIR, runTrace } from '@victor-ai/agent-trace';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Bench } from 'tinybench';
+import { LocalRedisServer } from '../../../tools/redis-cluster.mjs';
 import { getOrCompute, MemoryCache, responseCacheKey, TieredCache, ToolResultCache } from '../dist/index.js';
 import { RedisCache } from '../dist/redis.js';
 
@@ -150,31 +149,14 @@ async function memoryWriteBench() {
   report('Memory tier write (a 230-byte object)', rows, 'raw lru-cache set');
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
+/** VICTOR_REDIS_URL, else a redis-server started here (tools/redis-cluster.mjs), else undefined. */
 async function startRedis() {
   if (process.env.VICTOR_REDIS_URL) return { url: process.env.VICTOR_REDIS_URL, stop() {} };
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const failed = await new Promise((resolve) => {
-    child.once('error', () => resolve(true));
-    setTimeout(() => resolve(false), 300);
-  });
-  if (failed) return undefined;
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() };
+  try {
+    return await LocalRedisServer.start();
+  } catch {
+    return undefined;
+  }
 }
 
 async function redisBench(url) {
@@ -223,6 +205,15 @@ function traceToolResultCache(cache) {
   return new ToolResultCache({ cache, rootDir: ROOT_DIR, ttlMs: 600_000 });
 }
 
+/** A fresh set of in-process caches for one run of the trace. */
+function memoryCaches() {
+  return {
+    selection: new MemoryCache({ name: 'selection' }),
+    response: new MemoryCache({ name: 'response' }),
+    toolResults: traceToolResultCache(new MemoryCache({ name: 'tool-result' })),
+  };
+}
+
 const traceOptions = { responseKey: (request, tenantId) => responseCacheKey(request, { tenantId }) };
 
 function printTrace(label, result) {
@@ -242,18 +233,10 @@ async function traceBench(url) {
     '| caches | hit rate | oracle hit rate | selection | response | tool results | tool results, oracle | stale reads | writes |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|');
-  const memory = {
-    selection: new MemoryCache({ name: 'selection' }),
-    response: new MemoryCache({ name: 'response' }),
-    toolResults: traceToolResultCache(new MemoryCache({ name: 'tool-result' })),
-  };
+  const memory = memoryCaches();
   printTrace('MemoryCache, one process', await runTrace(trace, () => memory, traceOptions));
   // The same trace with a shell tool that reports the file it changed (`context.reportChangedPaths`).
-  const reporting = {
-    selection: new MemoryCache({ name: 'selection' }),
-    response: new MemoryCache({ name: 'response' }),
-    toolResults: traceToolResultCache(new MemoryCache({ name: 'tool-result' })),
-  };
+  const reporting = memoryCaches();
   printTrace(
     'MemoryCache, the shell tool reporting what it changed',
     await runTrace(trace, () => reporting, { ...traceOptions, shellReportsChanges: true }),
@@ -263,11 +246,7 @@ async function traceBench(url) {
     ...turn,
     calls: turn.calls.filter((call) => call.name !== 'shell'),
   }));
-  const fresh = {
-    selection: new MemoryCache({ name: 'selection' }),
-    response: new MemoryCache({ name: 'response' }),
-    toolResults: traceToolResultCache(new MemoryCache({ name: 'tool-result' })),
-  };
+  const fresh = memoryCaches();
   printTrace(
     'MemoryCache, the trace without its shell calls',
     await runTrace(withoutShell, () => fresh, traceOptions),
@@ -310,4 +289,4 @@ if (redis === undefined)
   console.log('\n(no Redis: set VICTOR_REDIS_URL or install redis-server; Redis rows skipped)');
 else await redisBench(redis.url);
 await traceBench(redis?.url);
-redis?.stop();
+await redis?.stop();

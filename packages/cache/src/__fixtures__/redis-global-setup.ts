@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { findRedisServer, RedisServerProcess } from './redis-server.js';
+import { findRedisServer } from '../../../../tools/redis-cluster.mjs';
+import { RedisServerProcess } from './redis-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,55 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
-
-/**
- * Path of the redis-server binary, or undefined when it is not installed. `VICTOR_REDIS_SERVER` names
- * another binary; set to `none` it makes the tests behave as on a machine without Redis.
- */
-export function findRedisServer(): string | undefined {
-  const override = process.env.VICTOR_REDIS_SERVER;
-  if (override === 'none') return undefined;
-  if (override) return override;
-  const probe = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
-  const path = probe.stdout.trim();
-  return probe.status === 0 && path !== '' ? path : undefined;
-}
-
-/** A free loopback TCP port (asked of the OS, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once something answers PING with PONG on the port, or rejects after `timeoutMs`. */
-export async function waitForPong(port: number, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await ping(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
-}
-
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
-  });
-}
+import { type ChildProcess, spawn } from 'node:child_process';
+// One owner for finding redis-server, free ports and the PING wait (the gateway's tests use them too).
+import { freePort, waitForPong } from '../../../../tools/redis-cluster.mjs';
 
 /** A redis-server process this test run started, on a loopback port, without persistence. */
 export class RedisServerProcess {

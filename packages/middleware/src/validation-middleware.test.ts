@@ -10,6 +10,20 @@ import { z } from 'zod';
 import { createToolMiddlewareChain } from './chain.js';
 import { createValidationMiddleware } from './validation-middleware.js';
 
+/** A definition that counts how often its `parameters` are read (each read is a schema compile's input). */
+function readCountingDefinition(name: string, parameters: object) {
+  const reads = { count: 0 };
+  const definition = {
+    name,
+    description: '',
+    get parameters() {
+      reads.count++;
+      return parameters;
+    },
+  } as ToolDefinition;
+  return { definition, reads };
+}
+
 const jsonTool: ToolDefinition = {
   name: 'write_file',
   description: 'writes a file',
@@ -68,42 +82,32 @@ describe('createValidationMiddleware', () => {
 
   it('should compile each tool schema once', async () => {
     const middleware = createValidationMiddleware();
-    const parameters = { type: 'object', properties: { n: { type: 'number' } } };
-    let reads = 0;
-    const definition = {
-      name: 'counted',
-      description: '',
-      get parameters() {
-        reads++;
-        return parameters;
-      },
-    } as ToolDefinition;
+    const { definition, reads } = readCountingDefinition('counted', {
+      type: 'object',
+      properties: { n: { type: 'number' } },
+    });
     const chain = createToolMiddlewareChain([middleware]);
     const tool = { definition, execute: vi.fn(() => 'ok') };
     for (let i = 0; i < 10; i++)
       await chain.execute(tool, { id: `${i}`, name: 'counted', arguments: { n: i } });
-    expect(reads).toBe(1);
+    expect(reads.count).toBe(1);
     expect(tool.execute).toHaveBeenCalledTimes(10);
   });
 
   it('should compile in prepare(), so that the first call compiles nothing and answers synchronously', async () => {
     const middleware = createValidationMiddleware();
-    let reads = 0;
-    const definition = {
-      name: 'prepared',
-      description: '',
-      get parameters() {
-        reads++;
-        return { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
-      },
-    } as ToolDefinition;
+    const { definition, reads } = readCountingDefinition('prepared', {
+      type: 'object',
+      properties: { n: { type: 'number' } },
+      required: ['n'],
+    });
     middleware.prepare!(definition);
     // prepare may first have to load ajv; it compiles as soon as ajv is in.
-    await vi.waitFor(() => expect(reads).toBe(1));
+    await vi.waitFor(() => expect(reads.count).toBe(1));
     const decision = middleware.before!({ id: '1', name: 'prepared', arguments: {} }, { definition });
     expect(decision).not.toBeInstanceOf(Promise);
     expect(reasonOf(decision as MiddlewareDecision)).toContain('missing required argument "n"');
-    expect(reads).toBe(1);
+    expect(reads.count).toBe(1);
   });
 
   it('should validate a Standard JSON Schema through its draft 2020-12 JSON Schema', async () => {

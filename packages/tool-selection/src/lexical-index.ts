@@ -212,7 +212,7 @@ export class LexicalIndex {
   readonly #nameMentionBoost: number;
   readonly #documentsByName: Map<string, number>;
   readonly #analysis: QueryAnalysis;
-  readonly #segmentTotals: SegmentTotals;
+  readonly #segmentScratch: SegmentScratch;
   // The total weight of each segment of the query being ranked, and the bound of each deferred segment.
   readonly #segmentWeight = new Float64Array(MAX_DEFERRED_SEGMENTS);
   readonly #segmentBound = new Float64Array(MAX_DEFERRED_SEGMENTS);
@@ -221,7 +221,7 @@ export class LexicalIndex {
   readonly #denseSlot: Int32Array;
   readonly #denseImpacts: Float32Array;
   readonly #denseMax: Float32Array;
-  // Written by `#settle`: documents in `#segmentTotals.touched`, and the best allowed document of the segment.
+  // Written by `#settle`: documents in `#segmentScratch.touched`, and the best allowed document of the segment.
   #totalCount = 0;
   #best = -1;
   #bestScore = 0;
@@ -259,7 +259,7 @@ export class LexicalIndex {
     this.#analysis = analysis;
     const { sentences, minQueryIdf } = analysis;
     const segmentDocuments = sentences ? documentCount : 0;
-    this.#segmentTotals = {
+    this.#segmentScratch = {
       totals: new Float64Array(segmentDocuments),
       touched: new Uint32Array(segmentDocuments),
       seen: new Uint32Array(segmentDocuments),
@@ -453,7 +453,7 @@ export class LexicalIndex {
     // A Map entry costs roughly 40 bytes plus the key string (2 bytes per char, ~16 bytes header).
     for (const term of this.#terms.keys()) dictionary += 56 + term.length * 2;
     const { offsets, documents, impacts } = this.#postings;
-    const { totals, touched, seen } = this.#segmentTotals;
+    const { totals, touched, seen } = this.#segmentScratch;
     const arrays = [
       this.#idf,
       offsets,
@@ -590,7 +590,7 @@ export class LexicalIndex {
    * may be returned). Documents with no query term are never returned.
    */
   search(query: LexicalQuery, k: number, allowed?: Uint8Array): SearchHits {
-    if (query.segmentStarts !== undefined && this.#segmentTotals.totals.length > 0) {
+    if (query.segmentStarts !== undefined && this.#segmentScratch.totals.length > 0) {
       return this.#searchSegments(query, k, allowed);
     }
     const touched = this.#touched;
@@ -622,7 +622,7 @@ export class LexicalIndex {
    * Adds the postings of `termIds[from]` to `termIds[to - 1]`, each times its weight, into the accumulator;
    * returns how many documents were touched (listed in `#touched`). `terms` picks all of them, only those
    * without a dense row (`SPARSE`) or only those with one (`DENSE`); `unseen`, when not 0, skips the
-   * documents with that bit in `#segmentTotals.seen`.
+   * documents with that bit in `#segmentScratch.seen`.
    */
   #accumulate(
     termIds: Uint32Array,
@@ -637,7 +637,7 @@ export class LexicalIndex {
     const touched = this.#touched;
     const { offsets, documents: postingDocuments, impacts: postingImpacts } = this.#postings;
     const denseSlot = this.#denseSlot;
-    const seen = this.#segmentTotals.seen;
+    const seen = this.#segmentScratch.seen;
     let touchedCount = 0;
     for (let q = from; q < to; q++) {
       const termId = termIds[q]!;
@@ -691,7 +691,7 @@ export class LexicalIndex {
    * before ranking.
    */
   #rankSegments(query: LexicalQuery, k: number, allowed: Uint8Array | undefined, defer: boolean): SearchHits {
-    const { totals, touched: totalTouched, seen } = this.#segmentTotals;
+    const { totals, touched: totalTouched, seen } = this.#segmentScratch;
     const segmentWeight = this.#segmentWeight;
     const denseSlot = this.#denseSlot;
     const denseMax = this.#denseMax;
@@ -834,7 +834,7 @@ export class LexicalIndex {
    */
   #settle(touchedCount: number, totalWeight: number, bit: number, allowed: Uint8Array | undefined): void {
     const touched = this.#touched;
-    const { totals, touched: totalTouched, seen } = this.#segmentTotals;
+    const { totals, touched: totalTouched, seen } = this.#segmentScratch;
     let totalCount = this.#totalCount;
     let best = this.#best;
     let bestScore = this.#bestScore;
@@ -888,7 +888,7 @@ export class LexicalIndex {
   /** Adds a document's scores for the deferred segments in `segments` that it has not been seen in. */
   #complete(document: number, query: LexicalQuery, segments: number): void {
     const starts = query.segmentStarts!;
-    const { totals, seen } = this.#segmentTotals;
+    const { totals, seen } = this.#segmentScratch;
     let missing = segments & ~seen[document]!;
     seen[document]! |= segments;
     while (missing !== 0) {
@@ -994,7 +994,7 @@ interface QueryAnalysis {
 }
 
 /** Scratch space of a query of several sentences (empty arrays when the index does not split sentences). */
-interface SegmentTotals {
+interface SegmentScratch {
   // Per-document sum of the segments' scores, and the documents it holds.
   readonly totals: Float64Array;
   readonly touched: Uint32Array;

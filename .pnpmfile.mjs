@@ -1,6 +1,7 @@
 // Workspace hooks. beforePacking: a published package must not name a private workspace package (the bench
 // and test helpers in apps/ and benchmarks/) in any dependency field of its tarball's package.json, since npm
-// cannot resolve one; pnpm otherwise writes them with their workspace version (issue 19).
+// cannot resolve one; pnpm otherwise writes them with their workspace version, and `npm install` of the
+// tarball fails.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -25,13 +25,14 @@ try {
   const baseline = JSON.parse(readFileSync(baselineFile, 'utf8'));
   const comparison = comparePerformance(result, baseline);
   // Only the baseline's metrics are shown: the rest of a quick run (absolute times among them) is not a
-  // result (issue 23); --all lists them too.
+  // result; --all lists them too.
   const shown = process.argv.includes('--all')
     ? comparison
     : { ...comparison, rows: comparison.rows.filter((row) => row.status !== 'new') };
   process.stdout.write(formatPerformanceTable(shown));
   const hidden = comparison.rows.length - shown.rows.length;
-  if (hidden > 0) process.stdout.write(`(${hidden} metrics without a baseline not shown; --all lists them)\n`);
+  if (hidden > 0)
+    process.stdout.write(`(${hidden} metrics without a baseline not shown; --all lists them)\n`);
   process.exitCode = comparison.regressions > 0 ? 1 : 0;
 } catch (error) {
   console.error(`check-performance: ${error instanceof Error ? error.message : String(error)}`);

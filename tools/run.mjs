@@ -84,7 +84,9 @@ switch (command) {
       { env },
     );
     if (status !== 0) process.exit(status);
-    process.exit(run(process.execPath, [join(root, 'tools/check-entry-points.mjs')]));
+    const entryPoints = run(process.execPath, [join(root, 'tools/check-entry-points.mjs')]);
+    if (entryPoints !== 0) process.exit(entryPoints);
+    process.exit(run(process.execPath, [join(root, 'tools/check-citations.mjs')]));
     break;
   }
   case 'demo': {

@@ -1,4 +1,4 @@
-// The standard long coding session of issue 21: a seeded 40-turn agent session with 30 tools and tool
+// The standard long coding session: a seeded 40-turn agent session with 30 tools and tool
 // results of realistic sizes, replayed to measure prompt caching, sticky tool selection and compaction.
 import { random } from './index.js';
 

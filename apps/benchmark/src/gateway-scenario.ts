@@ -1,4 +1,4 @@
-// The `gateway` scenario (issue 20): the same chat call sent to the loopback model directly, through a
+// The `gateway` scenario: the same chat call sent to the loopback model directly, through a
 // victor-gateway process and through Portkey's open-source gateway (@portkey-ai/gateway 1.15.2, a
 // devDependency of this app) configured for the same model; then one against two victor-gateway processes
 // on one Redis with rate limiting on. Every gateway, the model and every client run in their own process;
@@ -20,7 +20,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const distDir = here.endsWith('src') ? join(here, '..', 'dist') : here;
 const require = createRequire(import.meta.url);
 
-/** The goals of issue 20, written next to the figures. */
+/** The gateway's goals (docs/decisions.md), written next to the figures. */
 export const GATEWAY_GOALS = { addedP50Us: 60, throughputRatio: 0.7 } as const;
 
 const LIMITED_KEY = 'sk-bench-limited';

@@ -1,4 +1,4 @@
-// The promptCache scenario (issue 21): the standard 40-turn coding session replayed against the loopback
+// The promptCache scenario: the standard 40-turn coding session replayed against the loopback
 // server's prompt-cache model in three modes, counting what an Anthropic-style bill would charge.
 import {
   generateCodingSession,
@@ -17,9 +17,9 @@ import {
 
 /**
  * The three replay modes, each written out in full so that a change of the agent's defaults does not change
- * what a mode measures: `baseline` (the behaviour before issue 21: no breakpoints, re-ranked tools, a window
+ * what a mode measures: `baseline` (the behaviour before the long-session defaults, docs/decisions.md: no breakpoints, re-ranked tools, a window
  * that drops the oldest messages), `cacheControl` (breakpoints + compaction, tools still re-ranked) and
- * `sticky` (breakpoints + compaction + sticky selection: the agent's defaults since issue 21).
+ * `sticky` (breakpoints + compaction + sticky selection: the agent's defaults now).
  */
 export type PromptCacheMode = 'baseline' | 'cacheControl' | 'sticky';
 

@@ -9,7 +9,7 @@ export interface Pair {
 }
 
 /**
- * ADR-005's scenario: the provider takes 50 ms to answer and 45 ms to its first token. Raw and stack
+ * The slow-provider scenario (docs/decisions.md): the provider takes 50 ms to answer and 45 ms to its first token. Raw and stack
  * alternate in rounds; chat latency, TTFT and total are the stack's, overhead is stack minus raw.
  */
 export async function adr005(

@@ -11,7 +11,7 @@ export interface Percentiles {
   count: number;
 }
 
-/** ADR-005's figures for one session, measured by the performance monitor and the memory sampler. */
+/** The slow-provider scenario's figures (docs/decisions.md) for one session, measured by the performance monitor and the memory sampler. */
 export interface SessionFigures {
   model: string;
   offline: boolean;

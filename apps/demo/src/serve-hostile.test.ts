@@ -9,7 +9,7 @@ import { createDemoMonitor } from './instrumentation.js';
 import { type ServeHandle, startServe } from './serve.js';
 import { serveCommand } from './serve-command.js';
 
-// Hostile requests against serve mode: what a black-box test broke (issue 14, section 1), with its own inputs.
+// Hostile requests against serve mode: what a black-box test of serve mode broke, with its own inputs.
 
 let upstream: LoopbackServer;
 let provider: Provider;

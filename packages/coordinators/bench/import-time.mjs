@@ -2,7 +2,7 @@
 // warm-up of each), `await import(<entry>)` timed inside the process, as wall time and as the process's CPU
 // time (user + system, steadier than wall time on a loaded machine). Usage:
 //   node bench/import-time.mjs <base dist/index.js> [<current dist/index.js>] [runs]
-// The base used for the README was the commit before issue 21's agent work (43015ca) built with the same
+// The base used for the README was the commit before the long-session defaults (43015ca) built with the same
 // tsup settings into node_modules/.cache/h21-base/ (git archive 43015ca src | tar -x -C <dir>, then tsup).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

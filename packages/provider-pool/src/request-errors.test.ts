@@ -1,4 +1,4 @@
-// Errors caused by the request itself (issue: a 5,000-level nested schema was retried 23 times and opened
+// Errors caused by the request itself (found in a review: a 5,000-level nested schema was retried 23 times and opened
 // the breaker of a healthy endpoint): they are typed, never retried, and never count against an endpoint.
 import type { ChatRequest, JsonSchema, ToolDefinition } from '@victor-ai/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Probe of a candidate that was measured and dropped (issue 22): a bonus for each pair of consecutive query
+// Probe of a candidate that was measured and dropped (tool-selection README): a bonus for each pair of consecutive query
 // terms that is also a pair of consecutive terms of a tool's name (`triangle area` in
 // `calculate_triangle_area`), re-ranking the default ranking's top 30. The bonus is WEIGHT x (query's best
 // possible score / its number of terms) per pair. Queries of several sentences keep the default order

@@ -303,7 +303,19 @@ export function parseGatewayConfigYaml(text: string, source = 'the configuration
     }
     return '';
   };
-  return parseGatewayConfig(document.toJS({ maxAliasCount: 100 }), source, locate);
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml resolves aliases here, not while parsing: an alias to no anchor, or more alias expansions than
+    // `maxAliasCount` (a "billion laughs" text), throws a plain ReferenceError.
+    throw new InvalidConfigError({
+      option: 'config',
+      message: `${source} is not valid YAML: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    });
+  }
+  return parseGatewayConfig(value, source, locate);
 }
 
 /**

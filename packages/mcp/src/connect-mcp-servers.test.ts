@@ -215,6 +215,16 @@ describe('connectMcpServers', () => {
       expect(progress.length).toBeGreaterThan(0);
       expect(progress).toEqual([1, 2, 3].slice(0, progress.length));
     });
+
+    it('asks servers for progress only when onEvent listens', async () => {
+      const source = await connect([testServer('quiet')]);
+      expect(await run(source, 'quiet__progress')).toBe('done, no progress asked');
+      // The prepared request options are shared by calls: concurrent calls still get their own answers.
+      const answers = await Promise.all(
+        ['a', 'b', 'c'].map((text) => source.registry.get('quiet__echo')!.tool!.execute({ text }, {})),
+      );
+      expect(answers).toEqual(['a', 'b', 'c']);
+    });
   });
 
   describe('failures', () => {

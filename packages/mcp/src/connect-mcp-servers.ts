@@ -58,7 +58,7 @@ export interface ConnectMcpServersOptions {
   allowDestructive?: boolean;
   /** Take `readOnlyHint` as core's `readOnly` (cached, run alongside others); default true. */
   trustReadOnlyHint?: boolean;
-  /** Receives connection, listing, renaming and progress events. Must not throw. */
+  /** Receives connection, listing, renaming and progress events. Must not throw. Without it, calls ask no progress of servers. */
   onEvent?: (event: McpSourceEvent) => void;
   /** Sent in the MCP handshake; default `victor` and this package's version. */
   clientInfo?: { name: string; version: string };
@@ -192,6 +192,7 @@ export async function connectMcpServers(
   if (!(registry instanceof ToolRegistry)) throw invalidOption('registry', 'a ToolRegistry', registry);
   const trustReadOnly = options.trustReadOnlyHint ?? true;
   const allowDestructive = options.allowDestructive === true;
+  const listening = options.onEvent !== undefined;
   const onEvent = options.onEvent ?? (() => undefined);
   const emit = (event: McpSourceEvent) => {
     try {
@@ -233,6 +234,13 @@ export async function connectMcpServers(
     if (annotations.readOnlyHint === true) tags.push('read-only');
     if (destructive) tags.push('destructive');
     const description = mcp.description ?? mcp.title ?? annotations.title ?? '';
+    // Made once here, not per call. Progress is asked for only when someone listens (`onEvent`).
+    const prepared = connection.prepare(
+      mcp.name,
+      listening
+        ? (progress) => emit({ type: 'tool-progress', server: connection.name, tool: name, progress })
+        : undefined,
+    );
     const tool: Tool = {
       definition: {
         name,
@@ -250,11 +258,7 @@ export async function connectMcpServers(
             message: `tool ${JSON.stringify(name)} is destructive (MCP destructiveHint) and runs only after approval: add the MCP source's middleware to the agent, or connect with allowDestructive: true`,
           });
         }
-        const result = await connection.call(mcp.name, args, {
-          ...(context.abortSignal ? { abortSignal: context.abortSignal } : {}),
-          onProgress: (progress) =>
-            emit({ type: 'tool-progress', server: connection.name, tool: name, progress }),
-        });
+        const result = await connection.call(prepared, args, context.abortSignal);
         if (result.isError === true) {
           throw new McpToolError({
             server: connection.name,

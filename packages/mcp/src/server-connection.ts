@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   type CallToolResult,
@@ -69,6 +70,15 @@ export interface McpProgress {
   progress: number;
   total?: number;
   message?: string;
+}
+
+/** One tool's call settings, from `ServerConnection.prepare`. */
+export interface PreparedCall {
+  /** The tool's MCP name. */
+  readonly tool: string;
+  readonly timeoutMs: number;
+  /** The SDK request options of a call without a caller signal. */
+  readonly options: RequestOptions;
 }
 
 /** What the connection tells its owner. */
@@ -301,12 +311,28 @@ export class ServerConnection {
     return this.#listing;
   }
 
-  /** Calls a tool by its MCP name; SDK errors become Victor errors. */
+  /**
+   * What every call of one tool shares, made once when the tool is registered: its name, timeout, progress
+   * handler and the SDK request options of a call without a caller signal (the same object every call).
+   * Progress is asked for only when there is a handler; without one the request carries no progress token.
+   */
+  prepare(tool: string, onProgress?: (progress: McpProgress) => void): PreparedCall {
+    const timeoutMs = this.config.callTimeoutMs ?? this.#settings.callTimeoutMs;
+    const options: RequestOptions = Object.freeze(
+      onProgress === undefined
+        ? { timeout: timeoutMs }
+        : { timeout: timeoutMs, onprogress: onProgress, resetTimeoutOnProgress: false },
+    );
+    return Object.freeze({ tool, timeoutMs, options });
+  }
+
+  /** Calls a prepared tool; `abortSignal` cancels it (the server gets `notifications/cancelled`); SDK errors become Victor errors. */
   async call(
-    tool: string,
+    prepared: PreparedCall,
     args: Record<string, unknown>,
-    options: { abortSignal?: AbortSignal; timeoutMs?: number; onProgress?: (progress: McpProgress) => void },
+    abortSignal?: AbortSignal,
   ): Promise<CallToolResult> {
+    const { tool, timeoutMs } = prepared;
     const client = this.#client;
     if (client === undefined || this.#state !== 'connected') {
       throw (
@@ -318,27 +344,21 @@ export class ServerConnection {
         })
       );
     }
-    const timeoutMs = options.timeoutMs ?? this.config.callTimeoutMs ?? this.#settings.callTimeoutMs;
     // The SDK never removes the abort listener it adds to a request's signal, and an agent's signal lives
     // as long as the agent: the SDK gets a signal of this call's own, forwarding the caller's abort.
-    const callerSignal = options.abortSignal;
-    let callSignal: CallSignal | undefined;
+    let options = prepared.options;
     let forward: (() => void) | undefined;
-    if (callerSignal !== undefined) {
-      if (callerSignal.aborted) throw abortError(callerSignal);
+    if (abortSignal !== undefined) {
+      if (abortSignal.aborted) throw abortError(abortSignal);
       const signal = new CallSignal();
-      forward = () => signal.abort(callerSignal.reason);
-      callerSignal.addEventListener('abort', forward, { once: true });
-      callSignal = signal;
+      forward = () => signal.abort(abortSignal.reason);
+      abortSignal.addEventListener('abort', forward, { once: true });
+      options = { ...options, signal: signal as unknown as AbortSignal };
     }
     try {
-      return (await client.callTool({ name: tool, arguments: args }, undefined, {
-        timeout: timeoutMs,
-        ...(callSignal ? { signal: callSignal as unknown as AbortSignal } : {}),
-        ...(options.onProgress ? { onprogress: options.onProgress, resetTimeoutOnProgress: false } : {}),
-      })) as CallToolResult;
+      return (await client.callTool({ name: tool, arguments: args }, undefined, options)) as CallToolResult;
     } catch (error) {
-      if (callerSignal?.aborted) throw abortError(callerSignal);
+      if (abortSignal?.aborted) throw abortError(abortSignal);
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
         throw new TimeoutError({
           timeoutMs,
@@ -355,7 +375,7 @@ export class ServerConnection {
       }
       throw error;
     } finally {
-      if (forward !== undefined) callerSignal!.removeEventListener('abort', forward);
+      if (forward !== undefined) abortSignal!.removeEventListener('abort', forward);
     }
   }
 

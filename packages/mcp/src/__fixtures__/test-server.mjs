@@ -108,7 +108,8 @@ server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
         // The SDK client handles a notification later than a response read in the same chunk: space them.
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      return { content: [{ type: 'text', text: 'done' }] };
+      // Says when the client asked for no progress, so a test can tell.
+      return { content: [{ type: 'text', text: token === undefined ? 'done, no progress asked' : 'done' }] };
     }
     case 'image':
       return {

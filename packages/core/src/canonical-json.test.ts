@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalHash, canonicalJson } from './canonical-json.js';
@@ -73,6 +74,18 @@ describe('canonicalHash', () => {
 
   it('tells a string from the number it spells', () => {
     expect(canonicalHash({ a: '1' })).not.toBe(canonicalHash({ a: 1 }));
+  });
+
+  it('keeps its keys: the SHA-256 (base64url) of the canonical JSON, as stored caches hold them', () => {
+    // Pinned: a key already in Redis must still be found after an upgrade.
+    expect(canonicalHash({ b: [1, 'x'], a: null })).toBe('wiy3sDU3cOKzgJSvZBFD6_AI3fLR8t7bnYdZlvzyRfo');
+    fc.assert(
+      fc.property(jsonValue, (value) => {
+        expect(canonicalHash(value)).toBe(
+          createHash('sha256').update(canonicalJson(value)).digest('base64url'),
+        );
+      }),
+    );
   });
 });
 

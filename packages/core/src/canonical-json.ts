@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Serialises a JSON-like value with object keys sorted, so the same value in any key order gives the same
@@ -61,5 +61,7 @@ function write(value: unknown, path: string): string {
 
 /** A stable key for a JSON-like value: SHA-256 (base64url) of its canonical JSON. */
 export function canonicalHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('base64url');
+  // One-shot `crypto.hash`: the same digest as `createHash`, without a Hash object (a cache key is made
+  // per tool call and per cached request, and the object cost more than the hashing).
+  return hash('sha256', canonicalJson(value), 'base64url');
 }

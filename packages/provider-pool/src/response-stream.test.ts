@@ -148,6 +148,39 @@ describe('ResponseStream', () => {
     expect(await served.closed).toBe(false);
   });
 
+  it('cancels the request when the attached signal aborts, and after detach() its listener reaches nothing', () => {
+    // A signal that keeps every listener it was given, as a removed entry of a long-lived signal may stay
+    // reachable until the garbage collector visits it: it must not keep the response reachable.
+    const listeners: Array<() => void> = [];
+    const signal = {
+      aborted: false,
+      reason: new Error('closed by the test'),
+      addEventListener: (_type: string, listener: () => void) => listeners.push(listener),
+      removeEventListener: () => {},
+    } as unknown as AbortSignal;
+    const aborts: unknown[] = [];
+    const controller = {
+      aborted: false,
+      reason: null,
+      paused: false,
+      abort: (reason: unknown) => aborts.push(reason),
+      pause: () => {},
+      resume: () => {},
+    };
+    const attached = new ResponseStream();
+    attached.onRequestStart(controller);
+    attached.attach(signal);
+    listeners[0]!();
+    expect(aborts).toEqual([signal.reason]);
+
+    const detached = new ResponseStream();
+    detached.onRequestStart(controller);
+    detached.attach(signal);
+    detached.detach();
+    listeners[1]!();
+    expect(aborts).toHaveLength(1);
+  });
+
   it('rejects response() when the request fails before its headers', async () => {
     pool = new Pool('http://127.0.0.1:9', { connections: 1 });
     const stream = new ResponseStream();

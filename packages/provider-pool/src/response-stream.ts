@@ -77,10 +77,18 @@ export class ResponseStream implements Dispatcher.DispatchHandler {
 
   /** Cancels the request when `signal` aborts, until `detach()`. */
   attach(signal: AbortSignal): void {
+    // The listener reaches this response only until detach(). The signal is usually long-lived (an
+    // agent's close signal, shared by every request); a removed listener's entry can stay linked from an
+    // older one that the garbage collector has not visited yet, and it would then keep this response (its
+    // request, headers and body) alive and promote it, request after request.
+    let target: ResponseStream | undefined = this;
     const onAbort = () =>
-      this.abort(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      target?.abort(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
     signal.addEventListener('abort', onAbort, { once: true });
-    this.detachSignal = () => signal.removeEventListener('abort', onAbort);
+    this.detachSignal = () => {
+      target = undefined;
+      signal.removeEventListener('abort', onAbort);
+    };
   }
 
   /** Stops listening to the signal given to `attach()`. */

@@ -62,6 +62,25 @@ describe('combineSignals', () => {
     expect(signal?.aborted).toBe(false);
   });
 
+  it('after dispose, a listener an input still holds reaches nothing', () => {
+    // An input that keeps every listener it was given, as a long-lived signal may keep a removed entry
+    // reachable until the garbage collector visits it.
+    const kept: Array<() => void> = [];
+    const input = {
+      aborted: false,
+      reason: 'closed',
+      addEventListener: (_type: string, listener: () => void) => kept.push(listener),
+      removeEventListener: () => {},
+    } as unknown as AbortSignal;
+    const live = combineSignals([input, new AbortController().signal]);
+    kept[0]!();
+    expect(live.signal?.reason).toBe('closed');
+    const disposed = combineSignals([input, new AbortController().signal]);
+    disposed.dispose();
+    kept[1]!();
+    expect(disposed.signal?.aborted).toBe(false);
+  });
+
   it('clearTimeout stops only the timeout: the inputs still abort the signal', async () => {
     const caller = new AbortController();
     const combined = combineSignals([caller.signal], { timeoutMs: 50 });

@@ -35,6 +35,10 @@ export function combineSignals(
     dispose();
   };
   const listeners: Array<[AbortSignal, () => void]> = [];
+  // The listeners reach the combination through this link only, cut by dispose(): an input signal that
+  // outlives many combinations (an agent's close signal) may keep a removed listener's entry reachable for
+  // a while, and it must not keep this controller and what listens to it alive.
+  const link: AbortLink = { abort };
   let timer: ReturnType<typeof setTimeout> | undefined;
   function stopTimer() {
     if (timer !== undefined) clearTimeout(timer);
@@ -42,6 +46,7 @@ export function combineSignals(
   }
   function dispose() {
     stopTimer();
+    link.abort = undefined;
     for (const [signal, listener] of listeners) signal.removeEventListener('abort', listener);
     listeners.length = 0;
   }
@@ -50,7 +55,7 @@ export function combineSignals(
       abort(signal.reason);
       return { signal: controller.signal, dispose, clearTimeout: stopTimer };
     }
-    const listener = () => abort(signal.reason);
+    const listener = relayAbort(signal, link);
     signal.addEventListener('abort', listener, { once: true });
     listeners.push([signal, listener]);
   }
@@ -59,4 +64,13 @@ export function combineSignals(
     timer.unref?.();
   }
   return { signal: controller.signal, dispose, clearTimeout: stopTimer };
+}
+
+interface AbortLink {
+  abort: ((reason: unknown) => void) | undefined;
+}
+
+/** A listener forwarding `signal`'s abort through `link` (a closure over these two only). */
+function relayAbort(signal: AbortSignal, link: AbortLink): () => void {
+  return () => link.abort?.(signal.reason);
 }

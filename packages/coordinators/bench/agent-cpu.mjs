@@ -264,4 +264,13 @@ if (argv[0] === '--server') {
       `${root}: CPU ${summary(results[i].cpu, 1)} us/request (system ${summary(results[i].system, 1)}, GC ${summary(results[i].gc, 1)}), throughput ${summary(results[i].rps, 0)} requests/s`,
     );
   }
+  // Each round's figures against the first root's in the same round: the load of a shared machine drifts
+  // between rounds more than between the two runs of one round.
+  for (const [i, root] of roots.entries()) {
+    if (i === 0) continue;
+    const ratio = (key) => results[i][key].map((value, round) => value / results[0][key][round]);
+    console.log(
+      `${root} / ${roots[0]} per round: CPU ${summary(ratio('cpu'), 3)}, throughput ${summary(ratio('rps'), 3)}`,
+    );
+  }
 }

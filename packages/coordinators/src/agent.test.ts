@@ -611,7 +611,7 @@ describe('createAgent', () => {
       for (const signal of own) expect(getEventListeners(signal, 'abort')).toHaveLength(0);
     });
 
-    it('gives tools a signal of their step: a listener a tool forgets does not stay on the agent', async () => {
+    it('gives tools a signal of their step: a listener a tool forgets does not stay on the agent, nor the step on it', async () => {
       loop.script = toolScript([{ name: 'leaky', arguments: {} }]);
       const requestSignals = new Set<AbortSignal>();
       const toolSignals: AbortSignal[] = [];
@@ -626,10 +626,26 @@ describe('createAgent', () => {
         ],
       });
       await agent.chat('go');
+      const [closeSignal] = [...requestSignals];
+      // Keep every listener given to the agent's signal, as a removed entry may stay reachable until the
+      // garbage collector visits it: a finished step must not be reachable through one.
+      const kept: Array<() => void> = [];
+      type Listener = Parameters<AbortSignal['addEventListener']>[1];
+      closeSignal!.addEventListener = function (
+        this: AbortSignal,
+        type: string,
+        listener: Listener,
+        options,
+      ) {
+        kept.push(listener as () => void);
+        EventTarget.prototype.addEventListener.call(this, type, listener, options);
+      } as AbortSignal['addEventListener'];
       await agent.chat('again');
       expect(toolSignals).toHaveLength(2);
       expect(toolSignals[0]).not.toBe(toolSignals[1]);
-      const [closeSignal] = [...requestSignals];
+      expect(kept.length).toBeGreaterThan(0);
+      for (const listener of kept) listener();
+      expect(toolSignals[1]!.aborted).toBe(false);
       expect(requestSignals.size).toBe(1);
       expect(toolSignals).not.toContain(closeSignal);
       // undici lets go of the last request's listener once its body has closed, a tick after the answer.

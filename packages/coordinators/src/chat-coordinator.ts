@@ -173,9 +173,19 @@ function stepSignal(parent: AbortSignal | undefined): { signal: AbortSignal | un
     controller.abort(parent.reason);
     return { signal: controller.signal, dispose() {} };
   }
-  const onAbort = () => controller.abort(parent.reason);
+  // The listener reaches the step through a link that dispose() cuts: the parent (usually the agent's close
+  // signal, shared by every turn) may keep a removed listener's entry reachable for a while, and it must
+  // not keep the step's controller and its tools' listeners alive.
+  const link: { controller: AbortController | undefined } = { controller };
+  const onAbort = () => link.controller?.abort(parent.reason);
   parent.addEventListener('abort', onAbort, { once: true });
-  return { signal: controller.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      link.controller = undefined;
+      parent.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /**

@@ -109,6 +109,25 @@ export function splitSentences(text: string): string[] {
   return sentences;
 }
 
+/** Whether `splitSentences` may split `text`: one pass, and no array for the one-sentence queries. */
+function mayHaveSentences(text: string): boolean {
+  const length = text.length;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 10 || code === 13) return true;
+    if (
+      (code === 46 || code === 33 || code === 63 || code === 59) &&
+      index + 1 < length &&
+      isWhiteSpace(text.charCodeAt(index + 1))
+    )
+      return true;
+  }
+  return false;
+}
+
+// The `mentioned` of a query that names no tool.
+const NONE: readonly number[] = Object.freeze([]);
+
 function isWhiteSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
@@ -238,6 +257,9 @@ export class LexicalIndex {
   // A query's weight per term id while it is prepared (zero between calls), and its term ids in order.
   readonly #queryWeights: Float64Array;
   readonly #queryTerms: number[] = [];
+  // `searchText`'s query terms and weights (grown as needed), so a select allocates no prepared query.
+  #textTermIds = new Uint32Array(16);
+  #textWeights = new Float32Array(16);
 
   private constructor(
     documentCount: number,
@@ -485,7 +507,7 @@ export class LexicalIndex {
     terms.length = 0;
     const hasContext = context !== undefined && context !== '' && contextWeight > 0;
     const { k1, sentences: splitsSentences } = this.#analysis;
-    const sentences = splitsSentences ? splitSentences(query) : undefined;
+    const sentences = splitsSentences && mayHaveSentences(query) ? splitSentences(query) : undefined;
     let segments: Segments | undefined;
     if (sentences !== undefined && sentences.length > 1) {
       segments = this.#addSegments(sentences, hasContext ? context : undefined, contextWeight);
@@ -504,14 +526,7 @@ export class LexicalIndex {
       weights[index] = weight;
       maxScore += weight * this.#idf[termId]! * (k1 + 1);
     }
-    const mentioned: number[] = [];
-    if (this.#nameMentionBoost > 0 && this.#documentsByName.size > 0 && mayNameATool(query)) {
-      for (const candidate of nameCandidates(query)) {
-        // `nameCandidates` lower-cases already.
-        const document = this.#documentsByName.get(candidate);
-        if (document !== undefined && !mentioned.includes(document)) mentioned.push(document);
-      }
-    }
+    const mentioned = this.#mentioned(query);
     if (segments === undefined) return { termIds, weights, maxScore, mentioned };
     return {
       termIds,
@@ -585,6 +600,72 @@ export class LexicalIndex {
     }
   }
 
+  /** Documents whose name `query` mentions verbatim (a shared empty array when none). */
+  #mentioned(query: string): readonly number[] {
+    if (this.#nameMentionBoost === 0 || this.#documentsByName.size === 0 || !mayNameATool(query)) return NONE;
+    const mentioned: number[] = [];
+    for (const candidate of nameCandidates(query)) {
+      // `nameCandidates` lower-cases already.
+      const document = this.#documentsByName.get(candidate);
+      if (document !== undefined && !mentioned.includes(document)) mentioned.push(document);
+    }
+    return mentioned.length === 0 ? NONE : mentioned;
+  }
+
+  /**
+   * `search(prepare(query, context, contextWeight), k, allowed)` with the query's best possible score, the
+   * same ranking. A one-sentence query is prepared into scratch space that is reused by every call, so no
+   * prepared query is allocated: what a select allocates decides how often it touches fresh memory (see
+   * the README's note on page faults).
+   */
+  searchText(
+    query: string,
+    k: number,
+    allowed?: Uint8Array,
+    context?: string,
+    contextWeight = 0.3,
+  ): SearchHits & { readonly maxScore: number } {
+    if (this.#analysis.sentences && mayHaveSentences(query)) {
+      const prepared = this.prepare(query, context, contextWeight);
+      const { documents, scores } = this.search(prepared, k, allowed);
+      return { documents, scores, maxScore: prepared.maxScore };
+    }
+    const terms = this.#queryTerms;
+    const queryWeights = this.#queryWeights;
+    terms.length = 0;
+    this.#addTerms(query, 1, queryWeights, terms);
+    if (context !== undefined && context !== '' && contextWeight > 0)
+      this.#addTerms(context, contextWeight, queryWeights, terms);
+    const count = terms.length;
+    if (this.#textTermIds.length < count) {
+      this.#textTermIds = new Uint32Array(count * 2);
+      this.#textWeights = new Float32Array(count * 2);
+    }
+    const termIds = this.#textTermIds;
+    const weights = this.#textWeights;
+    const k1 = this.#analysis.k1;
+    let maxScore = 0;
+    for (let index = 0; index < count; index++) {
+      const termId = terms[index]!;
+      const weight = queryWeights[termId]!;
+      queryWeights[termId] = 0;
+      termIds[index] = termId;
+      weights[index] = weight;
+      // As `prepare` computes it, so relevance (score over maxScore) is the same.
+      maxScore += weight * this.#idf[termId]! * (k1 + 1);
+    }
+    const { documents, scores } = this.#searchTerms(
+      termIds,
+      weights,
+      count,
+      maxScore,
+      this.#mentioned(query),
+      k,
+      allowed,
+    );
+    return { documents, scores, maxScore };
+  }
+
   /**
    * The `k` best documents for a prepared query. `allowed`, when given, is a mask by document index (1 =
    * may be returned). Documents with no query term are never returned.
@@ -593,24 +674,37 @@ export class LexicalIndex {
     if (query.segmentStarts !== undefined && this.#segmentScratch.totals.length > 0) {
       return this.#searchSegments(query, k, allowed);
     }
-    const touched = this.#touched;
     const { termIds, weights } = query;
-    let touchedCount = this.#accumulate(termIds, weights, 0, termIds.length);
-    const totalWeight = sumOf(weights, 0, weights.length);
-    for (const document of query.mentioned) {
+    return this.#searchTerms(termIds, weights, termIds.length, query.maxScore, query.mentioned, k, allowed);
+  }
+
+  /** `search` over the first `count` terms of `termIds` / `weights`, ranked as one segment. */
+  #searchTerms(
+    termIds: Uint32Array,
+    weights: Float32Array,
+    count: number,
+    maxScore: number,
+    mentioned: readonly number[],
+    k: number,
+    allowed: Uint8Array | undefined,
+  ): SearchHits {
+    const touched = this.#touched;
+    let touchedCount = this.#accumulate(termIds, weights, 0, count);
+    const totalWeight = sumOf(weights, 0, count);
+    for (const document of mentioned) {
       if (this.#matched[document] === 0) {
         touched[touchedCount++] = document;
         this.#matched[document] = totalWeight;
       }
     }
-    const boost = this.#nameMentionBoost * query.maxScore + Number.MIN_VALUE;
+    const boost = this.#nameMentionBoost * maxScore + Number.MIN_VALUE;
     const documents: number[] = [];
     const scores: number[] = [];
     let threshold = -1;
     for (let t = 0; t < touchedCount; t++) {
       const document = touched[t]!;
       let score = this.#takeScore(document, totalWeight);
-      if (query.mentioned.length > 0 && query.mentioned.includes(document)) score += boost;
+      if (mentioned.length > 0 && mentioned.includes(document)) score += boost;
       if (score < threshold || (allowed !== undefined && allowed[document] === 0)) continue;
       insertTopK(documents, scores, document, score, k);
       if (scores.length === k) threshold = scores[k - 1]!;
@@ -1021,10 +1115,17 @@ export function insertTopK(
   ) {
     position--;
   }
-  if (scores.length === k) {
-    documents.pop();
-    scores.pop();
+  // Shifted by hand: `splice` allocates an array of the removed items on every call, and a select inserts
+  // dozens of times (see the README's note on page faults).
+  let last = scores.length;
+  if (last < k) {
+    documents.push(document);
+    scores.push(score);
+  } else last = k - 1;
+  for (let i = last; i > position; i--) {
+    documents[i] = documents[i - 1]!;
+    scores[i] = scores[i - 1]!;
   }
-  documents.splice(position, 0, document);
-  scores.splice(position, 0, score);
+  documents[position] = document;
+  scores[position] = score;
 }

@@ -178,6 +178,8 @@ interface VersionState {
   readonly masks: Map<string, Uint8Array>;
   /** Tool indexes in the order the prior fills a selection: read-only tools first; built when needed. */
   priorOrder: Uint32Array | undefined;
+  /** Scratch mask of `#fillByPrior` (all zero between calls); built when needed. */
+  taken: Uint8Array | undefined;
 }
 
 interface CacheEntry {
@@ -452,6 +454,7 @@ export class ToolSelector {
         indexByName,
         masks: new Map(),
         priorOrder: undefined,
+        taken: undefined,
       };
       this.#state = state;
       this.#cache?.clear();
@@ -637,7 +640,9 @@ export class ToolSelector {
     useCache = true,
     pinnedState?: VersionState,
   ): ToolSelection {
-    const start = performance.now();
+    // No clock reads for the default sink: each allocates, and a select allocates little else (README).
+    const timed = this.#metrics !== noopMetricsSink;
+    const start = timed ? performance.now() : 0;
     if (typeof query !== 'string') throw invalidOption('query', 'a string', query);
     if (options.abortSignal?.aborted) throw new AbortedError({ cause: options.abortSignal.reason });
     const k = options.k ?? this.#k;
@@ -653,11 +658,12 @@ export class ToolSelector {
       repeated = this.#admission!.lookedUpBefore(hash32(key));
       const hit = this.#fromCache(key, state.version);
       if (hit !== undefined) {
-        this.#metrics.observe(
-          MetricNames.toolSelectionDuration,
-          (performance.now() - start) / 1000,
-          this.#hitLabels,
-        );
+        if (timed)
+          this.#metrics.observe(
+            MetricNames.toolSelectionDuration,
+            (performance.now() - start) / 1000,
+            this.#hitLabels,
+          );
         return hit;
       }
       this.#metrics.increment(MetricNames.toolSelectionCache, this.#missLabels);
@@ -671,9 +677,16 @@ export class ToolSelector {
     let lexicalMax = 0;
     if (strategy !== 'semantic') {
       const lexical = this.#lexical(state);
-      const prepared = lexical.prepare(query, this.#contextText(options.context), this.#contextWeight);
-      lexicalHits = lexical.search(prepared, depth, mask);
-      lexicalMax = prepared.maxScore;
+      // `searchText` is prepare + search without allocating the prepared query.
+      const hits = lexical.searchText(
+        query,
+        depth,
+        mask,
+        this.#contextText(options.context),
+        this.#contextWeight,
+      );
+      lexicalHits = hits;
+      lexicalMax = hits.maxScore;
       if (lexicalHits.documents.length > 0 && lexicalMax > 0)
         topRelevance = lexicalHits.scores[0]! / lexicalMax;
     }
@@ -732,11 +745,12 @@ export class ToolSelector {
       cached: false,
     });
     if (cacheable) this.#store(key, repeated, state.version, selection);
-    this.#metrics.observe(
-      MetricNames.toolSelectionDuration,
-      (performance.now() - start) / 1000,
-      this.#missLabels,
-    );
+    if (timed)
+      this.#metrics.observe(
+        MetricNames.toolSelectionDuration,
+        (performance.now() - start) / 1000,
+        this.#missLabels,
+      );
     return selection;
   }
 
@@ -771,16 +785,43 @@ export class ToolSelector {
     tools: SelectedTool[],
     minTools: number,
   ): void {
-    const taken = new Set<string>();
-    for (const tool of tools) taken.add(tool.name);
-    const take = (index: number): boolean => {
-      const name = state.tools[index]!.definition.name;
-      if (taken.has(name) || (mask !== undefined && mask[index] === 0)) return false;
-      taken.add(name);
-      tools.push(this.#selected(state, index, 0, 'prior', -1, -1));
-      return tools.length >= minTools;
-    };
+    // Tools already in the selection, by index (names are unique in a registry): a scratch mask kept on the
+    // version and cleared on the way out, so a fill allocates nothing but the tools it adds.
+    let taken = state.taken;
+    if (taken === undefined) {
+      taken = new Uint8Array(state.tools.length);
+      state.taken = taken;
+    }
+    for (const tool of tools) {
+      const index = state.indexByName.get(tool.name);
+      if (index !== undefined) taken[index] = 1;
+    }
+    try {
+      this.#fillFrom(state, context, mask, tools, minTools, taken);
+    } finally {
+      for (const tool of tools) {
+        const index = state.indexByName.get(tool.name);
+        if (index !== undefined) taken[index] = 0;
+      }
+    }
+  }
+
+  /** `#fillByPrior` once the tools already selected are marked in `taken`. */
+  #fillFrom(
+    state: VersionState,
+    context: SelectOptions['context'],
+    mask: Uint8Array | undefined,
+    tools: SelectedTool[],
+    minTools: number,
+    taken: Uint8Array,
+  ): void {
     if (context !== undefined && context.length > 0) {
+      const take = (index: number): boolean => {
+        if (taken[index] === 1 || (mask !== undefined && mask[index] === 0)) return false;
+        taken[index] = 1;
+        tools.push(this.#selected(state, index, 0, 'prior', -1, -1));
+        return tools.length >= minTools;
+      };
       const uses = new Map<number, number>();
       const count = (name: string | undefined) => {
         const index = name === undefined ? undefined : state.indexByName.get(name);
@@ -804,7 +845,14 @@ export class ToolSelector {
       });
       state.priorOrder = Uint32Array.from([...readOnly, ...others]);
     }
-    for (const index of state.priorOrder) if (take(index)) return;
+    const order = state.priorOrder;
+    for (let i = 0; i < order.length; i++) {
+      const index = order[i]!;
+      if (taken[index] === 1 || (mask !== undefined && mask[index] === 0)) continue;
+      taken[index] = 1;
+      tools.push(this.#selected(state, index, 0, 'prior', -1, -1));
+      if (tools.length >= minTools) return;
+    }
   }
 
   #withAlwaysIncluded(state: VersionState, options: SelectOptions, ranked: SelectedTool[]): SelectedTool[] {

@@ -258,6 +258,26 @@ describe('insertTopK', () => {
   });
 });
 
+describe('insertTopK (properties)', () => {
+  it('keeps the same k best as sorting everything (score desc, then document asc)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(50), fc.constantFrom(0, 0.5, 1, 2, 3.25)), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 12 }),
+        (items, k) => {
+          const unique = [...new Map(items).entries()];
+          const documents: number[] = [];
+          const scores: number[] = [];
+          for (const [document, score] of unique) insertTopK(documents, scores, document, score, k);
+          const expected = unique.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
+          expect(documents).toEqual(expected.map(([document]) => document));
+          expect(scores).toEqual(expected.map(([, score]) => score));
+        },
+      ),
+    );
+  });
+});
+
 describe('LexicalIndex (properties)', () => {
   const vocabulary = [
     'read',
@@ -286,6 +306,30 @@ describe('LexicalIndex (properties)', () => {
           for (const document of hits.documents) expect(allowed[document]).toBe(1);
           for (let i = 1; i < hits.scores.length; i++)
             expect(hits.scores[i - 1]!).toBeGreaterThanOrEqual(hits.scores[i]!);
+        },
+      ),
+    );
+  });
+
+  it('searchText ranks as prepare + search, with the same best possible score', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.constantFrom(...vocabulary, 'readFile', 'get_weather'), { maxLength: 5 }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        fc.constantFrom('', 'the city', 'send an email'),
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.boolean(), { minLength: tools.length, maxLength: tools.length }),
+        (sentences, context, k, flags) => {
+          const allowed = Uint8Array.from(flags, (flag) => (flag ? 1 : 0));
+          const query = sentences.map((words) => words.join(' ')).join('. ');
+          const prepared = index.prepare(query, context, 0.3);
+          const expected = index.search(prepared, k, allowed);
+          const hits = index.searchText(query, k, allowed, context, 0.3);
+          expect(hits.documents).toEqual(expected.documents);
+          expect(hits.scores).toEqual(expected.scores);
+          expect(hits.maxScore).toBe(prepared.maxScore);
         },
       ),
     );

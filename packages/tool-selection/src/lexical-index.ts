@@ -700,10 +700,21 @@ export class LexicalIndex {
     const boost = this.#nameMentionBoost * maxScore + Number.MIN_VALUE;
     const documents: number[] = [];
     const scores: number[] = [];
+    const accumulator = this.#accumulator;
+    const matchedWeight = this.#matched;
+    const coordination = this.#coordination;
     let threshold = -1;
     for (let t = 0; t < touchedCount; t++) {
       const document = touched[t]!;
-      let score = this.#takeScore(document, totalWeight);
+      // `#takeScore`, written out: until this function is optimized, a call per document costs more
+      // than the rest of the loop.
+      let score = accumulator[document]!;
+      const matched = matchedWeight[document]!;
+      accumulator[document] = 0;
+      matchedWeight[document] = 0;
+      if (coordination > 0 && matched < totalWeight) {
+        score *= coordinationFactor(matched / totalWeight, coordination);
+      }
       if (mentioned.length > 0 && mentioned.includes(document)) score += boost;
       if (score < threshold || (allowed !== undefined && allowed[document] === 0)) continue;
       insertTopK(documents, scores, document, score, k);

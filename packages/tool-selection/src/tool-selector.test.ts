@@ -148,6 +148,19 @@ describe('ToolSelector', () => {
       expect(selection.tools.map((tool) => tool.signal)).toEqual(['lexical', 'prior', 'prior', 'prior']);
     });
 
+    it('fills again after a fill (the scratch marks are cleared), sharing one frozen tool per filler', () => {
+      const selector = new ToolSelector({ registry: thirteen(), minTools: 4, cacheSize: 0 });
+      const first = selector.selectSync('chore', { k: 1 });
+      const second = selector.selectSync('chore', { k: 1 });
+      expect(names(second)).toEqual(names(first));
+      expect(names(first)).toEqual(['tool_0', 'tool_1', 'tool_3', 'tool_5']);
+      expect(second.tools[1]).toBe(first.tools[1]);
+      expect(Object.isFrozen(second.tools[1])).toBe(true);
+      // No tool twice, with other fillers after a query that ranks another tool first.
+      const third = names(selector.selectSync('tool_3 chore', { k: 1 }));
+      expect(third).toEqual(['tool_3', 'tool_1', 'tool_5', 'tool_7']);
+    });
+
     it('fills only with tools the call allows, and counts always-included tools', () => {
       const { selector } = setup({ minTools: 3 });
       const selection = selector.selectSync('zebra xylophone', { categories: ['filesystem'] });

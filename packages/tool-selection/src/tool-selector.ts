@@ -180,6 +180,8 @@ interface VersionState {
   priorOrder: Uint32Array | undefined;
   /** Scratch mask of `#fillByPrior` (all zero between calls); built when needed. */
   taken: Uint8Array | undefined;
+  /** The `SelectedTool` of each tool added by the prior, made when first needed. */
+  priorTools: Array<SelectedTool | undefined> | undefined;
 }
 
 interface CacheEntry {
@@ -455,6 +457,7 @@ export class ToolSelector {
         masks: new Map(),
         priorOrder: undefined,
         taken: undefined,
+        priorTools: undefined,
       };
       this.#state = state;
       this.#cache?.clear();
@@ -775,6 +778,24 @@ export class ToolSelector {
   }
 
   /**
+   * A tool added by the prior: always the same (score 0, no rank), so one frozen object per tool and
+   * registry version is kept and shared by every selection, instead of one allocated per select.
+   */
+  #prior(state: VersionState, index: number): SelectedTool {
+    let priorTools = state.priorTools;
+    if (priorTools === undefined) {
+      priorTools = new Array<SelectedTool | undefined>(state.tools.length);
+      state.priorTools = priorTools;
+    }
+    let tool = priorTools[index];
+    if (tool === undefined) {
+      tool = this.#selected(state, index, 0, 'prior', -1, -1);
+      priorTools[index] = tool;
+    }
+    return tool;
+  }
+
+  /**
    * Appends tools by the prior until `tools` holds `minTools` or every allowed tool: tools named in the
    * conversation (most used first), then read-only tools, then the rest, each in registration order.
    */
@@ -819,7 +840,7 @@ export class ToolSelector {
       const take = (index: number): boolean => {
         if (taken[index] === 1 || (mask !== undefined && mask[index] === 0)) return false;
         taken[index] = 1;
-        tools.push(this.#selected(state, index, 0, 'prior', -1, -1));
+        tools.push(this.#prior(state, index));
         return tools.length >= minTools;
       };
       const uses = new Map<number, number>();
@@ -850,7 +871,7 @@ export class ToolSelector {
       const index = order[i]!;
       if (taken[index] === 1 || (mask !== undefined && mask[index] === 0)) continue;
       taken[index] = 1;
-      tools.push(this.#selected(state, index, 0, 'prior', -1, -1));
+      tools.push(this.#prior(state, index));
       if (tools.length >= minTools) return;
     }
   }

@@ -691,7 +691,8 @@ export class LexicalIndex {
     const touched = this.#touched;
     let touchedCount = this.#accumulate(termIds, weights, 0, count);
     const totalWeight = sumOf(weights, 0, count);
-    for (const document of mentioned) {
+    for (let m = 0; m < mentioned.length; m++) {
+      const document = mentioned[m]!;
       if (this.#matched[document] === 0) {
         touched[touchedCount++] = document;
         this.#matched[document] = totalWeight;

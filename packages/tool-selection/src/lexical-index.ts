@@ -582,22 +582,52 @@ export class LexicalIndex {
   }
 
   #addTerms(text: string, weight: number, queryWeights: Float64Array, terms: number[], minIdf = 0): void {
-    const termIdByWord = this.#termIdByWord;
     const idf = this.#idf;
     for (const word of splitWords(text)) {
-      let termId = termIdByWord.get(word);
-      if (termId === undefined) {
-        const term = termOf(word, this.#analysis.stemming, this.#analysis.stopWords);
-        termId = term === undefined ? -1 : (this.#terms.get(term) ?? -1);
-        // Bounded: queries bring new words forever.
-        if (termIdByWord.size >= 100_000) termIdByWord.clear();
-        termIdByWord.set(word, termId);
-      }
+      const termId = this.#termIdOf(word);
       if (termId >= 0 && idf[termId]! >= minIdf) {
         if (queryWeights[termId] === 0) terms.push(termId);
         queryWeights[termId]! += weight;
       }
     }
+  }
+
+  /** A query word's term id, -1 for a stop word or a word not in the index; memoised. */
+  #termIdOf(word: string): number {
+    const termIdByWord = this.#termIdByWord;
+    let termId = termIdByWord.get(word);
+    if (termId === undefined) {
+      const term = termOf(word, this.#analysis.stemming, this.#analysis.stopWords);
+      termId = term === undefined ? -1 : (this.#terms.get(term) ?? -1);
+      // Bounded: queries bring new words forever.
+      if (termIdByWord.size >= 100_000) termIdByWord.clear();
+      termIdByWord.set(word, termId);
+    }
+    return termId;
+  }
+
+  /**
+   * `#addTerms` for `searchText`: new term ids go to `#textTermIds` from `count` on (grown as needed),
+   * not to an array that is emptied and grown again for every query. Returns the new count.
+   */
+  #collectTerms(text: string, weight: number, count: number): number {
+    const queryWeights = this.#queryWeights;
+    const words = splitWords(text);
+    for (let w = 0; w < words.length; w++) {
+      const termId = this.#termIdOf(words[w]!);
+      if (termId < 0) continue;
+      if (queryWeights[termId] === 0) {
+        if (count === this.#textTermIds.length) {
+          const termIds = new Uint32Array(count * 2);
+          termIds.set(this.#textTermIds);
+          this.#textTermIds = termIds;
+          this.#textWeights = new Float32Array(count * 2);
+        }
+        this.#textTermIds[count++] = termId;
+      }
+      queryWeights[termId]! += weight;
+    }
+    return count;
   }
 
   /** Documents whose name `query` mentions verbatim (a shared empty array when none). */
@@ -630,26 +660,18 @@ export class LexicalIndex {
       const { documents, scores } = this.search(prepared, k, allowed);
       return { documents, scores, maxScore: prepared.maxScore };
     }
-    const terms = this.#queryTerms;
     const queryWeights = this.#queryWeights;
-    terms.length = 0;
-    this.#addTerms(query, 1, queryWeights, terms);
+    let count = this.#collectTerms(query, 1, 0);
     if (context !== undefined && context !== '' && contextWeight > 0)
-      this.#addTerms(context, contextWeight, queryWeights, terms);
-    const count = terms.length;
-    if (this.#textTermIds.length < count) {
-      this.#textTermIds = new Uint32Array(count * 2);
-      this.#textWeights = new Float32Array(count * 2);
-    }
+      count = this.#collectTerms(context, contextWeight, count);
     const termIds = this.#textTermIds;
     const weights = this.#textWeights;
     const k1 = this.#analysis.k1;
     let maxScore = 0;
     for (let index = 0; index < count; index++) {
-      const termId = terms[index]!;
+      const termId = termIds[index]!;
       const weight = queryWeights[termId]!;
       queryWeights[termId] = 0;
-      termIds[index] = termId;
       weights[index] = weight;
       // As `prepare` computes it, so relevance (score over maxScore) is the same.
       maxScore += weight * this.#idf[termId]! * (k1 + 1);

@@ -335,6 +335,26 @@ describe('LexicalIndex (properties)', () => {
     );
   });
 
+  it('refuses a bad query, context, weight or k before touching its scratch state', () => {
+    const before = index.searchText('read a file', 5);
+    const bad: Array<[string, () => unknown]> = [
+      ['query', () => index.searchText(42 as unknown as string, 5)],
+      ['context', () => index.searchText('read a file', 5, undefined, { length: 3 } as unknown as string)],
+      ['contextWeight', () => index.searchText('read a file', 5, undefined, 'the city', Number.NaN)],
+      ['k', () => index.searchText('read a file', 0)],
+      ['k', () => index.searchText('read a file', Number.NaN)],
+      ['context', () => index.prepare('read a file', 7 as unknown as string)],
+      ['k', () => index.search(index.prepare('read a file'), -1)],
+    ];
+    for (const [option, call] of bad) {
+      expect(call).toThrow(InvalidConfigError);
+      expect(call).toThrow(new RegExp(`^${option} must be`));
+    }
+    // Nothing of the refused calls stayed counted: the same query ranks the same.
+    expect(index.searchText('read a file', 5)).toEqual(before);
+    expect(before.documents.length).toBeGreaterThan(0);
+  });
+
   it('for queries of several sentences: at most k distinct allowed documents, the best one first', () => {
     fc.assert(
       fc.property(

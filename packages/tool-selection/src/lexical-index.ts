@@ -218,6 +218,23 @@ function checkNumber(option: string, value: number | undefined, min: number, max
 }
 
 /**
+ * Checked before a query touches the index's scratch weights: a bad context found half-way would leave
+ * the query's terms counted there, and every later query would lose them.
+ */
+function checkQueryText(query: unknown, context: unknown, contextWeight: unknown): void {
+  if (typeof query !== 'string') throw invalidOption('query', 'a string', query);
+  if (context !== undefined && typeof context !== 'string')
+    throw invalidOption('context', 'a string or undefined', context);
+  if (!(typeof contextWeight === 'number' && contextWeight >= 0 && contextWeight <= 10))
+    throw invalidOption('contextWeight', 'a number from 0 to 10', contextWeight);
+}
+
+function checkK(k: unknown): void {
+  if (!(typeof k === 'number' && Number.isInteger(k) && k >= 1))
+    throw invalidOption('k', 'a positive integer', k);
+}
+
+/**
  * A BM25F inverted index over tools, built once. Postings are stored as compressed-sparse-row typed arrays
  * (term -> document ids and precomputed impact scores), so a query is a few array scans with no allocation
  * beyond the result.
@@ -502,6 +519,7 @@ export class LexicalIndex {
    * terms at `contextWeight` each.
    */
   prepare(query: string, context?: string, contextWeight = 0.3): LexicalQuery {
+    checkQueryText(query, context, contextWeight);
     const terms = this.#queryTerms;
     const queryWeights = this.#queryWeights;
     terms.length = 0;
@@ -655,6 +673,8 @@ export class LexicalIndex {
     context?: string,
     contextWeight = 0.3,
   ): SearchHits & { readonly maxScore: number } {
+    checkQueryText(query, context, contextWeight);
+    checkK(k);
     if (this.#analysis.sentences && mayHaveSentences(query)) {
       const prepared = this.prepare(query, context, contextWeight);
       const { documents, scores } = this.search(prepared, k, allowed);
@@ -693,6 +713,7 @@ export class LexicalIndex {
    * may be returned). Documents with no query term are never returned.
    */
   search(query: LexicalQuery, k: number, allowed?: Uint8Array): SearchHits {
+    checkK(k);
     if (query.segmentStarts !== undefined && this.#segmentScratch.totals.length > 0) {
       return this.#searchSegments(query, k, allowed);
     }
